@@ -1,0 +1,51 @@
+"""``diplotrack demo``: the main job on the bundled real data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from diplotrack.cli import common
+from diplotrack.demo import build_demo, demo_files
+from diplotrack.store.db import resolve_db_path
+
+
+def demo_command(
+    force: bool = typer.Option(False, "--force", help="Replace the store even if it holds non-demo data."),
+    as_json: bool = typer.Option(False, "--json", help="Print what the store holds as JSON."),
+) -> None:
+    db = resolve_db_path(common.STATE.db)
+    total = sum(p.stat().st_size for p in demo_files())
+    with common.byte_progress(enabled=not as_json) as progress:
+        task = progress.add_task("building the demo store", total=total)
+
+        def on_file(path: Path, size: int) -> None:
+            progress.update(task, description=f"importing {path.name}")
+
+        result = build_demo(db, force=force, on_file=on_file, on_progress=lambda n: progress.advance(task, n))
+    s = result.summary
+    if as_json:
+        common.print_json({"db": str(db), **s, "import": result.report.as_json()})
+        return
+    out = common.console
+    out.print(f"demo store: {db}", markup=False)
+    kinds = ", ".join(f"{k} {v}" for k, v in s["actors_by_kind"].items())
+    out.print(f"  roster: {s['actors']} actors, {s['accounts']} accounts ({kinds})", markup=False)
+    out.print(
+        f"  profile snapshots: {s['profile_snapshots']} (observed {', '.join(s['snapshot_dates'])})", markup=False
+    )
+    by_kind = ", ".join(f"{k} {v}" for k, v in s["posts_by_kind"].items())
+    out.print(
+        f"  posts: {s['posts']} ({by_kind}), {s['posts_first']} .. {s['posts_last']}; "
+        f"{s['post_entities']} entities",
+        markup=False,
+    )
+    for a in s["top_authors"]:
+        out.print(f"    @{a['handle']}: {a['posts']} posts, {a['first']} .. {a['last']}", markup=False)
+    skipped = len(result.report.skipped)
+    out.print(
+        f"built in {result.report.duration_s:.1f} s; {skipped} input record(s) skipped. "
+        f"Try: diplotrack sql \"select kind, count(*) from posts group by kind\"",
+        markup=False,
+    )

@@ -1,0 +1,120 @@
+"""The normalised records every importer and source yields, whatever the platform.
+
+Mapping functions are pure: raw object in, these records out. A field the source does not
+give is ``None`` (missing), never ``0`` or ``""``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+POST_KINDS = ("original", "repost", "reply", "quote")
+ENTITY_TYPES = ("hashtag", "mention", "url", "media", "cashtag")
+PROFILE_STATUSES = ("active", "suspended", "deleted", "protected", "not_found")
+
+
+@dataclass(slots=True)
+class Provenance:
+    """Where a record came from: which importer or source, which file and line (or URL)."""
+
+    source: str
+    file: str | None = None
+    line: int | None = None
+    raw_id: str | None = None
+    pointer: str | None = None  # JSON pointer of the object inside its raw payload, e.g. /data/3
+
+
+@dataclass(slots=True)
+class Post:
+    platform: str
+    post_id: str
+    author_id: str | None
+    author_handle: str | None
+    created_at: datetime | None
+    text: str | None
+    lang: str | None
+    kind: str
+    provenance: Provenance
+    reposted_post_id: str | None = None
+    reposted_author_id: str | None = None
+    quoted_post_id: str | None = None
+    quoted_author_id: str | None = None
+    replied_to_post_id: str | None = None
+    replied_to_author_id: str | None = None
+    like_count: int | None = None
+    repost_count: int | None = None
+    reply_count: int | None = None
+    quote_count: int | None = None
+    metrics_observed_at: datetime | None = None
+    source_client: str | None = None
+    conversation_id: str | None = None
+    entities: list[Entity] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Entity:
+    type: str
+    value: str
+    normalized: str
+
+
+@dataclass(slots=True)
+class ProfileSnapshot:
+    platform: str
+    user_id: str
+    observed_at: datetime
+    provenance: Provenance
+    handle: str | None = None
+    display_name: str | None = None
+    description: str | None = None
+    created_at: datetime | None = None
+    followers: int | None = None
+    following: int | None = None
+    posts_count: int | None = None
+    verified: bool | None = None
+    status: str = "active"
+    source: str | None = None
+    location: str | None = None
+
+
+@dataclass(slots=True)
+class ApiError:
+    """An ``errors`` entry of an API page (a suspended user, a missing tweet): kept, not dropped."""
+
+    platform: str
+    provenance: Provenance
+    title: str | None
+    detail: str | None
+    resource_type: str | None
+    resource_id: str | None
+    raw: str
+
+
+@dataclass(slots=True)
+class Skip:
+    """One piece of input that was not imported, with where it was and why."""
+
+    file: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.reason}"
+
+
+def handle_key(handle: str) -> str:
+    """The placeholder user id for an account known only by its handle (documented in the data model)."""
+    return "handle:" + handle.lstrip("@").lower()
+
+
+def primary_kind(*, reposted: bool, quoted: bool, replied: bool) -> str:
+    """A post that is several things is named by the first of: repost, quote, reply, original."""
+    if reposted:
+        return "repost"
+    if quoted:
+        return "quote"
+    if replied:
+        return "reply"
+    return "original"

@@ -1,0 +1,69 @@
+"""Loading a roster file of either form: the entry points the CLI calls."""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import files
+from pathlib import Path
+
+from diplotrack.errors import RosterError
+from diplotrack.roster.csv_form import read_csv
+from diplotrack.roster.model import Roster, RosterProblem, SnapshotRow
+from diplotrack.roster.snapshots import load_snapshots
+from diplotrack.roster.validate import Report, build_actors
+from diplotrack.roster.yaml_form import read_yaml
+
+YAML_SUFFIXES = (".yaml", ".yml")
+CSV_SUFFIXES = (".csv",)
+
+
+def bundled_roster_path() -> Path:
+    """The roster shipped with diplotrack (Chinese diplomatic and state-media accounts)."""
+    return Path(str(files("diplotrack.roster").joinpath("bundled", "china.yaml")))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")  # -sig: a leading BOM is accepted and dropped
+    except FileNotFoundError:
+        raise RosterError(f"there is no roster file at {path}; check the path") from None
+    except IsADirectoryError:
+        raise RosterError(f"{path} is a folder, not a roster file; name a .yaml or .csv file") from None
+    except UnicodeDecodeError as exc:
+        raise RosterError(f"{path} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
+                          ) from None
+    except OSError as exc:
+        raise RosterError(f"cannot read the roster file {path}: {exc.strerror}") from None
+
+
+def load_roster(path: str | os.PathLike[str]) -> tuple[Roster | None, list[RosterProblem]]:
+    """Read and check a roster (form chosen by extension).
+
+    Returns ``(roster, [])`` when the file is valid, and ``(None, problems)`` listing every problem
+    found otherwise. Raises :class:`RosterError` when the file cannot be read or parsed at all.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in YAML_SUFFIXES + CSV_SUFFIXES:
+        raise RosterError(
+            f"{path} is not a roster file: the name must end in .yaml, .yml (YAML form) or .csv (CSV form)"
+        )
+    source = _read_text(path)
+    report = Report(str(path))
+    snapshots: list[SnapshotRow] = []
+    snapshot_problems: list[RosterProblem] = []
+    if suffix in YAML_SUFFIXES:
+        doc = read_yaml(source, report)
+        actors = build_actors(doc.actors, report)
+        snapshots, snapshot_problems = load_snapshots(doc.snapshot_files, path, actors, report)
+        roster = Roster(doc.name, doc.description, actors, doc.sources, snapshots, path=str(path))
+    else:
+        actors = build_actors(read_csv(source, report), report)
+        roster = Roster(path.stem, None, actors, path=str(path))
+    problems = sorted(report.problems, key=lambda p: p.line) + snapshot_problems
+    return (None, problems) if problems else (roster, [])
+
+
+def validate_file(path: str | os.PathLike[str]) -> list[RosterProblem]:
+    """Every problem of a roster file (empty when it is valid); raises RosterError if unreadable."""
+    return load_roster(path)[1]

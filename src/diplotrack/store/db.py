@@ -1,0 +1,131 @@
+"""Opening the store: one DuckDB file, migrated to the latest schema on open."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from diplotrack.errors import StoreBusyError, StoreError, UsageError
+from diplotrack.store.migrations import LATEST_VERSION, MIGRATIONS
+
+DEFAULT_DB = "diplotrack.duckdb"
+ENV_DB = "DIPLOTRACK_DB"
+
+PUBLIC_TABLES = (
+    "actors",
+    "accounts",
+    "profile_snapshots",
+    "posts",
+    "post_entities",
+    "api_errors",
+    "runs",
+    "run_skips",
+)
+
+
+def resolve_db_path(db: str | os.PathLike[str] | None = None) -> Path:
+    """``--db`` wins, then ``$DIPLOTRACK_DB``, then ``./diplotrack.duckdb``."""
+    return Path(db or os.environ.get(ENV_DB) or DEFAULT_DB)
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, as the naive timestamp the store keeps (every store timestamp is UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.IOException as exc:
+        msg = str(exc)
+        if "lock" in msg.lower():
+            raise StoreBusyError(
+                f"the store {path} is in use by another diplotrack process; wait for it to finish "
+                "or point --db at another file"
+            ) from None
+        raise StoreError(f"cannot open the store {path}: {msg.splitlines()[0]}") from None
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Bring the schema to the latest version; returns how many migrations ran."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+    )
+    current = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    if current > LATEST_VERSION:
+        raise StoreError(
+            f"the store has schema version {current}, newer than this diplotrack knows "
+            f"({LATEST_VERSION}); upgrade diplotrack"
+        )
+    ran = 0
+    for version, description, sql in MIGRATIONS:
+        if version <= current:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, utcnow()]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        ran += 1
+    return ran
+
+
+def open_store(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store for writing, migrated to the latest schema."""
+    path = resolve_db_path(db)
+    if path.parent and not path.parent.exists():
+        raise UsageError(f"the folder for the store {path} does not exist; create it or choose another --db")
+    con = _connect(path, read_only=False)
+    migrate(con)
+    return con
+
+
+def open_store_read_only(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open an existing store read-only (queries and exports can never change it)."""
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise UsageError(
+            f"there is no store at {path}; run 'diplotrack demo' or 'diplotrack import' first, "
+            "or point --db / DIPLOTRACK_DB at one"
+        )
+    con = _connect(path, read_only=True)
+    version = con.execute(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations"
+    ).fetchone()[0] if _has_table(con, "schema_migrations") else 0
+    if version < LATEST_VERSION:
+        con.close()
+        con = open_store(path)  # migrate once, then reopen read-only
+        con.close()
+        con = _connect(path, read_only=True)
+    return con
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: commit on success, roll back on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -1,0 +1,147 @@
+"""The store's schema, as an ordered list of migrations.
+
+Each migration runs once, in a transaction, and is recorded in ``schema_migrations``. Never edit
+a released migration: add the next one. The public tables are documented in docs/data-model.md.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "public tables: actors, accounts, profile_snapshots, posts, post_entities; raw payloads; runs",
+        """
+        CREATE TABLE actors (
+            actor_id VARCHAR PRIMARY KEY,
+            name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            institutional BOOLEAN NOT NULL,
+            state VARCHAR NOT NULL,
+            host_country VARCHAR,
+            host_city VARCHAR,
+            organisation VARCHAR,
+            person VARCHAR,
+            tenure_start VARCHAR,
+            tenure_end VARCHAR,
+            languages VARCHAR[],
+            tags VARCHAR[],
+            source VARCHAR,
+            notes VARCHAR,
+            updated_at TIMESTAMP NOT NULL
+        );
+        CREATE TABLE accounts (
+            platform VARCHAR NOT NULL,
+            handle VARCHAR NOT NULL,
+            user_id VARCHAR,
+            user_key VARCHAR NOT NULL,
+            actor_id VARCHAR NOT NULL,
+            source VARCHAR,
+            notes VARCHAR,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (platform, handle)
+        );
+        CREATE TABLE raw_payloads (
+            raw_id VARCHAR PRIMARY KEY,
+            format VARCHAR NOT NULL,
+            file VARCHAR,
+            line BIGINT,
+            retrieved_at TIMESTAMP,
+            size BIGINT NOT NULL,
+            codec VARCHAR NOT NULL,
+            payload BLOB NOT NULL
+        );
+        CREATE TABLE profile_snapshots (
+            platform VARCHAR NOT NULL,
+            user_id VARCHAR NOT NULL,
+            observed_at TIMESTAMP NOT NULL,
+            handle VARCHAR,
+            display_name VARCHAR,
+            description VARCHAR,
+            location VARCHAR,
+            created_at TIMESTAMP,
+            followers BIGINT,
+            following BIGINT,
+            posts_count BIGINT,
+            verified BOOLEAN,
+            status VARCHAR NOT NULL,
+            source VARCHAR,
+            provenance STRUCT(source VARCHAR, file VARCHAR, line BIGINT, raw_id VARCHAR, pointer VARCHAR, run_id BIGINT),
+            PRIMARY KEY (platform, user_id, observed_at)
+        );
+        CREATE TABLE posts (
+            platform VARCHAR NOT NULL,
+            post_id VARCHAR NOT NULL,
+            author_id VARCHAR,
+            author_handle VARCHAR,
+            created_at TIMESTAMP,
+            text VARCHAR,
+            lang VARCHAR,
+            kind VARCHAR NOT NULL,
+            reposted_post_id VARCHAR,
+            reposted_author_id VARCHAR,
+            quoted_post_id VARCHAR,
+            quoted_author_id VARCHAR,
+            replied_to_post_id VARCHAR,
+            replied_to_author_id VARCHAR,
+            conversation_id VARCHAR,
+            like_count BIGINT,
+            repost_count BIGINT,
+            reply_count BIGINT,
+            quote_count BIGINT,
+            metrics_observed_at TIMESTAMP,
+            source_client VARCHAR,
+            deleted_at TIMESTAMP,
+            provenance STRUCT(source VARCHAR, file VARCHAR, line BIGINT, raw_id VARCHAR, pointer VARCHAR, run_id BIGINT),
+            first_seen_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (platform, post_id)
+        );
+        CREATE TABLE post_entities (
+            platform VARCHAR NOT NULL,
+            post_id VARCHAR NOT NULL,
+            type VARCHAR NOT NULL,
+            value VARCHAR NOT NULL,
+            normalized VARCHAR NOT NULL,
+            PRIMARY KEY (platform, post_id, type, value)
+        );
+        CREATE TABLE api_errors (
+            error_id VARCHAR PRIMARY KEY,
+            first_run_id BIGINT NOT NULL,
+            platform VARCHAR NOT NULL,
+            file VARCHAR,
+            line BIGINT,
+            title VARCHAR,
+            detail VARCHAR,
+            resource_type VARCHAR,
+            resource_id VARCHAR,
+            raw VARCHAR
+        );
+        CREATE SEQUENCE run_ids START 1;
+        CREATE TABLE runs (
+            run_id BIGINT PRIMARY KEY,
+            kind VARCHAR NOT NULL,
+            command VARCHAR,
+            status VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            duration_s DOUBLE,
+            files VARCHAR[],
+            formats VARCHAR[],
+            posts_new BIGINT,
+            posts_updated BIGINT,
+            profiles_new BIGINT,
+            entities_new BIGINT,
+            api_errors BIGINT,
+            skipped BIGINT,
+            error VARCHAR
+        );
+        CREATE TABLE run_skips (
+            run_id BIGINT NOT NULL,
+            file VARCHAR NOT NULL,
+            line BIGINT,
+            reason VARCHAR NOT NULL
+        );
+        """,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1][0]

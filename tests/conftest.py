@@ -1,0 +1,61 @@
+"""Shared fixtures: fixture folders and a fresh temporary store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from diplotrack.store.db import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _demo_dir() -> Path:
+    try:
+        from diplotrack.demo import demo_data_dir
+
+        return demo_data_dir()
+    except ImportError:  # the demo module not there yet: the bundled files, from the source tree
+        return ROOT / "src" / "diplotrack" / "data" / "demo"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def twarc_dir() -> Path:
+    return FIXTURES / "x-v2" / "twarc2"
+
+
+@pytest.fixture(scope="session")
+def tweepy_dir() -> Path:
+    return FIXTURES / "x-v2" / "tweepy"
+
+
+@pytest.fixture(scope="session")
+def demo_dir() -> Path:
+    return _demo_dir()
+
+
+@pytest.fixture
+def con(tmp_path):
+    """A fresh store in a temporary folder, closed after the test."""
+    c = open_store(tmp_path / "s.duckdb")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def rows():
+    """``rows(con, sql, *params)``: the result as a list of dicts."""
+
+    def run(con, sql: str, *params) -> list[dict]:
+        cur = con.execute(sql, list(params))
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    return run
