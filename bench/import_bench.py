@@ -42,7 +42,7 @@ def generate(path: Path, size_mb: int) -> tuple[int, int]:
             k += 1
             prefix = b"9%04d" % k
             for page in pages:
-                line = _ID.sub(lambda m: b'"' + prefix + m.group(1) + b'"', page) + b"\n"
+                line = _ID.sub(b'"' + prefix + rb'\1"', page) + b"\n"
                 out.write(line)
                 written += len(line)
                 n += 1
@@ -104,14 +104,20 @@ def main() -> None:
     mb = size / 2**20
     ours_mbs = mb / ours["seconds"]
     ref_mbs = mb / ref["seconds"]
-    print(f"reference DuckDB read_json: {ref['seconds']:.1f} s, {ref_mbs:.0f} MB/s, "
-          f"peak RSS {ref['peak_rss_mb']:.0f} MB ({ref['rows']} pages)")
-    print(f"diplotrack import:          {ours['seconds']:.1f} s, {ours_mbs:.0f} MB/s, "
-          f"{ours['posts'] / ours['seconds']:.0f} posts/s, peak RSS {ours['peak_rss_mb']:.0f} MB "
-          f"({ours['posts']} posts, {ours['profiles']} profile snapshots, {ours['skipped']} skipped)")
+    print(
+        f"reference DuckDB read_json: {ref['seconds']:.1f} s, {ref_mbs:.0f} MB/s, "
+        f"peak RSS {ref['peak_rss_mb']:.0f} MB ({ref['rows']} pages)"
+    )
+    print(
+        f"diplotrack import:          {ours['seconds']:.1f} s, {ours_mbs:.0f} MB/s, "
+        f"{ours['posts'] / ours['seconds']:.0f} posts/s, peak RSS {ours['peak_rss_mb']:.0f} MB "
+        f"({ours['posts']} posts, {ours['profiles']} profile snapshots, {ours['skipped']} skipped)"
+    )
     ratio = ours_mbs / ref_mbs
-    print(f"ratio to reference: {ratio:.2f}x (target >= 0.5x); MB/s {ours_mbs:.0f} (target >= 100); "
-          f"peak RSS {ours['peak_rss_mb']:.0f} MB (target < 2048)")
+    print(
+        f"ratio to reference: {ratio:.2f}x (target >= 0.5x); MB/s {ours_mbs:.0f} (target >= 100); "
+        f"peak RSS {ours['peak_rss_mb']:.0f} MB (target < 2048)"
+    )
     if not args.keep and args.dir is None:
         for p in work.iterdir():
             p.unlink()

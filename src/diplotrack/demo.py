@@ -39,9 +39,9 @@ def _is_demo_store(path: Path) -> bool:
     except duckdb.Error:
         return False
     try:
-        return con.execute(
-            "SELECT count(*) FROM runs WHERE command IS DISTINCT FROM ?", [DEMO_COMMAND]
-        ).fetchone()[0] == 0
+        return (
+            con.execute("SELECT count(*) FROM runs WHERE command IS DISTINCT FROM ?", [DEMO_COMMAND]).fetchone()[0] == 0
+        )
     except duckdb.Error:
         return False
     finally:
@@ -51,9 +51,7 @@ def _is_demo_store(path: Path) -> bool:
 def build_demo(db: Path, *, force: bool = False, on_file=None, on_progress=None) -> DemoResult:  # type: ignore[no-untyped-def]
     """Build the demo store at ``db`` (replacing an earlier demo store there, atomically)."""
     if db.exists() and not force and not _is_demo_store(db):
-        raise UsageError(
-            f"{db} holds data that 'demo' did not make; choose another --db or pass --force to replace it"
-        )
+        raise UsageError(f"{db} holds data that 'demo' did not make; choose another --db or pass --force to replace it")
     building = db.with_name(db.name + ".building")
     for p in (building, Path(str(building) + ".wal")):
         p.unlink(missing_ok=True)
@@ -63,9 +61,7 @@ def build_demo(db: Path, *, force: bool = False, on_file=None, on_progress=None)
     con = open_store(building)
     try:
         import_roster(con, roster)
-        report = import_paths(
-            con, demo_files(), command=DEMO_COMMAND, on_file=on_file, on_progress=on_progress
-        )
+        report = import_paths(con, demo_files(), command=DEMO_COMMAND, on_file=on_file, on_progress=on_progress)
         summary = summarise(con)
         con.execute("CHECKPOINT")
     finally:
@@ -90,18 +86,16 @@ def summarise(con: duckdb.DuckDBPyConnection) -> dict:
         "actors": one("SELECT count(*) FROM actors"),
         "accounts": one("SELECT count(*) FROM accounts"),
         "actors_by_kind": kinds,
-        "institutional_accounts": one(
-            "SELECT count(*) FROM accounts JOIN actors USING (actor_id) WHERE institutional"
-        ),
+        "institutional_accounts": one("SELECT count(*) FROM accounts JOIN actors USING (actor_id) WHERE institutional"),
         "profile_snapshots": one("SELECT count(*) FROM profile_snapshots"),
-        "snapshot_dates": [str(d) for (d,) in con.execute(
-            "SELECT DISTINCT observed_at::DATE FROM profile_snapshots ORDER BY 1").fetchall()],
+        "snapshot_dates": [
+            str(d)
+            for (d,) in con.execute("SELECT DISTINCT observed_at::DATE FROM profile_snapshots ORDER BY 1").fetchall()
+        ],
         "posts": one("SELECT count(*) FROM posts"),
         "posts_by_kind": dict(con.execute("SELECT kind, count(*) FROM posts GROUP BY 1 ORDER BY 2 DESC").fetchall()),
         "posts_first": str(one("SELECT min(created_at) FROM posts")),
         "posts_last": str(one("SELECT max(created_at) FROM posts")),
-        "top_authors": [
-            {"handle": h, "posts": n, "first": str(a), "last": str(b)} for h, n, a, b in authors
-        ],
+        "top_authors": [{"handle": h, "posts": n, "first": str(a), "last": str(b)} for h, n, a, b in authors],
         "post_entities": one("SELECT count(*) FROM post_entities"),
     }

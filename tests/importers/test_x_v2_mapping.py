@@ -124,10 +124,9 @@ def page_model(page: dict) -> tuple[dict, dict, list]:
     retrieved = utc(page["__twarc"]["retrieved_at"]) if "__twarc" in page else None
     inc = page.get("includes") or {}
     data = page.get("data")
-    if isinstance(data, dict):  # a single-tweet page: the pointer is /data itself
-        data_items = [("/data", data)]
-    else:
-        data_items = [(f"/data/{i}", x) for i, x in enumerate(data or [])]
+    # a single-tweet page: the pointer is /data itself
+    single = isinstance(data, dict)
+    data_items = [("/data", data)] if single else [(f"/data/{i}", x) for i, x in enumerate(data or [])]
     tweets = [(ptr, x) for ptr, x in data_items if "username" not in x]
     tweets += [(f"/includes/tweets/{i}", x) for i, x in enumerate(inc.get("tweets") or [])]
     user_objs = [(ptr, x) for ptr, x in data_items if "username" in x]
@@ -163,7 +162,8 @@ def stored_posts(con, rows) -> dict[str, dict]:
 
 def stored_entities(con) -> dict[str, set]:
     out: dict[str, set] = {}
-    for pid, typ, value, norm in con.execute("SELECT post_id, type, value, normalized FROM post_entities").fetchall():
+    sql = "SELECT post_id, type, value, normalized FROM post_entities"
+    for pid, typ, value, norm in con.execute(sql).fetchall():
         out.setdefault(pid, set()).add((typ, value, norm))
     return out
 
@@ -190,6 +190,8 @@ def check_page_file(con, rows, path: Path, bad_lines: tuple[int, ...] = ()) -> t
         errors_expected |= {json.dumps(e, sort_keys=True) for e in errs}
 
     assert set(posts) == set(all_posts)
+    file_lines = path.read_bytes().split(b"\n")
+    raw_cache: dict[str, tuple[bytes, object]] = {}
     for pid, (n, ptr, exps) in all_posts.items():
         row = posts[pid]
         for exp in exps:
@@ -204,9 +206,12 @@ def check_page_file(con, rows, path: Path, bad_lines: tuple[int, ...] = ()) -> t
         assert prov["line"] == n
         assert prov["pointer"] == ptr
         assert prov["run_id"] == report.run_id
-        raw = load_raw(con, prov["raw_id"])
-        assert raw == path.read_bytes().split(b"\n")[n - 1]
-        assert resolve(json.loads(raw), ptr)["id"] == pid
+        if prov["raw_id"] not in raw_cache:
+            raw = load_raw(con, prov["raw_id"])
+            raw_cache[prov["raw_id"]] = (raw, json.loads(raw))
+        raw, doc = raw_cache[prov["raw_id"]]
+        assert raw == file_lines[n - 1]
+        assert resolve(doc, ptr)["id"] == pid
 
     snaps = {(r["user_id"], r["observed_at"]): r for r in rows(con, "SELECT * FROM profile_snapshots")}
     active = {k: v for k, v in snaps.items() if v["status"] != "suspended"}
@@ -226,7 +231,8 @@ def check_page_file(con, rows, path: Path, bad_lines: tuple[int, ...] = ()) -> t
         assert s["status"] == ("protected" if u.get("protected") else "active")
         assert s["source"] == "x-v2 (retrieved_at)"
 
-    stored_errors = {json.dumps(json.loads(r[0]), sort_keys=True) for r in con.execute("SELECT raw FROM api_errors").fetchall()}
+    raws = con.execute("SELECT raw FROM api_errors").fetchall()
+    stored_errors = {json.dumps(json.loads(r[0]), sort_keys=True) for r in raws}
     assert stored_errors == errors_expected
     assert con.execute("SELECT count(*) FROM api_errors").fetchone()[0] == len(errors_expected)
     assert report.posts_new == len(all_posts)
@@ -270,8 +276,15 @@ def test_noflat_counts_and_kinds(con, rows, twarc_dir):
             continue
         seen.add(t["id"])
         types = {r["type"] for r in t.get("referenced_tweets", [])}
-        k = ("repost" if "retweeted" in types else "quote" if "quoted" in types
-             else "reply" if ("replied_to" in types or "in_reply_to_user_id" in t) else "original")
+        k = (
+            "repost"
+            if "retweeted" in types
+            else "quote"
+            if "quoted" in types
+            else "reply"
+            if ("replied_to" in types or "in_reply_to_user_id" in t)
+            else "original"
+        )
         want[k] = want.get(k, 0) + 1
     got = dict(con.execute("SELECT kind, count(*) FROM posts GROUP BY kind").fetchall())
     assert got == want
@@ -281,10 +294,7 @@ def test_noflat_counts_and_kinds(con, rows, twarc_dir):
 def test_reply_that_is_also_a_quote_keeps_both_ids(con, rows, twarc_dir):
     path = twarc_dir / "entities_test.jsonl"
     page = json.loads(path.read_bytes())
-    both = [
-        t for t in page["data"]
-        if {r["type"] for r in t.get("referenced_tweets", [])} >= {"quoted", "replied_to"}
-    ]
+    both = [t for t in page["data"] if {r["type"] for r in t.get("referenced_tweets", [])} >= {"quoted", "replied_to"}]
     assert both, "the fixture holds posts that are both a reply and a quote"
     import_paths(con, [path])
     for t in both:
@@ -299,11 +309,21 @@ def test_reply_that_is_also_a_quote_keeps_both_ids(con, rows, twarc_dir):
 def test_constructed_reply_quote_repost_page(con, rows, tmp_path):
     page = {
         "data": [
-            {"id": "10", "author_id": "1", "text": "reply+quote", "created_at": "2022-01-02T03:04:05.000Z",
-             "in_reply_to_user_id": "2",
-             "referenced_tweets": [{"type": "replied_to", "id": "20"}, {"type": "quoted", "id": "30"}]},
-            {"id": "11", "author_id": "1", "text": "RT @b: x", "created_at": "2022-01-02T03:04:06.000Z",
-             "referenced_tweets": [{"type": "retweeted", "id": "30"}]},
+            {
+                "id": "10",
+                "author_id": "1",
+                "text": "reply+quote",
+                "created_at": "2022-01-02T03:04:05.000Z",
+                "in_reply_to_user_id": "2",
+                "referenced_tweets": [{"type": "replied_to", "id": "20"}, {"type": "quoted", "id": "30"}],
+            },
+            {
+                "id": "11",
+                "author_id": "1",
+                "text": "RT @b: x",
+                "created_at": "2022-01-02T03:04:06.000Z",
+                "referenced_tweets": [{"type": "retweeted", "id": "30"}],
+            },
             {"id": "12", "author_id": "1", "text": "plain", "created_at": "2022-01-02T03:04:07.000Z"},
         ],
         "includes": {
@@ -317,9 +337,10 @@ def test_constructed_reply_quote_repost_page(con, rows, tmp_path):
     import_paths(con, [path])
     got = {r["post_id"]: r for r in rows(con, "SELECT * FROM posts")}
     assert set(got) == {"10", "11", "12", "30"}
-    assert (got["10"]["kind"], got["10"]["quoted_post_id"], got["10"]["quoted_author_id"]) == ("quote", "30", "3")
-    assert (got["10"]["replied_to_post_id"], got["10"]["replied_to_author_id"]) == ("20", "2")
-    assert (got["11"]["kind"], got["11"]["reposted_post_id"], got["11"]["reposted_author_id"]) == ("repost", "30", "3")
+    p10, p11 = got["10"], got["11"]
+    assert (p10["kind"], p10["quoted_post_id"], p10["quoted_author_id"]) == ("quote", "30", "3")
+    assert (p10["replied_to_post_id"], p10["replied_to_author_id"]) == ("20", "2")
+    assert (p11["kind"], p11["reposted_post_id"], p11["reposted_author_id"]) == ("repost", "30", "3")
     assert got["12"]["kind"] == "original"
     assert got["30"]["author_handle"] == "c"
     assert got["10"]["author_handle"] == "a"
@@ -329,21 +350,31 @@ def test_cashtags_and_media_entities(con, twarc_dir):
     import_paths(con, [twarc_dir / "cashtags.jsonl", twarc_dir / "media_tweet.jsonl"])
     cash = json.loads((twarc_dir / "cashtags.jsonl").read_bytes())["data"][0]
     tags = {c["tag"] for c in cash["entities"]["cashtags"]}
-    got = {r[0] for r in con.execute(
-        "SELECT value FROM post_entities WHERE type = 'cashtag' AND post_id = ?", [cash["id"]]).fetchall()}
+    got = {
+        r[0]
+        for r in con.execute(
+            "SELECT value FROM post_entities WHERE type = 'cashtag' AND post_id = ?", [cash["id"]]
+        ).fetchall()
+    }
     assert tags and got == tags
     med_page = json.loads((twarc_dir / "media_tweet.jsonl").read_bytes())
     tweet = med_page["data"][0]
     media = {m["media_key"]: m for m in med_page["includes"]["media"]}
-    want = {(k, media[k].get("url") or media[k].get("preview_image_url") or media[k]["type"])
-            for k in tweet["attachments"]["media_keys"]}
-    got = set(con.execute(
-        "SELECT value, normalized FROM post_entities WHERE type = 'media' AND post_id = ?", [tweet["id"]]).fetchall())
+    want = {
+        (k, media[k].get("url") or media[k].get("preview_image_url") or media[k]["type"])
+        for k in tweet["attachments"]["media_keys"]
+    }
+    sql = "SELECT value, normalized FROM post_entities WHERE type = 'media' AND post_id = ?"
+    got = set(con.execute(sql, [tweet["id"]]).fetchall())
     assert want and got == want
     # the media link in entities.urls is recorded as media, not as a URL
     media_links = {u["url"] for u in tweet["entities"]["urls"] if "media_key" in u}
-    urls = {r[0] for r in con.execute(
-        "SELECT value FROM post_entities WHERE type = 'url' AND post_id = ?", [tweet["id"]]).fetchall()}
+    urls = {
+        r[0]
+        for r in con.execute(
+            "SELECT value FROM post_entities WHERE type = 'url' AND post_id = ?", [tweet["id"]]
+        ).fetchall()
+    }
     assert media_links and not (media_links & urls)
 
 
@@ -372,7 +403,8 @@ def test_users_lookup_snapshots(con, rows, twarc_dir):
         assert got[uid]["followers"] == u["public_metrics"]["followers_count"]
         assert got[uid]["handle"] == u["username"]
     assert con.execute("SELECT count(*) FROM api_errors").fetchone()[0] == len(
-        {json.dumps(e, sort_keys=True) for e in page["errors"]})
+        {json.dumps(e, sort_keys=True) for e in page["errors"]}
+    )
     pinned = {t["id"] for t in page["includes"]["tweets"]}
     assert {r[0] for r in con.execute("SELECT post_id FROM posts").fetchall()} == pinned
 
@@ -430,7 +462,7 @@ def test_tweepy_exchanges(con, rows, tweepy_dir):
                 want_users.add(u["id"])
     got = {r["post_id"]: r for r in rows(con, "SELECT * FROM posts")}
     assert set(got) == set(want_posts)
-    for pid, (f, i, t) in want_posts.items():
+    for pid, (_f, i, t) in want_posts.items():
         assert got[pid]["text"] == t["text"]
         assert got[pid]["author_id"] == t.get("author_id")
         prov = got[pid]["provenance"]

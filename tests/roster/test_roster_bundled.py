@@ -21,7 +21,12 @@ def test_bundled_roster_imports_81_accounts(tmp_path: Path) -> None:
         assert result.accounts_new == 81
         assert len(list_accounts(con)) == 81
         again = import_roster(con, roster)
-        assert (again.actors_new, again.actors_updated, again.accounts_new, again.accounts_updated,
-                again.snapshots_new) == (0, 0, 0, 0, 0)
+        assert (
+            again.actors_new,
+            again.actors_updated,
+            again.accounts_new,
+            again.accounts_updated,
+            again.snapshots_new,
+        ) == (0, 0, 0, 0, 0)
     finally:
         con.close()

@@ -129,13 +129,14 @@ def test_validate_file_returns_the_problems(tmp_path: Path) -> None:
         ("r.yaml", b"roster: 1\n---\nroster: 1\n", "is not valid YAML"),
         ("r.csv", b"", "has no header row"),
         ("r.csv", b"actor_id,name\n\xff\xfe\n", "is not UTF-8 text"),
-        ("r.csv", b"actor_id,name,kind,state,host_country,host_city,platform,handle\n" + b"x" * 200_000,
-         "not a readable CSV"),
+        (
+            "r.csv",
+            b"actor_id,name,kind,state,host_country,host_city,platform,handle\n" + b"x" * 200_000,
+            "not a readable CSV",
+        ),
     ],
 )
-def test_unreadable_files_raise_roster_error(
-    tmp_path: Path, name: str, content: bytes, fragment: str
-) -> None:
+def test_unreadable_files_raise_roster_error(tmp_path: Path, name: str, content: bytes, fragment: str) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(RosterError, match=fragment.replace(".", r"\.").replace("[", r"\[")):

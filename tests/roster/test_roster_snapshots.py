@@ -75,8 +75,7 @@ def test_bad_snapshot_rows_are_reported_in_the_csv(tmp_path: Path) -> None:
         "4: observed_at: '30/06/2022' is not a date; write YYYY-MM-DD or an ISO 8601 date-time",
         "5: platform: 'facebook' is not a platform; use one of x, bluesky, mastodon, youtube, telegram",
         "5: observed_at: is required",
-        "7: observed_at: x account 'ambassadechine' already has a snapshot at 2022-06-30 00:00:00 "
-        "(snaps/s.csv line 6)",
+        "7: observed_at: x account 'ambassadechine' already has a snapshot at 2022-06-30 00:00:00 (snaps/s.csv line 6)",
     ]
 
 
@@ -91,8 +90,10 @@ def test_snapshot_header_is_checked(tmp_path: Path) -> None:
 
 
 def test_snapshot_entries_are_checked(tmp_path: Path) -> None:
-    text = (FIXTURES / "good.yaml").read_text(encoding="utf-8").replace(
-        "  - file: snapshots/good-2022.csv\n", "  - path: x.csv\n  - snapshots/good-2022.csv\n"
+    text = (
+        (FIXTURES / "good.yaml")
+        .read_text(encoding="utf-8")
+        .replace("  - file: snapshots/good-2022.csv\n", "  - path: x.csv\n  - snapshots/good-2022.csv\n")
     )
     path = tmp_path / "r.yaml"
     path.write_text(text, encoding="utf-8")

@@ -46,8 +46,9 @@ def test_import_then_reimport_changes_nothing(con: duckdb.DuckDBPyConnection) ->
     stamps = updated_at(con, "actors"), updated_at(con, "accounts")
     assert import_roster(con, roster) == RosterImportResult(0, 0, 0, 0, 0)
     assert (updated_at(con, "actors"), updated_at(con, "accounts")) == stamps
-    counts = [con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("actors", "accounts", "profile_snapshots")]
+    counts = [
+        con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("actors", "accounts", "profile_snapshots")
+    ]
     assert counts == [3, 4, 3]
 
 
@@ -62,8 +63,17 @@ def test_stored_values(con: duckdb.DuckDBPyConnection) -> None:
         "SELECT name, kind, institutional, state, host_country, host_city, languages, tags, tenure_start "
         "FROM actors WHERE actor_id = 'cn-emb-fr'"
     ).fetchone()
-    assert actor == ("Embassy of the P.R.C. in France", "embassy", True, "CN", "FR", "Paris", ["fr", "zh"],
-                     ["europe"], None)
+    assert actor == (
+        "Embassy of the P.R.C. in France",
+        "embassy",
+        True,
+        "CN",
+        "FR",
+        "Paris",
+        ["fr", "zh"],
+        ["europe"],
+        None,
+    )
     keys = dict(con.execute("SELECT handle, user_key FROM accounts").fetchall())
     assert keys == {
         "AmbassadeChine": "1155380386421313536",
@@ -76,20 +86,27 @@ def test_stored_values(con: duckdb.DuckDBPyConnection) -> None:
 def test_snapshots_use_the_account_user_key_and_provenance(con: duckdb.DuckDBPyConnection) -> None:
     import_roster(con, load(FIXTURES / "good.yaml"))
     rows = con.execute(
-        "SELECT user_id, handle, followers, status, source, provenance "
-        "FROM profile_snapshots ORDER BY user_id"
+        "SELECT user_id, handle, followers, status, source, provenance FROM profile_snapshots ORDER BY user_id"
     ).fetchall()
     assert rows[0] == (
-        "1155380386421313536", "AmbassadeChine", 45288, "active", "chc2022",
-        {"source": "roster-snapshots", "file": "snapshots/good-2022.csv", "line": 2, "raw_id": None,
-         "pointer": None, "run_id": None},
+        "1155380386421313536",
+        "AmbassadeChine",
+        45288,
+        "active",
+        "chc2022",
+        {
+            "source": "roster-snapshots",
+            "file": "snapshots/good-2022.csv",
+            "line": 2,
+            "raw_id": None,
+            "pointer": None,
+            "run_id": None,
+        },
     )
     assert [r[0] for r in rows[1:]] == ["handle:amb_chenxu", "handle:cgtnofficial"]
 
 
-def test_case_changed_handle_updates_instead_of_duplicating(
-    con: duckdb.DuckDBPyConnection, tmp_path: Path
-) -> None:
+def test_case_changed_handle_updates_instead_of_duplicating(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     row = "cn-emb-it,Embassy of the P.R.C. in Italy,embassy,CN,IT,Rome,x,{handle},"
     import_roster(con, csv_roster(tmp_path, row.format(handle="ambcina"), name="a.csv"))
     before = updated_at(con, "accounts")["ambcina"]

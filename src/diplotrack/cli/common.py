@@ -29,8 +29,8 @@ class State:
 
 
 STATE = State()
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _default(obj: Any) -> Any:

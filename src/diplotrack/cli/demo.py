@@ -33,12 +33,12 @@ def demo_command(
     kinds = ", ".join(f"{k} {v}" for k, v in s["actors_by_kind"].items())
     out.print(f"  roster: {s['actors']} actors, {s['accounts']} accounts ({kinds})", markup=False)
     out.print(
-        f"  profile snapshots: {s['profile_snapshots']} (observed {', '.join(s['snapshot_dates'])})", markup=False
+        f"  profile snapshots: {s['profile_snapshots']} (observed {', '.join(s['snapshot_dates'])})",
+        markup=False,
     )
     by_kind = ", ".join(f"{k} {v}" for k, v in s["posts_by_kind"].items())
     out.print(
-        f"  posts: {s['posts']} ({by_kind}), {s['posts_first']} .. {s['posts_last']}; "
-        f"{s['post_entities']} entities",
+        f"  posts: {s['posts']} ({by_kind}), {s['posts_first']} .. {s['posts_last']}; {s['post_entities']} entities",
         markup=False,
     )
     for a in s["top_authors"]:
@@ -46,6 +46,6 @@ def demo_command(
     skipped = len(result.report.skipped)
     out.print(
         f"built in {result.report.duration_s:.1f} s; {skipped} input record(s) skipped. "
-        f"Try: diplotrack sql \"select kind, count(*) from posts group by kind\"",
+        f'Try: diplotrack sql "select kind, count(*) from posts group by kind"',
         markup=False,
     )

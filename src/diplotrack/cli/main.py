@@ -35,9 +35,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    db: str | None = typer.Option(
-        None, "--db", help="Store file (default: $DIPLOTRACK_DB, else ./diplotrack.duckdb)."
-    ),
+    db: str | None = typer.Option(None, "--db", help="Store file (default: $DIPLOTRACK_DB, else ./diplotrack.duckdb)."),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
 ) -> None:
@@ -65,7 +63,9 @@ def main() -> None:
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         common.err_console.print(
-            f"error: the store reported: {first} (run with --debug for details)", markup=False, highlight=False
+            f"error: the store reported: {first} (run with --debug for details)",
+            markup=False,
+            highlight=False,
         )
         sys.exit(1)
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ that maps the file's objects to records and hands them to the sink. Mapping is p
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 from collections.abc import Callable, Iterator
@@ -70,11 +71,17 @@ def parse_time(value: object) -> datetime | None:
     """
     if value is None:
         return None
-    s = str(value).strip()
+    return _parse_time_text(str(value).strip())
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_time_text(s: str) -> datetime | None:
     if not s or s.upper() in ("NA", "NAN", "NULL", "NONE"):
         return None
     if s.endswith(" UTC"):
         s = s[:-4]
+    if s.endswith("Z") and len(s) > 10:
+        return datetime.fromisoformat(s[:-1])  # UTC already: the common case, kept cheap
     dt = datetime.fromisoformat(s)
     if dt.tzinfo is not None:
         dt = dt.astimezone(UTC).replace(tzinfo=None)
@@ -167,9 +174,7 @@ def skip(file: Path | str, line: int | None, reason: str) -> Skip:
 RowMapper = Callable[[dict[str, str], str, int], None]
 
 
-def read_csv_rows(
-    path: Path, sink: Sink, progress: Progress, required: tuple[str, ...], map_row: RowMapper
-) -> int:
+def read_csv_rows(path: Path, sink: Sink, progress: Progress, required: tuple[str, ...], map_row: RowMapper) -> int:
     """Drive a CSV importer: check the header, then map each row, turning ``ValueError`` into skips.
 
     ``map_row(row, file, line)`` hands its records to the sink itself. Returns rows read.

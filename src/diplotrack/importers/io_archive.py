@@ -176,7 +176,7 @@ def map_tweet(row: dict[str, str], prov: Provenance) -> Post:
     for url in parse_list(row.get("urls")):
         ents.append(Entity("url", url, url))
     for uid in parse_list(row.get("user_mentions")):
-        ents.append(Entity("mention", uid, uid.lower()))
+        ents.append(Entity("mention", uid, uid))  # user ids (hashed ones are case-sensitive), not handles
     seen: set[tuple[str, str]] = set()
     post.entities = [e for e in ents if not ((e.type, e.value) in seen or seen.add((e.type, e.value)))]
     return post

@@ -22,9 +22,8 @@ from diplotrack.importers.base import (
     csv_header,
     missing_columns,
     parse_int,
-    read_csv_rows,
     parse_time,
-    skip,
+    read_csv_rows,
 )
 from diplotrack.importers.text_entities import entities_from_text
 from diplotrack.records import Post, Provenance, handle_key, primary_kind

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from diplotrack.importers.registry import by_name, detect
 from diplotrack.records import Skip
 from diplotrack.store.runs import finish_run, start_run
 from diplotrack.store.writer import StoreWriter
+
+ENV_BATCH_POSTS = "DIPLOTRACK_BATCH_POSTS"
 
 
 @dataclass
@@ -76,8 +79,11 @@ def import_paths(
     command: str = "import",
     on_file: Callable[[Path, int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
-    batch_posts: int = 50_000,
+    batch_posts: int | None = None,
 ) -> ImportReport:
+    if batch_posts is None:  # $DIPLOTRACK_BATCH_POSTS (tests use small batches), else 200,000
+        env = os.environ.get(ENV_BATCH_POSTS, "").strip()
+        batch_posts = int(env) if env.isdigit() and int(env) > 0 else 200_000
     files = expand_paths(paths)
     forced: Importer | None = by_name(fmt) if fmt else None
     started = time.perf_counter()

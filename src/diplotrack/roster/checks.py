@@ -71,8 +71,11 @@ def check_language(value: str) -> str | None:
     hint = ""
     if len(value) == 2 and pycountry.languages.get(alpha_2=value.lower()) is not None:
         hint = f" (write it in lower case: {value.lower()})"
-    elif len(value) == 3 and (lang := pycountry.languages.get(alpha_3=value.lower())) is not None \
-            and getattr(lang, "alpha_2", None):
+    elif (
+        len(value) == 3
+        and (lang := pycountry.languages.get(alpha_3=value.lower())) is not None
+        and getattr(lang, "alpha_2", None)
+    ):
         hint = f" (did you mean {lang.alpha_2}?)"
     return f"'{value}' is not an ISO 639-1 language code{hint}"
 

@@ -37,8 +37,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 Row = tuple[int, dict[str, Located]]
 
 
-def read_table(source: str, report: Report, required: tuple[str, ...], optional: tuple[str, ...]
-               ) -> list[Row] | None:
+def read_table(source: str, report: Report, required: tuple[str, ...], optional: tuple[str, ...]) -> list[Row] | None:
     """Rows as (line, {column: located cell}); None when the header lacks a required column."""
     reader = csv.reader(io.StringIO(source, newline=""))
     try:
@@ -53,8 +52,11 @@ def read_table(source: str, report: Report, required: tuple[str, ...], optional:
         if name in seen:
             report.add(1, name or "(empty)", "column appears twice in the header")
         elif name not in known:
-            report.add(1, name or "(empty)", f"unknown column{did_you_mean(name, known)}; known columns: "
-                       + ", ".join(known))
+            report.add(
+                1,
+                name or "(empty)",
+                f"unknown column{did_you_mean(name, known)}; known columns: " + ", ".join(known),
+            )
         seen.add(name)
     missing = [name for name in required if name not in seen]
     for name in missing:

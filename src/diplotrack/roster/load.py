@@ -30,8 +30,7 @@ def _read_text(path: Path) -> str:
     except IsADirectoryError:
         raise RosterError(f"{path} is a folder, not a roster file; name a .yaml or .csv file") from None
     except UnicodeDecodeError as exc:
-        raise RosterError(f"{path} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8"
-                          ) from None
+        raise RosterError(f"{path} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
     except OSError as exc:
         raise RosterError(f"cannot read the roster file {path}: {exc.strerror}") from None
 

@@ -32,20 +32,19 @@ REQUIRED_SNAPSHOT_COLUMNS = ("platform", "handle", "observed_at")
 COUNT_COLUMNS = ("followers", "following", "posts_count")
 
 
-def _timestamp(row: dict[str, Located], name: str, line: int, report: Report, *, required: bool
-               ) -> datetime | None:
+def _timestamp(row: dict[str, Located], name: str, line: int, report: Report, *, required: bool) -> datetime | None:
     value = text(row, name, line, report, required=required)
     if value is None:
         return None
     parsed = checks.parse_timestamp(value)
     if parsed is None:
-        report.add(row[name].line, name,
-                   f"'{value}' is not a date; write YYYY-MM-DD or an ISO 8601 date-time")
+        report.add(row[name].line, name, f"'{value}' is not a date; write YYYY-MM-DD or an ISO 8601 date-time")
     return parsed
 
 
-def _row(line: int, row: dict[str, Located], rel: str, accounts: dict[tuple[str, str], Account],
-         report: Report) -> SnapshotRow | None:
+def _row(
+    line: int, row: dict[str, Located], rel: str, accounts: dict[tuple[str, str], Account], report: Report
+) -> SnapshotRow | None:
     problems_before = len(report.problems)
     platform = text(row, "platform", line, report, required=True)
     if platform is not None and (message := checks.check_platform(platform)) is not None:
@@ -53,8 +52,11 @@ def _row(line: int, row: dict[str, Located], rel: str, accounts: dict[tuple[str,
         platform = None
     handle = text(row, "handle", line, report, required=True)
     if platform and handle and (platform, handle.lower()) not in accounts:
-        report.add(row["handle"].line, "handle",
-                   f"{platform} account '{handle}' is not in the roster; add it there or drop this row")
+        report.add(
+            row["handle"].line,
+            "handle",
+            f"{platform} account '{handle}' is not in the roster; add it there or drop this row",
+        )
     counts: dict[str, int | None] = {}
     for name in COUNT_COLUMNS:
         value = text(row, name, line, report)
@@ -63,20 +65,35 @@ def _row(line: int, row: dict[str, Located], rel: str, accounts: dict[tuple[str,
             report.add(row[name].line, name, f"'{value}' is not a non-negative whole number")
     status = text(row, "status", line, report) or "active"
     if status not in PROFILE_STATUSES:
-        report.add(row["status"].line, "status",
-                   f"'{status}' is not a status{checks.did_you_mean(status, PROFILE_STATUSES)}; use one of "
-                   + ", ".join(PROFILE_STATUSES))
+        report.add(
+            row["status"].line,
+            "status",
+            f"'{status}' is not a status{checks.did_you_mean(status, PROFILE_STATUSES)}; use one of "
+            + ", ".join(PROFILE_STATUSES),
+        )
     observed_at = _timestamp(row, "observed_at", line, report, required=True)
     created_at = _timestamp(row, "created_at", line, report, required=False)
     if observed_at is None or platform is None or handle is None or len(report.problems) > problems_before:
         return None  # a row with a problem takes no part in the duplicate check
-    return SnapshotRow(platform, handle, observed_at, counts["followers"], counts["following"],
-                       counts["posts_count"], created_at, status, text(row, "source", line, report),
-                       text(row, "notes", line, report), file=rel, line=line)
+    return SnapshotRow(
+        platform,
+        handle,
+        observed_at,
+        counts["followers"],
+        counts["following"],
+        counts["posts_count"],
+        created_at,
+        status,
+        text(row, "source", line, report),
+        text(row, "notes", line, report),
+        file=rel,
+        line=line,
+    )
 
 
-def load_snapshots(entries: list[Located], roster_file: Path, actors: list[Actor], report: Report
-                   ) -> tuple[list[SnapshotRow], list[RosterProblem]]:
+def load_snapshots(
+    entries: list[Located], roster_file: Path, actors: list[Actor], report: Report
+) -> tuple[list[SnapshotRow], list[RosterProblem]]:
     """Rows of every snapshot file; a missing file is reported on the roster's ``file:`` line."""
     accounts = {(acc.platform, acc.handle.lower()): acc for actor in actors for acc in actor.accounts}
     rows: list[SnapshotRow] = []
@@ -106,9 +123,12 @@ def load_snapshots(entries: list[Located], roster_file: Path, actors: list[Actor
             key = (row.platform, row.handle.lower(), row.observed_at)
             if key in seen:
                 first_file, first_line = seen[key]
-                snap_report.add(line, "observed_at",
-                                f"{row.platform} account '{row.handle}' already has a snapshot at "
-                                f"{row.observed_at.isoformat(sep=' ')} ({first_file} line {first_line})")
+                snap_report.add(
+                    line,
+                    "observed_at",
+                    f"{row.platform} account '{row.handle}' already has a snapshot at "
+                    f"{row.observed_at.isoformat(sep=' ')} ({first_file} line {first_line})",
+                )
                 continue
             seen[key] = (rel, line)
             rows.append(row)

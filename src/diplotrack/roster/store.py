@@ -57,8 +57,7 @@ LIST_COLUMNS = (
 SNAPSHOT_SOURCE = "roster-snapshots"
 
 _INSERT_ACTOR = (
-    f"INSERT INTO actors ({', '.join(ACTOR_COLUMNS)}, updated_at) "
-    f"VALUES ({', '.join('?' for _ in ACTOR_COLUMNS)}, ?)"
+    f"INSERT INTO actors ({', '.join(ACTOR_COLUMNS)}, updated_at) VALUES ({', '.join('?' for _ in ACTOR_COLUMNS)}, ?)"
 )
 _UPDATE_ACTOR = (
     f"UPDATE actors SET {', '.join(f'{c} = ?' for c in ACTOR_COLUMNS[1:])}, updated_at = ? WHERE actor_id = ?"
@@ -89,11 +88,14 @@ _SNAPSHOT_SCHEMA = pa.schema(
 )
 _SNAPSHOT_VIEW = "_diplotrack_roster_snapshots"
 _INSERT_SNAPSHOTS = (
-    "INSERT OR IGNORE INTO profile_snapshots (platform, user_id, observed_at, handle, followers, following, "
+    "INSERT INTO profile_snapshots (platform, user_id, observed_at, handle, followers, following, "
     "posts_count, created_at, status, source, provenance) "
     "SELECT platform, user_id, observed_at, handle, followers, following, posts_count, created_at, status, "
     "source, struct_pack(source := ?, file := file, line := line, raw_id := NULL::VARCHAR, "
-    f"pointer := NULL::VARCHAR, run_id := NULL::BIGINT) FROM {_SNAPSHOT_VIEW}"
+    f"pointer := NULL::VARCHAR, run_id := NULL::BIGINT) FROM {_SNAPSHOT_VIEW} "
+    # the key (platform, user_id, observed_at) is enforced here: insert only what is not there yet
+    "ANTI JOIN (SELECT platform, user_id, observed_at FROM profile_snapshots) old "
+    "USING (platform, user_id, observed_at)"
 )
 
 
@@ -114,10 +116,7 @@ def _actor_values(actor: Actor) -> tuple[object, ...]:
 
 
 def _upsert_actors(con: duckdb.DuckDBPyConnection, roster: Roster, result: RosterImportResult) -> None:
-    known = {
-        row[0]: tuple(row)
-        for row in con.execute(f"SELECT {', '.join(ACTOR_COLUMNS)} FROM actors").fetchall()
-    }
+    known = {row[0]: tuple(row) for row in con.execute(f"SELECT {', '.join(ACTOR_COLUMNS)} FROM actors").fetchall()}
     now = utcnow()
     for actor in roster.actors:
         values = _actor_values(actor)
@@ -131,8 +130,9 @@ def _upsert_actors(con: duckdb.DuckDBPyConnection, roster: Roster, result: Roste
         known[actor.actor_id] = values
 
 
-def _upsert_accounts(con: duckdb.DuckDBPyConnection, roster: Roster, result: RosterImportResult
-                     ) -> dict[tuple[str, str], str]:
+def _upsert_accounts(
+    con: duckdb.DuckDBPyConnection, roster: Roster, result: RosterImportResult
+) -> dict[tuple[str, str], str]:
     """Upsert every account; returns each account's user_key by (platform, lower(handle))."""
     known: dict[tuple[str, str], list[tuple[object, ...]]] = {}
     for row in con.execute(f"SELECT {', '.join(ACCOUNT_COLUMNS)} FROM accounts").fetchall():
@@ -144,8 +144,15 @@ def _upsert_accounts(con: duckdb.DuckDBPyConnection, roster: Roster, result: Ros
         old_rows = known.get(key, [])
         user_id = account.user_id or (old_rows[0][2] if len(old_rows) == 1 else None)
         user_key = str(user_id) if user_id else handle_key(account.handle)
-        values = (account.platform, account.handle, user_id, user_key, actor.actor_id, account.source,
-                  account.notes)
+        values = (
+            account.platform,
+            account.handle,
+            user_id,
+            user_key,
+            actor.actor_id,
+            account.source,
+            account.notes,
+        )
         if not old_rows:
             con.execute(_INSERT_ACCOUNT, [*values, now])
             result.accounts_new += 1
@@ -161,8 +168,9 @@ def _upsert_accounts(con: duckdb.DuckDBPyConnection, roster: Roster, result: Ros
     return keys
 
 
-def _insert_snapshots(con: duckdb.DuckDBPyConnection, rows: list[SnapshotRow],
-                      user_keys: dict[tuple[str, str], str]) -> int:
+def _insert_snapshots(
+    con: duckdb.DuckDBPyConnection, rows: list[SnapshotRow], user_keys: dict[tuple[str, str], str]
+) -> int:
     """Insert the snapshot rows that are not in the store yet (one statement); returns how many."""
     if not rows:
         return 0

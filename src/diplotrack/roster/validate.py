@@ -53,8 +53,9 @@ class Report:
         self.problems.append(RosterProblem(self.file, line, field_name, message))
 
 
-def text(fields: dict[str, Located], name: str, owner_line: int, report: Report, *, required: bool = False
-         ) -> str | None:
+def text(
+    fields: dict[str, Located], name: str, owner_line: int, report: Report, *, required: bool = False
+) -> str | None:
     """The stripped text of a field; None (reported when required) if absent, empty or not text."""
     loc = fields.get(name)
     if loc is not None and loc.shape != "text":
@@ -68,8 +69,15 @@ def text(fields: dict[str, Located], name: str, owner_line: int, report: Report,
     return value
 
 
-def _checked(fields: dict[str, Located], name: str, line: int, report: Report,
-             check: Callable[[str], str | None], *, required: bool = False) -> str | None:
+def _checked(
+    fields: dict[str, Located],
+    name: str,
+    line: int,
+    report: Report,
+    check: Callable[[str], str | None],
+    *,
+    required: bool = False,
+) -> str | None:
     value = text(fields, name, line, report, required=required)
     if value is not None and (message := check(value)) is not None:
         report.add(fields[name].line, name, message)
@@ -173,8 +181,7 @@ def build_account(raw: RawAccount, report: Report) -> Account:
     )
 
 
-def _check_user_id(account: Account, line: int, first: dict[tuple[str, str], Account], report: Report
-                   ) -> None:
+def _check_user_id(account: Account, line: int, first: dict[tuple[str, str], Account], report: Report) -> None:
     """Two accounts of one platform cannot share a user id (it names one account for good)."""
     if not account.user_id or not account.platform:
         return

@@ -54,8 +54,11 @@ def mapping(node: Node, allowed: tuple[str, ...], what: str, report: Report) -> 
         if key in first:
             report.add(line, key, f"appears twice in this {what} (first on line {first[key]})")
         elif key not in allowed:
-            report.add(line, key, f"unknown {what} key{did_you_mean(key, allowed)}; known keys: "
-                       + ", ".join(allowed))
+            report.add(
+                line,
+                key,
+                f"unknown {what} key{did_you_mean(key, allowed)}; known keys: " + ", ".join(allowed),
+            )
         else:
             result[key] = value_node
         first.setdefault(key, line)
@@ -99,8 +102,10 @@ def _actor(node: MappingNode, report: Report) -> RawActor:
     keys = mapping(node, (*ACTOR_FIELDS, "accounts"), "actor", report)
     fields = {k: located(v) for k, v in keys.items() if k != "accounts"}
     accounts = [
-        RawAccount({k: located(v) for k, v in mapping(item, ACCOUNT_FIELDS, "account", report).items()},
-                   line_of(item))
+        RawAccount(
+            {k: located(v) for k, v in mapping(item, ACCOUNT_FIELDS, "account", report).items()},
+            line_of(item),
+        )
         for item in _sequence_of_mappings(keys.get("accounts"), "accounts", report)
     ]
     return RawActor(fields, line_of(node), accounts)
@@ -118,8 +123,7 @@ def compose(source: str, file: str) -> MappingNode:
     if root is None:
         raise RosterError(f"{file} is empty; a roster starts with 'roster: 1', 'name:' and 'actors:'")
     if not isinstance(root, MappingNode):
-        raise RosterError(f"{file} is not a roster: its top level must be a mapping with roster:, name: "
-                          "and actors:")
+        raise RosterError(f"{file} is not a roster: its top level must be a mapping with roster:, name: and actors:")
     return root
 
 
@@ -130,9 +134,11 @@ def read_yaml(source: str, report: Report) -> YamlRoster:
     top = {k: located(v) for k, v in keys.items() if k not in ("sources", "snapshots", "actors")}
     version = text(top, "roster", 1, report, required=True)
     if version is not None and version != str(FORMAT_VERSION):
-        report.add(top["roster"].line, "roster",
-                   f"format version '{version}' is not supported; this diplotrack reads version "
-                   f"{FORMAT_VERSION}")
+        report.add(
+            top["roster"].line,
+            "roster",
+            f"format version '{version}' is not supported; this diplotrack reads version {FORMAT_VERSION}",
+        )
     if "actors" not in keys:
         report.add(line_of(root), "actors", "is required (a list of actors)")
     snapshot_files = []

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -40,7 +40,7 @@ def utcnow() -> datetime:
 
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:
         msg = str(exc)
         if "lock" in msg.lower():
@@ -49,6 +49,8 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
                 "or point --db at another file"
             ) from None
         raise StoreError(f"cannot open the store {path}: {msg.splitlines()[0]}") from None
+    con.execute("SET enable_progress_bar = false")  # our own progress display owns the terminal
+    return con
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
@@ -70,9 +72,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN")
         try:
             con.execute(sql)
-            con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, utcnow()]
-            )
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, description, utcnow()])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
@@ -100,9 +100,11 @@ def open_store_read_only(db: str | os.PathLike[str] | None = None) -> duckdb.Duc
             "or point --db / DIPLOTRACK_DB at one"
         )
     con = _connect(path, read_only=True)
-    version = con.execute(
-        "SELECT coalesce(max(version), 0) FROM schema_migrations"
-    ).fetchone()[0] if _has_table(con, "schema_migrations") else 0
+    version = (
+        con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+        if _has_table(con, "schema_migrations")
+        else 0
+    )
     if version < LATEST_VERSION:
         con.close()
         con = open_store(path)  # migrate once, then reopen read-only
@@ -113,9 +115,7 @@ def open_store_read_only(db: str | os.PathLike[str] | None = None) -> duckdb.Duc
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
-        con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()[0]
+        con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()[0]
     )
 
 

@@ -1,5 +1,9 @@
 """The store's schema, as an ordered list of migrations.
 
+The large tables (raw_payloads, profile_snapshots, posts, post_entities) have natural keys but
+no index: the writer enforces the keys (store/writer.py), which keeps bulk loads fast and memory
+flat; the small tables keep their primary keys.
+
 Each migration runs once, in a transaction, and is recorded in ``schema_migrations``. Never edit
 a released migration: add the next one. The public tables are documented in docs/data-model.md.
 """
@@ -41,7 +45,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             PRIMARY KEY (platform, handle)
         );
         CREATE TABLE raw_payloads (
-            raw_id VARCHAR PRIMARY KEY,
+            raw_id VARCHAR NOT NULL,
             format VARCHAR NOT NULL,
             file VARCHAR,
             line BIGINT,
@@ -65,8 +69,9 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             verified BOOLEAN,
             status VARCHAR NOT NULL,
             source VARCHAR,
-            provenance STRUCT(source VARCHAR, file VARCHAR, line BIGINT, raw_id VARCHAR, pointer VARCHAR, run_id BIGINT),
-            PRIMARY KEY (platform, user_id, observed_at)
+            provenance STRUCT(
+                source VARCHAR, file VARCHAR, line BIGINT, raw_id VARCHAR, pointer VARCHAR, run_id BIGINT
+            )
         );
         CREATE TABLE posts (
             platform VARCHAR NOT NULL,
@@ -91,17 +96,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             metrics_observed_at TIMESTAMP,
             source_client VARCHAR,
             deleted_at TIMESTAMP,
-            provenance STRUCT(source VARCHAR, file VARCHAR, line BIGINT, raw_id VARCHAR, pointer VARCHAR, run_id BIGINT),
-            first_seen_at TIMESTAMP NOT NULL,
-            PRIMARY KEY (platform, post_id)
+            provenance STRUCT(
+                source VARCHAR, file VARCHAR, line BIGINT, raw_id VARCHAR, pointer VARCHAR, run_id BIGINT
+            ),
+            first_seen_at TIMESTAMP NOT NULL
         );
         CREATE TABLE post_entities (
             platform VARCHAR NOT NULL,
             post_id VARCHAR NOT NULL,
             type VARCHAR NOT NULL,
             value VARCHAR NOT NULL,
-            normalized VARCHAR NOT NULL,
-            PRIMARY KEY (platform, post_id, type, value)
+            normalized VARCHAR NOT NULL
         );
         CREATE TABLE api_errors (
             error_id VARCHAR PRIMARY KEY,

@@ -20,9 +20,7 @@ def start_run(con: duckdb.DuckDBPyConnection, kind: str, command: str, files: li
     return run_id
 
 
-def finish_run(
-    con: duckdb.DuckDBPyConnection, run_id: int, status: str, formats: list[str], duration_s: float
-) -> None:
+def finish_run(con: duckdb.DuckDBPyConnection, run_id: int, status: str, formats: list[str], duration_s: float) -> None:
     con.execute(
         "UPDATE runs SET status = ?, finished_at = ?, formats = ?, duration_s = ? WHERE run_id = ?",
         [status, utcnow(), formats, duration_s, run_id],

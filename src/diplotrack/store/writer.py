@@ -1,18 +1,25 @@
-"""Writing normalised records into the store: batched, idempotent upserts on natural keys.
+"""Writing normalised records into the store: batched, idempotent merges on natural keys.
 
-Records are buffered in memory (deduplicated per natural key) and written in batches; each batch
-is one transaction, so a process killed at any moment leaves only whole batches behind, and
-re-running the same input changes nothing (every write merges on its natural key):
+Records arrive one by one (``add_post`` …) or as Arrow tables built in worker processes
+(``add_tables``). They are written in batches; each batch is one transaction, so a process
+killed at any moment leaves only whole batches behind, and re-running the same input changes
+nothing, because every write merges on its natural key:
 
-- posts (platform, post_id): a new post is inserted; a known one gains the fields it lacked, and
-  its public metrics are replaced only by a *newer* observation (``metrics_observed_at``).
-- post_entities (platform, post_id, type, value), profile_snapshots (platform, user_id,
-  observed_at), raw_payloads (content hash), api_errors (content hash): insert if absent.
+- posts (platform, post_id): a new post is inserted; a known one gains the fields it lacked, a
+  more specific kind (repost > quote > reply > original), and its public metrics are replaced
+  only by a *newer* observation (``metrics_observed_at``). Several observations of one post in a
+  batch are first combined the same way.
+- post_entities (platform, post_id, type, value): the union of what every observation of a post
+  listed; insert if absent.
+- profile_snapshots (platform, user_id, observed_at), raw_payloads (content hash), api_errors
+  (content hash): insert if absent.
+
+The big tables carry no index: keys are enforced here, by joins against just the keys a batch
+touches, which keeps bulk imports fast and memory flat (see docs/data-model.md).
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,10 +27,10 @@ import duckdb
 import pyarrow as pa
 
 from diplotrack.records import ApiError, Post, ProfileSnapshot, Skip
-from diplotrack.store import raw as rawstore
+from diplotrack.store.batch import RecordBatch, skips_of
 from diplotrack.store.db import transaction
 
-POST_FILL_COLUMNS = (
+FILL_COLUMNS = (
     "author_id",
     "author_handle",
     "created_at",
@@ -38,66 +45,17 @@ POST_FILL_COLUMNS = (
     "conversation_id",
     "source_client",
 )
-METRIC_COLUMNS = ("like_count", "repost_count", "reply_count", "quote_count")
-PROV_COLUMNS = ("prov_source", "prov_file", "prov_line", "prov_raw_id", "prov_pointer")
-
-_POST_SCHEMA = pa.schema(
-    [
-        ("platform", pa.string()),
-        ("post_id", pa.string()),
-        ("author_id", pa.string()),
-        ("author_handle", pa.string()),
-        ("created_at", pa.timestamp("us")),
-        ("text", pa.string()),
-        ("lang", pa.string()),
-        ("kind", pa.string()),
-        ("reposted_post_id", pa.string()),
-        ("reposted_author_id", pa.string()),
-        ("quoted_post_id", pa.string()),
-        ("quoted_author_id", pa.string()),
-        ("replied_to_post_id", pa.string()),
-        ("replied_to_author_id", pa.string()),
-        ("conversation_id", pa.string()),
-        ("like_count", pa.int64()),
-        ("repost_count", pa.int64()),
-        ("reply_count", pa.int64()),
-        ("quote_count", pa.int64()),
-        ("metrics_observed_at", pa.timestamp("us")),
-        ("source_client", pa.string()),
-        ("prov_source", pa.string()),
-        ("prov_file", pa.string()),
-        ("prov_line", pa.int64()),
-        ("prov_raw_id", pa.string()),
-        ("prov_pointer", pa.string()),
-    ]
+METRIC_COLUMNS = ("like_count", "repost_count", "reply_count", "quote_count", "metrics_observed_at")
+_KIND_RANK = "CASE {k} WHEN 'repost' THEN 0 WHEN 'quote' THEN 1 WHEN 'reply' THEN 2 ELSE 3 END"
+_RANK_KIND = "CASE {r} WHEN 0 THEN 'repost' WHEN 1 THEN 'quote' WHEN 2 THEN 'reply' ELSE 'original' END"
+# how good a row's metrics are: a dated observation by its time, undated metrics next, none last
+_METRIC_KEY = (
+    "CASE WHEN metrics_observed_at IS NOT NULL THEN epoch_us(metrics_observed_at) "
+    "WHEN coalesce(like_count, repost_count, reply_count, quote_count) IS NOT NULL THEN -1 ELSE -2 END"
 )
-_PROFILE_SCHEMA = pa.schema(
-    [
-        ("platform", pa.string()),
-        ("user_id", pa.string()),
-        ("observed_at", pa.timestamp("us")),
-        ("handle", pa.string()),
-        ("display_name", pa.string()),
-        ("description", pa.string()),
-        ("location", pa.string()),
-        ("created_at", pa.timestamp("us")),
-        ("followers", pa.int64()),
-        ("following", pa.int64()),
-        ("posts_count", pa.int64()),
-        ("verified", pa.bool_()),
-        ("status", pa.string()),
-        ("source", pa.string()),
-        ("prov_source", pa.string()),
-        ("prov_file", pa.string()),
-        ("prov_line", pa.int64()),
-        ("prov_raw_id", pa.string()),
-        ("prov_pointer", pa.string()),
-    ]
-)
-
-_PROV_STRUCT = (
+_PROV = (
     "struct_pack(source := prov_source, file := prov_file, line := prov_line, "
-    "raw_id := prov_raw_id, pointer := prov_pointer, run_id := ?::BIGINT)"
+    "raw_id := prov_raw_id, pointer := prov_pointer, run_id := {run}::BIGINT)"
 )
 
 
@@ -109,6 +67,7 @@ class WriteCounts:
     entities_new: int = 0
     raw_new: int = 0
     api_errors: int = 0
+    records: int = 0
     skipped: list[Skip] = field(default_factory=list)
 
     def add(self, other: WriteCounts) -> None:
@@ -118,274 +77,219 @@ class WriteCounts:
         self.entities_new += other.entities_new
         self.raw_new += other.raw_new
         self.api_errors += other.api_errors
+        self.records += other.records
         self.skipped.extend(other.skipped)
 
 
-def _merge_post(old: Post, new: Post) -> Post:
-    """Combine two observations of one post: fill what is missing; newer metrics win."""
-    newer = new.metrics_observed_at is not None and (
-        old.metrics_observed_at is None or new.metrics_observed_at > old.metrics_observed_at
-    )
-    base, other = (new, old) if newer else (old, new)
-    for name in POST_FILL_COLUMNS:
-        if getattr(base, name) is None and getattr(other, name) is not None:
-            setattr(base, name, getattr(other, name))
-    if base.kind == "original" and other.kind != "original":
-        base.kind = other.kind
-    seen = {(e.type, e.value) for e in base.entities}
-    base.entities.extend(e for e in other.entities if (e.type, e.value) not in seen)
-    return base
-
-
 class StoreWriter:
-    """Buffers records of one run and writes them batch by batch, each batch one transaction."""
+    """Buffers the records of one run and writes them batch by batch, each batch one transaction."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, *, batch_posts: int = 50_000) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, *, batch_posts: int = 200_000) -> None:
         self.con = con
         self.run_id = run_id
         self.batch_posts = batch_posts
         self.counts = WriteCounts()
-        self._posts: dict[tuple[str, str], Post] = {}
-        self._profiles: dict[tuple[str, str, datetime], ProfileSnapshot] = {}
-        self._raw: dict[str, tuple[str, str | None, int | None, datetime | None, int, bytes]] = {}
-        self._raw_bytes = 0
-        self._errors: dict[str, ApiError] = {}
-        self._skips: list[Skip] = []
+        self.batch = RecordBatch()
+        self._pending: list[dict[str, pa.Table]] = []
+        self._pending_posts = 0
+        self._pending_bytes = 0
+        self._pending_records = 0
 
-    # -- buffering -------------------------------------------------------------------------
+    # -- the sink interface importers use ---------------------------------------------------
     def add_raw(
         self, fmt: str, payload: bytes, *, file: str | None, line: int | None, retrieved_at: datetime | None
     ) -> str:
-        raw_id = rawstore.raw_id_of(payload)
-        if raw_id not in self._raw:
-            blob = rawstore.compress(payload)
-            self._raw[raw_id] = (fmt, file, line, retrieved_at, len(payload), blob)
-            self._raw_bytes += len(blob)
-        return raw_id
+        return self.batch.add_raw(fmt, payload, file=file, line=line, retrieved_at=retrieved_at)
 
     def add_post(self, post: Post) -> None:
-        key = (post.platform, post.post_id)
-        old = self._posts.get(key)
-        self._posts[key] = post if old is None else _merge_post(old, post)
+        self.batch.add_post(post)
 
     def add_profile(self, snap: ProfileSnapshot) -> None:
-        key = (snap.platform, snap.user_id, snap.observed_at)
-        self._profiles.setdefault(key, snap)
+        self.batch.add_profile(snap)
 
     def add_api_error(self, err: ApiError) -> None:
-        error_id = hashlib.blake2b(
-            f"{err.platform}\x00{err.raw}".encode(), digest_size=16
-        ).hexdigest()
-        self._errors.setdefault(error_id, err)
+        self.batch.add_api_error(err)
 
     def add_skip(self, skip: Skip) -> None:
-        self._skips.append(skip)
+        self.batch.add_skip(skip)
+
+    def add_tables(self, tables: dict[str, pa.Table], records: int) -> None:
+        """Add a batch built elsewhere (a worker process), already as Arrow tables."""
+        self._pending.append(tables)
+        self._pending_posts += tables["posts"].num_rows
+        self._pending_bytes += tables["raw"].nbytes
+        self._pending_records += records
+        self.maybe_flush()
 
     def maybe_flush(self) -> None:
-        if len(self._posts) >= self.batch_posts or self._raw_bytes >= 64 * 2**20:
+        posts = self._pending_posts + self.batch.n_posts
+        size = self._pending_bytes + self.batch.raw_bytes
+        if posts >= self.batch_posts or size >= 256 * 2**20:
             self.flush()
 
     # -- writing ---------------------------------------------------------------------------
     def flush(self) -> WriteCounts:
         """Write everything buffered in one transaction; returns this batch's counts."""
-        batch = WriteCounts()
-        if not (self._posts or self._profiles or self._raw or self._errors or self._skips):
-            return batch
+        parts = self._pending
+        records = self._pending_records + self.batch.records
+        if self.batch.records or self.batch.skips or self.batch.raw_bytes:
+            parts = [*parts, self.batch.to_arrow()]
+        self._pending, self._pending_posts, self._pending_bytes, self._pending_records = [], 0, 0, 0
+        self.batch = RecordBatch()
+        if not parts:
+            return WriteCounts()
+        tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]}
+        counts = WriteCounts(records=records, skipped=skips_of(tables["skips"]))
         con = self.con
-        with transaction(con):
-            if self._raw:
-                batch.raw_new = self._write_raw()
-            if self._posts:
-                self._write_posts(batch)
-            if self._profiles:
-                batch.profiles_new = self._write_profiles()
-            if self._errors:
-                batch.api_errors = self._write_errors()
-            if self._skips:
-                con.executemany(
-                    "INSERT INTO run_skips VALUES (?, ?, ?, ?)",
-                    [[self.run_id, s.file, s.line, s.reason] for s in self._skips],
+        names = ("raw", "posts", "entities", "profiles", "errors", "skips")
+        for name in names:
+            con.register(f"_b_{name}", tables[name])
+        try:
+            with transaction(con):
+                if tables["raw"].num_rows:
+                    counts.raw_new = self._merge_raw()
+                if tables["posts"].num_rows:
+                    self._merge_posts(counts)
+                if tables["profiles"].num_rows:
+                    counts.profiles_new = self._merge_profiles()
+                if tables["errors"].num_rows:
+                    counts.api_errors = self._merge_errors()
+                if tables["skips"].num_rows:
+                    con.execute(f"INSERT INTO run_skips SELECT {self.run_id}, file, line, reason FROM _b_skips")
+                con.execute(
+                    """UPDATE runs SET posts_new = coalesce(posts_new, 0) + ?,
+                           posts_updated = coalesce(posts_updated, 0) + ?,
+                           profiles_new = coalesce(profiles_new, 0) + ?,
+                           entities_new = coalesce(entities_new, 0) + ?,
+                           api_errors = coalesce(api_errors, 0) + ?,
+                           skipped = coalesce(skipped, 0) + ?
+                       WHERE run_id = ?""",
+                    [
+                        counts.posts_new,
+                        counts.posts_updated,
+                        counts.profiles_new,
+                        counts.entities_new,
+                        counts.api_errors,
+                        len(counts.skipped),
+                        self.run_id,
+                    ],
                 )
-                batch.skipped = list(self._skips)
-            con.execute(
-                """UPDATE runs SET posts_new = coalesce(posts_new, 0) + ?,
-                       posts_updated = coalesce(posts_updated, 0) + ?,
-                       profiles_new = coalesce(profiles_new, 0) + ?,
-                       entities_new = coalesce(entities_new, 0) + ?,
-                       api_errors = coalesce(api_errors, 0) + ?,
-                       skipped = coalesce(skipped, 0) + ?
-                   WHERE run_id = ?""",
-                [
-                    batch.posts_new,
-                    batch.posts_updated,
-                    batch.profiles_new,
-                    batch.entities_new,
-                    batch.api_errors,
-                    len(batch.skipped),
-                    self.run_id,
-                ],
-            )
-        self._posts.clear()
-        self._profiles.clear()
-        self._raw.clear()
-        self._raw_bytes = 0
-        self._errors.clear()
-        self._skips.clear()
-        self.counts.add(batch)
-        return batch
-
-    def _write_raw(self) -> int:
-        cols = list(zip(*[(k, *v) for k, v in self._raw.items()]))
-        tbl = pa.table(
-            {
-                "raw_id": pa.array(cols[0], pa.string()),
-                "format": pa.array(cols[1], pa.string()),
-                "file": pa.array(cols[2], pa.string()),
-                "line": pa.array(cols[3], pa.int64()),
-                "retrieved_at": pa.array(cols[4], pa.timestamp("us")),
-                "size": pa.array(cols[5], pa.int64()),
-                "payload": pa.array(cols[6], pa.binary()),
-            }
-        )
-        self.con.register("_batch_raw", tbl)
-        try:
-            before = self._count("raw_payloads")
-            self.con.execute(
-                f"""INSERT OR IGNORE INTO raw_payloads
-                    SELECT raw_id, format, file, line, retrieved_at, size, '{rawstore.CODEC}', payload
-                    FROM _batch_raw"""
-            )
-            return self._count("raw_payloads") - before
         finally:
-            self.con.unregister("_batch_raw")
+            for name in names:
+                con.unregister(f"_b_{name}")
+            con.execute("DROP TABLE IF EXISTS _bp; DROP TABLE IF EXISTS _op; DROP TABLE IF EXISTS _up")
+        self.counts.add(counts)
+        return counts
 
-    def _count(self, table: str) -> int:
-        return self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    def _one(self, sql: str) -> int:
+        row = self.con.execute(sql).fetchone()
+        return int(row[0]) if row else 0
 
-    def _write_posts(self, batch: WriteCounts) -> None:
-        posts = list(self._posts.values())
-        names = _POST_SCHEMA.names
-        columns: dict[str, list] = {n: [] for n in names}
-        ent_rows: list[tuple[str, str, str, str, str]] = []
-        for p in posts:
-            for n in names[:21]:
-                columns[n].append(getattr(p, n))
-            prov = p.provenance
-            columns["prov_source"].append(prov.source)
-            columns["prov_file"].append(prov.file)
-            columns["prov_line"].append(prov.line)
-            columns["prov_raw_id"].append(prov.raw_id)
-            columns["prov_pointer"].append(prov.pointer)
-            for e in p.entities:
-                ent_rows.append((p.platform, p.post_id, e.type, e.value, e.normalized))
-        tbl = pa.table(columns, schema=_POST_SCHEMA)
+    def _merge_raw(self) -> int:
+        return self._one(
+            """INSERT INTO raw_payloads
+               SELECT b.raw_id, b.format, b.file, b.line, b.retrieved_at, b.size, 'zstd', b.payload
+               FROM (SELECT DISTINCT ON (raw_id) * FROM _b_raw) b
+               ANTI JOIN (SELECT raw_id FROM raw_payloads SEMI JOIN _b_raw USING (raw_id)) old USING (raw_id)"""
+        )
+
+    def _merge_posts(self, counts: WriteCounts) -> None:
         con = self.con
-        con.register("_batch_posts", tbl)
-        try:
-            fill_changed = " OR ".join(f"(p.{c} IS NULL AND b.{c} IS NOT NULL)" for c in POST_FILL_COLUMNS)
+        dups = self._one("SELECT count(*) - count(DISTINCT (platform, post_id)) FROM _b_posts")
+        if dups:
+            fills = ", ".join(f"arg_max({c}, _rk) AS {c}" for c in FILL_COLUMNS)
+            metrics = ", ".join(f"arg_max_null({c}, _mk) AS {c}" for c in METRIC_COLUMNS)
+            provs = ", ".join(
+                f"arg_min({c}, _row) AS {c}"
+                for c in ("prov_source", "prov_file", "prov_line", "prov_raw_id", "prov_pointer")
+            )
+            con.execute(
+                f"""CREATE TEMP TABLE _bp AS
+                    SELECT platform, post_id, {fills},
+                           {_RANK_KIND.format(r="min(" + _KIND_RANK.format(k="kind") + ")")} AS kind,
+                           {metrics}, {provs}
+                    FROM (SELECT *, {_METRIC_KEY} AS _mk, _mk::HUGEINT * 4294967296 + _row AS _rk
+                          FROM (SELECT *, row_number() OVER () AS _row FROM _b_posts))
+                    GROUP BY platform, post_id"""
+            )
+        else:
+            con.execute("CREATE TEMP TABLE _bp AS SELECT * FROM _b_posts")
+        con.execute("CREATE TEMP TABLE _op AS SELECT p.* FROM posts p SEMI JOIN _bp USING (platform, post_id)")
+        cols = (
+            "platform, post_id, author_id, author_handle, created_at, text, lang, kind, reposted_post_id, "
+            "reposted_author_id, quoted_post_id, quoted_author_id, replied_to_post_id, replied_to_author_id, "
+            "conversation_id, like_count, repost_count, reply_count, quote_count, metrics_observed_at, "
+            "source_client"
+        )
+        counts.posts_new = self._one(
+            f"""INSERT INTO posts ({cols}, deleted_at, provenance, first_seen_at)
+                SELECT {cols}, NULL, {_PROV.format(run=self.run_id)}, now()::TIMESTAMP
+                FROM _bp ANTI JOIN _op USING (platform, post_id)"""
+        )
+        entity_keys = "SELECT platform, post_id FROM _bp ANTI JOIN _op USING (platform, post_id)"
+        if self._one("SELECT count(*) FROM _op"):
             newer = (
                 "(b.metrics_observed_at IS NOT NULL AND (p.metrics_observed_at IS NULL "
                 "OR b.metrics_observed_at > p.metrics_observed_at))"
+                " OR (p.metrics_observed_at IS NULL AND b.metrics_observed_at IS NULL AND "
+                "p.like_count IS NULL AND p.repost_count IS NULL AND b.like_count IS NOT NULL)"
             )
-            new, updated = con.execute(
-                f"""SELECT count(*) FILTER (WHERE p.post_id IS NULL),
-                           count(*) FILTER (WHERE p.post_id IS NOT NULL AND ({newer} OR {fill_changed}
-                                   OR (p.kind = 'original' AND b.kind <> 'original')))
-                    FROM _batch_posts b LEFT JOIN posts p USING (platform, post_id)"""
-            ).fetchone()
-            batch.posts_new = new
-            batch.posts_updated = updated
-            newer_x = (
-                "(excluded.metrics_observed_at IS NOT NULL AND (posts.metrics_observed_at IS NULL "
-                "OR excluded.metrics_observed_at > posts.metrics_observed_at))"
+            b_rank, p_rank = _KIND_RANK.format(k="b.kind"), _KIND_RANK.format(k="p.kind")
+            changed = " OR ".join(
+                [f"({newer})", f"{b_rank} < {p_rank}"]
+                + [f"(p.{c} IS NULL AND b.{c} IS NOT NULL)" for c in FILL_COLUMNS]
             )
-            sets = [f"{c} = coalesce(posts.{c}, excluded.{c})" for c in POST_FILL_COLUMNS]
-            sets += [
-                f"{c} = CASE WHEN {newer_x} THEN excluded.{c} ELSE posts.{c} END"
-                for c in (*METRIC_COLUMNS, "metrics_observed_at")
-            ]
-            sets.append(
-                "kind = CASE WHEN posts.kind = 'original' AND excluded.kind <> 'original' "
-                "THEN excluded.kind ELSE posts.kind END"
+            merged = ", ".join(
+                [f"coalesce(p.{c}, b.{c}) AS {c}" for c in FILL_COLUMNS]
+                + [f"CASE WHEN {newer} THEN b.{c} ELSE p.{c} END AS {c}" for c in METRIC_COLUMNS]
+                + [f"{_RANK_KIND.format(r=f'least({b_rank}, {p_rank})')} AS kind"]
             )
-            where = " OR ".join(
-                [newer_x, "(posts.kind = 'original' AND excluded.kind <> 'original')"]
-                + [f"(posts.{c} IS NULL AND excluded.{c} IS NOT NULL)" for c in POST_FILL_COLUMNS]
-            )
-            cols = ", ".join(names[:21])
             con.execute(
-                f"""INSERT INTO posts ({cols}, deleted_at, provenance, first_seen_at)
-                    SELECT {cols}, NULL, {_PROV_STRUCT}, now()::TIMESTAMP FROM _batch_posts
-                    ON CONFLICT (platform, post_id) DO UPDATE SET {", ".join(sets)} WHERE {where}""",
-                [self.run_id],
+                f"""CREATE TEMP TABLE _up AS SELECT platform, post_id, {merged}
+                    FROM _bp b JOIN _op p USING (platform, post_id) WHERE {changed}"""
             )
-        finally:
-            con.unregister("_batch_posts")
-        if ent_rows:
-            ecols = list(zip(*ent_rows))
-            etbl = pa.table(
-                {
-                    "platform": pa.array(ecols[0], pa.string()),
-                    "post_id": pa.array(ecols[1], pa.string()),
-                    "type": pa.array(ecols[2], pa.string()),
-                    "value": pa.array(ecols[3], pa.string()),
-                    "normalized": pa.array(ecols[4], pa.string()),
-                }
-            )
-            con.register("_batch_entities", etbl)
-            try:
-                before = self._count("post_entities")
+            counts.posts_updated = self._one("SELECT count(*) FROM _up")
+            if counts.posts_updated:
+                sets = ", ".join(f"{c} = u.{c}" for c in (*FILL_COLUMNS, *METRIC_COLUMNS, "kind"))
                 con.execute(
-                    "INSERT OR IGNORE INTO post_entities SELECT DISTINCT * FROM _batch_entities"
+                    f"""UPDATE posts SET {sets} FROM _up u
+                        WHERE posts.platform = u.platform AND posts.post_id = u.post_id"""
                 )
-                batch.entities_new = self._count("post_entities") - before
-            finally:
-                con.unregister("_batch_entities")
-
-    def _write_profiles(self) -> int:
-        names = _PROFILE_SCHEMA.names
-        columns: dict[str, list] = {n: [] for n in names}
-        for s in self._profiles.values():
-            for n in names[:14]:
-                columns[n].append(getattr(s, n))
-            prov = s.provenance
-            columns["prov_source"].append(prov.source)
-            columns["prov_file"].append(prov.file)
-            columns["prov_line"].append(prov.line)
-            columns["prov_raw_id"].append(prov.raw_id)
-            columns["prov_pointer"].append(prov.pointer)
-        tbl = pa.table(columns, schema=_PROFILE_SCHEMA)
-        self.con.register("_batch_profiles", tbl)
-        try:
-            before = self._count("profile_snapshots")
-            cols = ", ".join(names[:14])
-            self.con.execute(
-                f"""INSERT OR IGNORE INTO profile_snapshots ({cols}, provenance)
-                    SELECT {cols}, {_PROV_STRUCT} FROM _batch_profiles""",
-                [self.run_id],
+            # a known post gains the entities it lacked, changed or not (e.g. a CHC post listed
+            # once per mentionee, its rows in different batches)
+            counts.entities_new += self._one(
+                """INSERT INTO post_entities
+                   SELECT DISTINCT ON (platform, post_id, type, value) e.*
+                   FROM _b_entities e SEMI JOIN _op USING (platform, post_id)
+                   ANTI JOIN (SELECT pe.platform, pe.post_id, pe.type, pe.value
+                              FROM post_entities pe SEMI JOIN _op USING (platform, post_id)) old
+                        USING (platform, post_id, type, value)"""
             )
-            return self._count("profile_snapshots") - before
-        finally:
-            self.con.unregister("_batch_profiles")
-
-    def _write_errors(self) -> int:
-        before = self._count("api_errors")
-        self.con.executemany(
-            "INSERT OR IGNORE INTO api_errors VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                [
-                    eid,
-                    self.run_id,
-                    e.platform,
-                    e.provenance.file,
-                    e.provenance.line,
-                    e.title,
-                    e.detail,
-                    e.resource_type,
-                    e.resource_id,
-                    e.raw,
-                ]
-                for eid, e in self._errors.items()
-            ],
+        counts.entities_new += self._one(
+            f"""INSERT INTO post_entities
+                SELECT DISTINCT ON (platform, post_id, type, value) e.*
+                FROM _b_entities e SEMI JOIN ({entity_keys}) n USING (platform, post_id)"""
         )
-        return self._count("api_errors") - before
+
+    def _merge_profiles(self) -> int:
+        cols = (
+            "platform, user_id, observed_at, handle, display_name, description, location, created_at, "
+            "followers, following, posts_count, verified, status, source"
+        )
+        return self._one(
+            f"""INSERT INTO profile_snapshots ({cols}, provenance)
+                SELECT {cols}, {_PROV.format(run=self.run_id)}
+                FROM (SELECT DISTINCT ON (platform, user_id, observed_at) * FROM _b_profiles) b
+                ANTI JOIN (SELECT platform, user_id, observed_at FROM profile_snapshots
+                           SEMI JOIN _b_profiles USING (platform, user_id, observed_at)) old
+                     USING (platform, user_id, observed_at)"""
+        )
+
+    def _merge_errors(self) -> int:
+        return self._one(
+            f"""INSERT INTO api_errors
+                SELECT error_id, {self.run_id}, platform, file, line, title, detail, resource_type,
+                       resource_id, raw
+                FROM (SELECT DISTINCT ON (error_id) * FROM _b_errors)
+                ON CONFLICT DO NOTHING"""
+        )

@@ -1,0 +1,168 @@
+"""The command line, run as a user runs it: real subprocesses on a temporary store."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from diplotrack.demo import demo_files
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, db: Path, check_rc: int | None = 0, env: dict | None = None) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    if check_rc is not None:
+        assert proc.returncode == check_rc, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    run("demo", db=db)
+    return db
+
+
+def expected_demo_posts() -> int:
+    """Distinct posts in the bundled CSVs, counted independently of the importers."""
+    n = 0
+    for f in demo_files():
+        rows = list(csv.DictReader(f.open(encoding="utf-8")))
+        if "mentioner" in rows[0]:
+            n += len({(r["mentioner"].lower(), r["created_at"], r["retweet"], r["text"]) for r in rows})
+        else:
+            n += len({(r["screen_name"].lower(), r["created_at"], r["full_text"]) for r in rows})
+    return n
+
+
+def test_demo_then_sql_shows_the_bundled_posts(demo_db: Path) -> None:
+    out = run("sql", "select count(*) as n from posts", "--json", db=demo_db).stdout
+    assert json.loads(out) == [{"n": expected_demo_posts()}]
+
+
+def test_demo_prints_what_the_store_holds(tmp_path: Path) -> None:
+    out = run("demo", "--json", db=tmp_path / "d.duckdb").stdout
+    summary = json.loads(out)
+    assert summary["accounts"] == 81
+    assert summary["posts"] == expected_demo_posts()
+    assert summary["snapshot_dates"] == ["2021-02-28", "2022-04-30"]
+    assert summary["import"]["skipped"] == []
+
+
+def test_demo_rebuild_is_fresh_and_refuses_foreign_stores(tmp_path: Path) -> None:
+    db = tmp_path / "d.duckdb"
+    run("demo", db=db)
+    run("demo", db=db)  # replaces its own earlier store
+    n = json.loads(run("sql", "select count(*) as n from posts", "--json", db=db).stdout)[0]["n"]
+    assert n == expected_demo_posts()
+    other = tmp_path / "mine.duckdb"
+    run("import", str(ROOT / "tests/fixtures/x-v2/twarc2/two_tweets.jsonl"), db=other)
+    proc = run("demo", db=other, check_rc=2)
+    assert "--force" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_roster_list_json_has_all_81_accounts(demo_db: Path) -> None:
+    rows = json.loads(run("roster", "list", "--json", db=demo_db).stdout)
+    assert len(rows) == 81
+    assert len({r["handle"].lower() for r in rows}) == 81
+    for r in rows:
+        assert r["kind"] and isinstance(r["institutional"], bool)
+        if r["kind"] in ("embassy", "consulate", "mission", "ambassador", "consul_general"):
+            assert r["host_country"], r
+    by = {r["handle"]: r for r in rows}
+    assert (by["AmbassadeChine"]["kind"], by["AmbassadeChine"]["host_country"]) == ("embassy", "FR")
+    assert by["AmbassadeChine"]["institutional"] is True
+    assert by["SpokespersonCHN"]["institutional"] is False
+
+
+def test_export_parquet_and_csv_read_back_with_pandas(demo_db: Path, tmp_path: Path) -> None:
+    run("export", "--format", "parquet", "--out", str(tmp_path / "pq"), db=demo_db)
+    run("export", "--format", "csv", "--out", str(tmp_path / "csv"), db=demo_db)
+    posts_pq = pd.read_parquet(tmp_path / "pq" / "posts.parquet")
+    posts_csv = pd.read_csv(tmp_path / "csv" / "posts.csv")
+    assert len(posts_pq) == len(posts_csv) == expected_demo_posts()
+    assert set(posts_pq["post_id"]) == set(posts_csv["post_id"].astype(str))
+    assert len(pd.read_parquet(tmp_path / "pq" / "accounts.parquet")) == 81
+
+
+def test_sql_is_read_only_and_errors_are_one_line(demo_db: Path) -> None:
+    proc = run("sql", "delete from posts", db=demo_db, check_rc=2)
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    proc = run("sql", "select * from no_such_table", db=demo_db, check_rc=2)
+    assert proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+    n = json.loads(run("sql", "select count(*) as n from posts", "--json", db=demo_db).stdout)[0]["n"]
+    assert n == expected_demo_posts()
+
+
+def test_debug_shows_the_traceback(demo_db: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "diplotrack.cli.main",
+            "--db",
+            str(demo_db),
+            "--debug",
+            "sql",
+            "select * from nope",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_missing_store_is_a_clear_usage_error(tmp_path: Path) -> None:
+    proc = run("sql", "select 1", db=tmp_path / "none.duckdb", check_rc=2)
+    assert "diplotrack demo" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_db_from_environment(tmp_path: Path) -> None:
+    db = tmp_path / "env.duckdb"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "diplotrack.cli.main",
+            "import",
+            str(ROOT / "tests/fixtures/x-v2/twarc2/two_tweets.jsonl"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DIPLOTRACK_DB": str(db)},
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert db.exists() and json.loads(proc.stdout)["posts_new"] > 0
+
+
+def test_every_command_is_documented() -> None:
+    docs = (ROOT / "docs" / "cli.md").read_text() + (ROOT / "README.md").read_text()
+    from typer.main import get_command
+
+    from diplotrack.cli.main import app
+
+    root = get_command(app)
+    names = []
+    for name, cmd in root.commands.items():  # type: ignore[attr-defined]
+        sub = getattr(cmd, "commands", None)
+        names += [f"{name} {s}" for s in sub] if sub else [name]
+    assert names
+    for n in names:
+        assert f"diplotrack {n}" in docs, f"'diplotrack {n}' is not documented in README.md or docs/cli.md"
