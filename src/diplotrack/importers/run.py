@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from diplotrack.store.runs import finish_run, start_run
 from diplotrack.store.writer import StoreWriter
 
 ENV_BATCH_POSTS = "DIPLOTRACK_BATCH_POSTS"
+ENV_IMPORT_MEMORY = "DIPLOTRACK_IMPORT_MEMORY"
 
 
 @dataclass
@@ -86,6 +88,32 @@ def import_paths(
         batch_posts = int(env) if env.isdigit() and int(env) > 0 else 200_000
     files = expand_paths(paths)
     forced: Importer | None = by_name(fmt) if fmt else None
+    with import_memory_limit(con):
+        return _import_files(con, files, forced, observed_at, command, on_file, on_progress, batch_posts)
+
+
+@contextmanager
+def import_memory_limit(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Cap DuckDB's buffer pool while importing (``$DIPLOTRACK_IMPORT_MEMORY``, default 512MB), so a
+    large import keeps a flat memory profile whatever the file size; the old limit is restored."""
+    old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute("SET memory_limit = ?", [os.environ.get(ENV_IMPORT_MEMORY, "512MB")])
+    try:
+        yield
+    finally:
+        con.execute("SET memory_limit = ?", [old])
+
+
+def _import_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    forced: Importer | None,
+    observed_at: datetime | None,
+    command: str,
+    on_file: Callable[[Path, int], None] | None,
+    on_progress: Callable[[int], None] | None,
+    batch_posts: int,
+) -> ImportReport:
     started = time.perf_counter()
     run_id = start_run(con, "import", command, [str(f) for f in files])
     writer = StoreWriter(con, run_id, batch_posts=batch_posts)

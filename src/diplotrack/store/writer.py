@@ -124,7 +124,7 @@ class StoreWriter:
     def maybe_flush(self) -> None:
         posts = self._pending_posts + self.batch.n_posts
         size = self._pending_bytes + self.batch.raw_bytes
-        if posts >= self.batch_posts or size >= 256 * 2**20:
+        if posts >= self.batch_posts or size >= 128 * 2**20:
             self.flush()
 
     # -- writing ---------------------------------------------------------------------------
