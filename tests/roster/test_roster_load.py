@@ -123,10 +123,10 @@ def test_validate_file_returns_the_problems(tmp_path: Path) -> None:
     ("name", "content", "fragment"),
     [
         ("r.txt", b"roster: 1\n", "must end in .yaml, .yml"),
-        ("r.yaml", b"roster: 1\nname: [unclosed\n", "is not valid YAML at line"),
+        ("r.yaml", b"roster: 1\nname: [unclosed\n", "r.yaml:3: yaml: not valid YAML"),
         ("r.yaml", b"", "is empty"),
         ("r.yaml", b"- just\n- a list\n", "top level must be a mapping"),
-        ("r.yaml", b"roster: 1\n---\nroster: 1\n", "is not valid YAML"),
+        ("r.yaml", b"roster: 1\n---\nroster: 1\n", "not valid YAML"),
         ("r.csv", b"", "has no header row"),
         ("r.csv", b"actor_id,name\n\xff\xfe\n", "is not UTF-8 text"),
         (

@@ -46,7 +46,21 @@ def _default(obj: Any) -> Any:
 
 
 def dumps(obj: Any) -> str:
-    return orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
+    try:
+        return orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        # orjson refuses integers beyond 64 bits (DuckDB HUGEINT): write those as strings
+        return orjson.dumps(_big_ints_as_text(obj), default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _big_ints_as_text(obj: Any) -> Any:
+    if isinstance(obj, int) and not isinstance(obj, bool) and not -(2**63) <= obj < 2**64:
+        return str(obj)
+    if isinstance(obj, dict):
+        return {k: _big_ints_as_text(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_big_ints_as_text(v) for v in obj]
+    return obj
 
 
 def print_json(obj: Any) -> None:

@@ -7,13 +7,16 @@ from pathlib import Path
 import typer
 
 from diplotrack.cli import common
+from diplotrack.cli.report import print_report_done
 from diplotrack.demo import build_demo, demo_files
-from diplotrack.store.db import resolve_db_path
+from diplotrack.report.build import ReportOptions, build_report
+from diplotrack.store.db import open_store_read_only, resolve_db_path
 
 
 def demo_command(
     force: bool = typer.Option(False, "--force", help="Replace the store even if it holds non-demo data."),
-    as_json: bool = typer.Option(False, "--json", help="Print what the store holds as JSON."),
+    out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder to write the report into."),
+    as_json: bool = typer.Option(False, "--json", help="Print what the store holds and the report summary as JSON."),
 ) -> None:
     db = resolve_db_path(common.STATE.db)
     total = sum(p.stat().st_size for p in demo_files())
@@ -25,27 +28,36 @@ def demo_command(
 
         result = build_demo(db, force=force, on_file=on_file, on_progress=lambda n: progress.advance(task, n))
     s = result.summary
+    con = open_store_read_only(db)
+    try:
+        with common.err_console.status("running the analyses and writing the report", spinner="dots"):
+            report = build_report(con, out, ReportOptions())
+    finally:
+        con.close()
     if as_json:
-        common.print_json({"db": str(db), **s, "import": result.report.as_json()})
+        common.print_json(
+            {"db": str(db), **s, "import": result.report.as_json(), "report": str(out), "summary": report.summary}
+        )
         return
-    out = common.console
-    out.print(f"demo store: {db}", markup=False)
+    say = common.console
+    say.print(f"demo store: {db}", markup=False)
     kinds = ", ".join(f"{k} {v}" for k, v in s["actors_by_kind"].items())
-    out.print(f"  roster: {s['actors']} actors, {s['accounts']} accounts ({kinds})", markup=False)
-    out.print(
+    say.print(f"  roster: {s['actors']} actors, {s['accounts']} accounts ({kinds})", markup=False)
+    say.print(
         f"  profile snapshots: {s['profile_snapshots']} (observed {', '.join(s['snapshot_dates'])})",
         markup=False,
     )
     by_kind = ", ".join(f"{k} {v}" for k, v in s["posts_by_kind"].items())
-    out.print(
+    say.print(
         f"  posts: {s['posts']} ({by_kind}), {s['posts_first']} .. {s['posts_last']}; {s['post_entities']} entities",
         markup=False,
     )
     for a in s["top_authors"]:
-        out.print(f"    @{a['handle']}: {a['posts']} posts, {a['first']} .. {a['last']}", markup=False)
+        say.print(f"    @{a['handle']}: {a['posts']} posts, {a['first']} .. {a['last']}", markup=False)
     skipped = len(result.report.skipped)
-    out.print(
-        f"built in {result.report.duration_s:.1f} s; {skipped} input record(s) skipped. "
+    say.print(
+        f"store built in {result.report.duration_s:.1f} s; {skipped} input record(s) skipped. "
         f'Try: diplotrack sql "select kind, count(*) from posts group by kind"',
         markup=False,
     )
+    print_report_done(report)

@@ -19,6 +19,8 @@ def export_command(
 ) -> None:
     if fmt not in ("parquet", "csv"):
         raise UsageError(f"--format {fmt!r} is not supported; use parquet or csv")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; give a folder to write the tables into")
     con = open_store_read_only(common.STATE.db)
     try:
         written = export_tables(con, out, fmt)

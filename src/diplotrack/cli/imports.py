@@ -50,7 +50,7 @@ def run_import(
     files = expand_paths(paths)
     con = open_store(common.STATE.db)
     try:
-        total = sum(p.stat().st_size for p in files)
+        total = sum(p.stat().st_size for p in files if p.exists())
         with common.byte_progress(enabled=show_progress) as progress:
             task = progress.add_task("importing", total=total)
 

@@ -13,6 +13,7 @@ from diplotrack.cli import common
 from diplotrack.cli.demo import demo_command
 from diplotrack.cli.export import export_command
 from diplotrack.cli.imports import import_command
+from diplotrack.cli.report import report_command
 from diplotrack.cli.roster import roster_app
 from diplotrack.cli.sql import sql_command
 from diplotrack.errors import DiplotrackError
@@ -47,6 +48,9 @@ app.add_typer(roster_app, name="roster")
 app.command("import", help="Import archive files (format detected from content).")(import_command)
 app.command("sql", help="Run a read-only SQL query against the store.")(sql_command)
 app.command("export", help="Export every public table to Parquet or CSV files.")(export_command)
+app.command("report", help="Run the analyses and write the report (HTML, Markdown, CSV, charts, summary.json).")(
+    report_command
+)
 app.command("demo", help="Build a fresh store from the bundled real data and show what it holds.")(demo_command)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from diplotrack.cli import common
 from diplotrack.roster import import_roster, list_accounts, load_roster
@@ -74,7 +75,7 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array
         return
     table = Table("platform", "handle", "kind", "inst.", "host", "city", "name")
     for r in rows:
-        table.add_row(
+        values = (
             r["platform"],
             r["handle"],
             r["kind"],
@@ -83,5 +84,6 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array
             r.get("host_city") or "",
             r["name"],
         )
+        table.add_row(*(Text(str(v)) for v in values))  # shown as written, never read as Rich markup
     common.console.print(table)
     common.console.print(f"{len(rows)} account(s)", markup=False)

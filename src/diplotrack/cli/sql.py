@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from diplotrack.cli import common
 from diplotrack.errors import UsageError
@@ -32,9 +33,11 @@ def sql_command(
     if as_json:
         common.print_json([dict(zip(names, r, strict=True)) for r in rows])
         return
-    table = Table(*names, show_lines=False)
-    for r in rows[:limit]:
-        table.add_row(*("" if v is None else str(v) for v in r))
+    table = Table(show_lines=False)
+    for n in names:
+        table.add_column(Text(n))
+    for r in rows[:limit]:  # Text(): stored content is shown as it is, never read as Rich markup
+        table.add_row(*(Text("" if v is None else str(v)) for v in r))
     common.console.print(table)
     more = f" (showing {limit})" if len(rows) > limit else ""
     common.console.print(f"{len(rows)} row(s){more}", markup=False)

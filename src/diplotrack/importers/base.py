@@ -13,6 +13,7 @@ import csv
 import functools
 import io
 import os
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Protocol
 from diplotrack.records import ApiError, Post, ProfileSnapshot, Skip
 
 BOM = b"\xef\xbb\xbf"
+_INVALID_BYTE = re.compile("[\udc80-\udcff]")  # how surrogateescape decoding marks invalid UTF-8
 SNIFF_BYTES = 64 * 1024
 
 
@@ -110,7 +112,8 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | None, str 
     Decoding errors are reported per row (``problem``), never fatal; a UTF-8 BOM is accepted.
     """
     with open(path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        # invalid bytes become lone surrogates (found below), so a real U+FFFD in the text is kept
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.reader(text)
         try:
             header = next(reader)
@@ -131,11 +134,17 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | None, str 
             line = reader.line_num + 1
             if not values or (len(values) == 1 and not values[0].strip()):
                 continue
-            if any("\ufffd" in v for v in values):
+            if any(_INVALID_BYTE.search(v) for v in values):
                 yield start, None, "not valid UTF-8 text (binary data?)", raw.tell()
                 continue
             if len(values) != len(header):
-                yield start, None, f"has {len(values)} fields where the header has {len(header)}", raw.tell()
+                span = reader.line_num - start + 1
+                hint = (
+                    f" (the record runs over {span} lines, to line {reader.line_num}: an unbalanced quote?)"
+                    if span > 2
+                    else ""
+                )
+                yield start, None, f"has {len(values)} fields where the header has {len(header)}{hint}", raw.tell()
                 continue
             yield start, dict(zip(header, values, strict=True)), None, raw.tell()
 

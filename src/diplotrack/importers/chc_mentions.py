@@ -61,8 +61,9 @@ def map_row(row: dict[str, str], prov: Provenance) -> Post:
     if created_at is None:
         raise ValueError("empty created_at")
     text = row["text"]
+    norm = text.replace("\r\n", "\n")  # the same post whatever the file's line endings
     digest = hashlib.blake2b(
-        f"{mentioner.lower()}\x00{day}\x00{engagement}\x00{text}".encode(), digest_size=12
+        f"{mentioner.lower()}\x00{created_at.date().isoformat()}\x00{engagement}\x00{norm}".encode(), digest_size=12
     ).hexdigest()
     target = handle_key(mentionee)
     post = Post(

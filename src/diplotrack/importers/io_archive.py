@@ -29,6 +29,7 @@ from diplotrack.importers.base import (
     parse_int,
     parse_time,
     read_csv_rows,
+    skip,
 )
 from diplotrack.records import Entity, Post, ProfileSnapshot, Provenance, primary_kind
 
@@ -101,6 +102,8 @@ class IoArchiveImporter:
             raw_id = sink.add_raw(NAME, orjson.dumps(row), file=file, line=line, retrieved_at=None)
             prov = Provenance(NAME, file, line, raw_id, None)
             post = map_tweet(row, prov)
+            if observed_at is not None and post.like_count is not None:
+                post.metrics_observed_at = observed_at  # the release date dates the counts
             sink.add_post(post)
             if "user_screen_name" in row and "follower_count" in row and post.author_id:
                 seen = users.get(post.author_id)
@@ -113,8 +116,10 @@ class IoArchiveImporter:
             how = "observed-at option" if observed_at else "user's newest tweet in file (lower bound)"
             try:
                 sink.add_profile(map_user(row, when, how, prov))
-            except ValueError:
-                continue  # the same row was already reported when its tweet was read
+            except ValueError as exc:
+                sink.add_skip(
+                    skip(prov.file or str(path), prov.line, f"user {row.get('userid')!r} not imported: {exc}")
+                )
         return n
 
 

@@ -11,6 +11,7 @@ exports, so ``metrics_observed_at`` stays empty (unknown); a later, dated observ
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -33,11 +34,24 @@ PLATFORM = "x"
 REQUIRED = ("created_at", "screen_name")
 TEXT_COLUMNS = ("full_text", "text")
 ID_COLUMNS = ("status_id", "id_str", "id", "tweet_id")
+_PREPENDED = re.compile(r"x\d+")
 
 
-def derived_post_id(handle: str, created_at: str, text: str) -> str:
-    digest = hashlib.blake2b(f"{handle.lower()}\x00{created_at}\x00{text}".encode(), digest_size=12)
+def derived_post_id(handle: str, created_at: datetime, text: str) -> str:
+    """A stable id for a post known only by its content: the same post in two exports (another
+    line ending, another time format) gets the same id."""
+    norm = text.replace("\r\n", "\n")
+    digest = hashlib.blake2b(f"{handle.lower()}\x00{created_at.isoformat()}\x00{norm}".encode(), digest_size=12)
     return "derived:" + digest.hexdigest()
+
+
+def _id(row: dict[str, str], col: str) -> str | None:
+    """An id cell; rtweet's ``write_as_csv`` prefixes ids with ``x`` (to keep spreadsheets from
+    rounding them): ``x1234`` is the id ``1234``."""
+    v = (row.get(col) or "").strip()
+    if not v or v.upper() in ("NA", "NULL", "NONE"):
+        return None
+    return v[1:] if _PREPENDED.fullmatch(v) else v
 
 
 def _truthy(v: str | None) -> bool:
@@ -60,12 +74,22 @@ class RtweetCsvImporter:
         id_col = next((c for c in ID_COLUMNS if c in header), None)
 
         def one(row: dict[str, str], file: str, line: int) -> None:
-            sink.add_post(map_row(row, text_col, id_col, file=file, line=line, sink=sink))
+            sink.add_post(map_row(row, text_col, id_col, file=file, line=line, sink=sink, observed_at=observed_at))
 
         return read_csv_rows(path, sink, progress, (*REQUIRED, text_col), one)
 
 
-def map_row(row: dict[str, str], text_col: str, id_col: str | None, *, file: str, line: int, sink: Sink) -> Post:
+def map_row(
+    row: dict[str, str],
+    text_col: str,
+    id_col: str | None,
+    *,
+    file: str,
+    line: int,
+    sink: Sink,
+    observed_at: datetime | None = None,
+) -> Post:
+    """One CSV row to a Post; ``observed_at`` (``--observed-at``) dates its counts."""
     handle = row["screen_name"].strip().lstrip("@")
     if not handle:
         raise ValueError("empty screen_name")
@@ -77,17 +101,16 @@ def map_row(row: dict[str, str], text_col: str, id_col: str | None, *, file: str
     if created_at is None:
         raise ValueError("empty created_at")
     text = row[text_col]
-    post_id = (row.get(id_col) or "").strip() if id_col else ""
-    if not post_id:
-        post_id = derived_post_id(handle, created_raw, text)
+    post_id = (_id(row, id_col) if id_col else None) or derived_post_id(handle, created_at, text)
     raw_id = sink.add_raw(NAME, orjson.dumps(row), file=file, line=line, retrieved_at=None)
-    author_id = (row.get("user_id") or "").strip() or handle_key(handle)
+    author_id = _id(row, "user_id") or handle_key(handle)
     is_rt = _truthy(row.get("is_retweet")) or text.startswith("RT @")
-    reply_to = (row.get("reply_to_status_id") or "").strip() or None
-    reply_user = (row.get("reply_to_user_id") or "").strip() or None
-    quoted = (row.get("quoted_status_id") or "").strip() or None
-    rt_id = (row.get("retweet_status_id") or "").strip() or None
-    rt_user = (row.get("retweet_user_id") or "").strip() or None
+    reply_to = _id(row, "reply_to_status_id")
+    reply_user = _id(row, "reply_to_user_id")
+    quoted = _id(row, "quoted_status_id")
+    quoted_user = _id(row, "quoted_user_id")
+    rt_id = _id(row, "retweet_status_id")
+    rt_user = _id(row, "retweet_user_id")
     if is_rt and rt_user is None and text.startswith("RT @"):
         rt_user = handle_key(text[4:].split(":", 1)[0])
     post = Post(
@@ -103,6 +126,7 @@ def map_row(row: dict[str, str], text_col: str, id_col: str | None, *, file: str
         reposted_post_id=rt_id,
         reposted_author_id=rt_user if is_rt else None,
         quoted_post_id=quoted,
+        quoted_author_id=quoted_user,
         replied_to_post_id=reply_to,
         replied_to_author_id=reply_user,
         source_client=(row.get("source") or "").strip() or None,
@@ -112,5 +136,7 @@ def map_row(row: dict[str, str], text_col: str, id_col: str | None, *, file: str
         post.like_count = parse_int(row.get("favorite_count"))
     except ValueError as exc:
         raise ValueError(f"a count is not a number: {exc}") from None
+    if observed_at is not None and (post.repost_count is not None or post.like_count is not None):
+        post.metrics_observed_at = observed_at
     post.entities = entities_from_text(text)
     return post

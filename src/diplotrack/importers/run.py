@@ -59,12 +59,49 @@ class ImportReport:
         }
 
 
+def _import_file(
+    path: Path,
+    forced: Importer | None,
+    writer: StoreWriter,
+    report: ImportReport,
+    progress: Callable[[int], None],
+    observed_at: datetime | None,
+    on_file: Callable[[Path, int], None] | None,
+) -> None:
+    size = path.stat().st_size
+    if on_file:
+        on_file(path, size)
+    report.bytes_read += size
+    if size == 0:
+        writer.add_skip(skip(path, None, "empty file"))
+        return
+    head = read_head(path)
+    importer = forced or detect(head, path)
+    if importer is None:
+        reason = (
+            "binary data, not a format diplotrack imports"
+            if looks_binary(head)
+            else "not a format diplotrack recognises; name one with --format"
+        )
+        writer.add_skip(skip(path, None, reason))
+        progress(size)
+        return
+    report.formats[str(path)] = importer.name
+    report.records_read += importer.read(path, writer, progress, observed_at=observed_at)
+
+
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files as given, folders expanded to the files under them (sorted); missing paths are a usage error."""
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith(".")))
+            out.extend(
+                sorted(
+                    x
+                    for x in p.rglob("*")
+                    if x.is_file() and not any(part.startswith(".") for part in x.relative_to(p).parts)
+                )
+            )
         elif p.exists():
             out.append(p)
         else:
@@ -122,27 +159,10 @@ def _import_files(
     status = "failed"
     try:
         for path in files:
-            size = path.stat().st_size
-            if on_file:
-                on_file(path, size)
-            report.bytes_read += size
-            if size == 0:
-                writer.add_skip(skip(path, None, "empty file"))
-                progress(0)
-                continue
-            head = read_head(path)
-            importer = forced or detect(head, path)
-            if importer is None:
-                reason = (
-                    "binary data, not a format diplotrack imports"
-                    if looks_binary(head)
-                    else "not a format diplotrack recognises; name one with --format"
-                )
-                writer.add_skip(skip(path, None, reason))
-                progress(size)
-                continue
-            report.formats[str(path)] = importer.name
-            report.records_read += importer.read(path, writer, progress, observed_at=observed_at)
+            try:
+                _import_file(path, forced, writer, report, progress, observed_at, on_file)
+            except OSError as exc:  # unreadable, vanished, a device: report it and go on
+                writer.add_skip(skip(path, None, f"cannot be read: {exc.strerror or exc}"))
         writer.flush()
         status = "ok" if not writer.counts.skipped else "ok_with_skips"
     finally:

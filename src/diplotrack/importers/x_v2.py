@@ -104,11 +104,17 @@ def map_lines(lines: list[bytes], first_line: int, ctx: ChunkContext, sink: Sink
 
 
 def _lenient_line(line: bytes, ctx: ChunkContext, lineno: int, sink: Sink) -> Line | None:
-    """Decode a line whose shape did not match, keeping every object that does."""
+    """Decode a line whose shape did not match, keeping every object that does.
+
+    A line that holds a JSON array (recorded exchanges, a list of flattened tweets written on one
+    line) is mapped here as a whole document and None is returned."""
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
         sink.add_skip(skip(ctx.file, lineno, _json_reason(line, exc)))
+        return None
+    if isinstance(obj, list):
+        _map_document(obj, line, ctx, lineno, sink)
         return None
     if not isinstance(obj, dict):
         sink.add_skip(skip(ctx.file, lineno, NOT_V2))
@@ -155,7 +161,11 @@ def lenient(obj: dict, file: str, lineno: int, sink: Sink, where: str = "") -> L
             line.includes = None
     if "errors" in obj:
         errs = obj["errors"]
-        line.errors = [msgspec.Raw(orjson.dumps(e)) for e in errs] if isinstance(errs, list) else None
+        if isinstance(errs, list):
+            line.errors = [msgspec.Raw(orjson.dumps(e)) for e in errs]
+        else:
+            line.errors = None
+            sink.add_skip(skip(file, lineno, f"{where}$.errors not imported: expected an array"))
     tw = obj.get("__twarc")
     line.twarc = conv(tw, Twarc, "$.__twarc") if isinstance(tw, dict) else None
     return line
@@ -182,27 +192,34 @@ def _read_whole(path: Path, sink: Sink, *, observed_at: datetime | None) -> int:
         sink.add_skip(skip(file, data.count(b"\n", 0, exc.pos or 0) + 1, _json_reason(data, exc)))
         return 1
     ctx = ChunkContext(file=file, observed_at=observed_at, mtime=file_mtime(path))
+    _map_document(obj, data, ctx, 1, sink)
+    return 1
+
+
+def _map_document(obj: Any, data: bytes, ctx: ChunkContext, lineno: int, sink: Sink) -> None:
+    """Map a whole JSON document (or a one-line JSON array): a page, a flattened object, a list
+    of flattened objects, or recorded exchanges."""
+    file = ctx.file
     kind = _classify_generic(obj)
     if kind == "exchanges":
-        raw_id = sink.add_raw(NAME, data, file=file, line=1, retrieved_at=None)
+        raw_id = sink.add_raw(NAME, data, file=file, line=lineno, retrieved_at=None)
         for i, ex in enumerate(obj):
             body = ex.get("body")
-            line = lenient(body, file, 1, sink, where=f"/{i}/body ") if isinstance(body, dict) else None
-            if line is None or not _map_line(line, None, ctx, 1, sink, raw_id=raw_id, pointer=f"/{i}/body"):
-                sink.add_skip(skip(file, 1, f"exchange {i} ({ex.get('uri', '?')}) has no X API v2 page body"))
+            line = lenient(body, file, lineno, sink, where=f"/{i}/body ") if isinstance(body, dict) else None
+            if line is None or not _map_line(line, None, ctx, lineno, sink, raw_id=raw_id, pointer=f"/{i}/body"):
+                sink.add_skip(skip(file, lineno, f"exchange {i} ({ex.get('uri', '?')}) has no X API v2 page body"))
     elif kind == "flat-list":
-        raw_id = sink.add_raw(NAME, data, file=file, line=1, retrieved_at=None)
+        raw_id = sink.add_raw(NAME, data, file=file, line=lineno, retrieved_at=None)
         for i, item in enumerate(obj):
-            line = lenient(item, file, 1, sink, where=f"/{i} ")
+            line = lenient(item, file, lineno, sink, where=f"/{i} ")
             if line is not None:
-                _map_line(line, None, ctx, 1, sink, raw_id=raw_id, pointer=f"/{i}")
+                _map_line(line, None, ctx, lineno, sink, raw_id=raw_id, pointer=f"/{i}")
     elif kind in ("page", "flat-tweet", "flat-user"):
-        line = lenient(obj, file, 1, sink)
+        line = lenient(obj, file, lineno, sink)
         if line is not None:
-            _map_line(line, data, ctx, 1, sink)
+            _map_line(line, data, ctx, lineno, sink)
     else:
-        sink.add_skip(skip(file, 1, NOT_V2))
-    return 1
+        sink.add_skip(skip(file, lineno, NOT_V2))
 
 
 def _classify_generic(obj: Any) -> str | None:

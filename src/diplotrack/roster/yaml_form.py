@@ -116,10 +116,10 @@ def compose(source: str, file: str) -> MappingNode:
         root = yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise RosterError(f"{file} is not valid YAML{where}: {exc.problem or exc.context}") from None
+        where = f"{file}:{mark.line + 1}" if mark is not None else file
+        raise RosterError(f"{where}: yaml: not valid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
-        raise RosterError(f"{file} is not valid YAML: {exc}") from None
+        raise RosterError(f"{file}: yaml: not valid YAML: {exc}") from None
     if root is None:
         raise RosterError(f"{file} is empty; a roster starts with 'roster: 1', 'name:' and 'actors:'")
     if not isinstance(root, MappingNode):

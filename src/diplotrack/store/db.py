@@ -39,6 +39,8 @@ def utcnow() -> datetime:
 
 
 def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if path.is_dir():
+        raise UsageError(f"the store {path} is a folder; point --db at a file, e.g. {path / DEFAULT_DB}")
     try:
         con = duckdb.connect(str(path), read_only=read_only)
     except duckdb.IOException as exc:

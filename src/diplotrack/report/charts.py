@@ -1,0 +1,129 @@
+"""The report's charts: PNG files drawn with matplotlib (Agg, no display needed).
+
+Each function takes a small result table (pandas) and a path, draws one chart and returns the
+path, or None when there is nothing to draw (an empty table).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+_BLUE, _ORANGE, _GREY, _GREEN, _RED = "#2b6cb0", "#dd6b20", "#a0aec0", "#2f855a", "#c53030"
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def joins_over_time(df: pd.DataFrame, path: Path) -> Path | None:
+    """Bars: accounts created per period; line: cumulative (columns period, joins, cumulative)."""
+    if df.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    x = range(len(df))
+    ax.bar(x, df["joins"], color=_BLUE, label="accounts created")
+    ax.set_xticks(list(x), [str(p) for p in df["period"]], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("accounts created")
+    ax2 = ax.twinx()
+    ax2.plot(list(x), df["cumulative"], color=_ORANGE, marker="o", label="cumulative")
+    ax2.set_ylabel("cumulative")
+    ax.set_title("Accounts created per period (from profile creation dates)")
+    return _save(fig, path)
+
+
+def accounts_by_kind(df: pd.DataFrame, path: Path) -> Path | None:
+    """Horizontal bars per kind, coloured institutional / individual (kind, institutional, accounts)."""
+    if df.empty:
+        return None
+    agg = df.groupby(["kind", "institutional"], as_index=False)["accounts"].sum()
+    agg = agg.sort_values("accounts")
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(agg) + 1.2))
+    colors = [_BLUE if bool(i) else _ORANGE for i in agg["institutional"]]
+    ax.barh([str(k) for k in agg["kind"]], agg["accounts"], color=colors)
+    ax.set_xlabel("accounts")
+    ax.set_title("Accounts by kind (blue: institutional, orange: individual)")
+    return _save(fig, path)
+
+
+def thresholds(df: pd.DataFrame, path: Path) -> Path | None:
+    """Bars: share of accounts above each threshold (measure, threshold, share)."""
+    if df.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(6, 3))
+    labels = [f"{m} > {int(t):,}" for m, t in zip(df["measure"], df["threshold"], strict=True)]
+    shares = [0.0 if pd.isna(s) else float(s) for s in df["share"]]
+    ax.bar(labels, shares, color=[_BLUE, _GREEN][: len(labels)])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of accounts with data")
+    for i, s in enumerate(shares):
+        ax.text(i, s + 0.02, f"{s:.0%}", ha="center")
+    ax.set_title("Accounts above thresholds (latest snapshot)")
+    return _save(fig, path)
+
+
+def followers_distribution(followers: pd.Series, path: Path) -> Path | None:
+    """Histogram of followers on a log scale."""
+    values = followers.dropna()
+    values = values[values > 0]
+    if values.empty:
+        return None
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    bins = np.logspace(np.log10(values.min()), np.log10(values.max() + 1), 20)
+    ax.hist(values, bins=bins, color=_BLUE)
+    ax.set_xscale("log")
+    ax.set_xlabel("followers (latest snapshot, log scale)")
+    ax.set_ylabel("accounts")
+    ax.set_title("Followers distribution")
+    return _save(fig, path)
+
+
+def growth(df: pd.DataFrame, path: Path, n: int = 15) -> Path | None:
+    """Horizontal bars: follower growth of the biggest risers (handle, growth)."""
+    if df.empty:
+        return None
+    top = df.head(n).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.32 * len(top) + 1.2))
+    colors = [_GREEN if g >= 0 else _RED for g in top["growth"]]
+    ax.barh([str(h) for h in top["handle"]], top["growth"], color=colors)
+    ax.set_xlabel("followers gained between the two snapshots")
+    ax.set_title("Biggest follower growth")
+    return _save(fig, path)
+
+
+def amplification(df: pd.DataFrame, path: Path, n: int = 15) -> Path | None:
+    """Stacked bars: where each account's reposts point (handle, to_state_media, to_ministry,
+    to_missions, to_untracked, reposts); accounts with the most reposts first."""
+    if df.empty or "reposts" not in df or int(df["reposts"].fillna(0).sum()) == 0:
+        return None
+    top = df[df["reposts"] > 0].sort_values("reposts", ascending=False).head(n).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(top) + 1.4))
+    left = [0.0] * len(top)
+    parts = [
+        ("to_state_media", "state media", _RED),
+        ("to_ministry", "ministry / spokespeople", _ORANGE),
+        ("to_missions", "missions and diplomats", _BLUE),
+        ("to_untracked", "not tracked", _GREY),
+    ]
+    handles = [str(h) for h in top["handle"]]
+    for col, label, color in parts:
+        if col not in top:
+            continue
+        vals = [float(v) for v in top[col].fillna(0)]
+        ax.barh(handles, vals, left=left, color=color, label=label)
+        left = [a + b for a, b in zip(left, vals, strict=True)]
+    ax.set_xlabel("reposts in the window")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Whom the accounts repost")
+    return _save(fig, path)

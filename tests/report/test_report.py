@@ -1,0 +1,255 @@
+"""The report: figures checked against values computed independently from the bundled files,
+untrusted text escaped, and the HTML self-contained."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from diplotrack.analyses.base import Filters
+from diplotrack.demo import build_demo, demo_data_dir
+from diplotrack.records import Post, Provenance
+from diplotrack.report.build import ReportOptions, build_report
+from diplotrack.roster import bundled_roster_path, import_roster, load_roster
+from diplotrack.store.db import open_store, open_store_read_only
+from diplotrack.store.writer import StoreWriter
+
+BUNDLED = bundled_roster_path().parent
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    base = tmp_path_factory.mktemp("report")
+    db = base / "demo.duckdb"
+    build_demo(db)
+    con = open_store_read_only(db)
+    try:
+        result = build_report(con, base / "out")
+    finally:
+        con.close()
+    return base / "out", result.summary
+
+
+def _snapshots(name: str) -> list[dict[str, str]]:
+    with open(BUNDLED / "snapshots" / name, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_files_are_written(demo_report: tuple[Path, dict]) -> None:
+    out, _ = demo_report
+    for name in ("report.html", "report.md", "summary.json"):
+        assert (out / name).stat().st_size > 0
+    assert len(list((out / "tables").glob("*.csv"))) >= 15
+    assert len(list((out / "charts").glob("*.png"))) >= 4
+    assert json.loads((out / "summary.json").read_text()) == demo_report[1]
+
+
+def test_summary_against_the_bundled_files(demo_report: tuple[Path, dict]) -> None:
+    _, s = demo_report
+    roster = yaml.safe_load((BUNDLED / "china.yaml").read_text())
+    actors = roster["actors"]
+    kinds: dict[str, int] = {}
+    for a in actors:
+        kinds[a["kind"]] = kinds.get(a["kind"], 0) + len(a["accounts"])
+    assert s["accounts_total"] == sum(kinds.values()) == 81
+    assert s["accounts_by_kind"] == kinds
+    institutional = {"embassy", "consulate", "mission", "ministry", "state_media"}
+    n_inst = sum(len(a["accounts"]) for a in actors if a.get("institutional", a["kind"] in institutional))
+    assert s["institutional_share"] == pytest.approx(n_inst / 81)
+
+    # joins by year: the account creation month from either snapshot table
+    created = {}
+    for name in ("chc-2021.csv", "chc-2022.csv"):
+        for r in _snapshots(name):
+            if r["created_at"]:
+                created[r["handle"].lower()] = r["created_at"][:4]
+    years: dict[str, int] = {}
+    for y in created.values():
+        years[y] = years.get(y, 0) + 1
+    assert {k: v for k, v in s["joined_by_year"].items() if v} == years
+
+    # thresholds and top by followers: the latest snapshot of each account
+    latest: dict[str, dict[str, str]] = {}
+    for name in ("chc-2021.csv", "chc-2022.csv"):  # 2022 is later: it overwrites
+        for r in _snapshots(name):
+            latest[r["handle"].lower()] = r
+    followers = {h: int(r["followers"]) for h, r in latest.items() if r["followers"]}
+    posts = {h: int(r["posts_count"]) for h, r in latest.items() if r["posts_count"]}
+    assert s["share_followers_over"] == pytest.approx(sum(v > 10000 for v in followers.values()) / len(followers))
+    assert s["share_posts_over"] == pytest.approx(sum(v > 1000 for v in posts.values()) / len(posts))
+    top = sorted(followers.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    assert [(d["handle"].lower(), d["followers"]) for d in s["top_by_followers"]] == top
+
+    # posts by tracked accounts: the four real timelines (the mentions CSV is by untracked accounts)
+    n = 0
+    for f in ("MFA_China.csv", "SpokespersonCHN.csv", "globaltimesnews.csv", "zlj517.csv"):
+        with open(demo_data_dir() / f, newline="", encoding="utf-8") as fh:
+            n += len({(r["screen_name"], r["created_at"], r["full_text"]) for r in csv.DictReader(fh)})
+    assert s["posts_total"] == n
+    assert s["window"] == {"start": "2021-07-27T03:25:59", "end": "2022-12-27T16:13:55"}
+
+
+def test_html_is_self_contained(demo_report: tuple[Path, dict]) -> None:
+    html = (demo_report[0] / "report.html").read_text()
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", html)
+    assert "<link" not in html
+    assert html.count('src="data:image/png;base64,') >= 4
+    for section in ("presence", "activity", "growth", "amplification", "methods"):
+        assert f'id="{section}"' in html
+
+
+HOSTILE = "<script>alert('x')</script>"
+HOSTILE_HANDLE = '"><img src=x onerror=alert(1)>'
+
+
+def _hostile_store(tmp_path: Path) -> Path:
+    roster = tmp_path / "r.yaml"
+    roster.write_text(
+        yaml.safe_dump(
+            {
+                "roster": 1,
+                "name": "hostile",
+                "actors": [
+                    {
+                        "actor_id": "cn-emb-fr",
+                        "name": f"Embassy {HOSTILE}",
+                        "kind": "embassy",
+                        "state": "CN",
+                        "host_country": "FR",
+                        "host_city": "Paris <b>",
+                        "accounts": [{"platform": "x", "handle": "AmbassadeChine"}],
+                    }
+                ],
+            }
+        )
+    )
+    db = tmp_path / "h.duckdb"
+    con = open_store(db)
+    loaded, problems = load_roster(roster)
+    assert not problems and loaded is not None
+    import_roster(con, loaded)
+    from datetime import datetime
+
+    w = StoreWriter(con, 0)
+    w.add_post(
+        Post(
+            "x",
+            "1",
+            "handle:ambassadechine",
+            "AmbassadeChine",
+            datetime(2022, 1, 1),
+            HOSTILE,
+            "fr",
+            "original",
+            Provenance("test"),
+        )
+    )
+    w.add_post(
+        Post(
+            "x",
+            "2",
+            "666",
+            HOSTILE_HANDLE,
+            datetime(2022, 1, 2),
+            f"RT {HOSTILE}",
+            "en",
+            "repost",
+            Provenance("test"),
+            reposted_post_id="1",
+            reposted_author_id="handle:ambassadechine",
+        )
+    )
+    w.flush()
+    con.close()
+    return db
+
+
+def test_untrusted_text_is_escaped_everywhere(tmp_path: Path) -> None:
+    db = _hostile_store(tmp_path)
+    con = open_store_read_only(db)
+    try:
+        build_report(con, tmp_path / "out")
+    finally:
+        con.close()
+    html = (tmp_path / "out" / "report.html").read_text()
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "<script" not in html and "<img src=x" not in html and "<b>" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # the amplifier's handle, shown escaped
+    assert "&lt;script&gt;" in html
+    assert "<script" not in md and "<img src=x" not in md
+
+
+def test_empty_store_and_empty_window(tmp_path: Path, demo_report: tuple[Path, dict]) -> None:
+    con = open_store(tmp_path / "empty.duckdb")
+    con.close()
+    con = open_store_read_only(tmp_path / "empty.duckdb")
+    try:
+        s = build_report(con, tmp_path / "out").summary
+    finally:
+        con.close()
+    assert (s["accounts_total"], s["posts_total"], s["accounts_by_kind"]) == (0, 0, {})
+    assert s["window"] == {"start": None, "end": None}
+    # a window with no posts in it, on the demo store
+    db = demo_report[0].parent / "demo.duckdb"
+    from datetime import datetime
+
+    con = open_store_read_only(db)
+    try:
+        f = Filters(start=datetime(2000, 1, 1), end=datetime(2000, 2, 1))
+        s2 = build_report(con, tmp_path / "out2", ReportOptions(filters=f)).summary
+    finally:
+        con.close()
+    assert s2["posts_total"] == 0 and s2["accounts_total"] == 81
+    assert s2["window"] == {"start": "2000-01-01T00:00:00", "end": "2000-02-01T00:00:00"}
+
+
+def test_cli_report_json_and_filters(demo_report: tuple[Path, dict], tmp_path: Path) -> None:
+    db = demo_report[0].parent / "demo.duckdb"
+
+    def run(*args: str) -> dict:
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "diplotrack.cli.main",
+                "--db",
+                str(db),
+                "report",
+                "--out",
+                str(tmp_path / "o"),
+                "--json",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    assert run()["accounts_total"] == 81
+    s = run("--kind", "embassy,consulate")
+    assert s["accounts_by_kind"] == {"consulate": 21, "embassy": 11}
+    assert run("--host-country", "jp")["accounts_total"] == len(
+        [a for a in yaml.safe_load((BUNDLED / "china.yaml").read_text())["actors"] if a.get("host_country") == "JP"]
+    )
+    s = run("--individual")
+    assert s["institutional_share"] == 0
+    s = run("--start", "2022-01-01", "--end", "2022-02-01", "--posts-over", "5000", "--followers-over", "100")
+    assert s["thresholds"] == {"posts_over": 5000, "followers_over": 100}
+    assert s["window"] == {"start": "2022-01-01T00:00:00", "end": "2022-02-01T00:00:00"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "report", "--start", "not-a-date"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "--start" in proc.stderr and "Traceback" not in proc.stderr
