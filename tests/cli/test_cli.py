@@ -33,7 +33,7 @@ def run(*args: str, db: Path, check_rc: int | None = 0, env: dict | None = None)
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    run("demo", db=db)
+    run("demo", "--no-report", db=db)
     return db
 
 
@@ -55,8 +55,10 @@ def test_demo_then_sql_shows_the_bundled_posts(demo_db: Path) -> None:
 
 
 def test_demo_prints_what_the_store_holds(tmp_path: Path) -> None:
-    out = run("demo", "--json", db=tmp_path / "d.duckdb").stdout
+    out = run("demo", "--json", "--out", str(tmp_path / "report"), db=tmp_path / "d.duckdb").stdout
     summary = json.loads(out)
+    assert (tmp_path / "report" / "report.html").exists()
+    assert summary["summary"]["accounts_total"] == 81 and summary["report"] == str(tmp_path / "report")
     assert summary["accounts"] == 81
     assert summary["posts"] == expected_demo_posts()
     assert summary["snapshot_dates"] == ["2021-02-28", "2022-04-30"]
@@ -65,13 +67,13 @@ def test_demo_prints_what_the_store_holds(tmp_path: Path) -> None:
 
 def test_demo_rebuild_is_fresh_and_refuses_foreign_stores(tmp_path: Path) -> None:
     db = tmp_path / "d.duckdb"
-    run("demo", db=db)
-    run("demo", db=db)  # replaces its own earlier store
+    run("demo", "--no-report", db=db)
+    run("demo", "--no-report", db=db)  # replaces its own earlier store
     n = json.loads(run("sql", "select count(*) as n from posts", "--json", db=db).stdout)[0]["n"]
     assert n == expected_demo_posts()
     other = tmp_path / "mine.duckdb"
     run("import", str(ROOT / "tests/fixtures/x-v2/twarc2/two_tweets.jsonl"), db=other)
-    proc = run("demo", db=other, check_rc=2)
+    proc = run("demo", "--no-report", db=other, check_rc=2)
     assert "--force" in proc.stderr and "Traceback" not in proc.stderr
 
 

@@ -211,41 +211,44 @@ def test_empty_store_and_empty_window(tmp_path: Path, demo_report: tuple[Path, d
     assert s2["window"] == {"start": "2000-01-01T00:00:00", "end": "2000-02-01T00:00:00"}
 
 
-def test_cli_report_json_and_filters(demo_report: tuple[Path, dict], tmp_path: Path) -> None:
+def test_filters_change_the_figures(demo_report: tuple[Path, dict], tmp_path: Path) -> None:
     db = demo_report[0].parent / "demo.duckdb"
+    actors = yaml.safe_load((BUNDLED / "china.yaml").read_text())["actors"]
 
-    def run(*args: str) -> dict:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "diplotrack.cli.main",
-                "--db",
-                str(db),
-                "report",
-                "--out",
-                str(tmp_path / "o"),
-                "--json",
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout)
+    def summary(**filters: object) -> dict:
+        con = open_store_read_only(db)
+        try:
+            return build_report(con, tmp_path / "o", ReportOptions(filters=Filters(**filters))).summary
+        finally:
+            con.close()
 
-    assert run()["accounts_total"] == 81
-    s = run("--kind", "embassy,consulate")
-    assert s["accounts_by_kind"] == {"consulate": 21, "embassy": 11}
-    assert run("--host-country", "jp")["accounts_total"] == len(
-        [a for a in yaml.safe_load((BUNDLED / "china.yaml").read_text())["actors"] if a.get("host_country") == "JP"]
+    assert summary(kinds=("embassy", "consulate"))["accounts_by_kind"] == {"consulate": 21, "embassy": 11}
+    assert summary(host_countries=("JP",))["accounts_total"] == len(
+        [a for a in actors if a.get("host_country") == "JP"]
     )
-    s = run("--individual")
-    assert s["institutional_share"] == 0
-    s = run("--start", "2022-01-01", "--end", "2022-02-01", "--posts-over", "5000", "--followers-over", "100")
+    assert summary(institutional=False)["institutional_share"] == 0
+
+
+def test_cli_report_json_options_and_errors(demo_report: tuple[Path, dict], tmp_path: Path) -> None:
+    db = demo_report[0].parent / "demo.duckdb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "report", "--out", str(tmp_path / "o"),
+         "--json", "--kind", "embassy,consulate", "--host-country", "fr", "--start", "2022-01-01",
+         "--end", "2022-02-01", "--posts-over", "5000", "--followers-over", "100"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    s = json.loads(proc.stdout)
+    assert s["filters"]["kinds"] == ["embassy", "consulate"] and s["filters"]["host_countries"] == ["FR"]
+    actors = yaml.safe_load((BUNDLED / "china.yaml").read_text())["actors"]
+    want: dict[str, int] = {}
+    for a in actors:
+        if a.get("host_country") == "FR" and a["kind"] in ("embassy", "consulate"):
+            want[a["kind"]] = want.get(a["kind"], 0) + len(a["accounts"])
+    assert s["accounts_by_kind"] == want
     assert s["thresholds"] == {"posts_over": 5000, "followers_over": 100}
     assert s["window"] == {"start": "2022-01-01T00:00:00", "end": "2022-02-01T00:00:00"}
+    assert (tmp_path / "o" / "report.html").exists()
     proc = subprocess.run(
         [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "report", "--start", "not-a-date"],
         capture_output=True,

@@ -9,12 +9,12 @@ import typer
 from diplotrack.cli import common
 from diplotrack.cli.report import print_report_done
 from diplotrack.demo import build_demo, demo_files
-from diplotrack.report.build import ReportOptions, build_report
 from diplotrack.store.db import open_store_read_only, resolve_db_path
 
 
 def demo_command(
     force: bool = typer.Option(False, "--force", help="Replace the store even if it holds non-demo data."),
+    no_report: bool = typer.Option(False, "--no-report", help="Build the store only; write no report."),
     out: Path = typer.Option(Path("report"), "--out", "-o", help="Folder to write the report into."),
     as_json: bool = typer.Option(False, "--json", help="Print what the store holds and the report summary as JSON."),
 ) -> None:
@@ -28,16 +28,19 @@ def demo_command(
 
         result = build_demo(db, force=force, on_file=on_file, on_progress=lambda n: progress.advance(task, n))
     s = result.summary
-    con = open_store_read_only(db)
-    try:
-        with common.err_console.status("running the analyses and writing the report", spinner="dots"):
-            report = build_report(con, out, ReportOptions())
-    finally:
-        con.close()
+    report = None
+    if not no_report:
+        from diplotrack.report.build import ReportOptions, build_report
+
+        con = open_store_read_only(db)
+        try:
+            with common.err_console.status("running the analyses and writing the report", spinner="dots"):
+                report = build_report(con, out, ReportOptions())
+        finally:
+            con.close()
     if as_json:
-        common.print_json(
-            {"db": str(db), **s, "import": result.report.as_json(), "report": str(out), "summary": report.summary}
-        )
+        extra = {"report": str(out), "summary": report.summary} if report else {}
+        common.print_json({"db": str(db), **s, "import": result.report.as_json(), **extra})
         return
     say = common.console
     say.print(f"demo store: {db}", markup=False)
@@ -60,4 +63,5 @@ def demo_command(
         f'Try: diplotrack sql "select kind, count(*) from posts group by kind"',
         markup=False,
     )
-    print_report_done(report)
+    if report is not None:
+        print_report_done(report)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from diplotrack.analyses.base import Filters, as_datetime
 from diplotrack.cli import common
 from diplotrack.errors import UsageError
-from diplotrack.report.build import DEFAULT_COHORTS, ReportOptions, ReportResult, build_report
 from diplotrack.store.db import open_store_read_only
+
+if TYPE_CHECKING:  # the analyses pull in Ibis, pandas and matplotlib: imported when a report runs
+    from diplotrack.report.build import ReportOptions, ReportResult
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:
@@ -45,6 +47,9 @@ def report_options(
     growth_from: str | None,
     growth_to: str | None,
 ) -> ReportOptions:
+    from diplotrack.analyses.base import Filters, as_datetime
+    from diplotrack.report.build import DEFAULT_COHORTS, ReportOptions
+
     s, e = _date(start, "--start"), _date(end, "--end")
     if s and e and s >= e:
         raise UsageError(f"--start {s} is not before --end {e}")
@@ -104,6 +109,8 @@ def report_command(
         growth_from,
         growth_to,
     )
+    from diplotrack.report.build import build_report
+
     con = open_store_read_only(common.STATE.db)
     try:
         with common.err_console.status("running the analyses and writing the report", spinner="dots"):

@@ -19,20 +19,25 @@ _BLUE, _ORANGE, _GREY, _GREEN, _RED = "#2b6cb0", "#dd6b20", "#a0aec0", "#2f855a"
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=96)  # layout is set when the figure is made (layout="constrained")
     plt.close(fig)
     return path
+
+
+def _figure(width: float, height: float) -> tuple[plt.Figure, plt.Axes]:
+    return plt.subplots(figsize=(width, height), layout="constrained")
 
 
 def joins_over_time(df: pd.DataFrame, path: Path) -> Path | None:
     """Bars: accounts created per period; line: cumulative (columns period, joins, cumulative)."""
     if df.empty:
         return None
-    fig, ax = plt.subplots(figsize=(8, 3.6))
+    fig, ax = _figure(8, 3.6)
     x = range(len(df))
     ax.bar(x, df["joins"], color=_BLUE, label="accounts created")
-    ax.set_xticks(list(x), [str(p) for p in df["period"]], rotation=45, ha="right", fontsize=8)
+    step = max(1, len(df) // 20)  # at most about 20 labels: quarters over 15 years stay legible
+    ticks = list(x)[::step]
+    ax.set_xticks(ticks, [str(df["period"].iloc[i]) for i in ticks], rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("accounts created")
     ax2 = ax.twinx()
     ax2.plot(list(x), df["cumulative"], color=_ORANGE, marker="o", label="cumulative")
@@ -47,7 +52,7 @@ def accounts_by_kind(df: pd.DataFrame, path: Path) -> Path | None:
         return None
     agg = df.groupby(["kind", "institutional"], as_index=False)["accounts"].sum()
     agg = agg.sort_values("accounts")
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(agg) + 1.2))
+    fig, ax = _figure(7, 0.35 * len(agg) + 1.2)
     colors = [_BLUE if bool(i) else _ORANGE for i in agg["institutional"]]
     ax.barh([str(k) for k in agg["kind"]], agg["accounts"], color=colors)
     ax.set_xlabel("accounts")
@@ -59,7 +64,7 @@ def thresholds(df: pd.DataFrame, path: Path) -> Path | None:
     """Bars: share of accounts above each threshold (measure, threshold, share)."""
     if df.empty:
         return None
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = _figure(6, 3)
     labels = [f"{m} > {int(t):,}" for m, t in zip(df["measure"], df["threshold"], strict=True)]
     shares = [0.0 if pd.isna(s) else float(s) for s in df["share"]]
     ax.bar(labels, shares, color=[_BLUE, _GREEN][: len(labels)])
@@ -79,7 +84,7 @@ def followers_distribution(followers: pd.Series, path: Path) -> Path | None:
         return None
     import numpy as np
 
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = _figure(7, 3.2)
     bins = np.logspace(np.log10(values.min()), np.log10(values.max() + 1), 20)
     ax.hist(values, bins=bins, color=_BLUE)
     ax.set_xscale("log")
@@ -94,7 +99,7 @@ def growth(df: pd.DataFrame, path: Path, n: int = 15) -> Path | None:
     if df.empty:
         return None
     top = df.head(n).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.32 * len(top) + 1.2))
+    fig, ax = _figure(7, 0.32 * len(top) + 1.2)
     colors = [_GREEN if g >= 0 else _RED for g in top["growth"]]
     ax.barh([str(h) for h in top["handle"]], top["growth"], color=colors)
     ax.set_xlabel("followers gained between the two snapshots")
@@ -108,7 +113,7 @@ def amplification(df: pd.DataFrame, path: Path, n: int = 15) -> Path | None:
     if df.empty or "reposts" not in df or int(df["reposts"].fillna(0).sum()) == 0:
         return None
     top = df[df["reposts"] > 0].sort_values("reposts", ascending=False).head(n).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(top) + 1.4))
+    fig, ax = _figure(8, 0.35 * len(top) + 1.4)
     left = [0.0] * len(top)
     parts = [
         ("to_state_media", "state media", _RED),
