@@ -254,9 +254,12 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
             Table("amplifiers", "Who amplifies the tracked accounts", amplifiers),
         ],
     )
-    p = charts.amplification(targets, chart_dir / "amplification.png")
-    if p is not None:
-        s_amp.charts.append(("Whom the accounts repost", p))
+    for caption, p in (
+        ("Whom the accounts repost", charts.amplification(targets, chart_dir / "amplification.png")),
+        ("Who amplifies them", charts.amplifiers(amplifiers, chart_dir / "amplifiers.png")),
+    ):
+        if p is not None:
+            s_amp.charts.append((caption, p))
 
     # -- methods ----------------------------------------------------------------------------
     window = _effective_window(t, f)

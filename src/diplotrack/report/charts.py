@@ -132,3 +132,18 @@ def amplification(df: pd.DataFrame, path: Path, n: int = 15) -> Path | None:
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("Whom the accounts repost")
     return _save(fig, path)
+
+
+def amplifiers(df: pd.DataFrame, path: Path, n: int = 15) -> Path | None:
+    """Horizontal bars: the accounts that amplify the tracked ones most, all targets and relations
+    together (amplifier, amplifier_tracked, count)."""
+    if df.empty or "amplifier" not in df:
+        return None
+    agg = df.groupby(["amplifier", "amplifier_tracked"], as_index=False)["count"].sum()
+    top = agg.sort_values(["count", "amplifier"], ascending=[False, True]).head(n).iloc[::-1]
+    fig, ax = _figure(7, 0.32 * len(top) + 1.2)
+    colors = [_BLUE if bool(t) else _ORANGE for t in top["amplifier_tracked"]]
+    ax.barh([str(a) for a in top["amplifier"]], top["count"], color=colors)
+    ax.set_xlabel("posts amplifying tracked accounts (orange: amplifier not tracked)")
+    ax.set_title("Who amplifies the tracked accounts")
+    return _save(fig, path)
