@@ -1,4 +1,4 @@
-"""The report's charts: PNG files drawn with matplotlib (Agg, no display needed).
+"""The report's charts: PNG files drawn with matplotlib's object API (Agg, no display needed).
 
 Each function takes a small result table (pandas) and a path, draws one chart and returns the
 path, or None when there is nothing to draw (an empty table).
@@ -8,24 +8,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 _BLUE, _ORANGE, _GREY, _GREEN, _RED = "#2b6cb0", "#dd6b20", "#a0aec0", "#2f855a", "#c53030"
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
+def _save(fig: Figure, path: Path) -> Path:
     fig.savefig(path, dpi=96)  # layout is set when the figure is made (layout="constrained")
-    plt.close(fig)
     return path
 
 
-def _figure(width: float, height: float) -> tuple[plt.Figure, plt.Axes]:
-    return plt.subplots(figsize=(width, height), layout="constrained")
+def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+    """A figure of its own, outside pyplot's global state: charts can be drawn in a worker thread
+    while the store answers the next queries."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.add_subplot()
 
 
 def joins_over_time(df: pd.DataFrame, path: Path) -> Path | None:
