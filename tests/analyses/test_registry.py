@@ -9,7 +9,14 @@ from diplotrack.analyses import activity, amplification, growth, presence
 from diplotrack.analyses.registry import ANALYSES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "analyses"
-HELPERS = {"cohort_table", "country_table", "roster_keys", "references"}  # building blocks, not analyses
+HELPERS = {  # building blocks, not analyses
+    "cohort_table",
+    "country_table",
+    "roster_keys",
+    "references",
+    "window_references",
+    "materialize_references",
+}
 
 
 def test_every_public_analysis_function_is_registered() -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from diplotrack.analyses.base import Filters, Tables, tracked_accounts, tracked_posts, window_posts
+from diplotrack.analyses.base import Filters, Tables, account_keys, tracked_accounts, tracked_posts, window_posts
 
 RELATIONS = ("repost", "quote", "reply", "mention")
 STATE_MEDIA_KINDS = ("state_media", "state_media_journalist")
@@ -101,6 +101,37 @@ def references(t: Tables, posts: ir.Table, carry: tuple[str, ...] = ()) -> ir.Ta
     return g.select("platform", "post_id", *carry, "relation", "target_key", "target_roster_handle", "target_kind")
 
 
+_CARRY = ("author_id", "author_handle", "created_at")
+
+
+def window_references(t: Tables, f: Filters) -> ir.Table:
+    """``references`` of every post in the window (by any author), carrying the author's id and
+    handle and the post time. Both amplification rankings read it; ``materialize_references``
+    computes it once for a run of several analyses (the report).
+
+    Columns: platform, post_id, author_id, author_handle, created_at, relation, target_key,
+    target_roster_handle, target_kind.
+    """
+    cached = t.extra.get(_cache_key(f))
+    if cached is not None:
+        return cached
+    return references(t, window_posts(t, f), carry=_CARRY)
+
+
+def materialize_references(t: Tables, f: Filters) -> ir.Table:
+    """Compute ``window_references`` once into a temporary table (dropped with the connection) that
+    later calls with the same filters read instead of recomputing."""
+    key = _cache_key(f)
+    if key not in t.extra:
+        name = f"_diplotrack_refs_{abs(hash(key)):x}"
+        t.extra[key] = t.backend.create_table(name, references(t, window_posts(t, f), carry=_CARRY), temp=True)
+    return t.extra[key]
+
+
+def _cache_key(f: Filters) -> str:
+    return "references:" + repr(f)
+
+
 def _known_handles(t: Tables, keys: ir.Table) -> ir.Table:
     """For each (platform, target_key) of ``keys``: a handle the store knows for that user id, from
     the latest profile snapshot that gives one, else from the author's latest post.
@@ -139,8 +170,9 @@ def amplified_accounts(t: Tables, f: Filters, n: int = 10) -> ir.Table:
     Columns: platform, handle, relation, target_key, target_handle, target_tracked, target_kind,
     count, rank. Ordered by platform, handle, relation, rank, target_handle.
     """
-    src = tracked_posts(t, f)
-    refs = references(t, src, carry=("roster_handle",))
+    refs = window_references(t, f)
+    k = account_keys(t, f)
+    refs = refs.join(k, [refs.platform == k.platform, refs.author_id == k.key]).select(refs, roster_handle=k.handle)
     refs = refs.filter(refs.target_roster_handle.isnull() | (refs.target_roster_handle != refs.roster_handle))
     ident = refs.target_roster_handle.isnull().ifelse(
         refs.target_key, ibis.literal("roster:") + refs.target_roster_handle
@@ -238,8 +270,7 @@ def amplifiers_of(t: Tables, f: Filters, n: int = 10) -> ir.Table:
     amplifier_tracked, relation, count, rank. Ordered by platform, target_handle, rank, amplifier,
     relation.
     """
-    posts = window_posts(t, f)
-    refs = references(t, posts, carry=("author_id", "author_handle", "created_at"))
+    refs = window_references(t, f)
     targets = tracked_accounts(t, f).select("platform", "handle")
     refs = refs.semi_join(targets, [refs.platform == targets.platform, refs.target_roster_handle == targets.handle])
     r = roster_keys(t)

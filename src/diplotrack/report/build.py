@@ -239,6 +239,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
         s_growth.charts.append(("Biggest follower growth", p))
 
     # -- amplification ----------------------------------------------------------------------
+    amplification.materialize_references(t, f)  # both rankings read the window's references
     amp = _df(amplification.amplified_accounts(t, f, n=opts.top_n))
     targets = _df(amplification.repost_targets_by_kind(t, f))
     amplifiers = _df(amplification.amplifiers_of(t, f, n=opts.top_n))
