@@ -21,7 +21,7 @@ from diplotrack.analyses.activity import (
     top_accounts,
 )
 from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb
-from diplotrack.demo import build_demo, demo_data_dir
+from diplotrack.demo import demo_data_dir
 from diplotrack.roster import bundled_roster_path, import_roster, load_roster
 
 TIMELINES = ("MFA_China", "SpokespersonCHN", "globaltimesnews", "zlj517")
@@ -70,15 +70,6 @@ def latest_snapshot_rows() -> pd.DataFrame:
 
 
 # --- the demo store -------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("demo") / "d.duckdb"
-    build_demo(path)
-    con = duckdb.connect(str(path), read_only=True)
-    yield tables_from_duckdb(con)
-    con.close()
 
 
 @pytest.fixture(scope="module")

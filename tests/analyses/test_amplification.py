@@ -7,14 +7,13 @@ import re
 from datetime import datetime
 from functools import cache
 
-import duckdb
 import pandas as pd
 import pytest
 import yaml
 
 from diplotrack.analyses.amplification import amplified_accounts, amplifiers_of, repost_targets_by_kind
 from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb
-from diplotrack.demo import build_demo, demo_data_dir
+from diplotrack.demo import demo_data_dir
 from diplotrack.roster import bundled_roster_path, import_roster, load_roster
 
 TIMELINES = ("MFA_China", "SpokespersonCHN", "globaltimesnews", "zlj517")
@@ -35,15 +34,6 @@ def roster_handles() -> dict[str, str]:
         bundled_roster_path().read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     )
     return {acc["handle"].lower(): acc["handle"] for actor in doc["actors"] for acc in actor.get("accounts") or []}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    path = tmp_path_factory.mktemp("demo") / "d.duckdb"
-    build_demo(path)
-    con = duckdb.connect(str(path), read_only=True)
-    yield tables_from_duckdb(con)
-    con.close()
 
 
 @pytest.fixture(scope="module")

