@@ -18,12 +18,12 @@ import ibis.expr.types as ir
 from diplotrack.analyses.base import (
     Filters,
     Tables,
-    account_keys,
     as_datetime,
     tracked_accounts,
     tracked_posts,
     window_posts,
 )
+from diplotrack.analyses.growth import account_snapshots
 
 STATE_MEDIA_KINDS = ("state_media", "state_media_journalist")
 TOP_BY = ("followers", "posts", "posts_count", "engagement")
@@ -45,13 +45,12 @@ def latest_snapshots(t: Tables, f: Filters) -> ir.Table:
     Columns: platform, handle (the roster's), snapshot_at (``observed_at``), followers, following,
     posts_count, status.
     """
-    k = account_keys(t, f)
-    s = t.profile_snapshots
+    s = account_snapshots(t, f)
     if f.end is not None:
         s = s.filter(s.observed_at < f.end)
-    j = s.join(k, [s.platform == k.platform, s.user_id == k.key]).select(
-        platform=k.platform,
-        handle=k.handle,
+    j = s.select(
+        s.platform,
+        s.handle,
         snapshot_at=s.observed_at,
         followers=s.followers,
         following=s.following,
