@@ -18,7 +18,16 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from diplotrack.analyses.base import Filters, Tables, account_keys, tracked_accounts, tracked_posts, window_posts
+from diplotrack.analyses.base import (
+    Filters,
+    Tables,
+    account_keys,
+    cached,
+    materialize,
+    tracked_accounts,
+    tracked_posts,
+    window_posts,
+)
 
 RELATIONS = ("repost", "quote", "reply", "mention")
 STATE_MEDIA_KINDS = ("state_media", "state_media_journalist")
@@ -33,6 +42,9 @@ def roster_keys(t: Tables, f: Filters | None = None) -> ir.Table:
 
     Columns: platform, key, handle, kind, actor_id.
     """
+    hit = cached(t, "roster_keys", f)
+    if hit is not None:
+        return hit
     acc = tracked_accounts(t, f or Filters())
     cols = {"handle": acc.handle, "kind": acc.kind, "actor_id": acc.actor_id}
     by_id = acc.select(acc.platform, key=acc.user_key, **cols)
@@ -112,24 +124,17 @@ def window_references(t: Tables, f: Filters) -> ir.Table:
     Columns: platform, post_id, author_id, author_handle, created_at, relation, target_key,
     target_roster_handle, target_kind.
     """
-    cached = t.extra.get(_cache_key(f))
-    if cached is not None:
-        return cached
+    hit = cached(t, "references", f)
+    if hit is not None:
+        return hit
     return references(t, window_posts(t, f), carry=_CARRY)
 
 
 def materialize_references(t: Tables, f: Filters) -> ir.Table:
-    """Compute ``window_references`` once into a temporary table (dropped with the connection) that
-    later calls with the same filters read instead of recomputing."""
-    key = _cache_key(f)
-    if key not in t.extra:
-        name = f"_diplotrack_refs_{abs(hash(key)):x}"
-        t.extra[key] = t.backend.create_table(name, references(t, window_posts(t, f), carry=_CARRY), temp=True)
-    return t.extra[key]
-
-
-def _cache_key(f: Filters) -> str:
-    return "references:" + repr(f)
+    """Compute the roster keys and ``window_references`` once into temporary tables that later
+    calls with the same filters read instead of recomputing them."""
+    materialize(t, "roster_keys", None, roster_keys(t))
+    return materialize(t, "references", f, window_references(t, f))
 
 
 def _known_handles(t: Tables, keys: ir.Table) -> ir.Table:

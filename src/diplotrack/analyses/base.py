@@ -72,12 +72,30 @@ def tables_from_duckdb(con: duckdb.DuckDBPyConnection) -> Tables:
     )
 
 
+def cached(t: Tables, name: str, f: Filters | None) -> ir.Table | None:
+    """A table ``materialize`` stored for ``(name, f)`` on these tables, or None."""
+    return t.extra.get(f"{name}:{f!r}")
+
+
+def materialize(t: Tables, name: str, f: Filters | None, expr: ir.Table) -> ir.Table:
+    """Compute ``expr`` once into a temporary table (gone with the connection) that later calls of
+    the building block ``name`` with the same filters read instead of recomputing it. A run of many
+    analyses (the report) uses it for the blocks every analysis starts from."""
+    key = f"{name}:{f!r}"
+    if key not in t.extra:
+        t.extra[key] = t.backend.create_table(f"_diplotrack_{name}_{abs(hash(key)):x}", expr, temp=True)
+    return t.extra[key]
+
+
 def tracked_accounts(t: Tables, f: Filters) -> ir.Table:
     """Roster accounts with their actor's fields, restricted by the account filters.
 
     Columns: platform, handle, user_id, user_key, actor_id, name, kind, institutional, state,
     host_country, host_city, organisation, person.
     """
+    hit = cached(t, "tracked_accounts", f)
+    if hit is not None:
+        return hit
     a = t.accounts
     act = t.actors
     j = a.join(act, a.actor_id == act.actor_id).select(
@@ -114,6 +132,9 @@ def account_keys(t: Tables, f: Filters) -> ir.Table:
 
     Columns: platform, key, handle, actor_id (join posts on platform and author_id == key).
     """
+    hit = cached(t, "account_keys", f)
+    if hit is not None:
+        return hit
     acc = tracked_accounts(t, f)
     by_id = acc.select(acc.platform, key=acc.user_key, handle=acc.handle, actor_id=acc.actor_id)
     by_handle = acc.select(
@@ -142,6 +163,12 @@ def tracked_posts(t: Tables, f: Filters) -> ir.Table:
     return p.join(k, [p.platform == k.platform, p.author_id == k.key]).select(
         p, roster_handle=k.handle, actor_id=k.actor_id
     )
+
+
+def materialize_accounts(t: Tables, f: Filters) -> None:
+    """Materialize the tracked accounts and their keys once, for a run of many analyses."""
+    materialize(t, "tracked_accounts", f, tracked_accounts(t, f))
+    materialize(t, "account_keys", f, account_keys(t, f))
 
 
 def as_datetime(d: date | datetime | str | None) -> datetime | None:
