@@ -7,6 +7,8 @@ import pathlib
 
 from curated import C
 
+from diplotrack.roster.snapshots import SNAPSHOT_COLUMNS
+
 B = str(pathlib.Path(__file__).resolve().parents[2] / "src/diplotrack/roster/bundled")
 S = B + "/sources/"
 
@@ -27,20 +29,7 @@ q = lambda s: json.dumps(s, ensure_ascii=False)
 def snap(L, fn, obs):
     with open(f"{B}/snapshots/{fn}", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(
-            [
-                "platform",
-                "handle",
-                "observed_at",
-                "followers",
-                "following",
-                "posts_count",
-                "created_at",
-                "status",
-                "source",
-                "notes",
-            ]
-        )
+        w.writerow(SNAPSHOT_COLUMNS)  # the header the roster loader reads
         for r in L.values():
             iv = lambda v: str(int(float(v))) if v.strip() else ""
             susp = "suspend" in r["status_note"].lower()

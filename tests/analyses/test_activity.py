@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from small_roster import write_roster
 
 from diplotrack.analyses.activity import (
     account_activity,
@@ -22,7 +23,7 @@ from diplotrack.analyses.activity import (
 )
 from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb
 from diplotrack.demo import demo_data_dir
-from diplotrack.roster import bundled_roster_path, import_roster, load_roster
+from diplotrack.roster import bundled_roster_path, import_roster
 
 TIMELINES = ("MFA_China", "SpokespersonCHN", "globaltimesnews", "zlj517")
 SNAPSHOTS = bundled_roster_path().parent / "snapshots"
@@ -265,31 +266,12 @@ def make_store(
 ) -> tuple[duckdb.DuckDBPyConnection, Tables]:
     """A fresh store (made by the shared ``new_store`` fixture) with the ACTORS roster, SNAPSHOT_ROWS
     and ``posts``: tuples of (post_id, author_id, created_at, kind, like_count, repost_count)."""
-    actors = []
-    for actor_id, kind, handle, user_id, host in ACTORS:
-        acc = {"platform": "x", "handle": handle}
-        if user_id:
-            acc["user_id"] = user_id
-        actors.append(
-            {
-                "actor_id": actor_id,
-                "name": actor_id,
-                "kind": kind,
-                "state": "CN",
-                "host_country": host,
-                "accounts": [acc],
-            }
-        )
     (tmp_path / "snaps.csv").write_text(
         "platform,handle,observed_at,followers,following,posts_count\n"
         + "".join(f"x,{h},{d},{f},1,{'' if p is None else p}\n" for h, d, f, p in SNAPSHOT_ROWS),
         encoding="utf-8",
     )
-    doc = {"roster": 1, "name": "test", "snapshots": [{"file": "snaps.csv"}], "actors": actors}
-    path = tmp_path / "roster.yaml"
-    path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    roster, problems = load_roster(path)
-    assert not problems, problems
+    roster = write_roster(tmp_path, ACTORS, snapshots_file="snaps.csv")
     con = new_store(tmp_path / "s.duckdb")
     import_roster(con, roster)
     if posts:

@@ -10,11 +10,12 @@ from functools import cache
 import pandas as pd
 import pytest
 import yaml
+from small_roster import write_roster
 
 from diplotrack.analyses.amplification import amplified_accounts, amplifiers_of, repost_targets_by_kind
 from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb
 from diplotrack.demo import demo_data_dir
-from diplotrack.roster import bundled_roster_path, import_roster, load_roster
+from diplotrack.roster import bundled_roster_path, import_roster
 
 TIMELINES = ("MFA_China", "SpokespersonCHN", "globaltimesnews", "zlj517")
 RELATION = {"retweeted": "repost", "quoted": "quote", "replied_to": "reply"}
@@ -173,23 +174,7 @@ IN_2022 = Filters(start=D(2022, 1, 1))
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory, new_store):
     tmp_path = tmp_path_factory.mktemp("small")
-    actors = []
-    for actor_id, kind, handle, user_id, host in ACTORS:
-        acc = {"platform": "x", "handle": handle, **({"user_id": user_id} if user_id else {})}
-        actors.append(
-            {
-                "actor_id": actor_id,
-                "name": actor_id,
-                "kind": kind,
-                "state": "CN",
-                "host_country": host,
-                "accounts": [acc],
-            }
-        )
-    path = tmp_path / "roster.yaml"
-    path.write_text(yaml.safe_dump({"roster": 1, "name": "t", "actors": actors}, sort_keys=False), encoding="utf-8")
-    roster, problems = load_roster(path)
-    assert not problems, problems
+    roster = write_roster(tmp_path, ACTORS)
     con = new_store(tmp_path / "s.duckdb")
     import_roster(con, roster)
     con.executemany(
