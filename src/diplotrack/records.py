@@ -118,3 +118,22 @@ def primary_kind(*, reposted: bool, quoted: bool, replied: bool) -> str:
     if replied:
         return "reply"
     return "original"
+
+
+ENGAGEMENT_KINDS = ("repost", "like", "quote")
+
+
+@dataclass(slots=True)
+class Engagement:
+    """Someone reposted, liked or quoted a tracked account's post (Bluesky's getRepostedBy,
+    getLikes, getQuotes): who, when if the platform says, and which post of theirs it was."""
+
+    platform: str
+    post_id: str
+    kind: str
+    actor_user_id: str
+    actor_handle: str | None
+    engaged_at: datetime | None
+    engagement_post_id: str | None
+    observed_at: datetime
+    provenance: Provenance

@@ -25,6 +25,10 @@ PUBLIC_TABLES = (
     "api_errors",
     "runs",
     "run_skips",
+    "collection_runs",
+    "collection_cursors",
+    "account_events",
+    "engagements",
 )
 
 

@@ -147,6 +147,78 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "live collection: collection_runs, collection_cursors, collection_seen, account_events, engagements",
+        """
+        CREATE TABLE collection_runs (
+            run_id BIGINT NOT NULL,
+            platform VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL,
+            finished_at TIMESTAMP,
+            status VARCHAR NOT NULL,
+            accounts BIGINT,
+            requests BIGINT,
+            items BIGINT,
+            waits BIGINT,
+            wait_s DOUBLE,
+            errors BIGINT,
+            estimated_cost DOUBLE,
+            budget DOUBLE,
+            stop_reason VARCHAR,
+            PRIMARY KEY (run_id, platform)
+        );
+        CREATE TABLE collection_cursors (
+            platform VARCHAR NOT NULL,
+            user_id VARCHAR NOT NULL,
+            endpoint VARCHAR NOT NULL,
+            high_id VARCHAR,
+            high_at TIMESTAMP,
+            sweep_open BOOLEAN NOT NULL,
+            sweep_cursor VARCHAR,
+            sweep_since_id VARCHAR,
+            sweep_since_at TIMESTAMP,
+            sweep_started_at TIMESTAMP,
+            sweep_high_id VARCHAR,
+            sweep_high_at TIMESTAMP,
+            sweep_low_at TIMESTAMP,
+            sweep_pages BIGINT,
+            last_complete_at TIMESTAMP,
+            updated_at TIMESTAMP NOT NULL,
+            run_id BIGINT,
+            PRIMARY KEY (platform, user_id, endpoint)
+        );
+        CREATE TABLE collection_seen (
+            platform VARCHAR NOT NULL,
+            user_id VARCHAR NOT NULL,
+            endpoint VARCHAR NOT NULL,
+            post_id VARCHAR NOT NULL
+        );
+        CREATE TABLE account_events (
+            platform VARCHAR NOT NULL,
+            user_id VARCHAR NOT NULL,
+            observed_at TIMESTAMP NOT NULL,
+            event VARCHAR NOT NULL,
+            old_value VARCHAR,
+            new_value VARCHAR,
+            run_id BIGINT
+        );
+        CREATE TABLE engagements (
+            platform VARCHAR NOT NULL,
+            post_id VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            actor_user_id VARCHAR NOT NULL,
+            actor_handle VARCHAR,
+            engaged_at TIMESTAMP,
+            engagement_post_id VARCHAR,
+            observed_at TIMESTAMP NOT NULL,
+            provenance STRUCT(
+                source VARCHAR, file VARCHAR, line BIGINT, raw_id VARCHAR, pointer VARCHAR, run_id BIGINT
+            ),
+            PRIMARY KEY (platform, post_id, kind, actor_user_id)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -20,6 +20,7 @@ touches, which keeps bulk imports fast and memory flat (see docs/data-model.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -128,8 +129,11 @@ class StoreWriter:
             self.flush()
 
     # -- writing ---------------------------------------------------------------------------
-    def flush(self) -> WriteCounts:
-        """Write everything buffered in one transaction; returns this batch's counts."""
+    def flush(self, on_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> WriteCounts:
+        """Write everything buffered in one transaction; returns this batch's counts.
+
+        ``on_commit`` runs inside that same transaction, after the records are merged: a collector
+        saves the cursor of the page it just wrote there, so page and cursor commit together."""
         parts = self._pending
         records = self._pending_records + self.batch.records
         if self.batch.records or self.batch.skips or self.batch.raw_bytes:
@@ -137,6 +141,9 @@ class StoreWriter:
         self._pending, self._pending_posts, self._pending_bytes, self._pending_records = [], 0, 0, 0
         self.batch = RecordBatch()
         if not parts:
+            if on_commit is not None:
+                with transaction(self.con):
+                    on_commit(self.con)
             return WriteCounts()
         tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]}
         counts = WriteCounts(records=records, skipped=skips_of(tables["skips"]))
@@ -174,6 +181,8 @@ class StoreWriter:
                         self.run_id,
                     ],
                 )
+                if on_commit is not None:
+                    on_commit(con)
         finally:
             for name in names:
                 con.unregister(f"_b_{name}")

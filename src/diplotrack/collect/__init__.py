@@ -1,0 +1,8 @@
+"""Live collection from platform APIs: incremental, resumable, rate-limit and budget aware.
+
+One package per platform (``x``, ``bluesky``, ``mastodon``), each the same shape: ``client``
+(requests, pagination, how the platform's errors read), ``mapping`` (pure: raw objects in,
+records out). The engine (``engine``) drives any of them: account lookup and status changes,
+timeline sweeps whose cursor commits with the page it came from, deleted-post detection, and the
+``collection_runs`` record.
+"""

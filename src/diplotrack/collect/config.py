@@ -1,0 +1,150 @@
+"""Collection settings: environment variables first, then the config file, then defaults.
+
+The config file is TOML, at ``$DIPLOTRACK_CONFIG`` or ``~/.config/diplotrack/config.toml``::
+
+    [x]
+    bearer_token = "..."          # or DIPLOTRACK_X_BEARER_TOKEN
+    api_base = "https://api.x.com"
+    price_post_read = 0.005        # USD per post returned (X pay-per-use price list)
+    price_user_read = 0.010        # USD per user returned
+    [bluesky]
+    api_base = "https://public.api.bsky.app"
+    [mastodon]
+    token = "..."                  # optional; only for instances that refuse anonymous reads
+    [http]
+    timeout = 30
+    retries = 5
+    backoff_initial = 1
+    backoff_max = 60
+
+A credential is held in a ``Secret``: its ``str`` and ``repr`` are ``***``, so it cannot reach a
+log line, an exception message or the store by accident; only the HTTP client reveals it.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from diplotrack.errors import UsageError
+
+ENV_CONFIG = "DIPLOTRACK_CONFIG"
+DEFAULT_CONFIG = Path("~/.config/diplotrack/config.toml")
+
+X_TOKEN_ENV = "DIPLOTRACK_X_BEARER_TOKEN"
+X_BASE_ENV = "DIPLOTRACK_X_API_BASE"
+BLUESKY_BASE_ENV = "DIPLOTRACK_BLUESKY_API_BASE"
+MASTODON_TOKEN_ENV = "DIPLOTRACK_MASTODON_TOKEN"
+MASTODON_BASE_ENV = "DIPLOTRACK_MASTODON_API_BASE"  # tests and proxies: one base for every instance
+
+X_DEFAULT_BASE = "https://api.x.com"
+BLUESKY_DEFAULT_BASE = "https://public.api.bsky.app"
+# X API pay-per-use prices, USD per resource returned (docs.x.com/x-api/getting-started/pricing,
+# read 2026-11); set your own in the config file when they change.
+X_PRICE_POST_READ = 0.005
+X_PRICE_USER_READ = 0.010
+
+
+class Secret:
+    """A credential that prints as ``***``."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    timeout: float = 30.0
+    retries: int = 5
+    backoff_initial: float = 1.0
+    backoff_max: float = 60.0
+    max_rate_limit_waits: int = 20  # 429s in a row for one request before giving up
+
+
+@dataclass(frozen=True)
+class Settings:
+    x_token: Secret | None = None
+    x_base: str = X_DEFAULT_BASE
+    x_price_post_read: float = X_PRICE_POST_READ
+    x_price_user_read: float = X_PRICE_USER_READ
+    bluesky_base: str = BLUESKY_DEFAULT_BASE
+    mastodon_token: Secret | None = None
+    mastodon_base: str | None = None
+    http: HttpSettings = field(default_factory=HttpSettings)
+    config_file: Path | None = None
+
+
+def _config_path(environ: dict[str, str]) -> Path | None:
+    if environ.get(ENV_CONFIG):
+        path = Path(environ[ENV_CONFIG]).expanduser()
+        if not path.exists():
+            raise UsageError(f"{ENV_CONFIG} points at {path}, which does not exist; create it or unset {ENV_CONFIG}")
+        return path
+    path = DEFAULT_CONFIG.expanduser()
+    return path if path.exists() else None
+
+
+def _read_config(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        # the decoder's message gives line and column, never the file's values
+        raise UsageError(f"the config file {path} is not valid TOML ({exc}); fix it and retry") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read the config file {path} ({exc.strerror}); check its permissions") from None
+
+
+def _number(section: dict[str, Any], key: str, default: float, where: str) -> float:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise UsageError(f"{where}: {key} must be a non-negative number")
+    return float(value)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    path = _config_path(env)
+    cfg = _read_config(path)
+    x, bsky, masto, http = (cfg.get(k, {}) for k in ("x", "bluesky", "mastodon", "http"))
+    where = str(path)
+
+    def secret(env_name: str, section: dict[str, Any], key: str) -> Secret | None:
+        value = env.get(env_name) or section.get(key)
+        return Secret(str(value).strip()) if value else None
+
+    return Settings(
+        x_token=secret(X_TOKEN_ENV, x, "bearer_token"),
+        x_base=(env.get(X_BASE_ENV) or x.get("api_base") or X_DEFAULT_BASE).rstrip("/"),
+        x_price_post_read=_number(x, "price_post_read", X_PRICE_POST_READ, where),
+        x_price_user_read=_number(x, "price_user_read", X_PRICE_USER_READ, where),
+        bluesky_base=(env.get(BLUESKY_BASE_ENV) or bsky.get("api_base") or BLUESKY_DEFAULT_BASE).rstrip("/"),
+        mastodon_token=secret(MASTODON_TOKEN_ENV, masto, "token"),
+        mastodon_base=(env.get(MASTODON_BASE_ENV) or masto.get("api_base") or None),
+        http=HttpSettings(
+            timeout=_number(http, "timeout", 30.0, where),
+            retries=int(_number(http, "retries", 5, where)),
+            backoff_initial=_number(http, "backoff_initial", 1.0, where),
+            backoff_max=_number(http, "backoff_max", 60.0, where),
+        ),
+        config_file=path,
+    )

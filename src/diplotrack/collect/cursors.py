@@ -1,0 +1,194 @@
+"""Timeline cursors, one row per (platform, account, endpoint) in ``collection_cursors``.
+
+A sweep reads an account's timeline newest first down to a lower bound. After every page, the
+page's records, the ids it showed (``collection_seen``) and the sweep's new state are written in
+one transaction, so a process killed at any moment resumes exactly after the last committed page.
+
+When a sweep completes, every stored post of the account that falls inside the window the sweep
+covered (after the oldest item it saw, up to when it started) and that it did not see is marked
+``deleted_at``; then the high-water mark moves up and the seen ids are dropped.
+
+The next sweep's lower bound is the newest stored post older than the recheck window (``recheck``,
+default 2 days): posts of the last days are read again, which is how deletions are noticed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import duckdb
+
+from diplotrack.collect.source import Page, Sweep
+
+_COLUMNS = (
+    "high_id, high_at, sweep_open, sweep_cursor, sweep_since_id, sweep_since_at, sweep_started_at, "
+    "sweep_high_id, sweep_high_at, sweep_low_at, sweep_pages, last_complete_at"
+)
+
+
+def load(con: duckdb.DuckDBPyConnection, platform: str, user_id: str, endpoint: str) -> dict | None:
+    row = con.execute(
+        f"SELECT {_COLUMNS} FROM collection_cursors WHERE platform = ? AND user_id = ? AND endpoint = ?",
+        [platform, user_id, endpoint],
+    ).fetchone()
+    if row is None:
+        return None
+    return dict(zip([c.strip() for c in _COLUMNS.split(",")], row, strict=True))
+
+
+def next_sweep(
+    con: duckdb.DuckDBPyConnection,
+    platform: str,
+    user_id: str,
+    endpoint: str,
+    *,
+    now: datetime,
+    recheck: timedelta,
+    since: datetime | None,
+    author_keys: list[str],
+) -> Sweep:
+    """The open sweep to resume, or a new one bounded by the recheck rule."""
+    state = load(con, platform, user_id, endpoint)
+    if state is not None and state["sweep_open"]:
+        return Sweep(
+            since_id=state["sweep_since_id"],
+            since_at=state["sweep_since_at"],
+            cursor=state["sweep_cursor"],
+            started_at=state["sweep_started_at"],
+            high_id=state["sweep_high_id"],
+            high_at=state["sweep_high_at"],
+            low_at=state["sweep_low_at"],
+            pages=state["sweep_pages"] or 0,
+            resumed=True,
+        )
+    if state is None or state["high_at"] is None:
+        # first sweep: everything the platform gives back, down to --since
+        return Sweep(since_at=since, started_at=now)
+    edge = now - recheck
+    if state["high_id"] is not None and edge >= state["high_at"]:
+        # nothing stored is young enough to recheck: pure incremental, from the high-water mark
+        return Sweep(since_id=state["high_id"], since_at=state["high_at"], started_at=now)
+    row = con.execute(
+        """SELECT post_id, created_at FROM posts
+           WHERE platform = ? AND list_contains(?, author_id) AND created_at < ? AND created_at IS NOT NULL
+             AND deleted_at IS NULL
+           ORDER BY created_at DESC, post_id DESC LIMIT 1""",
+        [platform, author_keys, edge],
+    ).fetchone()
+    if row is None:
+        return Sweep(since_at=since, started_at=now)
+    since_id, since_at = row
+    if since is not None and since > since_at:
+        since_at = since
+    return Sweep(since_id=since_id, since_at=since_at, started_at=now)
+
+
+def save_page(
+    con: duckdb.DuckDBPyConnection,
+    platform: str,
+    user_id: str,
+    endpoint: str,
+    sweep: Sweep,
+    page: Page,
+    run_id: int,
+    now: datetime,
+) -> int:
+    """Record a page of the sweep (inside the page's transaction); returns posts marked deleted."""
+    ids = [pid for pid, _ in page.seen]
+    if ids:
+        con.execute(
+            """INSERT INTO collection_seen
+               SELECT ?, ?, ?, unnest(?::VARCHAR[]) AS post_id
+               EXCEPT SELECT platform, user_id, endpoint, post_id FROM collection_seen
+                      WHERE platform = ? AND user_id = ? AND endpoint = ?""",
+            [platform, user_id, endpoint, ids, platform, user_id, endpoint],
+        )
+    times = [t for _, t in page.seen if t is not None]
+    if times:
+        newest = max(page.seen, key=lambda s: (s[1] is not None, s[1] or datetime.min))
+        if sweep.high_at is None or (newest[1] is not None and newest[1] > sweep.high_at):
+            sweep.high_id, sweep.high_at = newest[0], newest[1]
+        low = min(times)
+        sweep.low_at = low if sweep.low_at is None else min(sweep.low_at, low)
+    sweep.pages += 1
+    sweep.cursor = page.next_cursor
+    if not page.done:
+        _upsert(con, platform, user_id, endpoint, run_id, now, sweep, open_=True)
+        return 0
+    deleted = _mark_deleted(con, platform, user_id, endpoint, sweep, now)
+    _upsert(con, platform, user_id, endpoint, run_id, now, sweep, open_=False)
+    con.execute(
+        "DELETE FROM collection_seen WHERE platform = ? AND user_id = ? AND endpoint = ?",
+        [platform, user_id, endpoint],
+    )
+    return deleted
+
+
+def _mark_deleted(
+    con: duckdb.DuckDBPyConnection, platform: str, user_id: str, endpoint: str, sweep: Sweep, now: datetime
+) -> int:
+    """Posts the completed sweep should have shown and did not: inside (low_at, started_at]."""
+    if sweep.low_at is None or sweep.started_at is None:
+        return 0  # the sweep saw nothing: no window it can vouch for
+    lower = sweep.low_at if sweep.since_at is None else max(sweep.low_at, sweep.since_at)
+    row = con.execute(
+        """UPDATE posts SET deleted_at = ?
+           WHERE platform = ? AND author_id = ? AND deleted_at IS NULL
+             AND created_at > ? AND created_at <= ?
+             AND post_id NOT IN (SELECT post_id FROM collection_seen
+                                 WHERE platform = ? AND user_id = ? AND endpoint = ?)""",
+        [now, platform, user_id, lower, sweep.started_at, platform, user_id, endpoint],
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _upsert(
+    con: duckdb.DuckDBPyConnection,
+    platform: str,
+    user_id: str,
+    endpoint: str,
+    run_id: int,
+    now: datetime,
+    sweep: Sweep,
+    *,
+    open_: bool,
+) -> None:
+    old = load(con, platform, user_id, endpoint)
+    high_id, high_at = (old["high_id"], old["high_at"]) if old else (None, None)
+    last_complete = old["last_complete_at"] if old else None
+    if not open_:
+        if sweep.high_at is not None and (high_at is None or sweep.high_at >= high_at):
+            high_id, high_at = sweep.high_id, sweep.high_at
+        if high_at is None:
+            # nothing ever seen: remember the sweep ran, so the next one is incremental from now
+            high_at = sweep.started_at
+        last_complete = sweep.started_at
+    values = [
+        high_id,
+        high_at,
+        open_,
+        sweep.cursor if open_ else None,
+        sweep.since_id if open_ else None,
+        sweep.since_at if open_ else None,
+        sweep.started_at if open_ else None,
+        sweep.high_id if open_ else None,
+        sweep.high_at if open_ else None,
+        sweep.low_at if open_ else None,
+        sweep.pages if open_ else None,
+        last_complete,
+        now,
+        run_id,
+    ]
+    con.execute(
+        f"""INSERT INTO collection_cursors (platform, user_id, endpoint, {_COLUMNS}, updated_at, run_id)
+            VALUES (?, ?, ?, {", ".join("?" for _ in range(14))})
+            ON CONFLICT (platform, user_id, endpoint) DO UPDATE SET
+              high_id = excluded.high_id, high_at = excluded.high_at, sweep_open = excluded.sweep_open,
+              sweep_cursor = excluded.sweep_cursor, sweep_since_id = excluded.sweep_since_id,
+              sweep_since_at = excluded.sweep_since_at, sweep_started_at = excluded.sweep_started_at,
+              sweep_high_id = excluded.sweep_high_id, sweep_high_at = excluded.sweep_high_at,
+              sweep_low_at = excluded.sweep_low_at, sweep_pages = excluded.sweep_pages,
+              last_complete_at = excluded.last_complete_at, updated_at = excluded.updated_at,
+              run_id = excluded.run_id""",
+        [platform, user_id, endpoint, *values],
+    )

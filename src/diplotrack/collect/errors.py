@@ -1,0 +1,47 @@
+"""Errors raised while collecting. Messages never contain a credential (see config.Secret)."""
+
+from __future__ import annotations
+
+from diplotrack.errors import DiplotrackError
+
+
+class CollectError(DiplotrackError):
+    """Collection could not go on for a platform."""
+
+
+class AuthError(CollectError):
+    """The platform refused our credentials (HTTP 401/403): the message names the setting to check."""
+
+    exit_code = 2
+
+
+class TransientHTTPError(CollectError):
+    """A 5xx, timeout or broken connection: worth retrying with backoff."""
+
+    transient = True
+
+
+class MalformedPage(CollectError):
+    """A response that arrived whole but is not the JSON the endpoint promises."""
+
+    def __init__(self, message: str, *, url: str, body: bytes) -> None:
+        super().__init__(message)
+        self.url = url
+        self.body = body
+
+
+class RequestFailed(CollectError):
+    """A request that failed for good (retries used up, or a 4xx that retrying cannot fix)."""
+
+    def __init__(self, message: str, *, url: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class BudgetExhausted(CollectError):
+    """The next request could exceed ``--budget``: the run stops cleanly before it."""
+
+
+class Stopped(CollectError):
+    """SIGINT/SIGTERM arrived: the page in hand was committed, and the run stops."""
