@@ -10,6 +10,7 @@ import typer
 
 from diplotrack import __version__
 from diplotrack.cli import common
+from diplotrack.cli.collect import collect_command, runs_command, watch_command
 from diplotrack.cli.demo import demo_command
 from diplotrack.cli.export import export_command
 from diplotrack.cli.imports import import_command
@@ -51,6 +52,11 @@ app.command("export", help="Export every public table to Parquet or CSV files.")
 app.command("report", help="Run the analyses and write the report (HTML, Markdown, CSV, charts, summary.json).")(
     report_command
 )
+app.command("collect", help="Collect new posts and profiles from the X, Bluesky and Mastodon APIs.")(collect_command)
+app.command("watch", help="Collect again every period until stopped (SIGINT/SIGTERM finish the page in hand).")(
+    watch_command
+)
+app.command("runs", help="Recent import and collection runs and their outcome.")(runs_command)
 app.command("demo", help="Build a fresh store from the bundled real data and show what it holds.")(demo_command)
 
 
