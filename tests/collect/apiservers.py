@@ -188,6 +188,7 @@ class XApi:
     ) -> None:
         self.token = token
         self.clock = clock
+        self.delay = 0.0  # seconds before each answer (a kill test needs a run that takes a while)
         self.limiter = RateLimit(rate_limit[0], rate_limit[1], clock) if rate_limit else None
         pages = _real_pages()
         self.pool_tweets = {t["id"]: t for p in pages for t in p.get("includes", {}).get("tweets", [])}
@@ -263,9 +264,9 @@ class XApi:
                 return Reply.json(
                     {"title": "Too Many Requests", "detail": "Too Many Requests", "status": 429}, 429, headers
                 )
-        if bucket == "users":
-            return Reply.json(self._lookup(req), headers=headers)
-        return Reply.json(self._timeline(req), headers=headers)
+        reply = Reply.json(self._lookup(req) if bucket == "users" else self._timeline(req), headers=headers)
+        reply.delay = self.delay
+        return reply
 
     def _user_view(self, uid: str) -> dict:
         u = dict(self.users[uid])

@@ -338,16 +338,12 @@ def runs_command(
         "kind",
         "status",
         "started (UTC)",
-        "s",
         "platform",
-        "accounts",
         "requests",
         "items",
-        "waits",
         "errors",
         "est. $",
         "new posts",
-        "skipped",
         "note",
     )
     for d in data:
@@ -356,12 +352,10 @@ def runs_command(
             d["kind"],
             d["platform_status"] or d["status"],
             f"{d['started_at']:%Y-%m-%d %H:%M}",
-            f"{d['duration_s'] or 0:.1f}",
             d["platform"] or "",
-            *(str(d[k]) if d[k] is not None else "" for k in ("accounts", "requests", "items", "waits", "errors")),
+            *(str(d[k]) if d[k] is not None else "" for k in ("requests", "items", "errors")),
             f"{d['estimated_cost']:.2f}" if d["estimated_cost"] is not None else "",
             str(d["posts_new"] or 0),
-            str(d["skipped"] or 0),
-            (d["note"] or "")[:80],
+            (d["note"] or "")[:60],
         )
     common.console.print(table)
