@@ -8,7 +8,7 @@ import yaml
 
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import HttpSettings, Settings, load_settings
-from diplotrack.collect.engine import CollectOptions, CollectReport, Collector
+from diplotrack.collect.engine import CollectOptions, Collector, CollectReport
 from diplotrack.collect.http import SilentReporter
 from diplotrack.collect.registry import build_source
 from diplotrack.roster import import_roster, load_roster

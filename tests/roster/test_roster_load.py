@@ -156,3 +156,37 @@ def test_bundled_roster_path() -> None:
     path = bundled_roster_path()
     assert path.name == "china.yaml"
     assert path.parent.name == "bundled" and path.parent.parent.name == "roster"
+
+
+def _mastodon_roster(tmp_path, handles: list[str]):  # type: ignore[no-untyped-def]
+    import yaml
+
+    doc = {
+        "roster": 1,
+        "name": "t",
+        "actors": [
+            {
+                "actor_id": f"a{i}",
+                "name": "CGTN",
+                "kind": "state_media",
+                "state": "CN",
+                "accounts": [{"platform": "mastodon", "handle": h}],
+            }
+            for i, h in enumerate(handles)
+        ],
+    }
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return load_roster(path)
+
+
+def test_mastodon_accounts_may_be_given_as_address_or_profile_url(tmp_path) -> None:
+    roster, problems = _mastodon_roster(
+        tmp_path, ["a@Mastodon.Social", "@b@mastodon.social", "https://mastodon.social/@c"]
+    )
+    assert problems == [] and roster is not None
+    assert [a.handle for _, a in roster.accounts()] == ["a@mastodon.social", "b@mastodon.social", "c@mastodon.social"]
+    _, problems = _mastodon_roster(tmp_path, ["d"])
+    assert [p.message for p in problems] == [
+        "'d' is not a Mastodon handle; write it as user@instance (e.g. alice@mastodon.social)"
+    ]

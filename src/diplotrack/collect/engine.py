@@ -247,13 +247,15 @@ class Collector:
                 self._failed_request(exc, writer, pr, report, source.platform)
                 break
             now = page.retrieved_at
+            snapped = {p.user_id for p in page.profiles}
             for f in page.found:
                 outcome[f.target] = f
-                if f.status != "active":
+                status_key = f.user_id or f.target.user_id or handle_key(f.target.handle)
+                if f.status != "active" and status_key not in snapped:  # the source may have dated one already
                     page.profiles.append(
                         ProfileSnapshot(
                             platform=source.platform,
-                            user_id=f.user_id or f.target.user_id or handle_key(f.target.handle),
+                            user_id=status_key,
                             observed_at=now,
                             provenance=Provenance(source.platform + "-api", page.url),
                             handle=f.handle or f.target.handle,
@@ -305,6 +307,8 @@ class Collector:
             deleted: list[int] = []
 
             def commit(con: duckdb.DuckDBPyConnection, page: Page = page, deleted: list[int] = deleted) -> None:
+                for gone in page.found:  # the account went away mid-sweep (a source may say so)
+                    pr.events.extend(_apply_found(con, gone, page.retrieved_at, writer.run_id))
                 deleted.append(
                     cursors.save_page(con, platform, user_id, endpoint, sweep, page, writer.run_id, self.clock.utcnow())
                 )

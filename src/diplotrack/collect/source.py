@@ -111,3 +111,17 @@ class Source(Protocol):
     def plan(self, target: Target, user_id: str | None, sweep: Sweep, posts_count: int | None) -> PlannedRequest: ...
 
     def close(self) -> None: ...
+
+
+def failed_page(exc: Exception, *, platform: str, fmt: str, retrieved_at: datetime, what: str) -> Page:
+    """A lookup request that failed for good, as a page holding only the skip (and the bytes of a
+    malformed body): lookups are generators, and one that raised would end every later lookup."""
+    url = getattr(exc, "url", "")
+    body = getattr(exc, "body", None)
+    return Page(
+        url=url,
+        body=body or b"",
+        fmt=f"{platform}-malformed" if body is not None else fmt,
+        retrieved_at=retrieved_at,
+        skips=[Skip(url, None, f"{what} failed: {exc}")],
+    )

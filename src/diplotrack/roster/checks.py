@@ -80,6 +80,24 @@ def check_language(value: str) -> str | None:
     return f"'{value}' is not an ISO 639-1 language code{hint}"
 
 
+_MASTODON_URL = re.compile(r"https?://([^/\s]+)/@([^/@\s]+)/?")
+
+
+def mastodon_address(value: str) -> str:
+    """A Mastodon account as the roster may give it (``user@instance``, ``@user@instance`` or the
+    profile URL ``https://instance/@user``) in the one form the store keeps: ``user@instance``.
+    Anything else is returned as it is, for check_handle to report."""
+    v = value.strip()
+    if (m := _MASTODON_URL.fullmatch(v)) is not None:
+        return f"{m.group(2)}@{m.group(1).lower()}"
+    if v.startswith("@") and v.count("@") == 2:
+        v = v[1:]
+    if v.count("@") == 1 and not v.startswith("@"):
+        user, _, instance = v.partition("@")
+        return f"{user}@{instance.lower()}"
+    return v
+
+
 def check_handle(platform: str | None, handle: str) -> str | None:
     if handle.startswith("@"):
         return f"write the handle without @ ('{handle.lstrip('@')}')"

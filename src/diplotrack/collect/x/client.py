@@ -16,9 +16,10 @@ from collections.abc import Iterator
 
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import Settings
+from diplotrack.collect.errors import MalformedPage, RequestFailed
 from diplotrack.collect.http import ApiClient, Reporter
 from diplotrack.collect.meter import Meter
-from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target
+from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target, failed_page
 from diplotrack.collect.x import mapping
 from diplotrack.collect.x.errors import auth_error
 
@@ -79,7 +80,14 @@ class XSource:
                 else:
                     url = f"{self.base}/2/users/by"
                     params = {"usernames": ",".join(t.handle for t in chunk), "user.fields": USER_FIELDS}
-                yield self._lookup_page(url, params, chunk, is_id)
+                try:
+                    yield self._lookup_page(url, params, chunk, is_id)
+                except (MalformedPage, RequestFailed) as exc:
+                    # one failed request must not end the other chunks' lookups: a skip, targets unanswered
+                    self.meter.errors += 1
+                    yield failed_page(
+                        exc, platform=self.platform, fmt=mapping.FORMAT, retrieved_at=self.clock.utcnow(), what="lookup"
+                    )
 
     def _lookup_page(self, url: str, params: dict, chunk: list[Target], by_id: bool) -> Page:
         response = self.client.get(url, params, bucket="users-lookup")
@@ -176,8 +184,6 @@ class XSource:
 
 
 def _ok_or_fail(response, shown: str) -> None:  # type: ignore[no-untyped-def]
-    from diplotrack.collect.errors import RequestFailed
-
     if response.status_code != 200:
         raise RequestFailed(
             f"X answered HTTP {response.status_code} for {shown}", url=shown, status=response.status_code

@@ -1,0 +1,231 @@
+"""Mastodon REST API v1 client, any instance: account lookups and account timelines.
+
+Endpoints (docs.joinmastodon.org/methods/accounts): ``GET /api/v1/accounts/lookup?acct=`` (by
+handle), ``GET /api/v1/accounts/:id`` (by id), ``GET /api/v1/accounts/:id/statuses`` (newest first,
+``limit`` at most 40, ``max_id``/``since_id`` bounds). Public accounts and public statuses need no
+token since Mastodon 2.7; ``DIPLOTRACK_MASTODON_TOKEN`` is sent when set, for instances that refuse
+anonymous reads. A token is valid only on the instance that issued it, and this one token goes to
+every instance: set it only when the tracked accounts are on that instance.
+
+Each account is asked of its own instance (``https://<instance>``; ``settings.mastodon_base``, when
+set, replaces that base for every instance: tests and proxies), one request a lookup, since an id
+is only meaningful on the instance that gave it. Rate limits are per instance (``X-RateLimit-*``,
+reset as an ISO time; the default ceiling is 300 requests per 5 minutes), so each bucket is named
+by instance and endpoint.
+
+Cost: Mastodon does not charge, so every bound is 0.0 and a budget never stops a Mastodon sweep.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+
+from diplotrack.collect.clock import Clock
+from diplotrack.collect.config import Settings
+from diplotrack.collect.errors import MalformedPage, RequestFailed
+from diplotrack.collect.http import ApiClient, Reporter, json_of
+from diplotrack.collect.mastodon import mapping
+from diplotrack.collect.mastodon.errors import auth_error
+from diplotrack.collect.meter import Meter
+from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target, failed_page
+
+PAGE_SIZE = 40  # the most statuses GET /api/v1/accounts/:id/statuses returns a request
+
+
+class MastodonSource:
+    platform = "mastodon"
+    label = "Mastodon"
+    timeline_endpoint = "api/v1/accounts/:id/statuses"
+    lookup_page_size = 1
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock,
+        meter: Meter,
+        reporter: Reporter,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.meter = meter
+        self.reporter = reporter
+        self.base_override = settings.mastodon_base.rstrip("/") if settings.mastodon_base else None
+        self.client = ApiClient(
+            "mastodon",
+            "Mastodon",
+            http=settings.http,
+            clock=clock,
+            meter=meter,
+            reporter=reporter,
+            on_auth_error=auth_error,
+            token=settings.mastodon_token,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def base(self, instance: str) -> str:
+        return self.base_override or f"https://{instance}"
+
+    # -- lookups -------------------------------------------------------------------------------
+    def lookup_cost_bound(self, n: int) -> float:
+        return 0.0
+
+    def lookup(self, targets: list[Target]) -> Iterator[Page]:
+        for t in targets:
+            user: str | None = None
+            home: str | None = None
+            problem = ""
+            try:
+                user, home = mapping.parse_address(t.handle)
+            except ValueError as exc:
+                problem = str(exc)
+            instance: str | None = None
+            local: str | None = None
+            if t.user_id and not t.user_id.startswith("handle:"):
+                instance, local = mapping.split_id(t.user_id)
+                instance = instance or home
+            if instance and local:
+                url = f"{self.base(instance)}/api/v1/accounts/{local}"
+                params: dict[str, str] = {}
+            elif home and user:
+                instance, url, params = home, f"{self.base(home)}/api/v1/accounts/lookup", {"acct": user}
+            else:
+                # roster validation keeps this out; unanswered, the engine neither records nor sweeps it
+                self.reporter.note(f"Mastodon: {t.handle} not looked up: {problem}")
+                continue
+            try:
+                page = self._lookup_page(t, instance, url, params)
+            except (MalformedPage, RequestFailed) as exc:
+                # one instance down or answering nonsense must not end the lookups of the others (a
+                # generator that raises is finished): the failure is a skip, the target goes unanswered
+                page = self._failed_page(exc)
+            yield page
+
+    def _failed_page(self, exc: MalformedPage | RequestFailed) -> Page:
+        self.meter.errors += 1
+        return failed_page(
+            exc, platform=self.platform, fmt=mapping.FORMAT, retrieved_at=self.clock.utcnow(), what="lookup"
+        )
+
+    def _lookup_page(self, target: Target, instance: str, url: str, params: dict[str, str]) -> Page:
+        response = self.client.get(url, params or None, bucket=f"{instance} accounts")
+        shown = str(response.request.url)
+        retrieved = self.clock.utcnow()
+        page = Page(url=shown, body=response.content, fmt=mapping.FORMAT, retrieved_at=retrieved)
+        if response.status_code in (404, 410):
+            page.found = [mapping.found_refused(target, response.status_code, response.content)]
+            return page
+        _ok_or_fail(response, shown)
+        obj = _json_object(response, shown)
+        try:
+            snap = mapping.map_account(obj, instance, retrieved, mapping.prov_of(shown, response.content))
+        except ValueError as exc:
+            raise MalformedPage(
+                f"unexpected Mastodon account from {shown} ({exc})", url=shown, body=response.content
+            ) from None
+        page.profiles = [snap]
+        page.found = [mapping.found_account(target, obj, instance)]
+        page.items = 1
+        return page
+
+    # -- timelines -----------------------------------------------------------------------------
+    def timeline_cost_bound(self, budget_left: float | None) -> tuple[float, int | None]:
+        return 0.0, None
+
+    def timeline_page(self, target: Target, user_id: str, sweep: Sweep) -> Page:
+        instance, local = mapping.split_id(user_id)
+        if instance is None:
+            _, instance = mapping.parse_address(target.handle)
+        params: dict[str, str | int] = {"limit": PAGE_SIZE}
+        since_at = sweep.since_at
+        if sweep.since_id:
+            since_instance, since_local = mapping.split_id(sweep.since_id)
+            if since_instance in (None, instance):  # an id from another instance bounds nothing here
+                params["since_id"] = since_local
+                since_at = None
+        if sweep.cursor:
+            params["max_id"] = sweep.cursor
+        url = f"{self.base(instance)}/api/v1/accounts/{local}/statuses"
+        response = self.client.get(url, params, bucket=f"{instance} accounts/statuses")
+        shown = str(response.request.url)
+        retrieved = self.clock.utcnow()
+        if response.status_code in (404, 410):
+            # the account is gone: nothing to page through; the error is kept
+            return Page(
+                url=shown,
+                body=response.content,
+                fmt=mapping.FORMAT,
+                retrieved_at=retrieved,
+                errors=[mapping.api_error(response.status_code, response.content, shown, user_id)],
+                done=True,
+            )
+        _ok_or_fail(response, shown)
+        statuses = json_of(response)
+        if not isinstance(statuses, list):
+            raise MalformedPage(
+                f"expected a JSON list of statuses from {shown}, got {type(statuses).__name__}",
+                url=shown,
+                body=response.content,
+            )
+        mapped = mapping.map_timeline(
+            statuses, instance, shown, response.content, retrieved, limit=PAGE_SIZE, since_at=since_at
+        )
+        return Page(
+            url=shown,
+            body=response.content,
+            fmt=mapping.FORMAT,
+            retrieved_at=retrieved,
+            posts=mapped.posts,
+            skips=mapped.skips,
+            seen=mapped.seen,
+            next_cursor=mapped.next_cursor,
+            done=mapped.done,
+            items=mapped.items,
+            cost=0.0,
+        )
+
+    def engagement_pages(self, post_ids: list[str]) -> Iterator[Page]:
+        # not collected yet: favourited_by/reblogged_by need a user token on many instances (and list
+        # accounts without the time they engaged), so an anonymous collector cannot rely on them
+        return iter(())
+
+    # -- planning ------------------------------------------------------------------------------
+    def plan(self, target: Target, user_id: str | None, sweep: Sweep, posts_count: int | None) -> PlannedRequest:
+        if sweep.since_id is None and sweep.since_at is None:
+            expected = posts_count if posts_count is not None else PAGE_SIZE
+            note = "first sweep: the whole timeline" + (
+                f" ({posts_count} statuses, boosts included)"
+                if posts_count is not None
+                else " (no known post count: estimated as one page)"
+            )
+        else:
+            expected = PAGE_SIZE
+            note = "incremental: posts since the last sweep and the recheck window (estimated as one page)"
+        pages = max(1, math.ceil(expected / PAGE_SIZE))
+        return PlannedRequest("mastodon: account statuses", target.handle, pages, expected, 0.0, note)
+
+
+def _json_object(response: httpx.Response, shown: str) -> dict[str, Any]:
+    obj = json_of(response)
+    if not isinstance(obj, dict):
+        raise MalformedPage(
+            f"expected a JSON object (an account) from {shown}, got {type(obj).__name__}",
+            url=shown,
+            body=response.content,
+        )
+    return obj
+
+
+def _ok_or_fail(response: httpx.Response, shown: str) -> None:
+    if response.status_code != 200:
+        raise RequestFailed(
+            f"Mastodon answered HTTP {response.status_code} for {shown}", url=shown, status=response.status_code
+        )

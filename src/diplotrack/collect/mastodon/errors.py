@@ -1,0 +1,46 @@
+"""How a Mastodon instance's refusals read, as errors that name the credential to check (never its value).
+
+A 401/403 on a public read means one of two things: the instance does not serve its API to anonymous
+readers (limited-federation / whitelist mode, or ``DISALLOW_UNAUTHENTICATED_API_ACCESS``, often run
+together with authorized fetch), or the token we sent is not valid there (a Mastodon token works only
+on the instance that issued it). Neither is fixed by retrying. The message names the instance and
+the setting, and never carries a header or the token.
+"""
+
+from __future__ import annotations
+
+import httpx
+import orjson
+
+from diplotrack.collect.config import MASTODON_TOKEN_ENV
+from diplotrack.collect.errors import AuthError
+
+
+def said(response: httpx.Response) -> str:
+    """The body's ``error`` (and ``error_description``), shortened; empty when the body is not that."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return ""
+    if isinstance(body, dict):
+        parts = [str(body.get(k)) for k in ("error", "error_description") if body.get(k)]
+        return ": ".join(parts)[:200]
+    return ""
+
+
+def _instance(response: httpx.Response) -> str:
+    url = response.request.url
+    return f"{url.host}:{url.port}" if url.port else url.host
+
+
+def auth_error(response: httpx.Response) -> AuthError:
+    text = said(response)
+    text = f" ({text})" if text else ""
+    host = _instance(response)
+    code = response.status_code
+    return AuthError(
+        f"the Mastodon instance {host} refused the request (HTTP {code}{text}): it does not serve its API to "
+        f"anonymous readers (limited-federation mode or authenticated API access only), or the token in "
+        f"{MASTODON_TOKEN_ENV} (or [mastodon] token in the config file) is not valid there (a token works only "
+        f"on the instance that issued it); set it to a token issued by {host}, with the read scope"
+    )
