@@ -360,7 +360,8 @@ class XApi:
             ]
             users = [self._user_view(uid)]
             users += [self.pool_users[r["author_id"]] for r in refs if r.get("author_id") in self.pool_users]
-            page["includes"] = {"users": users}
+            distinct = {u["id"]: u for u in users}  # X lists each included user once
+            page["includes"] = {"users": list(distinct.values())}
             if refs:
                 page["includes"]["tweets"] = refs
         return page

@@ -57,7 +57,8 @@ def settings(**kw: object) -> Settings:
 def test_bluesky_collection_end_to_end_with_a_429_and_a_503(con, tmp_path):
     with LocalServer(bluesky_app) as srv:
         track(con, tmp_path, ["embassy.diplo.test", "ministry.diplo.test", "gone.diplo.test"], platform="bluesky")
-        reset = str(int(time.time()) + 1)
+        reset = str(int(time.time()) + 2)
+        t0 = time.time()
         srv.inject(
             Reply.json(
                 {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
@@ -69,6 +70,7 @@ def test_bluesky_collection_end_to_end_with_a_429_and_a_503(con, tmp_path):
         srv.inject(Reply(503, b"busy"), match=lambda r: r.path.endswith("getAuthorFeed"))
         report = collect(con, settings(bluesky_base=srv.url), platform="bluesky", engagement=1)
         bsky = report.platforms[0]
+        assert time.time() - t0 >= 1.0  # it waited for the ratelimit-reset time
         assert (bsky.accounts, bsky.reachable, bsky.swept) == (3, 2, 2)
         assert bsky.meter.waits >= 1 and bsky.meter.errors == 0
         ids = dict(con.execute("SELECT handle, user_id FROM accounts WHERE platform = 'bluesky'").fetchall())
@@ -153,3 +155,60 @@ def test_mastodon_collection_end_to_end_with_an_iso_reset_429_and_a_500(con, tmp
         collect(con, settings(mastodon_base=srv.url), platform="mastodon")
         statuses = [r for r in srv.requests if r.path.endswith("/statuses")]
         assert len(statuses) == 1 and statuses[0].arg("since_id") == "109383668200532667"
+
+
+def test_bluesky_deletions_are_confirmed_by_uri_before_posts_are_marked(con, tmp_path):
+    page1 = json.loads(_body("bluesky", "docs-getAuthorFeed-page1.json"))
+    own = [i["post"]["uri"] for i in page1["feed"] if "reason" not in i and i["post"]["author"]["did"] == EMBASSY]
+    hidden, deleted = own[1], own[2]  # one the feed no longer shows but exists; one really gone
+    state = {"hide": set()}
+
+    def app(req: Request) -> Reply:
+        nsid = req.path.removeprefix("/xrpc/")
+        if nsid == "app.bsky.feed.getAuthorFeed" and req.arg("actor") == EMBASSY:
+            name = "docs-getAuthorFeed-page2.json" if req.arg("cursor") else "docs-getAuthorFeed-page1.json"
+            doc = json.loads(_body("bluesky", name))
+            doc["feed"] = [i for i in doc["feed"] if i["post"]["uri"] not in state["hide"] or "reason" in i]
+            return Reply.json(doc)
+        if nsid == "app.bsky.feed.getPosts":
+            uris = [u for u in req.query.get("uris", []) if u != deleted]
+            return Reply.json({"posts": [{"uri": u} for u in uris]})
+        return bluesky_app(req)
+
+    with LocalServer(app) as srv:
+        track(con, tmp_path, ["embassy.diplo.test"], platform="bluesky")
+        collect(con, settings(bluesky_base=srv.url), platform="bluesky")
+        state["hide"] = {hidden, deleted}
+        report = collect(con, settings(bluesky_base=srv.url), platform="bluesky", recheck=timedelta(days=3650))
+        asked = [r.query.get("uris") for r in srv.requests if r.path.endswith("getPosts")]
+    marked = {r[0] for r in con.execute("SELECT post_id FROM posts WHERE deleted_at IS NOT NULL").fetchall()}
+    assert marked == {deleted}
+    assert report.platforms[0].deleted == 1
+    assert asked == [sorted([hidden, deleted])]
+
+
+def test_a_spent_x_budget_does_not_stop_the_free_platforms(con, tmp_path):
+    from apiservers import XApi
+    from helpers import x_settings
+
+    api = XApi(2, 300)
+    with LocalServer(api) as xs, LocalServer(bluesky_app) as bs:
+        track(con, tmp_path, ["acct0000", "acct0001"])
+        track(con, tmp_path, ["embassy.diplo.test"], platform="bluesky")
+        base = x_settings(xs.url)
+        both = Settings(**{**base.__dict__, "bluesky_base": bs.url})
+        from diplotrack.collect.clock import Clock
+        from diplotrack.collect.engine import CollectOptions, Collector
+        from diplotrack.collect.http import SilentReporter
+        from diplotrack.collect.registry import build_source
+
+        clock = Clock()
+        sources = [build_source(p, both, clock, SilentReporter()) for p in ("x", "bluesky")]
+        report = Collector(con, clock, CollectOptions(budget=1.0)).run(sources)
+        for s in sources:
+            s.close()
+    x, bsky = report.platforms
+    assert (x.status, bsky.status, report.status) == ("budget", "ok", "budget")
+    assert x.meter.cost <= 1.0 and bsky.swept == 1
+    rows = dict(con.execute("SELECT platform, status FROM collection_runs").fetchall())
+    assert rows == {"x": "budget", "bluesky": "ok"}

@@ -60,8 +60,9 @@ def test_sigkill_mid_run_then_rerun_ends_with_no_missing_and_no_duplicate_posts(
     with LocalServer(api) as srv:
         db = _store(tmp_path, new_store, ["acct0000", "acct0001", "acct0002"])
         env = _env(tmp_path, srv.url)
-        proc = subprocess.Popen(_cli(db, "collect", "--json", env=env), env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            _cli(db, "collect", "--json", env=env), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.time() + 60
         while len(_timeline_requests(srv)) < 14 and time.time() < deadline:  # inside the second account
             time.sleep(0.01)
@@ -88,6 +89,8 @@ def test_sigkill_mid_run_then_rerun_ends_with_no_missing_and_no_duplicate_posts(
         assert con.execute("SELECT count(*) - count(DISTINCT (platform, post_id)) FROM posts").fetchone()[0] == 0
         statuses = con.execute("SELECT status FROM runs ORDER BY run_id").fetchall()
         assert statuses == [("interrupted",), ("ok",)]
+        platform_rows = con.execute("SELECT status FROM collection_runs ORDER BY run_id").fetchall()
+        assert platform_rows == [("interrupted",), ("ok",)]
         assert con.execute("SELECT count(*) FROM collection_cursors WHERE sweep_open").fetchone()[0] == 0
     finally:
         con.close()
@@ -119,10 +122,53 @@ def test_the_token_never_reaches_output_store_report_or_errors(tmp_path, new_sto
             assert TOKEN.encode() not in data, f
             checked += 1
     assert checked > 10
-    # the store holds what was collected (so the search above had something to search)
+    # DuckDB compresses its columns, so a byte search of the file is not enough: search every text
+    # value of every table with SQL, and every raw payload decompressed
     con = open_store(db)
-    assert con.execute("SELECT count(*) FROM posts").fetchone()[0] >= 240
-    con.close()
+    try:
+        assert con.execute("SELECT count(*) FROM posts").fetchone()[0] >= 240
+        tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        for table in tables:
+            cols = [r[0] for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+            where = " OR ".join(f'"{c}"::VARCHAR LIKE ?' for c in cols)
+            hits = con.execute(f'SELECT count(*) FROM "{table}" WHERE {where}', [f"%{TOKEN}%"] * len(cols)).fetchone()
+            assert hits[0] == 0, table
+        from diplotrack.store.raw import decompress
+
+        payloads = con.execute("SELECT payload FROM raw_payloads").fetchall()
+        assert len(payloads) > 3
+        assert all(TOKEN.encode() not in decompress(p[0]) for p in payloads)
+    finally:
+        con.close()
+
+
+def test_sigterm_mid_run_commits_the_page_in_hand_and_stops(tmp_path, new_store):
+    api = XApi(2, 1000, token=TOKEN)
+    api.delay = 0.1
+    with LocalServer(api) as srv:
+        db = _store(tmp_path, new_store, ["acct0000", "acct0001"])
+        env = _env(tmp_path, srv.url)
+        proc = subprocess.Popen(
+            _cli(db, "collect", env=env), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        deadline = time.time() + 60
+        while len(_timeline_requests(srv)) < 3 and time.time() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+        asked = len(_timeline_requests(srv))
+    assert proc.returncode == 130, err
+    assert "stopped" in out
+    con = open_store(db)
+    try:
+        assert con.execute("SELECT status FROM runs").fetchall() == [("stopped",)]
+        assert con.execute("SELECT status FROM collection_runs").fetchall() == [("stopped",)]
+        cursor = con.execute("SELECT sweep_open, sweep_pages FROM collection_cursors").fetchone()
+        # every page asked for was committed with its cursor (the one in hand included)
+        assert cursor == (True, asked)
+        assert con.execute("SELECT count(*) FROM posts WHERE author_id = '9000000000'").fetchone()[0] == 100 * asked
+    finally:
+        con.close()
 
 
 def test_dry_run_sends_nothing_and_prints_the_plan(tmp_path, new_store):
@@ -145,8 +191,13 @@ def test_watch_runs_repeatedly_and_stops_cleanly_on_sigterm(tmp_path, new_store)
         env = _env(tmp_path, srv.url, token="test-token")
         done = run(db, "watch", "--every", "1s", "--max-runs", "2", env=env)
         assert "watch stopped after 2 run(s)" in done.stdout
-        proc = subprocess.Popen(_cli(db, "watch", "--every", "1h", env=env), env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            _cli(db, "watch", "--every", "1h", env=env),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.time() + 30
         while time.time() < deadline:
             if len(srv.requests) >= 3 * 3:  # three runs' lookups and timelines: the third run is done

@@ -186,8 +186,9 @@ def test_retries_give_up_after_the_limit_and_the_next_run_resumes(con, tmp_path,
 def test_a_malformed_page_is_recorded_with_its_url_and_raw_bytes_then_collected_next_time(con, tmp_path, api, server):
     track(con, tmp_path, ["acct0000"])
     bad = b'{"data": [{"id": "15", "text": "half'
-    server.inject(Reply(200, bad, {"Content-Type": "application/json"}), match=lambda r: r.path.endswith("/tweets"),
-                  times=1)
+    server.inject(
+        Reply(200, bad, {"Content-Type": "application/json"}), match=lambda r: r.path.endswith("/tweets"), times=1
+    )
     report = collect(con, x_settings(server.url))
     skip = con.execute("SELECT file, reason FROM run_skips").fetchone()
     assert "/2/users/9000000000/tweets" in skip[0] and "truncated JSON" in skip[1]
@@ -246,3 +247,40 @@ def test_max_pages_leaves_the_sweep_open_and_the_next_run_resumes_from_its_curso
     assert tokens == ["tok100", "tok200"]
     assert {t["id"] for t in api.timelines["9000000000"]} <= _posts(con)
     assert con.execute("SELECT sweep_open FROM collection_cursors").fetchone()[0] is False
+
+
+def test_a_post_marked_deleted_that_shows_up_again_loses_the_mark(con, tmp_path, api, server):
+    track(con, tmp_path, ["acct0000"])
+    collect(con, x_settings(server.url))
+    uid = "9000000000"
+    post = api.timelines[uid][5]
+    api.delete_post(uid, post["id"])
+    collect(con, x_settings(server.url), recheck=timedelta(days=3650))
+    marked = "SELECT deleted_at IS NOT NULL FROM posts WHERE post_id = ?"
+    assert con.execute(marked, [post["id"]]).fetchone()[0] is True
+    api.timelines[uid].insert(5, post)  # it was hidden, not deleted (or the platform restored it)
+    collect(con, x_settings(server.url), recheck=timedelta(days=3650))
+    assert con.execute(marked, [post["id"]]).fetchone()[0] is False
+
+
+def test_a_page_failing_three_runs_in_a_row_gives_its_sweep_up(con, tmp_path, api, server):
+    track(con, tmp_path, ["acct0000"])
+    bad = Reply(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
+    is_bad = lambda r: r.arg("pagination_token") == "tok100"  # noqa: E731
+    server.inject(bad, match=is_bad, times=100)
+    states = []
+    for _ in range(3):
+        collect(con, x_settings(server.url))
+        states.append(con.execute("SELECT sweep_open, sweep_failures FROM collection_cursors").fetchone())
+    assert states == [(True, 1), (True, 2), (False, 0)]  # the third failure gives the sweep up
+    reasons = [r[0] for r in con.execute("SELECT reason FROM run_skips ORDER BY run_id").fetchall()]
+    assert "the sweep is given up" in reasons[-1]
+    # the account is not stuck: new posts are collected by the next sweep, from the high-water mark
+    server.faults.clear()
+    from diplotrack.importers.base import parse_time
+
+    newest = parse_time(api.timelines["9000000000"][0]["created_at"])
+    fresh = api.add_post("9000000000", "news", newest + timedelta(hours=1))
+    collect(con, x_settings(server.url))
+    assert fresh in _posts(con)
+    assert not con.execute("SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL").fetchone()[0]

@@ -19,12 +19,13 @@ from helpers import track
 from diplotrack.collect.clock import SimulatedClock
 from diplotrack.collect.config import MASTODON_TOKEN_ENV, HttpSettings, Secret, Settings
 from diplotrack.collect.engine import CollectOptions, Collector
-from diplotrack.collect.errors import AuthError, MalformedPage
+from diplotrack.collect.errors import MalformedPage
 from diplotrack.collect.http import SilentReporter
 from diplotrack.collect.mastodon import mapping
 from diplotrack.collect.mastodon.client import PAGE_SIZE, MastodonSource
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Sweep, Target
+from diplotrack.errors import UsageError
 from diplotrack.store.raw import raw_id_of
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon"
@@ -374,7 +375,8 @@ class Server:
 
 
 def source(server: Server, token: Secret | None = None) -> tuple[MastodonSource, Meter]:
-    settings = Settings(mastodon_base="http://mock.test/", mastodon_token=token, http=HttpSettings(retries=1))
+    tokens = {"localhost:3000": token} if token else {}
+    settings = Settings(mastodon_base="http://mock.test/", mastodon_tokens=tokens, http=HttpSettings(retries=1))
     meter = Meter()
     src = MastodonSource(
         settings, clock=SimulatedClock(), meter=meter, reporter=SilentReporter(), transport=httpx.MockTransport(server)
@@ -437,14 +439,36 @@ def test_a_failed_lookup_is_a_skip_and_the_next_instance_is_still_asked() -> Non
 
 
 def test_auth_error_names_the_setting_and_instance_never_the_token() -> None:
-    src, _ = source(Server({"/api/v1/accounts/lookup": (401, body("docs-error-401.json"))}), token=Secret("s3cr3t"))
-    with pytest.raises(AuthError) as info:
-        list(src.lookup([target()]))
-    message = str(info.value)
+    server = Server({"/api/v1/accounts/lookup": (401, body("docs-error-401.json"))})
+    src, _ = source(server, token=Secret("s3cr3t"))
+    # the refusing instance costs its own accounts only: a skip, then it is not asked again this run
+    first, second = list(src.lookup([target(), target("other@localhost:3000")]))
+    assert first.found == [] and second.found == []
+    assert len(server.requests) == 1
+    assert server.requests[0].headers["authorization"] == "Bearer s3cr3t"  # its own instance's token
+    assert second.skips[0].reason.startswith("lookup failed: not asked: the Mastodon instance")
+    message = first.skips[0].reason
     assert MASTODON_TOKEN_ENV in message
     assert "mock.test" in message
     assert "This API requires an authenticated user" in message
     assert "s3cr3t" not in message and "Bearer" not in message
+
+
+def test_a_token_goes_only_to_the_instance_that_issued_it() -> None:
+    server = Server({"/api/v1/accounts/lookup": (200, body("real-accounts-lookup.json"))})
+    src, _ = source(server, token=Secret("s3cr3t"))  # a token for localhost:3000
+    list(src.lookup([target("mastodonpy_test@elsewhere.example")]))
+    assert "authorization" not in server.requests[0].headers
+
+
+def test_tokens_from_the_environment_are_per_instance() -> None:
+    from diplotrack.collect.config import load_settings
+
+    s = load_settings({MASTODON_TOKEN_ENV: "a.social=tok1, B.Social=tok2", "DIPLOTRACK_CONFIG": ""})
+    assert {k: v.reveal() for k, v in s.mastodon_tokens.items()} == {"a.social": "tok1", "b.social": "tok2"}
+    with pytest.raises(UsageError) as info:
+        load_settings({MASTODON_TOKEN_ENV: "just-a-token-value"})
+    assert "just-a-token-value" not in str(info.value) and "instance=token" in str(info.value)
 
 
 def test_timeline_requests_and_paging() -> None:

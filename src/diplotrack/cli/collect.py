@@ -18,7 +18,6 @@ from diplotrack.cli import common
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import load_settings
 from diplotrack.collect.engine import CollectOptions, Collector, CollectReport, plan
-from diplotrack.collect.errors import AuthError
 from diplotrack.collect.http import describe_wait
 from diplotrack.collect.registry import build_source, choose_platforms
 from diplotrack.errors import DiplotrackError, UsageError
@@ -72,10 +71,10 @@ class LiveDisplay:
     def waiting(self, platform: str, seconds: float, until: datetime, reason: str) -> None:
         key = {v: k for k, v in self.labels.items()}.get(platform)
         text = describe_wait(platform, seconds, until, reason)
-        if key in self.tasks:
+        if key in self.tasks and not self.progress.disable:
             self.progress.update(self.tasks[key], description=text)
-        elif self.progress.disable is False:
-            common.err_console.print(text, markup=False)
+        else:  # no live display (--json, or no terminal): say it on stderr
+            common.err_console.print(text, markup=False, highlight=False)
 
     def waited(self, platform: str) -> None:
         pass
@@ -188,7 +187,7 @@ def run_collect(
 
 def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> None:
     settings = load_settings()
-    con = open_store(common.STATE.db)
+    con = open_store_read_only(common.STATE.db)  # plans only: works while a watch holds the store
     sources = []
     try:
         chosen, notes = choose_platforms(con, platforms, settings)
@@ -292,8 +291,10 @@ def watch_command(
             try:
                 report = run_collect(platform, options, clock, show_progress=sys.stderr.isatty(), command="watch")
                 print_report(report)
-            except AuthError:
-                raise
+                if exit_code(report) == 2:  # refused credentials will not fix themselves
+                    raise UsageError(
+                        "watch stopped: a platform refused the credentials (see above); fix them and restart"
+                    )
             except DiplotrackError as exc:
                 if exc.exit_code == 2 and not exc.transient:
                     raise  # a usage error will not fix itself

@@ -9,8 +9,8 @@ The config file is TOML, at ``$DIPLOTRACK_CONFIG`` or ``~/.config/diplotrack/con
     price_user_read = 0.010        # USD per user returned
     [bluesky]
     api_base = "https://public.api.bsky.app"
-    [mastodon]
-    token = "..."                  # optional; only for instances that refuse anonymous reads
+    [mastodon.tokens]              # optional; only for instances that refuse anonymous reads
+    "example.social" = "..."       # a token is sent only to the instance that issued it
     [http]
     timeout = 30
     retries = 5
@@ -85,7 +85,7 @@ class Settings:
     x_price_post_read: float = X_PRICE_POST_READ
     x_price_user_read: float = X_PRICE_USER_READ
     bluesky_base: str = BLUESKY_DEFAULT_BASE
-    mastodon_token: Secret | None = None
+    mastodon_tokens: dict[str, Secret] = field(default_factory=dict)  # instance host -> its token
     mastodon_base: str | None = None
     http: HttpSettings = field(default_factory=HttpSettings)
     config_file: Path | None = None
@@ -121,6 +121,29 @@ def _number(section: dict[str, Any], key: str, default: float, where: str) -> fl
     return float(value)
 
 
+def _mastodon_tokens(from_env: str | None, from_file: object, where: str) -> dict[str, Secret]:
+    """``host=token[,host=token…]`` from the environment, then ``[mastodon.tokens]`` from the file."""
+    tokens: dict[str, Secret] = {}
+    if isinstance(from_file, dict):
+        for host, value in from_file.items():
+            if not isinstance(value, str) or not value.strip():
+                raise UsageError(f"{where}: [mastodon.tokens] {host} must be a token in quotes")
+            tokens[str(host).strip().lower()] = Secret(value.strip())
+    elif from_file is not None:
+        raise UsageError(f'{where}: [mastodon] tokens must be a table of "instance" = "token" lines')
+    if from_env:
+        for pair in from_env.split(","):
+            host, sep, value = pair.partition("=")
+            if not sep or not host.strip() or not value.strip():
+                # never echo the value: it is a credential
+                raise UsageError(
+                    f"{MASTODON_TOKEN_ENV} must be instance=token pairs separated by commas "
+                    "(a token works only on the instance that issued it)"
+                )
+            tokens[host.strip().lower()] = Secret(value.strip())
+    return tokens
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     path = _config_path(env)
@@ -138,7 +161,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         x_price_post_read=_number(x, "price_post_read", X_PRICE_POST_READ, where),
         x_price_user_read=_number(x, "price_user_read", X_PRICE_USER_READ, where),
         bluesky_base=(env.get(BLUESKY_BASE_ENV) or bsky.get("api_base") or BLUESKY_DEFAULT_BASE).rstrip("/"),
-        mastodon_token=secret(MASTODON_TOKEN_ENV, masto, "token"),
+        mastodon_tokens=_mastodon_tokens(env.get(MASTODON_TOKEN_ENV), masto.get("tokens"), where),
         mastodon_base=(env.get(MASTODON_BASE_ENV) or masto.get("api_base") or "").rstrip("/") or None,
         http=HttpSettings(
             timeout=_number(http, "timeout", 30.0, where),

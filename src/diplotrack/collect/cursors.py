@@ -4,9 +4,13 @@ A sweep reads an account's timeline newest first down to a lower bound. After ev
 page's records, the ids it showed (``collection_seen``) and the sweep's new state are written in
 one transaction, so a process killed at any moment resumes exactly after the last committed page.
 
-When a sweep completes, every stored post of the account that falls inside the window the sweep
-covered (after the oldest item it saw, up to when it started) and that it did not see is marked
-``deleted_at``; then the high-water mark moves up and the seen ids are dropped.
+When a sweep completes, the stored posts of the account that fall inside the window the sweep
+covered (after the oldest item it saw, up to when it started) and that it did not see are the
+deletion candidates; those the platform confirms gone (``Source.confirm_gone``: Bluesky asks for
+them by URI, since its feed order is not its post times) are marked ``deleted_at``; then the
+high-water mark moves up and the seen ids are dropped. A post marked deleted that shows up again
+loses the mark. A page that fails in three runs in a row gives its sweep up (nothing is judged)
+so that one bad page cannot stop an account's collection for good.
 
 The next sweep's lower bound is the newest stored post older than the recheck window (``recheck``,
 default 2 days): posts of the last days are read again, which is how deletions are noticed.
@@ -19,11 +23,13 @@ from datetime import datetime, timedelta
 import duckdb
 
 from diplotrack.collect.source import Page, Sweep
+from diplotrack.store.db import transaction
 
 _COLUMNS = (
     "high_id, high_at, sweep_open, sweep_cursor, sweep_since_id, sweep_since_at, sweep_started_at, "
-    "sweep_high_id, sweep_high_at, sweep_low_at, sweep_pages, last_complete_at"
+    "sweep_high_id, sweep_high_at, sweep_low_at, sweep_pages, sweep_failures, last_complete_at"
 )
+MAX_FAILURES = 3  # a page that fails in this many runs in a row: the sweep is given up and restarted
 
 
 def load(con: duckdb.DuckDBPyConnection, platform: str, user_id: str, endpoint: str) -> dict | None:
@@ -92,8 +98,12 @@ def save_page(
     page: Page,
     run_id: int,
     now: datetime,
+    gone: list[str] | None = None,
 ) -> int:
-    """Record a page of the sweep (inside the page's transaction); returns posts marked deleted."""
+    """Record a page of the sweep (inside the page's transaction); returns posts marked deleted.
+
+    ``gone``: on the sweep's last page, the deletion candidates (``deletion_candidates``) the
+    platform confirmed gone; they get ``deleted_at``."""
     ids = [pid for pid, _ in page.seen]
     if ids:
         con.execute(
@@ -103,6 +113,32 @@ def save_page(
                       WHERE platform = ? AND user_id = ? AND endpoint = ?""",
             [platform, user_id, endpoint, ids, platform, user_id, endpoint],
         )
+        # a post marked deleted that shows up again was not deleted (or was restored)
+        con.execute(
+            "UPDATE posts SET deleted_at = NULL "
+            "WHERE platform = ? AND deleted_at IS NOT NULL AND list_contains(?, post_id)",
+            [platform, ids],
+        )
+    _advance(sweep, page)
+    if not page.done:
+        _upsert(con, platform, user_id, endpoint, run_id, now, sweep, open_=True)
+        return 0
+    deleted = 0
+    if gone:
+        row = con.execute(
+            "UPDATE posts SET deleted_at = ? WHERE platform = ? AND deleted_at IS NULL AND list_contains(?, post_id)",
+            [now, platform, gone],
+        ).fetchone()
+        deleted = int(row[0]) if row else 0
+    _upsert(con, platform, user_id, endpoint, run_id, now, sweep, open_=False)
+    con.execute(
+        "DELETE FROM collection_seen WHERE platform = ? AND user_id = ? AND endpoint = ?",
+        [platform, user_id, endpoint],
+    )
+    return deleted
+
+
+def _advance(sweep: Sweep, page: Page) -> None:
     times = [t for _, t in page.seen if t is not None]
     if times:
         newest = max(page.seen, key=lambda s: (s[1] is not None, s[1] or datetime.min))
@@ -112,34 +148,62 @@ def save_page(
         sweep.low_at = low if sweep.low_at is None else min(sweep.low_at, low)
     sweep.pages += 1
     sweep.cursor = page.next_cursor
-    if not page.done:
-        _upsert(con, platform, user_id, endpoint, run_id, now, sweep, open_=True)
-        return 0
-    deleted = _mark_deleted(con, platform, user_id, endpoint, sweep, now)
-    _upsert(con, platform, user_id, endpoint, run_id, now, sweep, open_=False)
-    con.execute(
-        "DELETE FROM collection_seen WHERE platform = ? AND user_id = ? AND endpoint = ?",
-        [platform, user_id, endpoint],
-    )
-    return deleted
 
 
-def _mark_deleted(
-    con: duckdb.DuckDBPyConnection, platform: str, user_id: str, endpoint: str, sweep: Sweep, now: datetime
-) -> int:
-    """Posts the completed sweep should have shown and did not: inside (low_at, started_at]."""
-    if sweep.low_at is None or sweep.started_at is None:
-        return 0  # the sweep saw nothing: no window it can vouch for
-    lower = sweep.low_at if sweep.since_at is None else max(sweep.low_at, sweep.since_at)
-    row = con.execute(
-        """UPDATE posts SET deleted_at = ?
+def deletion_candidates(
+    con: duckdb.DuckDBPyConnection, platform: str, user_id: str, endpoint: str, sweep: Sweep, last: Page
+) -> list[str]:
+    """The stored posts a sweep ending with ``last`` should have shown and did not: the account's
+    posts created inside (oldest item seen, sweep start], after the sweep's lower bound."""
+    low = sweep.low_at
+    last_times = [t for _, t in last.seen if t is not None]
+    if last_times:
+        low = min(last_times) if low is None else min(low, min(last_times))
+    if low is None or sweep.started_at is None:
+        return []  # the sweep saw nothing: no window it can vouch for
+    lower = low if sweep.since_at is None else max(low, sweep.since_at)
+    rows = con.execute(
+        """SELECT post_id FROM posts
            WHERE platform = ? AND author_id = ? AND deleted_at IS NULL
              AND created_at > ? AND created_at <= ?
+             AND NOT list_contains(?, post_id)
              AND post_id NOT IN (SELECT post_id FROM collection_seen
-                                 WHERE platform = ? AND user_id = ? AND endpoint = ?)""",
-        [now, platform, user_id, lower, sweep.started_at, platform, user_id, endpoint],
-    ).fetchone()
-    return int(row[0]) if row else 0
+                                 WHERE platform = ? AND user_id = ? AND endpoint = ?)
+           ORDER BY post_id""",
+        [platform, user_id, lower, sweep.started_at, [p for p, _ in last.seen], platform, user_id, endpoint],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def record_failure(
+    con: duckdb.DuckDBPyConnection, platform: str, user_id: str, endpoint: str, run_id: int, now: datetime
+) -> bool:
+    """Count a failed page of an open sweep; after MAX_FAILURES runs in a row, give the sweep up
+    (no deletion is judged; the next sweep starts again from the high-water mark). True if given up."""
+    state = load(con, platform, user_id, endpoint)
+    if state is None or not state["sweep_open"]:
+        return False
+    failures = (state["sweep_failures"] or 0) + 1
+    if failures < MAX_FAILURES:
+        con.execute(
+            "UPDATE collection_cursors SET sweep_failures = ?, updated_at = ?, run_id = ? "
+            "WHERE platform = ? AND user_id = ? AND endpoint = ?",
+            [failures, now, run_id, platform, user_id, endpoint],
+        )
+        return False
+    with transaction(con):
+        con.execute(
+            """UPDATE collection_cursors SET sweep_open = false, sweep_cursor = NULL, sweep_since_id = NULL,
+                   sweep_since_at = NULL, sweep_started_at = NULL, sweep_high_id = NULL, sweep_high_at = NULL,
+                   sweep_low_at = NULL, sweep_pages = NULL, sweep_failures = 0, updated_at = ?, run_id = ?
+               WHERE platform = ? AND user_id = ? AND endpoint = ?""",
+            [now, run_id, platform, user_id, endpoint],
+        )
+        con.execute(
+            "DELETE FROM collection_seen WHERE platform = ? AND user_id = ? AND endpoint = ?",
+            [platform, user_id, endpoint],
+        )
+    return True
 
 
 def _upsert(
@@ -175,19 +239,21 @@ def _upsert(
         sweep.high_at if open_ else None,
         sweep.low_at if open_ else None,
         sweep.pages if open_ else None,
+        0,
         last_complete,
         now,
         run_id,
     ]
     con.execute(
         f"""INSERT INTO collection_cursors (platform, user_id, endpoint, {_COLUMNS}, updated_at, run_id)
-            VALUES (?, ?, ?, {", ".join("?" for _ in range(14))})
+            VALUES (?, ?, ?, {", ".join("?" for _ in range(15))})
             ON CONFLICT (platform, user_id, endpoint) DO UPDATE SET
               high_id = excluded.high_id, high_at = excluded.high_at, sweep_open = excluded.sweep_open,
               sweep_cursor = excluded.sweep_cursor, sweep_since_id = excluded.sweep_since_id,
               sweep_since_at = excluded.sweep_since_at, sweep_started_at = excluded.sweep_started_at,
               sweep_high_id = excluded.sweep_high_id, sweep_high_at = excluded.sweep_high_at,
               sweep_low_at = excluded.sweep_low_at, sweep_pages = excluded.sweep_pages,
+              sweep_failures = excluded.sweep_failures,
               last_complete_at = excluded.last_complete_at, updated_at = excluded.updated_at,
               run_id = excluded.run_id""",
         [platform, user_id, endpoint, *values],

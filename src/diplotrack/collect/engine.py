@@ -57,6 +57,8 @@ class PlatformReport:
     events: list[dict] = field(default_factory=list)
     engagements: int = 0
     error: str | None = None
+    exit_code: int = 0
+    pages_ok: int = 0
     meter: Meter = field(default_factory=Meter)
 
     def as_json(self) -> dict:
@@ -152,29 +154,44 @@ class Collector:
         run_id = start_run(self.con, "collect", self.command, [])
         report = CollectReport(run_id=run_id)
         writer = StoreWriter(self.con, run_id)
+        run_status = "failed"
         try:
             for source in sources:
                 pr = PlatformReport(platform=source.platform, meter=source.meter)
                 report.platforms.append(pr)
                 try:
                     self._collect_platform(source, writer, pr, report)
-                    pr.status = "ok" if not pr.meter.errors else "partial"
+                    if pr.meter.errors and not pr.pages_ok and pr.meter.requests:
+                        pr.status = "failed"
+                        pr.error = f"every request failed ({pr.meter.errors}); see the skipped URLs"
+                    else:
+                        pr.status = "ok" if not pr.meter.errors else "partial"
                 except AuthError as exc:
-                    pr.status, pr.error = "failed", str(exc)
-                    report.status = "failed"
+                    pr.status, pr.error, pr.exit_code = "failed", str(exc), exc.exit_code
+                except BudgetExhausted as exc:
+                    # this platform stops; the free ones after it still run
+                    pr.status, pr.error = "budget", str(exc)
+                    report.stop_reason = str(exc)
                 finally:
                     self._record_platform(run_id, pr)
-        except BudgetExhausted as exc:
-            report.status, report.stop_reason = "budget", str(exc)
-            self._mark_open(report, "budget", str(exc))
+            statuses = {p.status for p in report.platforms}
+            if "failed" in statuses:
+                report.status = "failed"
+            elif "budget" in statuses:
+                report.status = "budget"
+            elif "partial" in statuses:
+                report.status = "partial"
+            run_status = "failed" if report.status == "failed" else "ok"
         except Stopped as exc:
             report.status, report.stop_reason = "stopped", str(exc) or "stop requested"
             self._mark_open(report, "stopped", report.stop_reason)
+            run_status = "stopped"
+        except BaseException as exc:  # a crash or a second Ctrl-C: the run is recorded as such
+            run_status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+            self._mark_open(report, run_status, f"{type(exc).__name__}: {exc}"[:300])
+            raise
         finally:
             report.duration_s = time.perf_counter() - started
-            if report.status == "ok" and any(p.status == "partial" for p in report.platforms):
-                report.status = "partial"
-            run_status = {"ok": "ok", "partial": "ok", "failed": "failed"}.get(report.status, report.status)
             finish_run(self.con, run_id, run_status, [s.platform for s in sources], report.duration_s)
         return report
 
@@ -182,9 +199,10 @@ class Collector:
         for p in report.platforms:
             if p.status == "running":
                 p.status = status
+                self._record_platform(report.run_id or 0, p)
                 self.con.execute(
-                    "UPDATE collection_runs SET status = ?, stop_reason = ? WHERE run_id = ? AND platform = ?",
-                    [status, reason, report.run_id, p.platform],
+                    "UPDATE collection_runs SET stop_reason = ? WHERE run_id = ? AND platform = ?",
+                    [reason, report.run_id, p.platform],
                 )
 
     def _record_platform(self, run_id: int, pr: PlatformReport) -> None:
@@ -246,23 +264,12 @@ class Collector:
             except (MalformedPage, RequestFailed) as exc:
                 self._failed_request(exc, writer, pr, report, source.platform)
                 break
-            now = page.retrieved_at
             snapped = {p.user_id for p in page.profiles}
             for f in page.found:
                 outcome[f.target] = f
                 status_key = f.user_id or f.target.user_id or handle_key(f.target.handle)
                 if f.status != "active" and status_key not in snapped:  # the source may have dated one already
-                    page.profiles.append(
-                        ProfileSnapshot(
-                            platform=source.platform,
-                            user_id=status_key,
-                            observed_at=now,
-                            provenance=Provenance(source.platform + "-api", page.url),
-                            handle=f.handle or f.target.handle,
-                            status=f.status,
-                            source="collect: lookup",
-                        )
-                    )
+                    page.profiles.append(self._status_snapshot(source.platform, f, page))
             self._account(pr, page)
 
             def commit(con: duckdb.DuckDBPyConnection, page: Page = page) -> None:
@@ -299,18 +306,33 @@ class Collector:
             try:
                 page = source.timeline_page(f.target, user_id, sweep)
             except (MalformedPage, RequestFailed) as exc:
-                # the cursor stays where it was: the next run asks for this page again
-                self._failed_request(exc, writer, pr, report, platform)
+                # the cursor stays where it was: the next run asks for this page again, up to a limit
+                now = self.clock.utcnow()
+                gave_up = cursors.record_failure(self.con, platform, user_id, endpoint, writer.run_id, now)
+                self._failed_request(exc, writer, pr, report, platform, gave_up=gave_up)
                 return
             pages += 1
+            pr.pages_ok += 1
             self._account(pr, page)
+            gone: list[str] = []
+            if page.done:
+                candidates = cursors.deletion_candidates(self.con, platform, user_id, endpoint, sweep, page)
+                if candidates:
+                    gone = source.confirm_gone(candidates) if hasattr(source, "confirm_gone") else candidates
+            for lost in page.found:  # the account went away mid-sweep (a source may say so)
+                if lost.status != "active":
+                    page.profiles.append(self._status_snapshot(source.platform, lost, page))
             deleted: list[int] = []
 
-            def commit(con: duckdb.DuckDBPyConnection, page: Page = page, deleted: list[int] = deleted) -> None:
-                for gone in page.found:  # the account went away mid-sweep (a source may say so)
-                    pr.events.extend(_apply_found(con, gone, page.retrieved_at, writer.run_id))
+            def commit(
+                con: duckdb.DuckDBPyConnection, page: Page = page, deleted: list[int] = deleted, gone: list[str] = gone
+            ) -> None:
+                for lost in page.found:
+                    pr.events.extend(_apply_found(con, lost, page.retrieved_at, writer.run_id))
                 deleted.append(
-                    cursors.save_page(con, platform, user_id, endpoint, sweep, page, writer.run_id, self.clock.utcnow())
+                    cursors.save_page(
+                        con, platform, user_id, endpoint, sweep, page, writer.run_id, self.clock.utcnow(), gone
+                    )
                 )
 
             self._write(writer, page, pr, report, commit)
@@ -353,6 +375,18 @@ class Collector:
             pr.engagements += sum(added)
 
     # -- helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _status_snapshot(platform: str, f: Found, page: Page) -> ProfileSnapshot:
+        return ProfileSnapshot(
+            platform=platform,
+            user_id=f.user_id or f.target.user_id or handle_key(f.target.handle),
+            observed_at=page.retrieved_at,
+            provenance=Provenance(platform + "-api", page.url),
+            handle=f.handle or f.target.handle,
+            status=f.status,
+            source="collect: lookup",
+        )
+
     def _account(self, pr: PlatformReport, page: Page) -> None:
         pr.meter.items += page.items
         pr.meter.cost += page.cost
@@ -388,9 +422,13 @@ class Collector:
         pr: PlatformReport,
         report: CollectReport,
         platform: str,
+        *,
+        gave_up: bool = False,
     ) -> None:
         pr.meter.errors += 1
         reason = str(exc)
+        if gave_up:
+            reason += "; this page failed in 3 runs in a row: the sweep is given up and starts afresh next run"
         if isinstance(exc, MalformedPage):
             raw_id = writer.add_raw(f"{platform}-malformed", exc.body, file=exc.url, line=None, retrieved_at=None)
             reason = f"{reason}; kept as raw payload {raw_id}"
@@ -473,7 +511,11 @@ def plan(
         if not targets:
             continue
         per_page = getattr(source, "lookup_page_size", 100)
-        requests = math.ceil(len(targets) / per_page)
+        requests = (
+            source.lookup_requests(targets)
+            if hasattr(source, "lookup_requests")
+            else math.ceil(len(targets) / per_page)
+        )
         planned.append(
             PlannedRequest(
                 f"{source.platform}: profile lookup",

@@ -108,8 +108,16 @@ class ApiClient:
         self._wait(self.clock.now() + seconds, "retry backoff")
 
     # -- requests ------------------------------------------------------------------------------
-    def get(self, url: str, params: dict[str, Any] | list[tuple[str, Any]] | None, *, bucket: str) -> httpx.Response:
-        """GET ``url``; returns the response once it is neither a 429, a 5xx nor a transport fault."""
+    def get(
+        self,
+        url: str,
+        params: dict[str, Any] | list[tuple[str, Any]] | None,
+        *,
+        bucket: str,
+        token: Secret | None = None,
+    ) -> httpx.Response:
+        """GET ``url``; returns the response once it is neither a 429, a 5xx nor a transport fault.
+        ``token``: a credential for this request only (Mastodon: each instance its own)."""
         rate_waits = 0
         while True:
             if self.clock.stop.is_set():
@@ -117,14 +125,14 @@ class ApiClient:
             until = self.limits.wait_until(bucket, self.clock.now())
             if until is not None:
                 self._wait(until, "rate limit")
-            response = self._send_with_retries(url, params, bucket)
+            response = self._send_with_retries(url, params, bucket, token)
             if response.status_code == 429:
                 rate_waits += 1
                 if rate_waits > self.settings.max_rate_limit_waits:
                     raise RequestFailed(
                         f"{self.label} kept answering 429 (rate limited) after {rate_waits - 1} waits for "
-                        f"{_shown(response.request.url)}; try again later",
-                        url=_shown(response.request.url),
+                        f"{shown_url(response.request.url)}; try again later",
+                        url=shown_url(response.request.url),
                         status=429,
                     )
                 now = self.clock.now()
@@ -137,7 +145,7 @@ class ApiClient:
                 raise self.on_auth_error(response)
             return response
 
-    def _send_with_retries(self, url: str, params: Any, bucket: str) -> httpx.Response:
+    def _send_with_retries(self, url: str, params: Any, bucket: str, token: Secret | None = None) -> httpx.Response:
         retrying = Retrying(
             stop=stop_after_attempt(max(1, self.settings.retries)),
             wait=wait_exponential_jitter(
@@ -150,27 +158,31 @@ class ApiClient:
             reraise=True,
         )
         try:
-            return retrying(self._send_once, url, params, bucket)
+            return retrying(self._send_once, url, params, bucket, token)
         except TransientHTTPError as exc:
             raise RequestFailed(
                 f"{self.label}: {exc} (after {self.settings.retries} tries); the run goes on without it",
                 url=getattr(exc, "url", url),
             ) from None
 
-    def _send_once(self, url: str, params: Any, bucket: str) -> httpx.Response:
+    def _send_once(self, url: str, params: Any, bucket: str, token: Secret | None = None) -> httpx.Response:
         self.meter.request(bucket)
         self.limits.spend(bucket)
+        headers = {"Authorization": f"Bearer {token.reveal()}"} if token else None
         try:
-            response = self._client.get(url, params=params)
+            response = self._client.get(url, params=params, headers=headers)
         except httpx.TimeoutException:
             shown = _shown_req(url, params)
             raise _transient(f"timed out after {self.settings.timeout:g}s on {shown}", shown) from None
         except httpx.TransportError as exc:
             shown = _shown_req(url, params)
             raise _transient(f"{type(exc).__name__} on {shown}", shown) from None
+        except httpx.HTTPError as exc:  # e.g. a redirect loop: not worth retrying, not a crash either
+            shown = _shown_req(url, params)
+            raise RequestFailed(f"{self.label}: {type(exc).__name__} on {shown}", url=shown) from None
         self.limits.update(bucket, response.headers, self.clock.now())
         if response.status_code >= 500:
-            shown = _shown(response.request.url)
+            shown = shown_url(response.request.url)
             raise _transient(f"HTTP {response.status_code} from {shown}", shown)
         return response
 
@@ -181,12 +193,13 @@ def _transient(message: str, url: str) -> TransientHTTPError:
     return exc
 
 
-def _shown(url: httpx.URL) -> str:
-    return str(url)
+def shown_url(url: httpx.URL) -> str:
+    """A URL as it may be shown and stored: without any user:password part."""
+    return str(url.copy_with(userinfo=b"")) if url.userinfo else str(url)
 
 
 def _shown_req(url: str, params: Any) -> str:
-    return str(httpx.URL(url, params=params)) if params else url
+    return shown_url(httpx.URL(url, params=params) if params else httpx.URL(url))
 
 
 def json_of(response: httpx.Response) -> Any:
@@ -205,7 +218,7 @@ def json_of(response: httpx.Response) -> Any:
             else "invalid JSON"
         )
         raise MalformedPage(
-            f"{what} from {_shown(response.request.url)} ({len(body)} bytes, {exc})",
-            url=_shown(response.request.url),
+            f"{what} from {shown_url(response.request.url)} ({len(body)} bytes, {exc})",
+            url=shown_url(response.request.url),
             body=body,
         ) from None

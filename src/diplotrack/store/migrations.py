@@ -183,6 +183,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             sweep_high_at TIMESTAMP,
             sweep_low_at TIMESTAMP,
             sweep_pages BIGINT,
+            sweep_failures INTEGER NOT NULL DEFAULT 0,
             last_complete_at TIMESTAMP,
             updated_at TIMESTAMP NOT NULL,
             run_id BIGINT,

@@ -12,6 +12,10 @@ def start_run(con: duckdb.DuckDBPyConnection, kind: str, command: str, files: li
     single-writer, so no other run can be live) and is marked ``interrupted``."""
     with transaction(con):
         con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+        con.execute(
+            "UPDATE collection_runs SET status = 'interrupted', stop_reason = 'killed (found still running)' "
+            "WHERE status = 'running'"
+        )
         run_id = con.execute("SELECT nextval('run_ids')").fetchone()[0]
         con.execute(
             "INSERT INTO runs (run_id, kind, command, status, started_at, files) VALUES (?, ?, ?, 'running', ?, ?)",

@@ -35,7 +35,7 @@ from diplotrack.collect.bluesky.mapping import AUTHOR_FEED, GET_PROFILE, GET_PRO
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import Settings
 from diplotrack.collect.errors import MalformedPage, RequestFailed
-from diplotrack.collect.http import ApiClient, Reporter, json_of
+from diplotrack.collect.http import ApiClient, Reporter, json_of, shown_url
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Found, Page, PlannedRequest, Sweep, Target, failed_page
 from diplotrack.records import ApiError, ProfileSnapshot, Skip
@@ -45,6 +45,8 @@ PAGE_SIZE = 100  # getAuthorFeed, getRepostedBy, getLikes, getQuotes: limit 1-10
 LOOKUP_SIZE = 25  # getProfiles: at most 25 actors
 FEED_FILTER = "posts_with_replies"
 ENGAGEMENT_PAGES = 3  # pages per engagement endpoint per post, at most
+
+GET_POSTS = "app.bsky.feed.getPosts"  # deletion check: which of these posts still exist
 
 
 class BlueskySource:
@@ -105,7 +107,7 @@ class BlueskySource:
         page_url = page_body = retrieved = None
         if actors:
             response = self.client.get(self._url(GET_PROFILES), [("actors", a) for a in actors], bucket=GET_PROFILES)
-            page_url, page_body, retrieved = str(response.request.url), response.content, self.clock.utcnow()
+            page_url, page_body, retrieved = shown_url(response.request.url), response.content, self.clock.utcnow()
             if response.status_code == 400:
                 # one actor the AppView will not take fails the whole request: ask each alone below
                 errors.append(
@@ -130,7 +132,7 @@ class BlueskySource:
             response = self._ask_one(t, profiles, errors, skips, found)
             if page_url is None and response is not None:
                 # no valid actor in the chunk: the page is the first single lookup's answer
-                page_url, page_body, retrieved = str(response.request.url), response.content, self.clock.utcnow()
+                page_url, page_body, retrieved = shown_url(response.request.url), response.content, self.clock.utcnow()
         if page_url is None or page_body is None or retrieved is None:
             raise RequestFailed("Bluesky: no lookup request could be made for this chunk", url=self._url(GET_PROFILES))
         order = {t: i for i, t in enumerate(chunk)}
@@ -164,7 +166,7 @@ class BlueskySource:
         except RequestFailed as exc:
             skips.append(Skip(exc.url, None, f"lookup of {actor}: {exc}"))
             return None
-        shown = str(response.request.url)
+        shown = shown_url(response.request.url)
         retrieved = self.clock.utcnow()
         known_id = t.user_id if mapping.is_did(t.user_id) else None
         if response.status_code == 200:
@@ -216,7 +218,7 @@ class BlueskySource:
         if sweep.cursor:
             params["cursor"] = sweep.cursor
         response = self.client.get(self._url(AUTHOR_FEED), params, bucket=AUTHOR_FEED)
-        shown = str(response.request.url)
+        shown = shown_url(response.request.url)
         retrieved = self.clock.utcnow()
         body = response.content
         if response.status_code == 400:
@@ -269,6 +271,29 @@ class BlueskySource:
         )
 
     # -- engagement ----------------------------------------------------------------------------
+    def confirm_gone(self, post_ids: list[str]) -> list[str]:
+        """Of the posts a sweep did not see, those that are really gone.
+
+        The author feed is ordered by its own sort time (the earlier of a post's client-set
+        ``createdAt`` and its indexing time), while posts are dated by ``createdAt``: a post whose
+        client clock ran ahead can fall outside the part of the feed a sweep read although its date
+        is inside it. So each candidate post is asked for by URI (``app.bsky.feed.getPosts``, 25 a
+        request): only those the AppView no longer returns are gone. Reposts are dated by their own
+        sort time and are trusted to the sweep. A failed request confirms nothing."""
+        posts = [p for p in post_ids if f"/{mapping.POST_COLLECTION}/" in p]
+        gone = [p for p in post_ids if p not in posts]
+        for i in range(0, len(posts), 25):
+            chunk = posts[i : i + 25]
+            try:
+                response = self.client.get(self._url(GET_POSTS), [("uris", u) for u in chunk], bucket=GET_POSTS)
+                _ok_or_fail(response, shown_url(response.request.url))
+                data = json_of(response)
+            except (MalformedPage, RequestFailed):
+                continue
+            found = {p.get("uri") for p in (data.get("posts") or []) if isinstance(p, dict)}
+            gone += [u for u in chunk if u not in found]
+        return gone
+
     def engagement_pages(self, post_ids: list[str]) -> Iterator[Page]:
         for post_id in post_ids:
             for nsid in (REPOSTED_BY, LIKES, QUOTES):
@@ -285,7 +310,7 @@ class BlueskySource:
         if cursor:
             params["cursor"] = cursor
         response = self.client.get(self._url(nsid), params, bucket=nsid)
-        shown = str(response.request.url)
+        shown = shown_url(response.request.url)
         retrieved = self.clock.utcnow()
         body = response.content
         if response.status_code == 400:  # e.g. a post deleted since it was stored: kept, and on to the next

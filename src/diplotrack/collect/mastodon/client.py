@@ -3,9 +3,10 @@
 Endpoints (docs.joinmastodon.org/methods/accounts): ``GET /api/v1/accounts/lookup?acct=`` (by
 handle), ``GET /api/v1/accounts/:id`` (by id), ``GET /api/v1/accounts/:id/statuses`` (newest first,
 ``limit`` at most 40, ``max_id``/``since_id`` bounds). Public accounts and public statuses need no
-token since Mastodon 2.7; ``DIPLOTRACK_MASTODON_TOKEN`` is sent when set, for instances that refuse
-anonymous reads. A token is valid only on the instance that issued it, and this one token goes to
-every instance: set it only when the tracked accounts are on that instance.
+token since Mastodon 2.7; a token from ``DIPLOTRACK_MASTODON_TOKEN`` (``instance=token`` pairs) or
+``[mastodon.tokens]`` is sent only to its own instance, for instances that refuse
+anonymous reads (a token is valid only on the instance that issued it). An instance that refuses
+us costs only its own accounts: the others are collected.
 
 Each account is asked of its own instance (``https://<instance>``; ``settings.mastodon_base``, when
 set, replaces that base for every instance: tests and proxies), one request a lookup, since an id
@@ -26,8 +27,8 @@ import httpx
 
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import Settings
-from diplotrack.collect.errors import MalformedPage, RequestFailed
-from diplotrack.collect.http import ApiClient, Reporter, json_of
+from diplotrack.collect.errors import AuthError, MalformedPage, RequestFailed
+from diplotrack.collect.http import ApiClient, Reporter, json_of, shown_url
 from diplotrack.collect.mastodon import mapping
 from diplotrack.collect.mastodon.errors import auth_error
 from diplotrack.collect.meter import Meter
@@ -64,15 +65,28 @@ class MastodonSource:
             meter=meter,
             reporter=reporter,
             on_auth_error=auth_error,
-            token=settings.mastodon_token,
             transport=transport,
         )
+        self.tokens = settings.mastodon_tokens
+        self.refused: dict[str, str] = {}  # instance -> why it refused us in this run
 
     def close(self) -> None:
         self.client.close()
 
     def base(self, instance: str) -> str:
         return self.base_override or f"https://{instance}"
+
+    def _get(self, instance: str, url: str, params: dict | None, bucket: str) -> httpx.Response:
+        """A request to one instance, with that instance's token if one is configured. An instance
+        that refuses us (401/403) is not asked again in this run, and only its accounts are lost:
+        the refusal is a failed request for the engine, not the end of Mastodon collection."""
+        if instance in self.refused:
+            raise RequestFailed(f"not asked: {self.refused[instance]}", url=url)
+        try:
+            return self.client.get(url, params, bucket=bucket, token=self.tokens.get(instance.lower()))
+        except AuthError as exc:
+            self.refused[instance] = str(exc)
+            raise RequestFailed(str(exc), url=url) from None
 
     # -- lookups -------------------------------------------------------------------------------
     def lookup_cost_bound(self, n: int) -> float:
@@ -116,8 +130,8 @@ class MastodonSource:
         )
 
     def _lookup_page(self, target: Target, instance: str, url: str, params: dict[str, str]) -> Page:
-        response = self.client.get(url, params or None, bucket=f"{instance} accounts")
-        shown = str(response.request.url)
+        response = self._get(instance, url, params or None, f"{instance} accounts")
+        shown = shown_url(response.request.url)
         retrieved = self.clock.utcnow()
         page = Page(url=shown, body=response.content, fmt=mapping.FORMAT, retrieved_at=retrieved)
         if response.status_code in (404, 410):
@@ -154,8 +168,8 @@ class MastodonSource:
         if sweep.cursor:
             params["max_id"] = sweep.cursor
         url = f"{self.base(instance)}/api/v1/accounts/{local}/statuses"
-        response = self.client.get(url, params, bucket=f"{instance} accounts/statuses")
-        shown = str(response.request.url)
+        response = self._get(instance, url, params, f"{instance} accounts/statuses")
+        shown = shown_url(response.request.url)
         retrieved = self.clock.utcnow()
         if response.status_code in (404, 410):
             # the account is gone: nothing to page through; the error is kept

@@ -41,6 +41,7 @@ def auth_error(response: httpx.Response) -> AuthError:
     return AuthError(
         f"the Mastodon instance {host} refused the request (HTTP {code}{text}): it does not serve its API to "
         f"anonymous readers (limited-federation mode or authenticated API access only), or the token in "
-        f"{MASTODON_TOKEN_ENV} (or [mastodon] token in the config file) is not valid there (a token works only "
-        f"on the instance that issued it); set it to a token issued by {host}, with the read scope"
+        f"{MASTODON_TOKEN_ENV} (or [mastodon.tokens] in the config file) for it is not valid (a token works only "
+        f"on the instance that issued it); give it a token issued by {host}, with the read scope, as "
+        f"{MASTODON_TOKEN_ENV}={host}=TOKEN"
     )

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import Settings
 from diplotrack.collect.errors import MalformedPage, RequestFailed
-from diplotrack.collect.http import ApiClient, Reporter
+from diplotrack.collect.http import ApiClient, Reporter, shown_url
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target, failed_page
 from diplotrack.collect.x import mapping
@@ -68,6 +68,10 @@ class XSource:
     def lookup_cost_bound(self, n: int) -> float:
         return min(n, LOOKUP_SIZE) * self.user_price
 
+    def lookup_requests(self, targets: list[Target]) -> int:
+        by_id = sum(1 for t in targets if t.user_id and not t.user_id.startswith("handle:"))
+        return math.ceil(by_id / LOOKUP_SIZE) + math.ceil((len(targets) - by_id) / LOOKUP_SIZE)
+
     def lookup(self, targets: list[Target]) -> Iterator[Page]:
         by_id = [t for t in targets if t.user_id and not t.user_id.startswith("handle:")]
         by_name = [t for t in targets if t not in by_id]
@@ -91,7 +95,7 @@ class XSource:
 
     def _lookup_page(self, url: str, params: dict, chunk: list[Target], by_id: bool) -> Page:
         response = self.client.get(url, params, bucket="users-lookup")
-        shown = str(response.request.url)
+        shown = shown_url(response.request.url)
         _ok_or_fail(response, shown)
         retrieved = self.clock.utcnow()
         page = mapping.decode(response.content, shown)
@@ -138,15 +142,16 @@ class XSource:
             params["pagination_token"] = sweep.cursor
         url = f"{self.base}/2/users/{user_id}/tweets"
         response = self.client.get(url, params, bucket="user-timeline")
-        shown = str(response.request.url)
+        shown = shown_url(response.request.url)
         _ok_or_fail(response, shown)
         retrieved = self.clock.utcnow()
         page = mapping.decode(response.content, shown)
         token = mapping.next_token(page, response.content)
         sink = mapping.map_response(page, response.content, shown, retrieved)
         data, inc_posts, inc_users = mapping.items_of(page)
-        own = {str(x.id) for x in data if x.id is not None}
-        seen = [(p.post_id, p.created_at) for p in sink.posts if p.post_id in own]
+        # every id the page shows counts as seen, mapped or not: a post that failed to map is not deleted
+        times = {p.post_id: p.created_at for p in sink.posts}
+        seen = [(str(x.id), times.get(str(x.id))) for x in data if x.id is not None]
         n_posts = len(data) + len(inc_posts)
         return Page(
             url=shown,
@@ -179,8 +184,9 @@ class XSource:
             expected = PAGE_SIZE
             note = "incremental: posts since the last sweep and the recheck window (estimated as one page)"
         pages = max(1, math.ceil(expected / PAGE_SIZE))
-        cost = expected * self.post_price + pages * self.user_price
-        return PlannedRequest("x: user timeline", target.handle, pages, expected, cost, note)
+        # at most: each post with two referenced posts and two referenced authors, and the account
+        cost = expected * self._per_post_bound() + pages * self.user_price
+        return PlannedRequest("x: user timeline", target.handle, pages, expected, cost, note + "; cost at most")
 
 
 def _ok_or_fail(response, shown: str) -> None:  # type: ignore[no-untyped-def]
