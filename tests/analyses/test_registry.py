@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from diplotrack.analyses import activity, amplification, growth, presence
+from diplotrack.analyses import activity, amplification, content, growth, presence
 from diplotrack.analyses.registry import ANALYSES
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "analyses"
@@ -16,12 +16,15 @@ HELPERS = {  # building blocks, not analyses
     "references",
     "window_references",
     "materialize_references",
+    "content_posts",
+    "materialize_content",
+    "host_languages",
 }
 
 
 def test_every_public_analysis_function_is_registered() -> None:
     registered = {a.function for a in ANALYSES}
-    for module in (presence, activity, growth, amplification):
+    for module in (presence, activity, growth, amplification, content):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ == module.__name__ and not name.startswith("_") and name not in HELPERS:
                 assert fn in registered, f"{module.__name__}.{name} is not in the registry"

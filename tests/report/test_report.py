@@ -29,6 +29,13 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     base = tmp_path_factory.mktemp("report")
     db = base / "demo.duckdb"
     build_demo(db)
+    from diplotrack.enrich.run import enrich_store
+
+    con = open_store(db)
+    try:
+        enrich_store(con)
+    finally:
+        con.close()
     con = open_store_read_only(db)
     try:
         result = build_report(con, base / "out")
@@ -264,3 +271,29 @@ def test_cli_report_json_options_and_errors(demo_report: tuple[Path, dict], tmp_
         check=False,
     )
     assert proc.returncode == 2 and "--start" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_content_section_and_summary(demo_report: tuple[Path, dict]) -> None:
+    """The content keys of summary.json, checked against the bundled timelines where they can be."""
+    out, s = demo_report
+    assert sum(s["languages"].values()) == s["posts_total"]  # every tracked post in the window, once
+    assert sum(s["tone"].values()) == s["posts_total"]
+    assert set(s["tone"]) == {"conciliatory", "neutral", "confrontational"}
+    assert s["languages"]["en"] > 0.9 * s["posts_total"]  # the bundled timelines are English
+    assert s["topics"] and all(n > 0 for n in s["topics"].values())
+    # hashtags: counted case-folded per post, as a plain reading of the bundled CSVs counts them
+    texts: dict[tuple[str, str, str], str] = {}
+    for name in ("SpokespersonCHN.csv", "zlj517.csv", "MFA_China.csv", "globaltimesnews.csv"):
+        with open(demo_data_dir() / name, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                texts[(row["screen_name"].lower(), row["created_at"], row["full_text"])] = row["full_text"]
+    top = s["top_hashtags"][0]
+    expected = sum(1 for t in texts.values() if re.search(rf"#{top['hashtag']}(?![\w])", t, re.IGNORECASE))
+    assert top["hashtag"] == "china" and top["form"] == "China" and top["posts"] == expected
+    # the rtweet exports keep t.co short links: their domain is the shortener's
+    assert s["top_domains"][0]["domain"] == "t.co"
+    assert 0 <= s["state_media_amplification_share"] < 0.01
+    html = (out / "report.html").read_text()
+    assert "Content: languages, topics, tone" in html
+    for name in ("languages_by_kind", "topics", "tone_trend", "extreme_posts", "top_hashtags", "host_language"):
+        assert (out / "tables" / f"{name}.csv").exists(), name

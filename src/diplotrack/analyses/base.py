@@ -56,6 +56,7 @@ class Tables:
     profile_snapshots: ir.Table
     posts: ir.Table
     post_entities: ir.Table
+    post_enrichment: ir.Table | None = None
     extra: dict[str, ir.Table] = field(default_factory=dict)
 
 
@@ -69,6 +70,7 @@ def tables_from_duckdb(con: duckdb.DuckDBPyConnection) -> Tables:
         profile_snapshots=backend.table("profile_snapshots"),
         posts=backend.table("posts"),
         post_entities=backend.table("post_entities"),
+        post_enrichment=backend.table("post_enrichment") if "post_enrichment" in backend.list_tables() else None,
     )
 
 

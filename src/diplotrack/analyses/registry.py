@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from diplotrack.analyses import activity, amplification, growth, presence
+from diplotrack.analyses import activity, amplification, content, growth, presence
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Analysis:
 
 
 _A, _S, _P, _E = "accounts+actors", "profile_snapshots", "posts", "post_entities"
+_N = "post_enrichment"
 
 ANALYSES: tuple[Analysis, ...] = (
     Analysis("accounts_by_kind", "Accounts by platform, kind and institutional status", "presence",
@@ -69,6 +70,24 @@ ANALYSES: tuple[Analysis, ...] = (
              ("handle", "reposts", "to_state_media", "to_ministry", "to_missions")),
     Analysis("amplifiers_of", "Who amplifies the tracked accounts", "amplification",
              amplification.amplifiers_of, (_A, _P, _E), ("target_handle", "amplifier", "relation", "count")),
+    Analysis("languages", "Posts per detected language, per account, kind or month", "content",
+             content.languages, (_A, _P, _N), ("by", "lang_detected", "posts", "share")),
+    Analysis("topics", "Posts per topic, overall or the top topics per group", "content",
+             content.topics, (_A, _P, _N), ("topic", "posts", "share")),
+    Analysis("tone_distribution", "Tone labels and mean tone score per account, kind or month", "content",
+             content.tone_distribution, (_A, _P, _N), ("by", "tone_label", "posts", "share", "mean_score")),
+    Analysis("tone_trend", "Shares of confrontational and conciliatory posts per month", "content",
+             content.tone_trend, (_A, _P, _N), ("month", "confrontational_share", "conciliatory_share")),
+    Analysis("top_entities", "Top hashtags, mentions, URLs or link domains, overall or per group", "content",
+             content.top_entities, (_A, _P, _E, _N), ("value", "form", "posts")),
+    Analysis("amplification_shares", "Shares of posts amplifying state media and the ministry", "content",
+             content.amplification_shares, (_A, _P, _N),
+             ("by", "posts", "state_media_share", "ministry_share")),
+    Analysis("extreme_posts", "The most confrontational and most conciliatory posts, with their cues", "content",
+             content.extreme_posts, (_A, _P, _N), ("side", "handle", "tone_score", "tone_cues", "text")),
+    Analysis("host_language_share", "Missions' and diplomats' posts in a language of the host country", "content",
+             content.host_language_share, (_A, _P, _N),
+             ("handle", "host_country", "host_language_share", "top_language")),
 )  # fmt: skip
 
 BY_NAME = {a.name: a for a in ANALYSES}

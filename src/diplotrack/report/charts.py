@@ -147,3 +147,47 @@ def amplifiers(df: pd.DataFrame, path: Path, n: int = 15) -> Path | None:
     ax.set_xlabel("posts amplifying tracked accounts (orange: amplifier not tracked)")
     ax.set_title("Who amplifies the tracked accounts")
     return _save(fig, path)
+
+
+def horizontal_counts(df: pd.DataFrame, label: str, value: str, title: str, path: Path, top: int = 15) -> Path | None:
+    """Horizontal bars of ``value`` per ``label`` (the ``top`` largest): languages, topics."""
+    if df.empty:
+        return None
+    d = df.nlargest(top, value).iloc[::-1]
+    fig, ax = _figure(7, 0.32 * len(d) + 1.2)
+    ax.barh([str(v) for v in d[label]], d[value], color=_BLUE)
+    ax.set_xlabel("posts")
+    ax.set_title(title)
+    return _save(fig, path)
+
+
+def tone_trend(df: pd.DataFrame, path: Path) -> Path | None:
+    """Lines per month: shares of confrontational and conciliatory posts (month, *_share)."""
+    if df.empty:
+        return None
+    fig, ax = _figure(8, 3.4)
+    x = list(range(len(df)))
+    ax.plot(x, df["confrontational_share"], color=_RED, marker="o", ms=3, label="confrontational")
+    ax.plot(x, df["conciliatory_share"], color=_GREEN, marker="o", ms=3, label="conciliatory")
+    step = max(1, len(df) // 18)
+    ax.set_xticks(x[::step], [str(df["month"].iloc[i])[:7] for i in x[::step]], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("share of posts")
+    ax.legend(fontsize=8)
+    ax.set_title("Tone per month (the explainable confrontation index; see methods)")
+    return _save(fig, path)
+
+
+def amplification_shares(df: pd.DataFrame, path: Path) -> Path | None:
+    """Grouped bars per roster kind: shares amplifying state media and the ministry."""
+    if df.empty:
+        return None
+    d = df.sort_values("posts", ascending=False)
+    fig, ax = _figure(8, 3.6)
+    x = list(range(len(d)))
+    ax.bar([i - 0.2 for i in x], d["state_media_share"], width=0.4, color=_ORANGE, label="state media")
+    ax.bar([i + 0.2 for i in x], d["ministry_share"], width=0.4, color=_BLUE, label="ministry / spokespeople")
+    ax.set_xticks(x, [str(k) for k in d["kind"]], rotation=30, ha="right", fontsize=8)
+    ax.set_ylabel("share of posts")
+    ax.legend(fontsize=8)
+    ax.set_title("Posts that repost, quote or link state media, or repost or quote the ministry")
+    return _save(fig, path)

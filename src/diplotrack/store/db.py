@@ -29,6 +29,7 @@ PUBLIC_TABLES = (
     "collection_cursors",
     "account_events",
     "engagements",
+    "post_enrichment",
 )
 
 

@@ -220,6 +220,39 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        3,
+        "enrichment: post_enrichment, the posts_enriched and post_mentions views",
+        """
+        CREATE TABLE post_enrichment (
+            platform VARCHAR NOT NULL,
+            post_id VARCHAR NOT NULL,
+            enrichment_version VARCHAR NOT NULL,
+            lang_detected VARCHAR,
+            lang_confidence DOUBLE,
+            topics VARCHAR[],
+            tone_label VARCHAR,
+            tone_score DOUBLE,
+            tone_cues VARCHAR[],
+            domains VARCHAR[],
+            state_media VARCHAR[],
+            state_media_via VARCHAR[],
+            enriched_at TIMESTAMP NOT NULL
+        );
+        CREATE VIEW posts_enriched AS
+            SELECT p.*, e.lang_detected, e.lang_confidence, e.topics, e.tone_label, e.tone_score, e.tone_cues,
+                   e.domains, e.state_media, e.state_media_via, e.enrichment_version
+            FROM posts p LEFT JOIN post_enrichment e USING (platform, post_id);
+        CREATE VIEW post_mentions AS
+            SELECT pe.platform, pe.post_id, pe.value AS mention, pe.normalized, a.handle AS account_handle,
+                   a.user_id AS account_user_id, a.actor_id, ac.kind AS actor_kind,
+                   ac.institutional AS actor_institutional
+            FROM post_entities pe
+            LEFT JOIN accounts a ON a.platform = pe.platform AND lower(a.handle) = pe.normalized
+            LEFT JOIN actors ac ON ac.actor_id = a.actor_id
+            WHERE pe.type = 'mention';
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

