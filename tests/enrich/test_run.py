@@ -172,3 +172,40 @@ def test_content_analyses_on_known_posts(store) -> None:  # type: ignore[no-unty
     langs = content.languages(t, f, by="kind").to_pandas()
     emb = langs[langs["kind"] == "embassy"].set_index("lang_detected")["posts"].to_dict()
     assert emb == {"en": 3, "und": 2, "fr": 1}  # p2, p4 (the reposted text), p5 en; p3, p7 und; p1 fr
+
+
+def test_distinctive_terms_against_the_other_accounts(store) -> None:  # type: ignore[no-untyped-def]
+    w = StoreWriter(store, 0)
+    for i in range(3):
+        w.add_post(
+            Post(
+                platform="x",
+                post_id=f"panda{i}",
+                author_id="1",
+                author_handle=None,
+                created_at=datetime(2022, 2, 1 + i),
+                text=f"Giant pandas in Chengdu, picture {i}",
+                lang=None,
+                kind="original",
+                provenance=Provenance("test"),
+            )
+        )
+    w.flush()
+    enrich_store(store, workers=1)
+    terms = content.distinctive_terms(tables_from_duckdb(store), Filters(), n=5).to_pandas()
+    emb = terms[terms["handle"] == "AmbassadeChine"]
+    assert set(emb["period"]) == {"2022"}
+    top = emb.set_index("term").loc["pandas"]
+    # a = 3 in the group (3 posts), b = 0 elsewhere; G2 = 2 * a * ln(a / E1), E1 = c * a / (c + d)
+    assert (top["count"], top["reference_count"]) == (3, 0)
+    from diplotrack.enrich.topics import tokenize
+
+    counts = {"1": 0, "2": 0}  # tokens per author, as the analysis reads them (reposts left out)
+    for author, text, lang in store.execute(
+        "SELECT author_id, text, lang_detected FROM posts_enriched WHERE kind <> 'repost'"
+    ).fetchall():
+        counts[author] += len(tokenize(text, lang))
+    import math
+
+    c, d = counts["1"], counts["2"]
+    assert top["g2"] == pytest.approx(2 * 3 * math.log(3 / (c * 3 / (c + d))), abs=0.01)

@@ -266,3 +266,53 @@ def host_language_share(t: Tables, f: Filters) -> ir.Table:
             g.posts_with_language > 0, (g.posts_in_host_language / g.posts_with_language).round(4), ibis.null()
         )
     ).order_by(["host_country", "handle"])
+
+
+KEYNESS_SAMPLE = 2000  # posts per account and year, the newest, when there are more
+KEYNESS_MIN_COUNT = 3  # a term must occur this often in the group to be listed
+
+
+def distinctive_terms(t: Tables, f: Filters, n: int = 10, period: str = "year") -> ir.Table:
+    """The terms most distinctive of each account and period (``year`` or ``month``) against the
+    rest of the tracked accounts' posts in the window: Dunning's log-likelihood (G²) over tokens
+    (words of 3+ letters without stopwords, and character bigrams of Chinese, Japanese and Korean
+    text; see docs/topics-and-state-media.md), for what the topic taxonomy misses.
+
+    Reposts are left out (their words are another account's). For speed, at most KEYNESS_SAMPLE
+    posts (the newest) per account and period are read, and a term needs KEYNESS_MIN_COUNT
+    occurrences in the group. Computed in Python from the posts' text: the result is a small table.
+
+    Columns: handle, period, term, g2, count, reference_count, rank."""
+    from collections import Counter
+
+    from diplotrack.enrich.topics import keyness, tokenize
+
+    if period not in ("year", "month"):
+        raise ValueError("period must be year or month")
+    x = content_posts(t, f).filter(lambda r: (r.post_kind != "repost") & r.text.notnull())
+    x = x.mutate(period=x.created_at.strftime("%Y" if period == "year" else "%Y-%m"))
+    x = x.mutate(_r=ibis.row_number().over(group_by=["handle", "period"], order_by=ibis.desc("created_at")))
+    rows = x.filter(x._r < KEYNESS_SAMPLE).select("handle", "period", "text", "lang_detected").to_pyarrow()
+    groups: dict[tuple[str, str], Counter[str]] = {}
+    for handle, per_, text, lang in zip(*(rows.column(c).to_pylist() for c in rows.column_names), strict=True):
+        groups.setdefault((handle, per_), Counter()).update(tokenize(text, lang))
+    total: Counter[str] = Counter()
+    for c in groups.values():
+        total.update(c)
+    out: dict[str, list] = {k: [] for k in ("handle", "period", "term", "g2", "count", "reference_count", "rank")}
+    for (handle, per_), counts in sorted(groups.items()):
+        reference = total - counts
+        ranked = [r for r in keyness(counts, reference, top=len(counts)) if r[2] >= KEYNESS_MIN_COUNT][:n]
+        for rank, (term, g2, a, b) in enumerate(ranked, start=1):
+            for k, v in zip(out, (handle, per_, term, round(g2, 2), a, b, rank), strict=True):
+                out[k].append(v)
+    schema = {
+        "handle": "string",
+        "period": "string",
+        "term": "string",
+        "g2": "float64",
+        "count": "int64",
+        "reference_count": "int64",
+        "rank": "int64",
+    }
+    return ibis.memtable(out, schema=schema)

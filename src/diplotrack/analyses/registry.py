@@ -85,6 +85,8 @@ ANALYSES: tuple[Analysis, ...] = (
              ("by", "posts", "state_media_share", "ministry_share")),
     Analysis("extreme_posts", "The most confrontational and most conciliatory posts, with their cues", "content",
              content.extreme_posts, (_A, _P, _N), ("side", "handle", "tone_score", "tone_cues", "text")),
+    Analysis("distinctive_terms", "The terms most distinctive of each account and year (keyness)", "content",
+             content.distinctive_terms, (_A, _P, _N), ("handle", "period", "term", "g2", "rank")),
     Analysis("host_language_share", "Missions' and diplomats' posts in a language of the host country", "content",
              content.host_language_share, (_A, _P, _N),
              ("handle", "host_country", "host_language_share", "top_language")),

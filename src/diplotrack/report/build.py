@@ -324,6 +324,8 @@ def _content_section(t: Tables, f: Filters, opts: ReportOptions, chart_dir: Path
     amp_acc = _df(content.amplification_shares(t, f, by="handle"))
     extremes = _df(content.extreme_posts(t, f, n=opts.top_n))
     host = _df(content.host_language_share(t, f))
+    keyterms = _df(content.distinctive_terms(t, f, n=10))
+    langs_acc = _df(content.languages(t, f, by="handle"))
     by_lang = (
         langs.groupby("lang_detected")["posts"].sum().sort_values(ascending=False)
         if not langs.empty
@@ -341,8 +343,16 @@ def _content_section(t: Tables, f: Filters, opts: ReportOptions, chart_dir: Path
         [
             Table("languages_by_kind", "Languages per roster kind", langs),
             Table("languages_by_month", "Languages per month", langs_all),
+            Table("languages_by_account", "Languages per account", langs_acc),
             Table("topics", "Posts per topic", topics_all),
             Table("topics_by_account", "Top topics per account", topics_acc),
+            Table(
+                "distinctive_terms",
+                "The terms most distinctive of each account and year (keyness, G²)",
+                keyterms,
+                "Against the rest of the tracked accounts' posts; reposts left out; at most 2,000 posts per account "
+                "and year are read.",
+            ),
             Table("tone_by_kind", "Tone per roster kind", tone_kind),
             Table("tone_by_account", "Tone per account", tone_acc),
             Table("tone_trend", "Tone per month", trend),
