@@ -175,6 +175,32 @@ def generate(db: Path, n_posts: int) -> float:
             FROM (SELECT range AS n, CAST(floor({ACCOUNTS} * pow(random(), 2)) AS INT) AS m, random() AS r
                   FROM range({n_posts})) WHERE r < 0.6"""
     )
+    # enrichment rows as `diplotrack enrich` writes them (synthetic values): a language (85% en, the
+    # rest spread over nine), 0-2 topics, a tone label and score, a link domain for a third of the
+    # posts (one in ten a state-media one), and 12 terms from a 20,000-word vocabulary with a Zipf-like
+    # skew; reposts have no terms
+    con.execute(
+        """INSERT INTO post_enrichment
+            SELECT 'x', 'p' || n, 'synthetic', lang, 0.9,
+                   CASE WHEN r2 < 0.4 THEN [] WHEN r2 < 0.8 THEN ['topic' || CAST(r3 * 25 AS INT)]
+                        ELSE ['topic' || CAST(r3 * 25 AS INT), 'topic' || CAST(r1 * 25 AS INT)] END,
+                   CASE WHEN r3 < 0.2 THEN 'confrontational' WHEN r3 < 0.35 THEN 'conciliatory' ELSE 'neutral' END,
+                   CASE WHEN r3 < 0.2 THEN 0.6 WHEN r3 < 0.35 THEN -0.5 ELSE 0.0 END,
+                   CASE WHEN r3 < 0.35 THEN ['cue' || CAST(r1 * 50 AS INT)] ELSE [] END,
+                   CASE WHEN r1 < 0.33 THEN ['site' || CAST(r2 * 300 AS INT) || '.com'] ELSE [] END,
+                   CASE WHEN r1 < 0.033 THEN ['cgtn'] ELSE [] END,
+                   CASE WHEN r1 < 0.033 THEN ['link'] ELSE [] END,
+                   CASE WHEN kind = 'repost' THEN NULL
+                        ELSE list_transform(range(12), i -> 'w' || CAST(floor(20000 * pow(random(), 3)) AS INT)) END,
+                   now()::TIMESTAMP
+            FROM (SELECT p.post_id, p.kind, CAST(substr(p.post_id, 2) AS BIGINT) AS n, random() AS r1,
+                         random() AS r2, random() AS r3,
+                         CASE WHEN random() < 0.85 THEN 'en'
+                              ELSE ['fr', 'es', 'de', 'ar', 'ru', 'zh', 'ja', 'pt', 'und']
+                                   [1 + CAST(random() * 8 AS INT)]
+                         END AS lang
+                  FROM posts p)"""
+    )
     con.execute("CHECKPOINT")
     con.close()
     return time.perf_counter() - t0

@@ -26,8 +26,10 @@ def content_posts(t: Tables, f: Filters) -> ir.Table:
     """Tracked posts in the window with their enrichment and their account's roster fields.
 
     Columns: platform, post_id, created_at, month, kind (roster kind of the author), post_kind,
-    handle, actor_id, host_country, text, lang (platform label), lang_detected, topics, tone_label,
+    handle, actor_id, host_country, lang (platform label), lang_detected, topics, tone_label,
     tone_score, tone_cues, domains, state_media, state_media_via, reposted_author_id, quoted_author_id.
+    (Texts and terms stay in ``posts`` and ``post_enrichment``: the analyses that need them join
+    them back, which keeps this table small enough to materialize once per report.)
     """
     hit = cached(t, "content_posts", f)
     if hit is not None:
@@ -61,7 +63,6 @@ def content_posts(t: Tables, f: Filters) -> ir.Table:
         handle=j.roster_handle,
         actor_id=j.actor_id,
         host_country=j.host_country,
-        text=j.text,
         lang=j.lang,
         lang_detected=j.lang_detected.fill_null("und"),
         topics=j.topics,
@@ -209,12 +210,16 @@ def extreme_posts(t: Tables, f: Filters, n: int = 10) -> ir.Table:
 
     Columns: side, handle, created_at, tone_score, tone_cues, text, post_id."""
     x = content_posts(t, f).filter(lambda r: (r.post_kind != "repost") & r.tone_score.notnull())
-    cols = ["handle", "created_at", "tone_score", "tone_cues", "text", "post_id"]
+    cols = ["platform", "handle", "created_at", "tone_score", "tone_cues", "post_id"]
     hi = x.filter(x.tone_score > 0).order_by([ibis.desc("tone_score"), "post_id"]).limit(n)
     lo = x.filter(x.tone_score < 0).order_by(["tone_score", "post_id"]).limit(n)
     first = hi.select(*[hi[c] for c in cols]).mutate(side=ibis.literal("confrontational"))
     second = lo.select(*[lo[c] for c in cols]).mutate(side=ibis.literal("conciliatory"))
-    return first.union(second).select("side", *cols)
+    both = first.union(second)
+    p = t.posts.select("platform", "post_id", "text")
+    j = both.join(p, ["platform", "post_id"])
+    j = j.select("side", "handle", "created_at", "tone_score", "tone_cues", "text", "post_id")
+    return j.order_by(["side", ibis.desc(j.tone_score.abs()), "post_id"])
 
 
 @lru_cache(maxsize=1)
@@ -268,51 +273,42 @@ def host_language_share(t: Tables, f: Filters) -> ir.Table:
     ).order_by(["host_country", "handle"])
 
 
-KEYNESS_SAMPLE = 2000  # posts per account and year, the newest, when there are more
 KEYNESS_MIN_COUNT = 3  # a term must occur this often in the group to be listed
 
 
 def distinctive_terms(t: Tables, f: Filters, n: int = 10, period: str = "year") -> ir.Table:
     """The terms most distinctive of each account and period (``year`` or ``month``) against the
-    rest of the tracked accounts' posts in the window: Dunning's log-likelihood (G²) over tokens
-    (words of 3+ letters without stopwords, and character bigrams of Chinese, Japanese and Korean
-    text; see docs/topics-and-state-media.md), for what the topic taxonomy misses.
+    rest of the tracked accounts' posts in the window, for what the topic taxonomy misses.
 
-    Reposts are left out (their words are another account's). For speed, at most KEYNESS_SAMPLE
-    posts (the newest) per account and period are read, and a term needs KEYNESS_MIN_COUNT
-    occurrences in the group. Computed in Python from the posts' text: the result is a small table.
+    Terms are the tokens enrichment stored for each post (``post_enrichment.terms``: words of 3+
+    letters without stopwords, and character bigrams of Chinese, Japanese and Korean text; reposts
+    have none, their words being another account's). Keyness is Dunning's log-likelihood:
+    G² = 2·(a·ln(a/E1) + b·ln(b/E2)) with E1 = c·(a+b)/(c+d), E2 = d·(a+b)/(c+d), where a and b are
+    the term's counts in the group and in the rest, c and d the groups' token totals; only terms
+    over-represented in the group (a/c > b/d) and occurring at least KEYNESS_MIN_COUNT times in it.
 
     Columns: handle, period, term, g2, count, reference_count, rank."""
-    from collections import Counter
-
-    from diplotrack.enrich.topics import keyness, tokenize
-
     if period not in ("year", "month"):
         raise ValueError("period must be year or month")
-    x = content_posts(t, f).filter(lambda r: (r.post_kind != "repost") & r.text.notnull())
+    x = content_posts(t, f).select("platform", "post_id", "handle", "created_at")
+    e = t.post_enrichment
+    x = x.join(e.select("platform", "post_id", "terms").filter(e.terms.notnull()), ["platform", "post_id"])
     x = x.mutate(period=x.created_at.strftime("%Y" if period == "year" else "%Y-%m"))
-    x = x.mutate(_r=ibis.row_number().over(group_by=["handle", "period"], order_by=ibis.desc("created_at")))
-    rows = x.filter(x._r < KEYNESS_SAMPLE).select("handle", "period", "text", "lang_detected").to_pyarrow()
-    groups: dict[tuple[str, str], Counter[str]] = {}
-    for handle, per_, text, lang in zip(*(rows.column(c).to_pylist() for c in rows.column_names), strict=True):
-        groups.setdefault((handle, per_), Counter()).update(tokenize(text, lang))
-    total: Counter[str] = Counter()
-    for c in groups.values():
-        total.update(c)
-    out: dict[str, list] = {k: [] for k in ("handle", "period", "term", "g2", "count", "reference_count", "rank")}
-    for (handle, per_), counts in sorted(groups.items()):
-        reference = total - counts
-        ranked = [r for r in keyness(counts, reference, top=len(counts)) if r[2] >= KEYNESS_MIN_COUNT][:n]
-        for rank, (term, g2, a, b) in enumerate(ranked, start=1):
-            for k, v in zip(out, (handle, per_, term, round(g2, 2), a, b, rank), strict=True):
-                out[k].append(v)
-    schema = {
-        "handle": "string",
-        "period": "string",
-        "term": "string",
-        "g2": "float64",
-        "count": "int64",
-        "reference_count": "int64",
-        "rank": "int64",
-    }
-    return ibis.memtable(out, schema=schema)
+    u = x.select("handle", "period", term=x.terms.unnest())
+    counts = u.group_by(["handle", "period", "term"]).aggregate(a=u.count())
+    groups = counts.group_by(["handle", "period"]).aggregate(c=counts.a.sum())
+    terms = counts.group_by("term").aggregate(ab=counts.a.sum())
+    total = counts.aggregate(n_all=counts.a.sum())
+    j = counts.join(groups, ["handle", "period"]).join(terms, "term").cross_join(total)
+    j = j.mutate(b=j.ab - j.a, d=j.n_all - j.c)
+    a, b, c, d = (j.a.cast("float64"), j.b.cast("float64"), j.c.cast("float64"), j.d.cast("float64"))
+    e1 = c * (a + b) / (c + d)
+    e2 = d * (a + b) / (c + d)
+    g2 = 2 * (a * (a / e1).ln() + ibis.ifelse(b > 0, b * (b / e2).ln(), 0.0))
+    j = j.filter((j.a >= KEYNESS_MIN_COUNT) & (a * d > b * c) & (j.d > 0)).mutate(g2=g2.round(2))
+    j = j.mutate(rank=ibis.row_number().over(group_by=["handle", "period"], order_by=[ibis.desc("g2"), "term"]) + 1)
+    return (
+        j.filter(j.rank <= n)
+        .select("handle", "period", "term", "g2", count=j.a, reference_count=j.b, rank=j.rank)
+        .order_by(["handle", "period", "rank"])
+    )

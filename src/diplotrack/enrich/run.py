@@ -45,6 +45,7 @@ RESULT_SCHEMA = pa.schema(
         ("domains", pa.list_(pa.string())),
         ("state_media", pa.list_(pa.string())),
         ("state_media_via", pa.list_(pa.string())),
+        ("terms", pa.list_(pa.string())),
     ]
 )
 
@@ -87,12 +88,13 @@ class Enricher:
         self.tone = ToneScorer()
         self.state_media = load_state_media()
         self.version = "|".join(
-            [LANG_VERSION, self.taxonomy.version, self.tone.version, self.state_media.version, "entities-1"]
+            [LANG_VERSION, self.taxonomy.version, self.tone.version, self.state_media.version, "entities-1+terms-1"]
         )
 
     def run(self, rows: dict[str, list]) -> pa.Table:
         from diplotrack.enrich.domains import registered_domain
         from diplotrack.enrich.language import detect_language
+        from diplotrack.enrich.topics import tokenize
 
         out: dict[str, list] = {name: [] for name in RESULT_SCHEMA.names}
         sm = self.state_media
@@ -130,6 +132,7 @@ class Enricher:
             out["domains"].append(domains)
             out["state_media"].append(outlets)
             out["state_media_via"].append(via)
+            out["terms"].append(tokenize(text, lang) if rows["kind"][i] != "repost" else None)
         return pa.table(out, schema=RESULT_SCHEMA)
 
 
@@ -163,7 +166,7 @@ def outdated(con: duckdb.DuckDBPyConnection, version: str) -> int:
 _TODO = """
 CREATE OR REPLACE TEMP TABLE _enrich_todo AS
 WITH todo AS (
-    SELECT p.platform, p.post_id, p.text, p.reposted_post_id, p.reposted_author_id, p.quoted_post_id,
+    SELECT p.platform, p.post_id, p.text, p.kind, p.reposted_post_id, p.reposted_author_id, p.quoted_post_id,
            p.quoted_author_id
     FROM posts p
     ANTI JOIN (SELECT platform, post_id FROM post_enrichment WHERE enrichment_version = $version) e
@@ -177,7 +180,7 @@ ents AS (
     WHERE pe.type IN ('hashtag', 'url')
     GROUP BY ALL
 )
-SELECT t.platform, t.post_id, t.text, e.hashtags, e.urls,
+SELECT t.platform, t.post_id, t.text, t.kind, e.hashtags, e.urls,
        coalesce(r.author_handle, CASE WHEN t.reposted_author_id LIKE 'handle:%'
                                       THEN substr(t.reposted_author_id, 8) END,
                 regexp_extract(t.text, '^RT @(\\w+):', 1)) AS reposted_handle,
@@ -215,7 +218,7 @@ def enrich_store(
     done = 0
     if on_progress:
         on_progress(0, todo)
-    cols = "platform, post_id, text, hashtags, urls, reposted_handle, quoted_handle"
+    cols = "platform, post_id, text, kind, hashtags, urls, reposted_handle, quoted_handle"
     chunks = (
         con.execute(f"SELECT {cols} FROM _enrich_todo WHERE _rn > ? AND _rn <= ?", [lo, lo + CHUNK]).arrow().read_all()
         for lo in range(0, todo, CHUNK)
@@ -261,7 +264,7 @@ def _write(con: duckdb.DuckDBPyConnection, result: pa.Table, version: str) -> in
             con.execute(
                 """INSERT INTO post_enrichment
                    SELECT platform, post_id, ?, lang_detected, lang_confidence, topics, tone_label, tone_score,
-                          tone_cues, domains, state_media, state_media_via, ?
+                          tone_cues, domains, state_media, state_media_via, terms, ?
                    FROM _enrich_out""",
                 [version, utcnow()],
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -122,6 +123,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
     opts = opts or ReportOptions()
     f = opts.filters
     t = tables_from_duckdb(con)
+    ch = _ChartPool()  # charts are drawn in a thread while the store answers the next queries
     materialize_accounts(t, f)  # every analysis starts from the tracked accounts and their keys
     out.mkdir(parents=True, exist_ok=True)
     (out / "tables").mkdir(exist_ok=True)
@@ -160,9 +162,9 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
     s_presence.charts += [
         (c, p)
         for c, p in (
-            ("Accounts created per year", charts.joins_over_time(years, chart_dir / "joins_by_year.png")),
-            ("Accounts created per quarter", charts.joins_over_time(quarters, chart_dir / "joins_by_quarter.png")),
-            ("Accounts by kind", charts.accounts_by_kind(by_kind, chart_dir / "accounts_by_kind.png")),
+            ("Accounts created per year", ch.joins_over_time(years, chart_dir / "joins_by_year.png")),
+            ("Accounts created per quarter", ch.joins_over_time(quarters, chart_dir / "joins_by_quarter.png")),
+            ("Accounts by kind", ch.accounts_by_kind(by_kind, chart_dir / "accounts_by_kind.png")),
         )
         if p is not None
     ]
@@ -198,10 +200,10 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
     s_activity.charts += [
         (c, p)
         for c, p in (
-            ("Accounts above thresholds", charts.thresholds(thr, chart_dir / "thresholds.png")),
+            ("Accounts above thresholds", ch.thresholds(thr, chart_dir / "thresholds.png")),
             (
                 "Followers distribution",
-                charts.followers_distribution(
+                ch.followers_distribution(
                     act["followers"] if "followers" in act else pd.Series(dtype=float),
                     chart_dir / "followers_distribution.png",
                 ),
@@ -239,7 +241,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
             Table("follower_history", "Followers at each observation", history),
         ],
     )
-    p = charts.growth(risers, chart_dir / "growth.png")
+    p = ch.growth(risers, chart_dir / "growth.png")
     if p is not None:
         s_growth.charts.append(("Biggest follower growth", p))
 
@@ -261,14 +263,14 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
         ],
     )
     for caption, p in (
-        ("Whom the accounts repost", charts.amplification(targets, chart_dir / "amplification.png")),
-        ("Who amplifies them", charts.amplifiers(amplifiers, chart_dir / "amplifiers.png")),
+        ("Whom the accounts repost", ch.amplification(targets, chart_dir / "amplification.png")),
+        ("Who amplifies them", ch.amplifiers(amplifiers, chart_dir / "amplifiers.png")),
     ):
         if p is not None:
             s_amp.charts.append((caption, p))
 
     # -- content ----------------------------------------------------------------------------
-    s_content, content_summary = _content_section(t, f, opts, chart_dir)
+    s_content, content_summary = _content_section(t, f, opts, chart_dir, ch)
 
     # -- methods ----------------------------------------------------------------------------
     window = _effective_window(t, f)
@@ -298,13 +300,16 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
     for s in sections:
         for tb in s.tables:
             write_csv(tb.df, out / "tables" / f"{tb.name}.csv")
+    ch.resolve(sections)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
     write_markdown(out / "report.md", summary, sections)
     write_html(out / "report.html", summary, sections)
     return ReportResult(out=out, summary=summary, sections=sections, seconds=time.perf_counter() - started)
 
 
-def _content_section(t: Tables, f: Filters, opts: ReportOptions, chart_dir: Path) -> tuple[Section, dict]:
+def _content_section(
+    t: Tables, f: Filters, opts: ReportOptions, chart_dir: Path, ch: _ChartPool
+) -> tuple[Section, dict]:
     """Languages, topics, tone, hashtags, domains, amplification of state media and the ministry."""
     if t.post_enrichment is None:
         raise StoreError("the store has no enrichment table; run 'diplotrack enrich' first")
@@ -377,15 +382,15 @@ def _content_section(t: Tables, f: Filters, opts: ReportOptions, chart_dir: Path
     for caption, p in (
         (
             "Languages",
-            charts.horizontal_counts(
+            ch.horizontal_counts(
                 lang_df, "language", "posts", "Posts per detected language", chart_dir / "languages.png"
             ),
         ),
-        ("Topics", charts.horizontal_counts(topics_all, "topic", "posts", "Posts per topic", chart_dir / "topics.png")),
-        ("Tone per month", charts.tone_trend(trend, chart_dir / "tone_trend.png")),
+        ("Topics", ch.horizontal_counts(topics_all, "topic", "posts", "Posts per topic", chart_dir / "topics.png")),
+        ("Tone per month", ch.tone_trend(trend, chart_dir / "tone_trend.png")),
         (
             "Amplifying state media and the ministry",
-            charts.amplification_shares(amp_kind, chart_dir / "amp_shares.png"),
+            ch.amplification_shares(amp_kind, chart_dir / "amp_shares.png"),
         ),
     ):
         if p is not None:
@@ -416,6 +421,29 @@ def _content_section(t: Tables, f: Filters, opts: ReportOptions, chart_dir: Path
         ),
     }
     return section, summary
+
+
+class _ChartPool:
+    """``ch.name(...)`` submits ``charts.name(...)`` to one worker thread and returns its future.
+
+    Drawing a chart holds the GIL, but DuckDB releases it while it runs a query, so the charts of one
+    section are drawn while the next section's queries run. ``resolve`` waits for them and keeps
+    the charts that were drawn (a chart function returns None when there is nothing to draw)."""
+
+    def __init__(self) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        fn = getattr(charts, name)
+        return lambda *args, **kwargs: self.pool.submit(fn, *args, **kwargs)
+
+    def resolve(self, sections: list[Section]) -> None:
+        try:
+            for s in sections:
+                s.charts = [(c, p.result() if isinstance(p, Future) else p) for c, p in s.charts]
+                s.charts = [(c, p) for c, p in s.charts if p is not None]
+        finally:
+            self.pool.shutdown(wait=True)
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:

@@ -237,11 +237,12 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             domains VARCHAR[],
             state_media VARCHAR[],
             state_media_via VARCHAR[],
+            terms VARCHAR[],
             enriched_at TIMESTAMP NOT NULL
         );
         CREATE VIEW posts_enriched AS
             SELECT p.*, e.lang_detected, e.lang_confidence, e.topics, e.tone_label, e.tone_score, e.tone_cues,
-                   e.domains, e.state_media, e.state_media_via, e.enrichment_version
+                   e.domains, e.state_media, e.state_media_via, e.terms, e.enrichment_version
             FROM posts p LEFT JOIN post_enrichment e USING (platform, post_id);
         CREATE VIEW post_mentions AS
             SELECT pe.platform, pe.post_id, pe.value AS mention, pe.normalized, a.handle AS account_handle,
