@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
@@ -19,6 +20,10 @@ DEMO_COMMAND = "demo"
 
 def demo_data_dir() -> Path:
     return Path(str(resources.files("diplotrack") / "data" / "demo"))
+
+
+FOLLOW_EDGES = "chc-2021-follow-edges.csv"
+FOLLOWS_OBSERVED = datetime(2021, 2, 28)
 
 
 def demo_files() -> list[Path]:
@@ -61,7 +66,12 @@ def build_demo(db: Path, *, force: bool = False, on_file=None, on_progress=None)
     con = open_store(building)
     try:
         import_roster(con, roster)
-        report = import_paths(con, demo_files(), command=DEMO_COMMAND, on_file=on_file, on_progress=on_progress)
+        files = [f for f in demo_files() if f.name != FOLLOW_EDGES]
+        report = import_paths(con, files, command=DEMO_COMMAND, on_file=on_file, on_progress=on_progress)
+        # the 2021 follow list is a snapshot of the 2021 collection: dated like the 2021 profile
+        # snapshots, at the end of that period (SOURCES.md)
+        follows = demo_data_dir() / FOLLOW_EDGES
+        import_paths(con, [follows], observed_at=FOLLOWS_OBSERVED, command=DEMO_COMMAND)
         summary = summarise(con)
         con.execute("CHECKPOINT")
     finally:
@@ -88,6 +98,7 @@ def summarise(con: duckdb.DuckDBPyConnection) -> dict:
         "actors_by_kind": kinds,
         "institutional_accounts": one("SELECT count(*) FROM accounts JOIN actors USING (actor_id) WHERE institutional"),
         "profile_snapshots": one("SELECT count(*) FROM profile_snapshots"),
+        "follow_edges": one("SELECT count(*) FROM follow_edges"),
         "snapshot_dates": [
             str(d)
             for (d,) in con.execute("SELECT DISTINCT observed_at::DATE FROM profile_snapshots ORDER BY 1").fetchall()

@@ -137,3 +137,17 @@ class Engagement:
     engagement_post_id: str | None
     observed_at: datetime
     provenance: Provenance
+
+
+@dataclass(slots=True)
+class FollowEdge:
+    """``follower`` followed ``followed`` when observed (a follow list or a dataset of edges)."""
+
+    platform: str
+    follower_id: str
+    followed_id: str
+    follower_handle: str | None
+    followed_handle: str | None
+    observed_at: datetime
+    source: str
+    provenance: Provenance

@@ -15,6 +15,7 @@ from diplotrack.cli.demo import demo_command
 from diplotrack.cli.enrich import enrich_command
 from diplotrack.cli.export import export_command
 from diplotrack.cli.imports import import_command
+from diplotrack.cli.network import bursts_command, coordination_command, network_command
 from diplotrack.cli.report import report_command
 from diplotrack.cli.roster import roster_app
 from diplotrack.cli.sql import sql_command
@@ -61,6 +62,13 @@ app.command("watch", help="Collect again every period until stopped (SIGINT/SIGT
     watch_command
 )
 app.command("runs", help="Recent import and collection runs and their outcome.")(runs_command)
+app.command("network", help="Build a repost, quote, reply, mention, follow, hashtag or co-hashtag network.")(
+    network_command
+)
+app.command("coordination", help="Accounts that repost, post, link or tag the same thing within seconds.")(
+    coordination_command
+)
+app.command("bursts", help="Periods with far more account creations than expected.")(bursts_command)
 app.command("demo", help="Build a fresh store from the bundled real data and show what it holds.")(demo_command)
 
 

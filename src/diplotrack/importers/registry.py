@@ -7,6 +7,7 @@ from pathlib import Path
 from diplotrack.errors import ImportFormatError
 from diplotrack.importers.base import Importer
 from diplotrack.importers.chc_mentions import ChcMentionsImporter
+from diplotrack.importers.follow_edges import FollowEdgesImporter
 from diplotrack.importers.io_archive import IoArchiveImporter
 from diplotrack.importers.rtweet_csv import RtweetCsvImporter
 from diplotrack.importers.x_v2 import XV2Importer
@@ -15,6 +16,7 @@ IMPORTERS: tuple[Importer, ...] = (
     XV2Importer(),
     ChcMentionsImporter(),
     IoArchiveImporter(),
+    FollowEdgesImporter(),
     RtweetCsvImporter(),
 )
 ALIASES = {"twarc2": "x-v2", "x": "x-v2", "rtweet": "rtweet-csv", "tweepy-csv": "rtweet-csv"}

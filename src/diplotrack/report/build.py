@@ -272,6 +272,9 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
     # -- content ----------------------------------------------------------------------------
     s_content, content_summary = _content_section(t, f, opts, chart_dir, ch)
 
+    # -- networks and coordination ------------------------------------------------------------
+    s_network, network_summary = _network_section(con, f, opts, chart_dir, ch)
+
     # -- methods ----------------------------------------------------------------------------
     window = _effective_window(t, f)
     gaps = _gaps(t, f)
@@ -291,10 +294,11 @@ def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions 
             Table("collection_gaps", "Months with no post by any tracked account inside the covered range", gaps),
         ],
     )
-    sections = [s_presence, s_activity, s_growth, s_amp, s_content, s_methods]
+    sections = [s_presence, s_activity, s_growth, s_amp, s_content, s_network, s_methods]
 
     summary = _summary(by_kind, years, thr, top_f, window, opts, f, act, never, gaps)
     summary.update(content_summary)
+    summary.update(network_summary)
     s_methods.intro = _methods_text(summary, window, g_from, g_to)
 
     for s in sections:
@@ -420,6 +424,89 @@ def _content_section(
             round(int(amp_kind["ministry_posts"].sum()) / total_posts, 4) if total_posts else None
         ),
     }
+    return section, summary
+
+
+NETWORK_COLUMNS = ["label", "kind", "tracked", "in_degree", "out_degree", "pagerank", "betweenness", "community"]
+
+
+def _network_section(
+    con: duckdb.DuckDBPyConnection, f: Filters, opts: ReportOptions, chart_dir: Path, ch: _ChartPool
+) -> tuple[Section, dict]:
+    """The repost, mention and follow networks (top nodes, communities), polyphony, coordinated
+    reposting, amplifier profiles and account-creation bursts."""
+    from diplotrack.networks.amplifiers import amplifier_profiles
+    from diplotrack.networks.build import build_network
+    from diplotrack.networks.bursts import creation_bursts
+    from diplotrack.networks.coordination import co_action
+    from diplotrack.networks.metrics import community_makeup, compute_metrics
+    from diplotrack.networks.polyphony import polyphony
+
+    tables: list[Table] = []
+    summary: dict = {"networks": {}}
+    for kind in ("repost", "mention", "follow"):
+        net = compute_metrics(build_network(con, kind, f))
+        summary["networks"][kind] = {k: net.summary[k] for k in ("nodes", "edges", "reciprocity", "communities")}
+        if net.nodes.empty:
+            continue
+        top = net.nodes.sort_values(["pagerank", "id"], ascending=[False, True]).head(25)[NETWORK_COLUMNS]
+        rec = net.summary["reciprocity"]
+        note = (
+            f"{net.summary['nodes']:,} accounts, {net.summary['edges']:,} weighted edges"
+            + (f", reciprocity {rec:.3f}" if rec is not None else "")
+            + f"; betweenness {net.summary['betweenness']}. The whole network: diplotrack network {kind}."
+        )
+        tables.append(Table(f"{kind}_network_top", f"The {kind} network: top accounts by PageRank", top, note))
+        tables.append(
+            Table(f"{kind}_communities", f"The {kind} network's communities (Leiden)", community_makeup(net.nodes))
+        )
+        if kind == "repost":
+            ch_df = top.rename(columns={"label": "account"})
+            section_chart = ch.horizontal_counts(
+                ch_df, "account", "pagerank", "Repost network: PageRank", chart_dir / "repost_pagerank.png"
+            )
+    start, end, platforms = f.start, f.end, tuple(f.platforms)
+    hashtags = polyphony(con, what="hashtag", start=start, end=end, platforms=platforms)
+    topics = polyphony(con, what="topic", start=start, end=end, platforms=platforms)
+    co = co_action(con, "repost", window_s=60, min_count=2, start=start, end=end, platforms=platforms)
+    amplifiers = amplifier_profiles(con, start=start, end=end, platforms=platforms)
+    bursts = creation_bursts(con, by="day")
+    tables += [
+        Table(
+            "polyphony_hashtags",
+            "Polyphony: hashtags carried by several tracked accounts",
+            hashtags.head(50),
+            "Distinct accounts and languages per hashtag, and the spread from the ministry's first use to the "
+            "missions (median lag, missions reached within 24 hours and 7 days).",
+        ),
+        Table("polyphony_topics", "Polyphony: topics", topics),
+        Table(
+            "corepost_clusters",
+            "Accounts reposting the same posts within 60 seconds, at least twice",
+            co.clusters.head(25),
+            "Coordination is a pattern to examine, not proof of inauthenticity.",
+        ),
+        Table("corepost_pairs", "The strongest co-reposting pairs, with evidence", co.pairs.head(50)),
+        Table("amplifier_profiles", "Who amplifies each tracked account, and how", amplifiers),
+        Table("creation_bursts", "Days with far more account creations than expected", bursts),
+    ]
+    summary.update(
+        {
+            "corepost_clusters": int(len(co.clusters)),
+            "creation_burst_days": int(len(bursts)),
+        }
+    )
+    section = Section(
+        "networks",
+        "Networks and coordination",
+        "Who reposts, mentions and follows whom among all accounts in the store (tracked and not), with "
+        "weighted PageRank, betweenness and Leiden communities; how hashtags and topics spread from the "
+        "ministry to the missions; accounts that repost the same posts within seconds of each other; the "
+        "amplifiers of each tracked account; and days with unusually many account creations.",
+        tables,
+    )
+    if "section_chart" in locals():
+        section.charts.append(("Repost network: top accounts by PageRank", section_chart))
     return section, summary
 
 

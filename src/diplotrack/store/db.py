@@ -30,6 +30,7 @@ PUBLIC_TABLES = (
     "account_events",
     "engagements",
     "post_enrichment",
+    "follow_edges",
 )
 
 

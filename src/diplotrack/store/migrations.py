@@ -254,6 +254,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             WHERE pe.type = 'mention';
         """,
     ),
+    (
+        4,
+        "networks: follow_edges",
+        """
+        CREATE TABLE follow_edges (
+            platform VARCHAR NOT NULL,
+            follower_id VARCHAR NOT NULL,
+            followed_id VARCHAR NOT NULL,
+            follower_handle VARCHAR,
+            followed_handle VARCHAR,
+            observed_at TIMESTAMP NOT NULL,
+            source VARCHAR,
+            provenance STRUCT(
+                source VARCHAR, file VARCHAR, line BIGINT, raw_id VARCHAR, pointer VARCHAR, run_id BIGINT
+            )
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -27,7 +27,7 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from diplotrack.records import ApiError, Post, ProfileSnapshot, Skip
+from diplotrack.records import ApiError, FollowEdge, Post, ProfileSnapshot, Skip
 from diplotrack.store.batch import RecordBatch, skips_of
 from diplotrack.store.db import transaction
 
@@ -95,6 +95,7 @@ class StoreWriter:
         self._pending_posts = 0
         self._pending_bytes = 0
         self._pending_records = 0
+        self._follows: list[FollowEdge] = []
 
     # -- the sink interface importers use ---------------------------------------------------
     def add_raw(
@@ -113,6 +114,10 @@ class StoreWriter:
 
     def add_skip(self, skip: Skip) -> None:
         self.batch.add_skip(skip)
+
+    def add_follow_edge(self, edge: FollowEdge) -> None:
+        self._follows.append(edge)
+        self.batch.records += 1
 
     def add_tables(self, tables: dict[str, pa.Table], records: int) -> None:
         """Add a batch built elsewhere (a worker process), already as Arrow tables."""
@@ -136,6 +141,7 @@ class StoreWriter:
         saves the cursor of the page it just wrote there, so page and cursor commit together."""
         parts = self._pending
         records = self._pending_records + self.batch.records
+        follows, self._follows = self._follows, []
         if self.batch.records or self.batch.skips or self.batch.raw_bytes:
             parts = [*parts, self.batch.to_arrow()]
         self._pending, self._pending_posts, self._pending_bytes, self._pending_records = [], 0, 0, 0
@@ -161,6 +167,8 @@ class StoreWriter:
                     counts.profiles_new = self._merge_profiles()
                 if tables["errors"].num_rows:
                     counts.api_errors = self._merge_errors()
+                if follows:
+                    self._merge_follows(follows)
                 if tables["skips"].num_rows:
                     con.execute(f"INSERT INTO run_skips SELECT {self.run_id}, file, line, reason FROM _b_skips")
                 con.execute(
@@ -293,6 +301,28 @@ class StoreWriter:
                            SEMI JOIN _b_profiles USING (platform, user_id, observed_at)) old
                      USING (platform, user_id, observed_at)"""
         )
+
+    def _merge_follows(self, follows: list[FollowEdge]) -> None:
+        """Follow edges, keyed by (platform, follower_id, followed_id, observed_at): insert if absent."""
+        cols = ("platform", "follower_id", "followed_id", "follower_handle", "followed_handle", "observed_at", "source")
+        table = pa.table(
+            {
+                **{c: [getattr(e, c) for e in follows] for c in cols},
+                **{f"p_{c}": [getattr(e.provenance, c) for e in follows] for c in ("source", "file", "line", "raw_id")},
+            }
+        )
+        self.con.register("_b_follows", table)
+        try:
+            self.con.execute(
+                f"""INSERT INTO follow_edges
+                    SELECT {", ".join(cols)},
+                           struct_pack(source := p_source, file := p_file, line := p_line, raw_id := p_raw_id,
+                                       pointer := NULL::VARCHAR, run_id := {self.run_id}::BIGINT)
+                    FROM (SELECT DISTINCT ON (platform, follower_id, followed_id, observed_at) * FROM _b_follows) b
+                    ANTI JOIN follow_edges f USING (platform, follower_id, followed_id, observed_at)"""
+            )
+        finally:
+            self.con.unregister("_b_follows")
 
     def _merge_errors(self) -> int:
         return self._one(

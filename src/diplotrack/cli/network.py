@@ -1,0 +1,193 @@
+"""``diplotrack network KIND`` and ``diplotrack bursts``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from diplotrack.cli import common
+from diplotrack.cli.report import _date, _split
+from diplotrack.errors import UsageError
+from diplotrack.store.db import open_store_read_only
+
+NETWORK_KINDS = ("repost", "quote", "reply", "mention", "follow", "hashtag", "cohashtag")
+FORMATS = ("gexf", "graphml", "csv", "html")
+
+
+def _filters(start, end, platform, state, kind, institutional, host_country):  # type: ignore[no-untyped-def]
+    from diplotrack.analyses.base import Filters, as_datetime
+
+    s, e = _date(start, "--start"), _date(end, "--end")
+    if s and e and s >= e:
+        raise UsageError(f"--start {s} is not before --end {e}")
+    return Filters(
+        start=as_datetime(s),
+        end=as_datetime(e),
+        platforms=_split(platform),
+        states=tuple(x.upper() for x in _split(state)),
+        kinds=_split(kind),
+        institutional=institutional,
+        host_countries=tuple(x.upper() for x in _split(host_country)),
+    )
+
+
+def network_command(
+    kind: str = typer.Argument(..., help=f"One of: {', '.join(NETWORK_KINDS)}."),
+    fmt: str = typer.Option("gexf", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Output file (default: <kind>-network.<format>)."),
+    start: str | None = typer.Option(None, "--start", help="Window start (YYYY-MM-DD, inclusive)."),
+    end: str | None = typer.Option(None, "--end", help="Window end (YYYY-MM-DD, exclusive)."),
+    platform: list[str] | None = typer.Option(None, "--platform", help="Only these platforms."),
+    state: list[str] | None = typer.Option(None, "--state", help="Only edges touching actors of these states."),
+    actor_kind: list[str] | None = typer.Option(None, "--kind", help="Only edges touching these roster kinds."),
+    institutional: bool | None = typer.Option(None, "--institutional/--individual", help="Institutional or not."),
+    host_country: list[str] | None = typer.Option(None, "--host-country", help="Only these host countries."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary and top nodes as JSON."),
+) -> None:
+    if kind not in NETWORK_KINDS:
+        raise UsageError(f"unknown network kind {kind!r}; use one of {', '.join(NETWORK_KINDS)}")
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    f = _filters(start, end, platform, state, actor_kind, institutional, host_country)
+    from diplotrack.networks.build import build_network
+    from diplotrack.networks.export import write_network
+    from diplotrack.networks.metrics import compute_metrics
+
+    con = open_store_read_only(common.STATE.db)
+    try:
+        with common.err_console.status(f"building the {kind} network", spinner="dots"):
+            net = compute_metrics(build_network(con, kind, f))
+    finally:
+        con.close()
+    target = out or Path(f"{kind}-network.{'csv' if fmt == 'csv' else fmt}")
+    written = write_network(net.nodes, net.edges, directed=net.directed, fmt=fmt, out=target, title=f"{kind} network")
+    top = net.nodes.sort_values("pagerank", ascending=False).head(10) if len(net.nodes) else net.nodes
+    if as_json:
+        common.print_json(
+            {
+                "kind": kind,
+                "files": [str(p) for p in written],
+                **net.summary,
+                "top_by_pagerank": [
+                    {
+                        "id": r.id,
+                        "label": r.label,
+                        "pagerank": round(float(r.pagerank), 6),
+                        "community": int(r.community),
+                    }
+                    for r in top.itertuples()
+                ],
+            }
+        )
+        return
+    common.console.print(
+        f"{kind} network: {net.summary['nodes']:,} nodes, {net.summary['edges']:,} edges, "
+        f"{net.summary['communities']} communities"
+        + (f", reciprocity {net.summary['reciprocity']:.3f}" if net.summary.get("reciprocity") is not None else "")
+        + f"; written to {', '.join(str(p) for p in written)}",
+        markup=False,
+    )
+
+
+def bursts_command(
+    by: str = typer.Option("day", "--by", help="day or hour."),
+    accounts: str = typer.Option("all", "--accounts", help="all (every account in the store) or tracked."),
+    alpha: float = typer.Option(0.001, "--alpha", help="Flag periods whose count is this unlikely under the baseline."),
+    min_count: int = typer.Option(3, "--min-count", help="Flag only periods with at least this many creations."),
+    as_json: bool = typer.Option(False, "--json", help="Print the bursts as JSON."),
+) -> None:
+    if by not in ("day", "hour"):
+        raise UsageError(f"--by {by!r}: use day or hour")
+    if accounts not in ("all", "tracked"):
+        raise UsageError(f"--accounts {accounts!r}: use all or tracked")
+    from diplotrack.networks.bursts import creation_bursts
+
+    con = open_store_read_only(common.STATE.db)
+    try:
+        df = creation_bursts(con, by=by, accounts=accounts, alpha=alpha, min_count=min_count)
+    finally:
+        con.close()
+    if as_json:
+        common.print_json(df.to_dict(orient="records"))
+        return
+    if df.empty:
+        common.console.print(f"no creation bursts by {by} at alpha {alpha}", markup=False)
+        return
+    from rich.table import Table
+
+    table = Table("period", "created", "expected", "p-value", "accounts")
+    for r in df.itertuples():
+        members = list(r.accounts)
+        shown = ", ".join(map(str, members[:8])) + (f" … (+{len(members) - 8})" if len(members) > 8 else "")
+        table.add_row(str(r.period_start), str(r.count), f"{r.expected:.2f}", f"{r.p_value:.2g}", shown)
+    common.console.print(table)
+    common.console.print(f"{len(df)} burst period(s) by {by}", markup=False)
+
+
+COORDINATION_ACTIONS = ("repost", "hashtag", "link", "post")
+
+
+def coordination_command(
+    action: str = typer.Argument("repost", help=f"What accounts do together: {', '.join(COORDINATION_ACTIONS)}."),
+    window: float = typer.Option(60.0, "--window", help="Seconds within which two accounts act together."),
+    min_count: int = typer.Option(2, "--min-count", help="How many times a pair must act together."),
+    start: str | None = typer.Option(None, "--start", help="Window start (YYYY-MM-DD, inclusive)."),
+    end: str | None = typer.Option(None, "--end", help="Window end (YYYY-MM-DD, exclusive)."),
+    platform: list[str] | None = typer.Option(None, "--platform", help="Only these platforms."),
+    tracked: bool = typer.Option(False, "--tracked", help="Only tracked (roster) accounts; default: all accounts."),
+    limit: int = typer.Option(20, "--limit", "-n", help="How many clusters to print."),
+    as_json: bool = typer.Option(False, "--json", help="Print every cluster and pair, with evidence, as JSON."),
+) -> None:
+    if action not in COORDINATION_ACTIONS:
+        raise UsageError(f"unknown action {action!r}; use one of {', '.join(COORDINATION_ACTIONS)}")
+    if window < 0 or min_count < 1:
+        raise UsageError("--window must be zero or more seconds and --min-count at least 1")
+    f = _filters(start, end, platform, None, None, None, None)
+    from diplotrack.networks.coordination import co_action
+
+    con = open_store_read_only(common.STATE.db)
+    try:
+        result = co_action(
+            con,
+            action,
+            window_s=window,
+            min_count=min_count,
+            start=f.start,
+            end=f.end,
+            platforms=f.platforms,
+            authors="tracked" if tracked else "all",
+        )
+    finally:
+        con.close()
+    if as_json:
+        common.print_json(
+            {"clusters": result.clusters.to_dict(orient="records"), "pairs": result.pairs.to_dict(orient="records")}
+        )
+        return
+    if result.clusters.empty:
+        common.console.print(
+            f"no accounts {action} together within {window:g} s at least {min_count} times", markup=False
+        )
+        return
+    from rich.table import Table
+
+    table = Table("cluster", "accounts", "pairs", "events", "median lag (s)", "tracked", "members")
+    for r in result.clusters.head(limit).itertuples():
+        members = [str(m) for m in r.members]
+        shown = ", ".join(members[:8]) + (f" … (+{len(members) - 8})" if len(members) > 8 else "")
+        table.add_row(
+            str(r.cluster),
+            str(r.accounts),
+            str(r.pairs),
+            str(r.events),
+            f"{r.median_lag_s:.1f}",
+            str(r.tracked_members),
+            shown,
+        )
+    common.console.print(table)
+    common.console.print(
+        f"{len(result.clusters)} cluster(s), {len(result.pairs)} pair(s) that {action} together within {window:g} s "
+        f"at least {min_count} times; evidence per pair with --json",
+        markup=False,
+    )

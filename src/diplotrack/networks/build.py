@@ -1,0 +1,210 @@
+"""Networks built from the store: who reposts, quotes, replies to, mentions and follows whom; which
+accounts use which hashtags; which hashtags go together.
+
+Edges are aggregated in DuckDB (one row per pair, weighted by count) and only then handed to
+igraph (metrics.py): that is what keeps a 10-million-post store fast.
+
+Nodes. A tracked account (roster) is one node whatever key its posts are filed under (its
+platform id, or the ``handle:`` placeholder of handle-only sources): its id is
+``<platform>:<roster handle>``. Any other account is a node under the key the store knows it by
+(a platform id, or ``handle:<handle>``), labelled with the newest handle seen for it. Hashtags are
+nodes ``#<case-folded tag>``.
+
+Kinds (``KINDS``):
+- ``repost``, ``quote``, ``reply``: author → the author of the reposted, quoted or replied-to post
+  (``posts.*_author_id``), directed, weighted by posts; a post that quotes and replies counts in
+  both networks; self-loops (threads, self-reposts) are left out.
+- ``mention``: author → each account its own text mentions (``post_entities`` of type mention;
+  not reposts, whose text is another's).
+- ``follow``: follower → followed (``follow_edges``), weight 1; in a window, the edges observed in it.
+- ``hashtag``: account → hashtag (bipartite, undirected), weighted by the account's own posts
+  (not reposts) using it; tracked accounts only.
+- ``cohashtag``: hashtag — hashtag, weighted by the tracked accounts' own posts using both.
+
+Filters: the window applies to ``posts.created_at`` (``follow_edges.observed_at`` for follows), the
+platforms to everything. Account filters (states, kinds, institutional, host countries) keep the
+edges that touch at least one tracked account passing them (and, for hashtag networks, the posts
+of those accounts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from diplotrack.analyses.base import Filters
+from diplotrack.errors import UsageError
+
+KINDS = ("repost", "quote", "reply", "mention", "follow", "hashtag", "cohashtag")
+DIRECTED = {"repost": True, "quote": True, "reply": True, "mention": True, "follow": True}
+
+
+@dataclass
+class Network:
+    kind: str
+    directed: bool
+    nodes: pd.DataFrame  # id, label, platform, tracked, kind, institutional, state, host_country, name, node_type
+    edges: pd.DataFrame  # source, target, weight
+    summary: dict = field(default_factory=dict)
+
+
+_ROSTER_KEYS = """
+CREATE OR REPLACE TEMP TABLE _net_roster AS
+SELECT DISTINCT ON (platform, key) platform, key, node, handle, kind, institutional, state, host_country, name, passes
+FROM (
+    SELECT a.platform, k.key, a.platform || ':' || a.handle AS node, a.handle, ac.kind, ac.institutional, ac.state,
+           ac.host_country, ac.name, {passes} AS passes
+    FROM accounts a JOIN actors ac USING (actor_id),
+         (SELECT unnest([a.user_key, 'handle:' || lower(a.handle)]) AS key) k
+)
+ORDER BY platform, key, handle
+"""
+
+
+def _passes_sql(f: Filters) -> tuple[str, list]:
+    """SQL (over ``ac``, the actor) for "this account passes the account filters", and its params."""
+    conds, params = [], []
+    if f.states:
+        conds.append("list_contains(?, ac.state)")
+        params.append(list(f.states))
+    if f.kinds:
+        conds.append("list_contains(?, ac.kind)")
+        params.append(list(f.kinds))
+    if f.institutional is not None:
+        conds.append("ac.institutional = ?")
+        params.append(f.institutional)
+    if f.host_countries:
+        conds.append("list_contains(?, ac.host_country)")
+        params.append(list(f.host_countries))
+    return (" AND ".join(conds) if conds else "true"), params
+
+
+def _account_filtered(f: Filters) -> bool:
+    return bool(f.states or f.kinds or f.host_countries or f.institutional is not None)
+
+
+def _window(col: str, f: Filters) -> tuple[str, list]:
+    conds, params = [], []
+    if f.start is not None:
+        conds.append(f"{col} >= ?")
+        params.append(f.start)
+    if f.end is not None:
+        conds.append(f"{col} < ?")
+        params.append(f.end)
+    if f.platforms:
+        conds.append("list_contains(?, platform)")
+        params.append(list(f.platforms))
+    return (" AND ".join(conds) if conds else "true"), params
+
+
+def _raw_edges_sql(kind: str, f: Filters) -> tuple[str, list]:
+    """(platform, src_key, dst_key, weight) before keys are mapped to nodes."""
+    where, params = _window("created_at", f)
+    column = {"repost": "reposted_author_id", "quote": "quoted_author_id", "reply": "replied_to_author_id"}
+    if kind in column:
+        c = column[kind]
+        return (
+            f"""SELECT platform, author_id AS src, {c} AS dst, count(*) AS weight FROM posts
+                WHERE {c} IS NOT NULL AND author_id IS NOT NULL AND {where} GROUP BY ALL""",
+            params,
+        )
+    if kind == "mention":
+        return (
+            f"""SELECT p.platform, p.author_id AS src, 'handle:' || e.normalized AS dst, count(*) AS weight
+                FROM (SELECT platform, post_id, author_id FROM posts
+                      WHERE kind <> 'repost' AND author_id IS NOT NULL AND {where}) p
+                JOIN post_entities e ON e.platform = p.platform AND e.post_id = p.post_id AND e.type = 'mention'
+                GROUP BY ALL""",
+            params,
+        )
+    if kind == "follow":
+        where, params = _window("observed_at", f)
+        return (
+            f"""SELECT platform, follower_id AS src, followed_id AS dst, 1 AS weight FROM follow_edges
+                WHERE {where} GROUP BY ALL""",
+            params,
+        )
+    raise UsageError(f"unknown network kind {kind!r}; use one of {', '.join(KINDS)}")
+
+
+def build_network(con: duckdb.DuckDBPyConnection, kind: str, f: Filters | None = None) -> Network:
+    """The ``kind`` network for the window and filters in ``f`` (see the module docstring)."""
+    f = f or Filters()
+    if kind not in KINDS:
+        raise UsageError(f"unknown network kind {kind!r}; use one of {', '.join(KINDS)}")
+    passes, pparams = _passes_sql(f)
+    con.execute(_ROSTER_KEYS.format(passes=passes), pparams)
+    try:
+        if kind in ("hashtag", "cohashtag"):
+            edges = _hashtag_edges(con, kind, f)
+        else:
+            raw, params = _raw_edges_sql(kind, f)
+            keep = "(rs.passes OR rd.passes)" if _account_filtered(f) else "true"
+            edges = con.execute(
+                f"""SELECT coalesce(rs.node, e.src) AS source, coalesce(rd.node, e.dst) AS target,
+                           sum(e.weight)::BIGINT AS weight
+                    FROM ({raw}) e
+                    LEFT JOIN _net_roster rs ON rs.platform = e.platform AND rs.key = e.src
+                    LEFT JOIN _net_roster rd ON rd.platform = e.platform AND rd.key = e.dst
+                    WHERE {keep}
+                    GROUP BY ALL
+                    HAVING source <> target
+                    ORDER BY weight DESC, source, target""",
+                params,
+            ).df()
+        nodes = _nodes(con, edges, kind)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _net_roster")
+    directed = DIRECTED.get(kind, False)
+    return Network(kind=kind, directed=directed, nodes=nodes, edges=edges)
+
+
+def _hashtag_edges(con: duckdb.DuckDBPyConnection, kind: str, f: Filters) -> pd.DataFrame:
+    where, params = _window("p.created_at", f)
+    where = where.replace("list_contains(?, platform)", "list_contains(?, p.platform)")
+    keep = "r.passes" if _account_filtered(f) else "true"
+    own = f"""SELECT p.platform, p.post_id, r.node FROM posts p
+              JOIN _net_roster r ON r.platform = p.platform AND r.key = p.author_id
+              WHERE p.kind <> 'repost' AND {where} AND {keep}"""
+    if kind == "hashtag":
+        sql = f"""SELECT o.node AS source, '#' || e.normalized AS target, count(DISTINCT o.post_id)::BIGINT AS weight
+                  FROM ({own}) o JOIN post_entities e
+                       ON e.platform = o.platform AND e.post_id = o.post_id AND e.type = 'hashtag'
+                  GROUP BY ALL ORDER BY weight DESC, source, target"""
+    else:
+        sql = f"""WITH tags AS (
+                      SELECT DISTINCT o.platform, o.post_id, e.normalized AS tag FROM ({own}) o
+                      JOIN post_entities e ON e.platform = o.platform AND e.post_id = o.post_id AND e.type = 'hashtag')
+                  SELECT '#' || a.tag AS source, '#' || b.tag AS target, count(*)::BIGINT AS weight
+                  FROM tags a JOIN tags b ON a.platform = b.platform AND a.post_id = b.post_id AND a.tag < b.tag
+                  GROUP BY ALL ORDER BY weight DESC, source, target"""
+    return con.execute(sql, params).df()
+
+
+def _nodes(con: duckdb.DuckDBPyConnection, edges: pd.DataFrame, kind: str) -> pd.DataFrame:
+    ids = pd.unique(pd.concat([edges["source"], edges["target"]], ignore_index=True)) if len(edges) else []
+    con.register("_net_ids", pd.DataFrame({"id": pd.Series(ids, dtype="string")}))
+    try:
+        return con.execute(
+            """WITH tracked AS (SELECT DISTINCT ON (node) node, platform, handle, kind, institutional, state,
+                                       host_country, name FROM _net_roster ORDER BY node),
+                    seen AS (SELECT user_id, arg_max(handle, observed_at) AS handle FROM profile_snapshots
+                             WHERE handle IS NOT NULL GROUP BY user_id),
+                    authored AS (SELECT author_id, arg_max(author_handle, created_at) AS handle FROM posts
+                                 WHERE author_handle IS NOT NULL GROUP BY author_id)
+               SELECT i.id,
+                      coalesce(t.handle, s.handle, a.handle,
+                               CASE WHEN i.id LIKE 'handle:%' THEN substr(i.id, 8) ELSE i.id END) AS label,
+                      t.platform, t.node IS NOT NULL AS tracked, t.kind, t.institutional, t.state, t.host_country,
+                      t.name,
+                      CASE WHEN i.id LIKE '#%' THEN 'hashtag' ELSE 'account' END AS node_type
+               FROM _net_ids i
+               LEFT JOIN tracked t ON t.node = i.id
+               LEFT JOIN seen s ON s.user_id = i.id
+               LEFT JOIN authored a ON a.author_id = i.id
+               ORDER BY i.id""",
+        ).df()
+    finally:
+        con.unregister("_net_ids")

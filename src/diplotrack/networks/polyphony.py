@@ -1,0 +1,216 @@
+"""The "polyphonic" view: which hashtags and topics many tracked accounts carry, in how many
+languages, and how each spreads from the ministry to the missions.
+
+For every item (a hashtag, case-folded: ``post_entities.normalized``; or a topic id of
+``post_enrichment.topics``) the tracked accounts' posts in the window that carry it give: how many
+distinct accounts, roster kinds and detected languages; when it was first used and by whom; when a
+ministry voice (kinds ``ministry`` and ``spokesperson``) first used it; and how many missions and
+diplomats (kinds embassy, consulate, mission, ambassador, consul_general, diplomat) first used it
+at or after that moment, how long after (median, hours) and how many within 24 hours and 7 days.
+
+Rules:
+- An account's posts are those whose ``author_id`` is its ``user_key`` or ``handle:<lower handle>``;
+  only roster (tracked) accounts count, each (platform, handle) once.
+- A repost is a use by the reposter, at the repost's time: it carries its own hashtags and topics
+  and those of the post it reposts (when the store has that post, whoever wrote it), so a Bluesky
+  repost (no text of its own) counts too. Its language is its own detected language, else the
+  reposted post's. Quotes and replies carry only their own.
+- A mission "reached" is one whose *first* use in the window is at or after the ministry's first use
+  (a mission that used the item before the ministry is not reached, even if it uses it again
+  later); "within 24 h" includes exactly 24 hours.
+
+See docs/analyses/polyphony.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Literal
+
+import duckdb
+import pandas as pd
+
+from diplotrack.analyses.amplification import MINISTRY_KINDS, MISSION_KINDS
+from diplotrack.analyses.base import as_datetime
+from diplotrack.errors import UsageError
+
+WHAT = ("hashtag", "topic")
+COLUMNS = (
+    "item",
+    "accounts",
+    "kinds",
+    "languages",
+    "posts",
+    "first_use",
+    "first_by",
+    "ministry_first_use",
+    "missions_reached",
+    "median_lag_hours",
+    "reach_24h",
+    "reach_7d",
+)
+UNDECIDED_LANGUAGES = ("und", "mul")
+
+# the posts (and, for reposts, the reposted post) whose items count for each tracked post
+_ITEMS = {
+    "hashtag": """
+        SELECT DISTINCT s.platform, s.post_id, e.normalized AS item
+        FROM src s JOIN post_entities e ON e.platform = s.platform AND e.post_id = s.src_id
+        WHERE e.type = 'hashtag' AND e.normalized IS NOT NULL AND e.normalized <> ''
+    """,
+    "topic": """
+        SELECT DISTINCT platform, post_id, item FROM (
+            SELECT s.platform, s.post_id, unnest(pe.topics) AS item
+            FROM src s JOIN post_enrichment pe ON pe.platform = s.platform AND pe.post_id = s.src_id
+        ) WHERE item IS NOT NULL AND item <> ''
+    """,
+}
+
+_SQL = """
+WITH acc AS (
+    SELECT a.platform, a.handle, ac.kind, a.user_key AS key
+    FROM accounts a JOIN actors ac ON ac.actor_id = a.actor_id
+    WHERE a.user_key IS NOT NULL {acc_filter}
+    UNION
+    SELECT a.platform, a.handle, ac.kind, 'handle:' || lower(a.handle) AS key
+    FROM accounts a JOIN actors ac ON ac.actor_id = a.actor_id
+    WHERE TRUE {acc_filter}
+),
+tp AS (
+    SELECT DISTINCT p.platform, p.post_id, p.created_at, p.kind AS post_kind, p.reposted_post_id, acc.handle,
+           acc.kind
+    FROM posts p JOIN acc ON acc.platform = p.platform AND acc.key = p.author_id
+    WHERE p.created_at IS NOT NULL {post_filter}
+),
+src AS (
+    SELECT platform, post_id, post_id AS src_id FROM tp
+    UNION
+    SELECT platform, post_id, reposted_post_id AS src_id FROM tp
+    WHERE post_kind = 'repost' AND reposted_post_id IS NOT NULL
+),
+items AS ({items}),
+lang AS (
+    SELECT tp.platform, tp.post_id,
+           coalesce(CASE WHEN NOT list_contains($undecided, own.lang_detected) THEN own.lang_detected END,
+                    CASE WHEN NOT list_contains($undecided, rep.lang_detected) THEN rep.lang_detected END) AS lang
+    FROM tp
+    LEFT JOIN post_enrichment own ON own.platform = tp.platform AND own.post_id = tp.post_id
+    LEFT JOIN post_enrichment rep ON tp.post_kind = 'repost' AND rep.platform = tp.platform
+                                  AND rep.post_id = tp.reposted_post_id
+),
+uses AS (
+    SELECT i.item, tp.platform, tp.post_id, tp.handle, tp.kind, tp.created_at, lang.lang
+    FROM items i
+    JOIN tp ON tp.platform = i.platform AND tp.post_id = i.post_id
+    JOIN lang ON lang.platform = i.platform AND lang.post_id = i.post_id
+),
+agg AS (
+    SELECT item,
+           count(DISTINCT (platform, handle)) AS accounts,
+           count(DISTINCT kind) AS kinds,
+           count(DISTINCT lang) AS languages,
+           count(DISTINCT (platform, post_id)) AS posts,
+           min(created_at) AS first_use,
+           first(handle ORDER BY created_at, platform, handle) AS first_by,
+           min(created_at) FILTER (WHERE list_contains($ministry, kind)) AS ministry_first_use
+    FROM uses GROUP BY item
+    HAVING count(DISTINCT (platform, handle)) >= $min_accounts
+),
+firsts AS (
+    SELECT item, platform, handle, min(created_at) AS first_at
+    FROM uses WHERE list_contains($missions, kind) GROUP BY item, platform, handle
+),
+reach AS (
+    SELECT f.item,
+           count(*) AS missions_reached,
+           median(date_diff('second', a.ministry_first_use, f.first_at) / 3600.0) AS median_lag_hours,
+           count(*) FILTER (WHERE f.first_at <= a.ministry_first_use + INTERVAL 24 HOUR) AS reach_24h,
+           count(*) FILTER (WHERE f.first_at <= a.ministry_first_use + INTERVAL 7 DAY) AS reach_7d
+    FROM firsts f JOIN agg a ON a.item = f.item
+    WHERE a.ministry_first_use IS NOT NULL AND f.first_at >= a.ministry_first_use
+    GROUP BY f.item
+)
+SELECT a.item, a.accounts, a.kinds, a.languages, a.posts, a.first_use, a.first_by, a.ministry_first_use,
+       CASE WHEN a.ministry_first_use IS NOT NULL THEN coalesce(r.missions_reached, 0) END AS missions_reached,
+       r.median_lag_hours,
+       CASE WHEN a.ministry_first_use IS NOT NULL THEN coalesce(r.reach_24h, 0) END AS reach_24h,
+       CASE WHEN a.ministry_first_use IS NOT NULL THEN coalesce(r.reach_7d, 0) END AS reach_7d
+FROM agg a LEFT JOIN reach r ON r.item = a.item
+ORDER BY a.accounts DESC, a.posts DESC, a.item
+"""
+
+
+def polyphony(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    what: Literal["hashtag", "topic"] = "hashtag",
+    start: date | datetime | str | None = None,
+    end: date | datetime | str | None = None,
+    platforms: Sequence[str] = (),
+    min_accounts: int = 2,
+    states: Sequence[str] = (),
+) -> pd.DataFrame:
+    """One row per hashtag (``what="hashtag"``) or topic (``"topic"``) that at least
+    ``min_accounts`` tracked accounts used in the window (``start`` inclusive, ``end`` exclusive, on
+    ``posts.created_at``), on ``platforms`` and for ``states`` (roster ``state``; empty: all).
+
+    Columns: item, accounts (distinct tracked accounts using it), kinds (distinct roster kinds),
+    languages (distinct ``lang_detected`` other than und/mul), posts, first_use, first_by (roster
+    handle of the first user; ties by platform, then handle), ministry_first_use (first use by a
+    ministry or spokesperson account, else missing), missions_reached, median_lag_hours, reach_24h,
+    reach_7d (missions and diplomats whose first use is at or after ministry_first_use; the median
+    of their lags in hours; how many within 24 hours and 7 days, both ends included). The last four
+    are missing when no ministry account used the item (median_lag_hours also when no mission
+    followed). Sorted by accounts, then posts (both descending), then item.
+
+    With several states in the roster, ``ministry_first_use`` is the first use by any of their
+    ministries: pass ``states`` to follow one state's ministry and missions.
+    """
+    if what not in WHAT:
+        raise UsageError(f"unknown polyphony item {what!r}: use one of {', '.join(WHAT)}")
+    if what == "topic" and not _has_table(con, "post_enrichment"):
+        raise UsageError("the store has no post_enrichment table: open it with a current diplotrack and run enrich")
+    params: dict[str, object] = {
+        "min_accounts": max(int(min_accounts), 1),
+        "ministry": list(MINISTRY_KINDS),
+        "missions": list(MISSION_KINDS),
+        "undecided": list(UNDECIDED_LANGUAGES),
+    }
+    acc_filter = ""
+    if platforms:
+        acc_filter += " AND list_contains($platforms, a.platform)"
+        params["platforms"] = [str(p) for p in platforms]
+    if states:
+        acc_filter += " AND list_contains($states, ac.state)"
+        params["states"] = [str(s) for s in states]
+    post_filter = ""
+    if (lo := as_datetime(start)) is not None:
+        post_filter += " AND p.created_at >= $start"
+        params["start"] = lo
+    if (hi := as_datetime(end)) is not None:
+        post_filter += " AND p.created_at < $end"
+        params["end"] = hi
+    sql = _SQL.format(acc_filter=acc_filter, post_filter=post_filter, items=_ITEMS[what])
+    df = con.execute(sql, params).df()
+    return _typed(df)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    row = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchone()
+    return bool(row and row[0])
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """The result with stable dtypes whether or not it has rows (counts that may be missing as Int64)."""
+    df = df.reindex(columns=list(COLUMNS))
+    for c in ("accounts", "kinds", "languages", "posts"):
+        df[c] = df[c].astype("int64")
+    for c in ("missions_reached", "reach_24h", "reach_7d"):
+        df[c] = df[c].astype("Int64")
+    df["median_lag_hours"] = df["median_lag_hours"].astype("float64")
+    for c in ("first_use", "ministry_first_use"):
+        df[c] = pd.to_datetime(df[c])
+    for c in ("item", "first_by"):
+        df[c] = df[c].astype(object)
+    return df.reset_index(drop=True)
