@@ -297,3 +297,18 @@ def test_content_section_and_summary(demo_report: tuple[Path, dict]) -> None:
     assert "Content: languages, topics, tone" in html
     for name in ("languages_by_kind", "topics", "tone_trend", "extreme_posts", "top_hashtags", "host_language"):
         assert (out / "tables" / f"{name}.csv").exists(), name
+
+
+def test_network_section(demo_report: tuple[Path, dict]) -> None:
+    out, s = demo_report
+    # the bundled CHC 2021 follow list: 1,075 edges among 45 of the 46 accounts (one follows no one listed)
+    assert s["networks"]["follow"]["edges"] == 1075 and s["networks"]["follow"]["nodes"] == 45
+    assert s["networks"]["repost"]["edges"] > 0 and s["networks"]["mention"]["nodes"] > 100
+    with open(out / "tables" / "follow_network_top.csv", newline="", encoding="utf-8") as fh:
+        top = list(csv.DictReader(fh))
+    indeg = {r["label"]: float(r["in_degree"]) for r in top}
+    assert indeg["MFA_China"] == indeg["SpokespersonCHN"] == 41
+    for name in ("repost_communities", "polyphony_hashtags", "corepost_clusters", "amplifier_profiles",
+                 "creation_bursts"):
+        assert (out / "tables" / f"{name}.csv").exists(), name
+    assert "Networks and coordination" in (out / "report.html").read_text()

@@ -5,8 +5,11 @@ weights; for undirected networks both are the weighted degree), unweighted ``in_
 ``out_links``, PageRank (weighted, damping 0.85), betweenness and the community.
 
 - **Betweenness** treats an edge's weight as closeness (distance = 1 / weight: a pair that
-  interacts often is near). Exact up to ``EXACT_BETWEENNESS`` nodes; above that, paths longer than
-  ``APPROX_CUTOFF`` steps are ignored (igraph's cutoff), an approximation the summary flags.
+  interacts often is near). Exact up to ``EXACT_BETWEENNESS`` nodes and ``EXACT_EDGES`` edges;
+  above that it is computed on the backbone, the subgraph of the ``BACKBONE`` nodes with the
+  highest weighted degree, with paths of up to ``APPROX_CUTOFF`` steps, and is missing for the
+  other nodes: an approximation the summary flags (exact betweenness on 20,000 nodes and 2 million
+  edges takes minutes).
 - **Communities**: Leiden (igraph's ``community_leiden``, modularity objective, weighted, on the
   undirected version of the network with the weights of both directions summed), seeded, so a
   run is repeatable. Communities are numbered by size, 1 the largest.
@@ -25,6 +28,8 @@ import pandas as pd
 from diplotrack.networks.build import Network
 
 EXACT_BETWEENNESS = 5000
+EXACT_EDGES = 200_000
+BACKBONE = 2000
 APPROX_CUTOFF = 4
 SEED = 20211
 
@@ -56,12 +61,22 @@ def compute_metrics(net: Network, *, seed: int = SEED) -> Network:
         nodes["in_degree"] = nodes["out_degree"] = g.strength(weights=w, loops=False)
         nodes["in_links"] = nodes["out_links"] = g.degree(loops=False)
     nodes["pagerank"] = g.pagerank(weights=w, directed=net.directed, damping=0.85) if g.vcount() else []
-    approximate = g.vcount() > EXACT_BETWEENNESS
-    if g.vcount():
+    approximate = g.vcount() > EXACT_BETWEENNESS or g.ecount() > EXACT_EDGES
+    if g.vcount() and not approximate:
         distances = [1.0 / x for x in w] if w else None
-        nodes["betweenness"] = g.betweenness(
-            directed=net.directed, weights=distances, cutoff=APPROX_CUTOFF if approximate else None
+        nodes["betweenness"] = g.betweenness(directed=net.directed, weights=distances)
+    elif g.vcount():
+        strength = g.strength(mode="all", weights=w, loops=False)
+        keep = sorted(range(g.vcount()), key=lambda i: (-strength[i], i))[:BACKBONE]
+        sub = g.induced_subgraph(keep)
+        sw = sub.es["weight"] if sub.ecount() else None
+        values = sub.betweenness(
+            directed=net.directed, weights=[1.0 / x for x in sw] if sw else None, cutoff=APPROX_CUTOFF
         )
+        full = [float("nan")] * g.vcount()
+        for i, v in zip(keep, values, strict=True):
+            full[i] = v
+        nodes["betweenness"] = full
     else:
         nodes["betweenness"] = []
     nodes["community"] = communities(g, seed=seed)
@@ -72,7 +87,11 @@ def compute_metrics(net: Network, *, seed: int = SEED) -> Network:
         "directed": net.directed,
         "reciprocity": (g.reciprocity(ignore_loops=True) if net.directed and g.ecount() else None),
         "communities": int(nodes["community"].max()) if len(nodes) else 0,
-        "betweenness": f"approximate (paths up to {APPROX_CUTOFF} steps)" if approximate else "exact",
+        "betweenness": (
+            f"approximate (on the {BACKBONE:,} nodes of highest weighted degree, paths up to {APPROX_CUTOFF} steps)"
+            if approximate
+            else "exact"
+        ),
     }
     return Network(kind=net.kind, directed=net.directed, nodes=nodes, edges=net.edges, summary=summary)
 
