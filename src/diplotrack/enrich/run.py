@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from diplotrack.store.db import transaction, utcnow
 CHUNK = 20_000
 # outlets counted as state media; the list's public-funded broadcasters (VOA, DW, …) are not
 STATE_KINDS = ("state-controlled", "state-affiliated")
-PARALLEL_FROM = 8_000  # fewer posts than this: enrich in-process (starting workers costs ~1 s)
+PARALLEL_FROM = 50_000  # fewer posts than this: enrich in-process (starting two workers costs ~3 s)
 ENV_WORKERS = "DIPLOTRACK_WORKERS"
 
 RESULT_SCHEMA = pa.schema(
@@ -149,8 +150,14 @@ def _work(rows: dict[str, list]) -> pa.Table:
     return _WORKER.run(rows)
 
 
+@lru_cache(maxsize=4)
+def enricher_for(topics_file: Path | None = None) -> Enricher:
+    """One Enricher per topics file in a process (loading the models and lists takes about a second)."""
+    return Enricher(topics_file)
+
+
 def current_version(topics_file: Path | None = None) -> str:
-    return Enricher(topics_file).version
+    return enricher_for(topics_file).version
 
 
 def outdated(con: duckdb.DuckDBPyConnection, version: str) -> int:
@@ -205,7 +212,7 @@ def enrich_store(
 ) -> EnrichReport:
     """Enrich every post lacking an enrichment of the current version; returns what was done."""
     started = time.perf_counter()
-    enricher = Enricher(topics_file)
+    enricher = enricher_for(topics_file)
     version = enricher.version
     total = con.execute("SELECT count(*) FROM posts").fetchone()[0]
     con.execute(_TODO.replace("$version", "?"), [version])
