@@ -77,7 +77,7 @@ WITH acc AS (
     FROM accounts a JOIN actors ac ON ac.actor_id = a.actor_id
     WHERE TRUE {acc_filter}
 ),
-tp AS (
+tp AS MATERIALIZED (
     SELECT DISTINCT p.platform, p.post_id, p.created_at, p.kind AS post_kind, p.reposted_post_id, acc.handle,
            acc.kind
     FROM posts p JOIN acc ON acc.platform = p.platform AND acc.key = p.author_id
@@ -89,21 +89,18 @@ src AS (
     SELECT platform, post_id, reposted_post_id AS src_id FROM tp
     WHERE post_kind = 'repost' AND reposted_post_id IS NOT NULL
 ),
-items AS ({items}),
-lang AS (
-    SELECT tp.platform, tp.post_id,
+items AS MATERIALIZED ({items}),
+uses AS MATERIALIZED (
+    -- the language of each use: its own, else (a repost) the reposted post's; looked up only for
+    -- the posts that carry an item
+    SELECT i.item, tp.platform, tp.post_id, tp.handle, tp.kind, tp.created_at,
            coalesce(CASE WHEN NOT list_contains($undecided, own.lang_detected) THEN own.lang_detected END,
                     CASE WHEN NOT list_contains($undecided, rep.lang_detected) THEN rep.lang_detected END) AS lang
-    FROM tp
+    FROM items i
+    JOIN tp ON tp.platform = i.platform AND tp.post_id = i.post_id
     LEFT JOIN post_enrichment own ON own.platform = tp.platform AND own.post_id = tp.post_id
     LEFT JOIN post_enrichment rep ON tp.post_kind = 'repost' AND rep.platform = tp.platform
                                   AND rep.post_id = tp.reposted_post_id
-),
-uses AS (
-    SELECT i.item, tp.platform, tp.post_id, tp.handle, tp.kind, tp.created_at, lang.lang
-    FROM items i
-    JOIN tp ON tp.platform = i.platform AND tp.post_id = i.post_id
-    JOIN lang ON lang.platform = i.platform AND lang.post_id = i.post_id
 ),
 agg AS (
     SELECT item,

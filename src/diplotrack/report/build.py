@@ -467,7 +467,6 @@ def _network_section(
             )
     start, end, platforms = f.start, f.end, tuple(f.platforms)
     hashtags = polyphony(con, what="hashtag", start=start, end=end, platforms=platforms)
-    topics = polyphony(con, what="topic", start=start, end=end, platforms=platforms)
     co = co_action(con, "repost", window_s=60, min_count=2, start=start, end=end, platforms=platforms)
     amplifiers = amplifier_profiles(con, start=start, end=end, platforms=platforms)
     bursts = creation_bursts(con, by="day")
@@ -479,7 +478,6 @@ def _network_section(
             "Distinct accounts and languages per hashtag, and the spread from the ministry's first use to the "
             "missions (median lag, missions reached within 24 hours and 7 days).",
         ),
-        Table("polyphony_topics", "Polyphony: topics", topics),
         Table(
             "corepost_clusters",
             "Accounts reposting the same posts within 60 seconds, at least twice",
