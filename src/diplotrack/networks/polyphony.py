@@ -99,8 +99,9 @@ uses AS MATERIALIZED (
     FROM items i
     JOIN tp ON tp.platform = i.platform AND tp.post_id = i.post_id
     LEFT JOIN post_enrichment own ON own.platform = tp.platform AND own.post_id = tp.post_id
-    LEFT JOIN post_enrichment rep ON tp.post_kind = 'repost' AND rep.platform = tp.platform
-                                  AND rep.post_id = tp.reposted_post_id
+    -- an equi-join only (a condition on tp alone in ON makes DuckDB drop the hash join)
+    LEFT JOIN post_enrichment rep ON rep.platform = tp.platform
+                                  AND rep.post_id = CASE WHEN tp.post_kind = 'repost' THEN tp.reposted_post_id END
 ),
 agg AS (
     SELECT item,

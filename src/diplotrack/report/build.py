@@ -467,6 +467,7 @@ def _network_section(
             )
     start, end, platforms = f.start, f.end, tuple(f.platforms)
     hashtags = polyphony(con, what="hashtag", start=start, end=end, platforms=platforms)
+    topics = polyphony(con, what="topic", start=start, end=end, platforms=platforms)
     co = co_action(con, "repost", window_s=60, min_count=2, start=start, end=end, platforms=platforms)
     amplifiers = amplifier_profiles(con, start=start, end=end, platforms=platforms)
     bursts = creation_bursts(con, by="day")
