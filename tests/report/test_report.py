@@ -308,7 +308,13 @@ def test_network_section(demo_report: tuple[Path, dict]) -> None:
         top = list(csv.DictReader(fh))
     indeg = {r["label"]: float(r["in_degree"]) for r in top}
     assert indeg["MFA_China"] == indeg["SpokespersonCHN"] == 41
-    for name in ("repost_communities", "polyphony_hashtags", "corepost_clusters", "amplifier_profiles",
-                 "creation_bursts"):
+    for name in (
+        "repost_communities",
+        "polyphony_hashtags",
+        "polyphony_topics",
+        "corepost_clusters",
+        "amplifier_profiles",
+        "creation_bursts",
+    ):
         assert (out / "tables" / f"{name}.csv").exists(), name
     assert "Networks and coordination" in (out / "report.html").read_text()

@@ -479,6 +479,7 @@ def _network_section(
             "Distinct accounts and languages per hashtag, and the spread from the ministry's first use to the "
             "missions (median lag, missions reached within 24 hours and 7 days).",
         ),
+        Table("polyphony_topics", "Polyphony: topics", topics),
         Table(
             "corepost_clusters",
             "Accounts reposting the same posts within 60 seconds, at least twice",
