@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+import httpx
+import orjson
+
 from diplotrack.errors import DiplotrackError
+
+
+def body_said(response: httpx.Response, keys: tuple[str, ...]) -> str:
+    """What a JSON error body says under ``keys`` (joined with ": ", at most 200 characters); empty
+    when the body is not a JSON object. Each platform names its fields differently."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return ""
+    if isinstance(body, dict):
+        parts = [str(body.get(k)) for k in keys if body.get(k)]
+        return ": ".join(parts)[:200]
+    return ""
 
 
 class CollectError(DiplotrackError):

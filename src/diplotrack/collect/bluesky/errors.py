@@ -10,22 +10,9 @@ response headers are never quoted.
 from __future__ import annotations
 
 import httpx
-import orjson
 
 from diplotrack.collect.config import BLUESKY_BASE_ENV, BLUESKY_DEFAULT_BASE
-from diplotrack.collect.errors import AuthError
-
-
-def _said(response: httpx.Response) -> str:
-    """The XRPC error body's ``error: message``, shortened; empty when the body is not one."""
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return ""
-    if isinstance(body, dict):
-        parts = [str(body.get(k)) for k in ("error", "message") if body.get(k)]
-        return ": ".join(parts)[:200]
-    return ""
+from diplotrack.collect.errors import AuthError, body_said
 
 
 def _base_of(response: httpx.Response) -> str:
@@ -37,7 +24,7 @@ def _base_of(response: httpx.Response) -> str:
 
 
 def auth_error(response: httpx.Response) -> AuthError:
-    said = _said(response)
+    said = body_said(response, ("error", "message"))
     said = f", {said}" if said else ""
     base = _base_of(response)
     return AuthError(

@@ -10,22 +10,9 @@ the setting, and never carries a header or the token.
 from __future__ import annotations
 
 import httpx
-import orjson
 
 from diplotrack.collect.config import MASTODON_TOKEN_ENV
-from diplotrack.collect.errors import AuthError
-
-
-def said(response: httpx.Response) -> str:
-    """The body's ``error`` (and ``error_description``), shortened; empty when the body is not that."""
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return ""
-    if isinstance(body, dict):
-        parts = [str(body.get(k)) for k in ("error", "error_description") if body.get(k)]
-        return ": ".join(parts)[:200]
-    return ""
+from diplotrack.collect.errors import AuthError, body_said
 
 
 def _instance(response: httpx.Response) -> str:
@@ -34,7 +21,7 @@ def _instance(response: httpx.Response) -> str:
 
 
 def auth_error(response: httpx.Response) -> AuthError:
-    text = said(response)
+    text = body_said(response, ("error", "error_description"))
     text = f" ({text})" if text else ""
     host = _instance(response)
     code = response.status_code

@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import httpx
-import orjson
 
 from diplotrack.collect.config import X_TOKEN_ENV
-from diplotrack.collect.errors import AuthError
-
-
-def _title(response: httpx.Response) -> str:
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return ""
-    if isinstance(body, dict):
-        parts = [str(body.get(k)) for k in ("title", "detail", "reason") if body.get(k)]
-        return ": ".join(parts)[:200]
-    return ""
+from diplotrack.collect.errors import AuthError, body_said
 
 
 def auth_error(response: httpx.Response) -> AuthError:
-    said = _title(response)
+    said = body_said(response, ("title", "detail", "reason"))
     said = f" ({said})" if said else ""
     if response.status_code == 401:
         return AuthError(
