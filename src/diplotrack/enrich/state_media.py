@@ -27,6 +27,7 @@ from diplotrack.enrich.domains import registered_domain as _registered_domain
 from diplotrack.enrich.topics import (
     YamlProblems,
     compose_yaml,
+    entry_id,
     is_null,
     list_of,
     mapping_of,
@@ -43,7 +44,6 @@ PLATFORM_ALIASES = {"twitter": "x"}
 # roster package here would load the store and pyarrow, half a second for every enrichment worker
 PLATFORMS = ("x", "bluesky", "mastodon", "youtube", "telegram")
 
-_ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _TOP_KEYS = ("version", "description", "outlets")
 _OUTLET_KEYS = ("id", "name", "state", "kind", "domains", "accounts", "source", "notes")
 _ACCOUNT_KEYS = ("platform", "handle", "source", "notes")
@@ -146,21 +146,9 @@ def _parse(label: str, text: str, *, bundled: bool) -> tuple[str | None, list[_D
         fields = mapping_of(node, problems, "an outlet", _OUTLET_KEYS)
         if fields is None:
             continue
-        if "id" not in fields:
-            problems.add(node, "an outlet needs 'id:' (lower-case letters, digits, '_' and '-')")
-            continue
-        outlet_id = text_of(fields["id"], problems, "id")
+        outlet_id = entry_id(node, fields, problems, "outlet", seen)
         if outlet_id is None:
             continue
-        if not _ID.fullmatch(outlet_id):
-            problems.add(fields["id"], f"id '{outlet_id}' is not valid; use lower-case letters, digits, '_' and '-'")
-            continue
-        if outlet_id in seen:
-            problems.add(
-                fields["id"], f"outlet '{outlet_id}' is given twice (first on line {seen[outlet_id]}); merge them"
-            )
-            continue
-        seen[outlet_id] = node_line(node)
         what = f"outlet '{outlet_id}'"
         draft = _Draft(outlet_id, node_line(node))
         for name in ("name", "source"):

@@ -155,6 +155,29 @@ def mapping_of(
     return out
 
 
+def entry_id(
+    node: yaml.Node, fields: dict[str, yaml.Node], problems: YamlProblems, noun: str, seen: dict[str, int]
+) -> str | None:
+    """The ``id`` of a list entry (a topic, an outlet), checked: present, lower-case letters, digits,
+    ``_`` and ``-``, and not given before (``seen`` maps ids to their lines); None after reporting."""
+    if "id" not in fields:
+        problems.add(
+            node, f"{'an' if noun[0] in 'aeiou' else 'a'} {noun} needs 'id:' (lower-case letters, digits, '_' and '-')"
+        )
+        return None
+    value = text_of(fields["id"], problems, "id")
+    if value is None:
+        return None
+    if not _TOPIC_ID.fullmatch(value):
+        problems.add(fields["id"], f"id '{value}' is not valid; use lower-case letters, digits, '_' and '-'")
+        return None
+    if value in seen:
+        problems.add(fields["id"], f"{noun} '{value}' is given twice (first on line {seen[value]}); merge them")
+        return None
+    seen[value] = node_line(node)
+    return value
+
+
 def text_of(node: yaml.Node, problems: YamlProblems, what: str) -> str | None:
     """The stripped text of a scalar, or None (and a problem) when it is empty or not a scalar."""
     if not isinstance(node, yaml.ScalarNode) or is_null(node):
@@ -498,21 +521,9 @@ def _parse(label: str, text: str, *, bundled: bool) -> _FileContent:
             fields = mapping_of(node, problems, "a topic", _TOPIC_KEYS)
             if fields is None:
                 continue
-            if "id" not in fields:
-                problems.add(node, "a topic needs 'id:' (lower-case letters, digits, '_' and '-')")
-                continue
-            topic_id = text_of(fields["id"], problems, "id")
+            topic_id = entry_id(node, fields, problems, "topic", ids)
             if topic_id is None:
                 continue
-            if not _TOPIC_ID.fullmatch(topic_id):
-                problems.add(fields["id"], f"id '{topic_id}' is not valid; use lower-case letters, digits, '_' and '-'")
-                continue
-            if topic_id in ids:
-                problems.add(
-                    fields["id"], f"topic '{topic_id}' is given twice (first on line {ids[topic_id]}); merge them"
-                )
-                continue
-            ids[topic_id] = node_line(node)
             what = f"topic '{topic_id}'"
             label_text = text_of(fields["label"], problems, f"{what} label") if "label" in fields else None
             description = ""
