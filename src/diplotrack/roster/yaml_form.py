@@ -2,7 +2,11 @@
 
 The file is composed (``yaml.compose``), not loaded, so every key and value keeps its line, and
 scalars keep the text as written: ``state: NO`` is Norway, ``user_id: 0123`` keeps its zero and
-``tenure_start: 2019-05-01`` stays a string.
+``tenure_start: 2019-05-01`` stays a string. libyaml's parser (``CSafeLoader``) does the work when
+the installed PyYAML has it (it does in the wheels), which is what makes large rosters fast.
+
+Aliases (``*name``) are refused before anything is composed: the roster format does not need them,
+and a few nested ones expand to billions of values ("billion laughs").
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from diplotrack.roster.model import ACCOUNT_FIELDS, ACTOR_FIELDS, FORMAT_VERSION
 from diplotrack.roster.validate import Located, RawAccount, RawActor, Report, text
 
 NULL_TAG = "tag:yaml.org,2002:null"
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TOP_KEYS = ("roster", "name", "description", "sources", "snapshots", "actors")
 SOURCE_KEYS = ("title", "url", "note")
 SNAPSHOT_KEYS = ("file",)
@@ -36,12 +41,18 @@ def line_of(node: Node) -> int:
     return node.start_mark.line + 1
 
 
-def located(node: Node) -> Located:
+def _shallow(node: Node) -> Located:
     if isinstance(node, ScalarNode):
         return Located(None if node.tag == NULL_TAG else node.value, line_of(node))
+    return Located(None, line_of(node), "list" if isinstance(node, SequenceNode) else "mapping")
+
+
+def located(node: Node) -> Located:
+    """A value, or a list of values one level deep (a roster has no deeper lists; deeper ones are
+    reported by the shape of their items, without walking them)."""
     if isinstance(node, SequenceNode):
-        return Located([located(item) for item in node.value], line_of(node), "list")
-    return Located(None, line_of(node), "mapping")
+        return Located([_shallow(item) for item in node.value], line_of(node), "list")
+    return _shallow(node)
 
 
 def mapping(node: Node, allowed: tuple[str, ...], what: str, report: Report) -> dict[str, Node]:
@@ -111,15 +122,33 @@ def _actor(node: MappingNode, report: Report) -> RawActor:
     return RawActor(fields, line_of(node), accounts)
 
 
-def compose(source: str, file: str) -> MappingNode:
+def refuse_aliases(source: str, file: str) -> None:
+    """Raise at the first alias; a cheap test skips the scan when there can be none."""
+    if "*" not in source or "&" not in source:  # an alias needs an anchor to point at
+        return
     try:
-        root = yaml.compose(source, Loader=yaml.SafeLoader)
+        for event in yaml.parse(source, Loader=LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise RosterError(
+                    f"{file}:{event.start_mark.line + 1}: yaml: '*{event.anchor}' is an alias, which rosters "
+                    "do not allow (aliases can expand without limit); write the value out in full"
+                )
+    except yaml.YAMLError:
+        return  # not valid YAML: compose() reports where
+
+
+def compose(source: str, file: str) -> MappingNode:
+    refuse_aliases(source, file)
+    try:
+        root = yaml.compose(source, Loader=LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{file}:{mark.line + 1}" if mark is not None else file
         raise RosterError(f"{where}: yaml: not valid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise RosterError(f"{file}: yaml: not valid YAML: {exc}") from None
+    except RecursionError:  # the pure-Python parser (PyYAML without libyaml) on deep nesting
+        raise RosterError(f"{file}: yaml: values are nested too deeply for a roster; flatten them") from None
     if root is None:
         raise RosterError(f"{file} is empty; a roster starts with 'roster: 1', 'name:' and 'actors:'")
     if not isinstance(root, MappingNode):
