@@ -11,8 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
 from diplotrack.cli import common
 from diplotrack.collect.clock import Clock
@@ -43,7 +42,7 @@ class LiveDisplay:
     def __init__(self, enabled: bool) -> None:
         self.progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            common.SafeTextColumn("{task.description}"),  # handles: cleaned, never read as markup
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -216,10 +215,11 @@ def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> No
         return
     for n in notes:
         common.err_console.print(n, markup=False, highlight=False)
-    table = Table("endpoint", "account", "requests", "items", "est. cost (USD)", "note", title="planned requests")
-    for p in planned:
-        table.add_row(p.endpoint, p.account or "", str(p.requests), str(p.items), f"{p.cost:.3f}", p.note)
-    common.console.print(table)
+    common.print_table(
+        ("endpoint", "account", "requests", "items", "est. cost (USD)", "note"),
+        [(p.endpoint, p.account or "", str(p.requests), str(p.items), f"{p.cost:.3f}", p.note) for p in planned],
+        title="planned requests",
+    )
     budget_note = ""
     if options.budget is not None:
         budget_note = (
@@ -334,21 +334,9 @@ def runs_command(
     if not data:
         common.console.print("no runs yet: 'diplotrack import' or 'diplotrack collect' records one", markup=False)
         return
-    table = Table(
-        "run",
-        "kind",
-        "status",
-        "started (UTC)",
-        "platform",
-        "requests",
-        "items",
-        "errors",
-        "est. $",
-        "new posts",
-        "note",
-    )
-    for d in data:
-        table.add_row(
+    columns = ("run", "kind", "status", "started (UTC)", "platform", "requests", "items", "errors", "est. $")
+    table = [
+        (
             str(d["run_id"]),
             d["kind"],
             d["platform_status"] or d["status"],
@@ -359,4 +347,6 @@ def runs_command(
             str(d["posts_new"] or 0),
             (d["note"] or "")[:60],
         )
-    common.console.print(table)
+        for d in data
+    ]
+    common.print_table((*columns, "new posts", "note"), table)  # cleaned, readable at 80 columns

@@ -1,4 +1,8 @@
-"""What the commands share: global options, consoles, JSON output, progress bars."""
+"""What the commands share: global options, consoles, JSON output, progress bars.
+
+The consoles here never let stored or server-sent text drive the terminal: every string they print
+goes through :func:`clean` (see :mod:`diplotrack.cli.terminal`), markup is off, and tables are
+printed by :func:`print_table`."""
 
 from __future__ import annotations
 
@@ -16,10 +20,13 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
-    TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+
+from diplotrack.cli.terminal import SafeConsole, SafeTextColumn, clean, print_table, safe_text
+
+__all__ = ["SafeTextColumn", "clean", "console", "err_console", "print_error", "print_table", "safe_text"]
 
 
 @dataclass
@@ -29,8 +36,14 @@ class State:
 
 
 STATE = State()
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console: Console = SafeConsole(highlight=False, soft_wrap=True, markup=False)
+err_console: Console = SafeConsole(stderr=True, highlight=False, soft_wrap=True, markup=False)
+
+
+def print_error(message: object) -> None:
+    """One line on stderr (``error: ...`` and the like) that may echo file names, handles or text a
+    server sent: control characters and escape sequences removed, line breaks made spaces."""
+    err_console.print(clean(message), markup=False, highlight=False, soft_wrap=True)
 
 
 def _default(obj: Any) -> Any:
@@ -71,7 +84,7 @@ def print_json(obj: Any) -> None:
 def byte_progress(*, enabled: bool) -> Progress:
     """A progress bar over bytes, drawn on stderr, hidden when disabled or not a terminal."""
     return Progress(
-        TextColumn("[progress.description]{task.description}"),
+        SafeTextColumn("{task.description}", style="progress.description"),
         BarColumn(),
         DownloadColumn(),
         TransferSpeedColumn(),

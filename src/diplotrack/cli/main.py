@@ -78,17 +78,13 @@ def main() -> None:
     except DiplotrackError as exc:
         if common.STATE.debug:
             raise
-        common.err_console.print(f"error: {exc}", markup=False, highlight=False)
+        common.print_error(f"error: {exc}")  # exception text may echo file names or server words
         sys.exit(exc.exit_code)
     except duckdb.Error as exc:
         if common.STATE.debug:
             raise
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        common.err_console.print(
-            f"error: the store reported: {first} (run with --debug for details)",
-            markup=False,
-            highlight=False,
-        )
+        common.print_error(f"error: the store reported: {first} (run with --debug for details)")
         sys.exit(1)
     except KeyboardInterrupt:
         common.err_console.print("interrupted", markup=False)

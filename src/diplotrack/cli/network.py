@@ -114,14 +114,12 @@ def bursts_command(
     if df.empty:
         common.console.print(f"no creation bursts by {by} at alpha {alpha}", markup=False)
         return
-    from rich.table import Table
-
-    table = Table("period", "created", "expected", "p-value", "accounts")
+    table = []
     for r in df.itertuples():
         members = list(r.accounts)
         shown = ", ".join(map(str, members[:8])) + (f" … (+{len(members) - 8})" if len(members) > 8 else "")
-        table.add_row(str(r.period_start), str(r.count), f"{r.expected:.2f}", f"{r.p_value:.2g}", shown)
-    common.console.print(table)
+        table.append((str(r.period_start), str(r.count), f"{r.expected:.2f}", f"{r.p_value:.2g}", shown))
+    common.print_table(("period", "created", "expected", "p-value", "accounts"), table)  # handles cleaned
     common.console.print(f"{len(df)} burst period(s) by {by}", markup=False)
 
 
@@ -170,22 +168,23 @@ def coordination_command(
             f"no accounts {action} together within {window:g} s at least {min_count} times", markup=False
         )
         return
-    from rich.table import Table
-
-    table = Table("cluster", "accounts", "pairs", "events", "median lag (s)", "tracked", "members")
+    table = []
     for r in result.clusters.head(limit).itertuples():
         members = [str(m) for m in r.members]
         shown = ", ".join(members[:8]) + (f" … (+{len(members) - 8})" if len(members) > 8 else "")
-        table.add_row(
-            str(r.cluster),
-            str(r.accounts),
-            str(r.pairs),
-            str(r.events),
-            f"{r.median_lag_s:.1f}",
-            str(r.tracked_members),
-            shown,
+        table.append(
+            (
+                str(r.cluster),
+                str(r.accounts),
+                str(r.pairs),
+                str(r.events),
+                f"{r.median_lag_s:.1f}",
+                str(r.tracked_members),
+                shown,
+            )
         )
-    common.console.print(table)
+    columns = ("cluster", "accounts", "pairs", "events", "median lag (s)", "tracked", "members")
+    common.print_table(columns, table)  # handles cleaned, never read as markup
     common.console.print(
         f"{len(result.clusters)} cluster(s), {len(result.pairs)} pair(s) that {action} together within {window:g} s "
         f"at least {min_count} times; evidence per pair with --json",

@@ -6,8 +6,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from diplotrack.cli import common
 from diplotrack.roster import import_roster, list_accounts, load_roster
@@ -73,9 +71,8 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array
     if as_json:
         common.print_json(rows)
         return
-    table = Table("platform", "handle", "kind", "inst.", "host", "city", "name")
-    for r in rows:
-        values = (
+    table = [
+        (
             r["platform"],
             r["handle"],
             r["kind"],
@@ -84,6 +81,8 @@ def list_(as_json: bool = typer.Option(False, "--json", help="Print a JSON array
             r.get("host_city") or "",
             r["name"],
         )
-        table.add_row(*(Text(str(v)) for v in values))  # shown as written, never read as Rich markup
-    common.console.print(table)
+        for r in rows
+    ]
+    # cleaned and shown as written (never read as Rich markup), readable at 80 columns
+    common.print_table(("platform", "handle", "kind", "inst.", "host", "city", "name"), table)
     common.console.print(f"{len(rows)} account(s)", markup=False)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import duckdb
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from diplotrack.cli import common
 from diplotrack.errors import UsageError
@@ -33,11 +31,6 @@ def sql_command(
     if as_json:
         common.print_json([dict(zip(names, r, strict=True)) for r in rows])
         return
-    table = Table(show_lines=False)
-    for n in names:
-        table.add_column(Text(n))
-    for r in rows[:limit]:  # Text(): stored content is shown as it is, never read as Rich markup
-        table.add_row(*(Text("" if v is None else str(v)) for v in r))
-    common.console.print(table)
+    common.print_table(names, rows[:limit])  # cleaned, never read as markup, readable at 80 columns
     more = f" (showing {limit})" if len(rows) > limit else ""
     common.console.print(f"{len(rows)} row(s){more}", markup=False)

@@ -1,0 +1,155 @@
+"""Text from the store or from servers, made safe and readable in a terminal.
+
+A handle, a post, a file name or an error a server sent may hold escape sequences (``ESC ]0;…BEL``
+retitles the terminal, ``ESC [2J`` clears it) or other control characters. :func:`clean` removes
+them, whole, keeping the visible text; :func:`safe_text` wraps the result in a Rich ``Text`` so it is
+never read as markup; :func:`print_table` prints every table of the command line, readable at 80
+columns; :class:`SafeConsole` cleans whatever string it is asked to print.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Task, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+# a whole escape sequence: CSI (ESC [ or 8-bit CSI) up to its final byte; OSC, DCS, SOS, PM, APC
+# (ESC ], P, X, ^, _ or their 8-bit forms) up to BEL, ST or the end of the text; any other ESC + byte
+_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|\Z)"
+    r"|\x1b[ -/]*[0-~]?",
+    re.DOTALL,
+)
+# what is left that a terminal acts on: C0 controls, DEL, C1 controls, bidi embeddings, overrides
+# and isolates (they reorder what follows them on the line)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SPACE = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]")
+
+
+def clean(value: object, *, keep_newlines: bool = False) -> str:
+    """``value`` as text a terminal only displays: escape sequences and control characters removed,
+    tabs and line breaks made spaces (line feeds kept when ``keep_newlines``); None is ''."""
+    if value is None:
+        return ""
+    text = str(value)
+    if keep_newlines:
+        text = text.replace("\r\n", "\n")
+    text = _SEQUENCE.sub("", text)
+    text = _SPACE.sub(lambda m: "\n" if keep_newlines and m.group() == "\n" else " ", text)
+    return _CONTROL.sub("", text)
+
+
+def safe_text(value: object, *, keep_newlines: bool = False) -> Text:
+    """A table cell or a line of data: cleaned, and shown as written (never read as Rich markup)."""
+    return Text(clean(value, keep_newlines=keep_newlines))
+
+
+class SafeConsole(Console):
+    """A console whose ``print`` cleans every plain string and ``Text`` it is given (line breaks
+    kept): a message that echoes a handle or a server's words cannot drive the terminal."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        super().print(*(_cleaned(o) for o in objects), **kwargs)
+
+
+def _cleaned(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return clean(obj, keep_newlines=True)
+    if isinstance(obj, Text):
+        plain = clean(obj.plain, keep_newlines=True)
+        return obj if plain == obj.plain else Text(plain, style=obj.style)
+    return obj
+
+
+class SafeTextColumn(TextColumn):
+    """A progress column whose description (often a handle or a file name) is cleaned and never
+    read as markup."""
+
+    def __init__(self, text_format: str = "{task.description}", **kwargs: Any) -> None:
+        super().__init__(text_format, markup=False, **kwargs)
+
+    def render(self, task: Task) -> Text:
+        text = super().render(task)
+        plain = clean(text.plain)
+        return text if plain == text.plain else Text(plain, style=text.style)
+
+
+# below this many characters a column is not made narrower than its longest word; longer words
+# (URLs, ids) may be folded across lines
+WORD_CAP = 20
+# no column of a table is made narrower than this (or its widest value); when that does not fit,
+# each row is printed as a block of lines instead
+FOLD_MIN = 10
+
+
+def print_table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    title: str | None = None,
+    console: Console | None = None,
+) -> None:
+    """Print rows as a table that stays readable at the console's width.
+
+    Every value is cleaned and shown as written. When each column can get at least its longest word
+    (up to ``WORD_CAP`` characters), it is one table whose cells wrap; otherwise (many columns on a
+    narrow terminal) each row is printed as a block of ``column  value`` lines, so no value is cut."""
+    from diplotrack.cli import common
+
+    console = console or common.console
+    header = [clean(c) for c in columns]
+    cells = [[clean(v, keep_newlines=True) for v in row] for row in rows]
+    widths = _widths(header, cells, console.width)
+    if widths is None:
+        _print_records(header, cells, console, title)
+        return
+    table = Table(title=title)
+    for name, width in zip(header, widths, strict=True):
+        table.add_column(Text(name), overflow="fold", width=width)
+    for row in cells:
+        table.add_row(*(Text(v) for v in row))
+    console.print(table)
+
+
+def _longest(text: str, *, words: bool) -> int:
+    parts = text.split() if words else text.splitlines()
+    return max((len(p) for p in parts), default=0)
+
+
+def _widths(header: list[str], cells: list[list[str]], width: int) -> list[int | None] | None:
+    """Each column's width: None for all when the table fits as it is. Otherwise each column gets
+    at least its longest word (at most ``WORD_CAP``) so that cells wrap between words; failing that,
+    at least ``FOLD_MIN`` characters (longer words are folded across lines). The room left is shared
+    in proportion to what each column lacks. None (print records instead) when neither fits."""
+    columns = [[h] + [r[i] for r in cells] for i, h in enumerate(header)]
+    natural = [max(_longest(v, words=False) for v in col) for col in columns]
+    room = width - 3 * len(header) - 1
+    if sum(natural) <= room:
+        return [None] * len(header)
+    words = [max(_longest(v, words=True) for v in col) for col in columns]
+    for floor in (WORD_CAP, FOLD_MIN):
+        need = [min(floor, w, n) for w, n in zip(words, natural, strict=True)]
+        if sum(need) <= room:
+            lack = [n - m for n, m in zip(natural, need, strict=True)]
+            extra = room - sum(need)
+            return [m + extra * lk // sum(lack) for m, lk in zip(need, lack, strict=True)]
+    return None
+
+
+def _print_records(header: list[str], cells: list[list[str]], console: Console, title: str | None) -> None:
+    if title:
+        console.print(Text(title, style="italic"))
+    for n, row in enumerate(cells, start=1):
+        console.print(Text(f"── row {n} ──", style="dim"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True, max_width=max(10, console.width // 3))
+        grid.add_column(overflow="fold")
+        for name, value in zip(header, row, strict=True):
+            grid.add_row(Text(name), Text(value))
+        console.print(grid)
