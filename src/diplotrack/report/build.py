@@ -15,15 +15,13 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from diplotrack.analyses import activity, amplification, content, growth, presence
 from diplotrack.analyses.base import Filters, Tables, materialize_accounts, tables_from_duckdb
 from diplotrack.errors import StoreError
 from diplotrack.report import charts
 from diplotrack.report.render import write_html, write_markdown
+from diplotrack.report.write import write_csv
 
 DEFAULT_COHORTS = (date(2019, 1, 1), date(2020, 1, 1), date(2020, 5, 1))
 
@@ -531,19 +529,6 @@ class _ChartPool:
                 s.charts = [(c, p) for c, p in s.charts if p is not None]
         finally:
             self.pool.shutdown(wait=True)
-
-
-def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """A result table as CSV with a header row (Arrow's writer: several times pandas' speed); lists
-    of text are written joined with "; "."""
-    table = pa.Table.from_pandas(df, preserve_index=False)
-    for i, field_ in enumerate(table.schema):
-        if pa.types.is_list(field_.type) and pa.types.is_string(field_.type.value_type):
-            table = table.set_column(i, field_.name, pc.binary_join(table.column(i), "; "))
-    if any(pa.types.is_nested(f.type) for f in table.schema):  # what Arrow's writer cannot write
-        df.to_csv(path, index=False)
-        return
-    pacsv.write_csv(table, path, pacsv.WriteOptions(include_header=True))
 
 
 def _share(thr: pd.DataFrame, measure: str) -> float | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,16 +112,21 @@ def write_html(path: Path, summary: dict, sections: list[Section]) -> Path:
     return path
 
 
+# Markdown punctuation that can start a link, an image, emphasis, code or a table cell break;
+# backslash-escaped so stored text reads as written and never becomes markup
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]!~|])")
+# "x@y": GitHub-style renderers link e-mail addresses (and mailto:, xmpp:) on their own
+_MD_EMAIL_AT = re.compile(r"(?<=[\w.+-])@(?=[\w-])")
+
+
 def md_cell(text: str) -> str:
-    """Escape a value for a Markdown table cell: no HTML, no pipes, no line breaks."""
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
+    """Escape a value for Markdown (a table cell, a heading, a paragraph): no HTML, no entity, no
+    link, image or autolink (``[``, ``]``, ``!`` and the ``@`` of an address escaped, ``<`` written
+    as ``&lt;``), no emphasis or code, no pipes, no line breaks."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_PUNCTUATION.sub(r"\\\1", text)
+    text = _MD_EMAIL_AT.sub(r"\\@", text)
+    return re.sub(r"[\r\n\u2028\u2029]+", " ", text)
 
 
 def write_markdown(path: Path, summary: dict, sections: list[Section]) -> Path:
