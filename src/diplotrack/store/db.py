@@ -44,11 +44,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+# A connection for queries a user writes (``diplotrack sql``): DuckDB itself refuses every file and
+# URL other than the store (COPY TO, EXPORT DATABASE, read_csv/read_text/glob, ATTACH ...), every
+# extension install or load, and, once connected, every change of a setting (SET, PRAGMA, RESET).
+SANDBOX_CONFIG: dict[str, str | bool] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "allow_unsigned_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def _connect(path: Path, *, read_only: bool, config: dict[str, str | bool] | None = None) -> duckdb.DuckDBPyConnection:
     if path.is_dir():
         raise UsageError(f"the store {path} is a folder; point --db at a file, e.g. {path / DEFAULT_DB}")
     try:
-        con = duckdb.connect(str(path), read_only=read_only)
+        settings = {k: v for k, v in (config or {}).items() if k != "lock_configuration"}
+        con = duckdb.connect(str(path), read_only=read_only, config=settings)
     except duckdb.IOException as exc:
         msg = str(exc)
         if "lock" in msg.lower():
@@ -58,6 +72,8 @@ def _connect(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             ) from None
         raise StoreError(f"cannot open the store {path}: {msg.splitlines()[0]}") from None
     con.execute("SET enable_progress_bar = false")  # our own progress display owns the terminal
+    if config and config.get("lock_configuration"):
+        con.execute("SET lock_configuration = true")  # last: nothing can change a setting after this
     return con
 
 
@@ -119,6 +135,14 @@ def open_store_read_only(db: str | os.PathLike[str] | None = None) -> duckdb.Duc
         con.close()
         con = _connect(path, read_only=True)
     return con
+
+
+def open_store_sandboxed(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
+    """Open an existing store read-only for queries a user writes: the store's tables and views can be
+    read, nothing else (``SANDBOX_CONFIG``); the configuration is locked."""
+    path = resolve_db_path(db)
+    open_store_read_only(path).close()  # says what is wrong with a missing or old store, migrates an old one
+    return _connect(path, read_only=True, config=SANDBOX_CONFIG)
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
