@@ -20,7 +20,7 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 
 def test_report_csv_neutralises_formulas_in_text_cells_only(tmp_path: Path) -> None:
-    texts = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "plain", "-5", "a=b", ""]
+    texts = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "plain", "-5", "a=b", ""]
     df = pd.DataFrame(
         {
             "handle": texts,

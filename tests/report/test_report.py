@@ -318,3 +318,35 @@ def test_network_section(demo_report: tuple[Path, dict]) -> None:
     ):
         assert (out / "tables" / f"{name}.csv").exists(), name
     assert "Networks and coordination" in (out / "report.html").read_text()
+
+
+def test_report_killed_midway_leaves_the_old_report_whole(demo_report: tuple[Path, dict], tmp_path: Path) -> None:
+    """A real ``diplotrack report`` killed (SIGKILL) while it writes: the folder still holds the
+    old report, byte for byte; the next run removes what the killed one left beside it."""
+    import shutil
+    import signal
+    import time
+
+    from diplotrack.report.folder import clean_leftovers
+
+    out = tmp_path / "out"
+    shutil.copytree(demo_report[0], out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    db = demo_report[0].parent / "demo.duckdb"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "report", "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any((p / "charts").is_dir() and any((p / "charts").iterdir()) for p in tmp_path.glob("out.tmp-*")):
+            assert proc.poll() is None and time.monotonic() < deadline, "the report ended before it could be killed"
+            time.sleep(0.01)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.glob("out.tmp-*")]  # the half-written report, beside it
+    clean_leftovers(out)  # what the next report does first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

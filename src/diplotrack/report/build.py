@@ -20,6 +20,7 @@ from diplotrack.analyses import activity, amplification, content, growth, presen
 from diplotrack.analyses.base import Filters, Tables, materialize_accounts, tables_from_duckdb
 from diplotrack.errors import StoreError
 from diplotrack.report import charts
+from diplotrack.report.folder import staged_folder
 from diplotrack.report.render import write_html, write_markdown
 from diplotrack.report.write import write_csv
 
@@ -116,16 +117,25 @@ def _sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions | None = None) -> ReportResult:
-    """Run every analysis and write the report into ``out``; returns the summary."""
+    """Run every analysis and write the report into ``out``, replacing the old one whole (it is
+    written beside it, then swapped in: see report/folder.py); returns the summary."""
+    with staged_folder(out) as tmp:
+        result = _write_report(con, tmp, opts)
+    for s in result.sections:  # the charts were drawn in the temporary folder
+        s.charts = [(caption, out / "charts" / p.name) for caption, p in s.charts]
+    result.out = out
+    return result
+
+
+def _write_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions | None) -> ReportResult:
     started = time.perf_counter()
     opts = opts or ReportOptions()
     f = opts.filters
     t = tables_from_duckdb(con)
     ch = _ChartPool()  # charts are drawn in a thread while the store answers the next queries
     materialize_accounts(t, f)  # every analysis starts from the tracked accounts and their keys
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "tables").mkdir(exist_ok=True)
-    (out / "charts").mkdir(exist_ok=True)
+    (out / "tables").mkdir()
+    (out / "charts").mkdir()
     chart_dir = out / "charts"
 
     # -- presence ---------------------------------------------------------------------------

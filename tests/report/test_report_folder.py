@@ -1,0 +1,178 @@
+"""The report folder is replaced whole: a report is written into a temporary folder beside the
+target and swapped in when complete, so a killed report never leaves old and new files mixed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from diplotrack.errors import DiplotrackError
+from diplotrack.store.db import open_store, open_store_read_only
+
+NEW_TABLES = 120  # the new report has more tables than the old one: a mix shows in the listing
+OLD_TABLES = 40
+
+
+def _write(folder: Path, version: str, tables: int) -> None:
+    (folder / "tables").mkdir(parents=True, exist_ok=True)
+    (folder / "charts").mkdir(exist_ok=True)
+    for i in range(tables):
+        (folder / "tables" / f"t{i}.csv").write_text(f"{version} {i}\n")
+    for name in ("summary.json", "report.md", "report.html"):
+        (folder / name).write_text(version)
+
+
+def _listing(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _expected(version: str, tables: int, tmp: Path) -> dict[str, str]:
+    _write(tmp / version, version, tables)
+    return _listing(tmp / version)
+
+
+def _report(tmp_path: Path, out: Path) -> None:
+    from diplotrack.report.build import build_report
+
+    db = tmp_path / "empty.duckdb"
+    open_store(db).close()
+    con = open_store_read_only(db)
+    try:
+        build_report(con, out)
+    finally:
+        con.close()
+
+
+def test_a_new_report_replaces_the_old_one_whole(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _write(out, "old", OLD_TABLES)
+    (out / "tables" / "from_an_older_version.csv").write_text("stale")
+    _report(tmp_path, out)
+    assert not (out / "tables" / "from_an_older_version.csv").exists()
+    assert (out / "report.html").read_text().startswith("<!doctype html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.duckdb", "out"]  # nothing left beside it
+
+
+@pytest.mark.parametrize("case", ["foreign-file", "file", "cwd"])
+def test_a_folder_that_is_not_a_report_is_never_replaced(tmp_path: Path, case: str) -> None:
+    out = tmp_path / "out"
+    if case == "file":
+        out.write_text("mine")
+    else:
+        _write(out, "old", 2)
+        (out / "thesis.docx").write_text("mine") if case == "foreign-file" else None
+    cwd = os.getcwd()
+    if case == "cwd":
+        os.chdir(out)
+    try:
+        with pytest.raises(DiplotrackError, match="--out"):
+            _report(tmp_path, Path(".") if case == "cwd" else out)
+    finally:
+        os.chdir(cwd)
+    if case == "file":
+        assert out.read_text() == "mine"
+    else:
+        assert (out / "report.html").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.duckdb", "out"]
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_leftovers_of_a_killed_report_are_cleaned_or_restored(tmp_path: Path) -> None:
+    from diplotrack.report.folder import clean_leftovers
+
+    dead, live = _dead_pid(), os.getppid()
+    out = tmp_path / "out"
+    _write(tmp_path / f"out.tmp-{dead}-abc", "half", 3)
+    _write(tmp_path / f"out.old-{dead}-abc", "old", OLD_TABLES)  # killed between two renames
+    _write(tmp_path / f"out.tmp-{live}-xyz", "running", 3)  # another report still being written
+    (tmp_path / "out.tmp-notes").mkdir()  # not ours: a name the pattern does not give
+    clean_leftovers(out)
+    assert _listing(out) == _expected("old", OLD_TABLES, tmp_path / "want")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", f"out.tmp-{live}-xyz", "out.tmp-notes", "want"]
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from diplotrack.report.folder import staged_folder
+
+target, tables = Path(sys.argv[1]), int(sys.argv[2])
+with staged_folder(target) as tmp:
+    print("started", flush=True)
+    (tmp / "tables").mkdir()
+    (tmp / "charts").mkdir()
+    for i in range(tables):
+        (tmp / "tables" / f"t{i}.csv").write_text(f"new {i}\\n")
+    for name in ("summary.json", "report.md", "report.html"):
+        (tmp / name).write_text("new")
+print("done", flush=True)
+"""
+
+
+def test_a_report_killed_at_any_point_leaves_the_old_or_the_new_one(tmp_path: Path) -> None:
+    """SIGKILL at spread delays over the writing and the swap: the target always holds one complete
+    report; what the kill left beside it is cleaned (or put back) by the next run."""
+    from diplotrack.report.folder import clean_leftovers
+
+    old = _expected("old", OLD_TABLES, tmp_path / "want")
+    new = _expected("new", NEW_TABLES, tmp_path / "want")
+    base = tmp_path / "run"
+    base.mkdir()
+    target = base / "out"
+    seen: set[str] = set()
+    for step in range(16):
+        if not target.exists() or _listing(target) != old:
+            import shutil
+
+            shutil.rmtree(target, ignore_errors=True)
+            _write(target, "old", OLD_TABLES)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(target), str(NEW_TABLES)], stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "started"
+        time.sleep(step * 0.004)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        clean_leftovers(target)  # what the next report does first
+        got = _listing(target)
+        assert got in (old, new), f"step {step}: a mix of {len(got)} files"
+        seen.add("old" if got == old else "new")
+        assert [p.name for p in base.iterdir()] == ["out"]
+    assert seen == {"old", "new"}  # the kills fell both before and after the swap
+
+
+def test_the_swap_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from diplotrack.report import folder
+
+    monkeypatch.setattr(folder, "_exchange", lambda a, b: False)  # as on macOS, or a file system without it
+    out = tmp_path / "out"
+    _write(out, "old", OLD_TABLES)
+    with folder.staged_folder(out) as tmp:
+        _write(tmp, "new", NEW_TABLES)
+        assert _listing(out) == _expected("old", OLD_TABLES, tmp_path / "want")
+    assert _listing(out) == _expected("new", NEW_TABLES, tmp_path / "want")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "want"]
+
+
+def test_a_failed_report_leaves_the_old_one(tmp_path: Path) -> None:
+    from diplotrack.report.folder import staged_folder
+
+    out = tmp_path / "out"
+    _write(out, "old", OLD_TABLES)
+    with pytest.raises(RuntimeError), staged_folder(out) as tmp:
+        _write(tmp, "new", 3)
+        raise RuntimeError("an analysis failed")
+    assert _listing(out) == _expected("old", OLD_TABLES, tmp_path / "want")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "want"]
