@@ -1,28 +1,20 @@
 """Reading the YAML roster form into located raw values.
 
-The file is composed (``yaml.compose``), not loaded, so every key and value keeps its line, and
-scalars keep the text as written: ``state: NO`` is Norway, ``user_id: 0123`` keeps its zero and
-``tenure_start: 2019-05-01`` stays a string. libyaml's parser (``CSafeLoader``) does the work when
-the installed PyYAML has it (it does in the wheels), which is what makes large rosters fast.
-
-Aliases (``*name``) are refused before anything is composed: the roster format does not need them,
-and a few nested ones expand to billions of values ("billion laughs").
+The file is composed into light nodes (roster/yaml_nodes.py), not loaded, so every key and value
+keeps its line, and scalars keep the text as written: ``state: NO`` is Norway, ``user_id: 0123``
+keeps its zero and ``tenure_start: 2019-05-01`` stays a string. Aliases are refused.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from diplotrack.errors import RosterError
 from diplotrack.roster.checks import did_you_mean
 from diplotrack.roster.model import ACCOUNT_FIELDS, ACTOR_FIELDS, FORMAT_VERSION, Source
 from diplotrack.roster.validate import Located, RawAccount, RawActor, Report, text
+from diplotrack.roster.yaml_nodes import LIST, MAPPING, SCALAR, YNode, compose_nodes
 
-NULL_TAG = "tag:yaml.org,2002:null"
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TOP_KEYS = ("roster", "name", "description", "sources", "snapshots", "actors")
 SOURCE_KEYS = ("title", "url", "note")
 SNAPSHOT_KEYS = ("file",)
@@ -37,31 +29,29 @@ class YamlRoster:
     actors: list[RawActor] = field(default_factory=list)
 
 
-def line_of(node: Node) -> int:
-    return node.start_mark.line + 1
+def _shallow(node: YNode) -> Located:
+    return Located(node.value if node.shape == SCALAR else None, node.line, node.shape)  # type: ignore[arg-type]
 
 
-def _shallow(node: Node) -> Located:
-    if isinstance(node, ScalarNode):
-        return Located(None if node.tag == NULL_TAG else node.value, line_of(node))
-    return Located(None, line_of(node), "list" if isinstance(node, SequenceNode) else "mapping")
-
-
-def located(node: Node) -> Located:
+def located(node: YNode) -> Located:
     """A value, or a list of values one level deep (a roster has no deeper lists; deeper ones are
     reported by the shape of their items, without walking them)."""
-    if isinstance(node, SequenceNode):
-        return Located([_shallow(item) for item in node.value], line_of(node), "list")
+    if node.shape == LIST:
+        return Located([_shallow(item) for item in node.value], node.line, LIST)  # type: ignore[union-attr]
     return _shallow(node)
 
 
-def mapping(node: Node, allowed: tuple[str, ...], what: str, report: Report) -> dict[str, Node]:
+def _is_null(node: YNode | None) -> bool:
+    return node is None or (node.shape == SCALAR and node.value is None)
+
+
+def mapping(node: YNode, allowed: tuple[str, ...], what: str, report: Report) -> dict[str, YNode]:
     """The known keys of a mapping node; unknown and repeated keys are reported."""
-    result: dict[str, Node] = {}
+    result: dict[str, YNode] = {}
     first: dict[str, int] = {}
-    for key_node, value_node in node.value:
-        key = key_node.value if isinstance(key_node, ScalarNode) else "?"
-        line = line_of(key_node)
+    for key_node, value_node in node.value:  # type: ignore[misc]
+        key = key_node.value if key_node.shape == SCALAR and key_node.value is not None else "?"
+        line = key_node.line
         if key in first:
             report.add(line, key, f"appears twice in this {what} (first on line {first[key]})")
         elif key not in allowed:
@@ -76,82 +66,57 @@ def mapping(node: Node, allowed: tuple[str, ...], what: str, report: Report) -> 
     return result
 
 
-def _sequence_of_mappings(node: Node | None, name: str, report: Report) -> list[MappingNode]:
-    if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
+def _sequence_of_mappings(node: YNode | None, name: str, report: Report) -> list[YNode]:
+    if node is None or _is_null(node):
         return []
-    if not isinstance(node, SequenceNode):
-        report.add(line_of(node), name, "must be a list")
+    if node.shape != LIST:
+        report.add(node.line, name, "must be a list")
         return []
     items = []
-    for item in node.value:
-        if isinstance(item, MappingNode):
+    for item in node.value:  # type: ignore[union-attr]
+        if item.shape == MAPPING:
             items.append(item)
         else:
-            report.add(line_of(item), name, "each entry must be a mapping of key: value")
+            report.add(item.line, name, "each entry must be a mapping of key: value")
     return items
 
 
-def _sources(node: Node | None, report: Report) -> dict[str, Source]:
-    if node is None or (isinstance(node, ScalarNode) and node.tag == NULL_TAG):
+def _sources(node: YNode | None, report: Report) -> dict[str, Source]:
+    if node is None or _is_null(node):
         return {}
-    if not isinstance(node, MappingNode):
-        report.add(line_of(node), "sources", "must be a mapping of key: {title, url, note}")
+    if node.shape != MAPPING:
+        report.add(node.line, "sources", "must be a mapping of key: {title, url, note}")
         return {}
     sources: dict[str, Source] = {}
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
-        if not isinstance(value_node, MappingNode):
-            report.add(line_of(value_node), f"sources.{key}", "must be a mapping with title, url, note")
+    for key_node, value_node in node.value:  # type: ignore[misc]
+        key = str(key_node.value) if key_node.shape == SCALAR else "?"
+        if value_node.shape != MAPPING:
+            report.add(value_node.line, f"sources.{key}", "must be a mapping with title, url, note")
             continue
         values = {k: located(v) for k, v in mapping(value_node, SOURCE_KEYS, "source", report).items()}
-        line = line_of(value_node)
+        line = value_node.line
         sources[key] = Source(key, *(text(values, k, line, report) for k in SOURCE_KEYS))
     return sources
 
 
-def _actor(node: MappingNode, report: Report) -> RawActor:
+def _actor(node: YNode, report: Report) -> RawActor:
     keys = mapping(node, (*ACTOR_FIELDS, "accounts"), "actor", report)
     fields = {k: located(v) for k, v in keys.items() if k != "accounts"}
     accounts = [
         RawAccount(
             {k: located(v) for k, v in mapping(item, ACCOUNT_FIELDS, "account", report).items()},
-            line_of(item),
+            item.line,
         )
         for item in _sequence_of_mappings(keys.get("accounts"), "accounts", report)
     ]
-    return RawActor(fields, line_of(node), accounts)
+    return RawActor(fields, node.line, accounts)
 
 
-def refuse_aliases(source: str, file: str) -> None:
-    """Raise at the first alias; a cheap test skips the scan when there can be none."""
-    if "*" not in source or "&" not in source:  # an alias needs an anchor to point at
-        return
-    try:
-        for event in yaml.parse(source, Loader=LOADER):
-            if isinstance(event, yaml.AliasEvent):
-                raise RosterError(
-                    f"{file}:{event.start_mark.line + 1}: yaml: '*{event.anchor}' is an alias, which rosters "
-                    "do not allow (aliases can expand without limit); write the value out in full"
-                )
-    except yaml.YAMLError:
-        return  # not valid YAML: compose() reports where
-
-
-def compose(source: str, file: str) -> MappingNode:
-    refuse_aliases(source, file)
-    try:
-        root = yaml.compose(source, Loader=LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{file}:{mark.line + 1}" if mark is not None else file
-        raise RosterError(f"{where}: yaml: not valid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise RosterError(f"{file}: yaml: not valid YAML: {exc}") from None
-    except RecursionError:  # the pure-Python parser (PyYAML without libyaml) on deep nesting
-        raise RosterError(f"{file}: yaml: values are nested too deeply for a roster; flatten them") from None
-    if root is None:
+def compose(source: str, file: str) -> YNode:
+    root = compose_nodes(source, file)
+    if root is None or _is_null(root):
         raise RosterError(f"{file} is empty; a roster starts with 'roster: 1', 'name:' and 'actors:'")
-    if not isinstance(root, MappingNode):
+    if root.shape != MAPPING:
         raise RosterError(f"{file} is not a roster: its top level must be a mapping with roster:, name: and actors:")
     return root
 
@@ -169,11 +134,11 @@ def read_yaml(source: str, report: Report) -> YamlRoster:
             f"format version '{version}' is not supported; this diplotrack reads version {FORMAT_VERSION}",
         )
     if "actors" not in keys:
-        report.add(line_of(root), "actors", "is required (a list of actors)")
+        report.add(root.line, "actors", "is required (a list of actors)")
     snapshot_files = []
     for item in _sequence_of_mappings(keys.get("snapshots"), "snapshots", report):
         entry = {k: located(v) for k, v in mapping(item, SNAPSHOT_KEYS, "snapshot", report).items()}
-        if text(entry, "file", line_of(item), report, required=True) is not None:
+        if text(entry, "file", item.line, report, required=True) is not None:
             snapshot_files.append(entry["file"])
     return YamlRoster(
         name=text(top, "name", 1, report, required=True) or "",
