@@ -191,8 +191,8 @@ def test_handles_stored_in_two_cases_are_merged(con: duckdb.DuckDBPyConnection, 
     row = "cn-emb-it,Embassy of the P.R.C. in Italy,embassy,CN,IT,Rome,x,{handle},"
     import_roster(con, csv_roster(tmp_path, row.format(handle="AmbCina"), name="a.csv"))
     con.execute(  # a second spelling written by something other than the roster
-        "INSERT INTO accounts SELECT platform, 'ambcina', user_id, user_key, actor_id, source, notes, "
-        "updated_at FROM accounts"
+        "INSERT INTO accounts (platform, handle, user_id, user_key, actor_id, source, notes, updated_at) "
+        "SELECT platform, 'ambcina', user_id, user_key, actor_id, source, notes, updated_at FROM accounts"
     )
     result = import_roster(con, csv_roster(tmp_path, row.format(handle="AmbCina"), name="b.csv"))
     assert result.accounts_updated == 1

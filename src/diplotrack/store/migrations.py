@@ -272,6 +272,48 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        5,
+        "roster history: actor_history, account_history; the roster file behind each actor and account",
+        """
+        ALTER TABLE actors ADD COLUMN roster_file VARCHAR;
+        ALTER TABLE accounts ADD COLUMN roster_file VARCHAR;
+        CREATE TABLE actor_history (
+            actor_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            institutional BOOLEAN NOT NULL,
+            state VARCHAR NOT NULL,
+            host_country VARCHAR,
+            host_city VARCHAR,
+            organisation VARCHAR,
+            person VARCHAR,
+            tenure_start VARCHAR,
+            tenure_end VARCHAR,
+            languages VARCHAR[],
+            tags VARCHAR[],
+            source VARCHAR,
+            notes VARCHAR,
+            valid_from TIMESTAMP NOT NULL,
+            valid_to TIMESTAMP NOT NULL,
+            roster_file VARCHAR,
+            replaced_by VARCHAR
+        );
+        CREATE TABLE account_history (
+            platform VARCHAR NOT NULL,
+            handle VARCHAR NOT NULL,
+            user_id VARCHAR,
+            user_key VARCHAR NOT NULL,
+            actor_id VARCHAR NOT NULL,
+            source VARCHAR,
+            notes VARCHAR,
+            valid_from TIMESTAMP NOT NULL,
+            valid_to TIMESTAMP NOT NULL,
+            roster_file VARCHAR,
+            replaced_by VARCHAR
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
