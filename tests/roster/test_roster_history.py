@@ -178,3 +178,13 @@ def test_history_tables_are_documented_column_by_column(con, table) -> None:
         ).fetchall()
     }
     assert documented == stored
+
+
+def test_export_includes_the_history_tables(con, tmp_path) -> None:
+    from diplotrack.export.tables import export_tables
+
+    import_roster(con, roster(tmp_path, "a.csv"))
+    import_roster(con, roster(tmp_path, "b.csv", city="Milan"))
+    written = {w["table"]: w["rows"] for w in export_tables(con, tmp_path / "out", "csv")}
+    assert written["actor_history"] == 1 and written["account_history"] == 0
+    assert "Rome" in (tmp_path / "out" / "actor_history.csv").read_text(encoding="utf-8")

@@ -19,6 +19,8 @@ ENV_DB = "DIPLOTRACK_DB"
 PUBLIC_TABLES = (
     "actors",
     "accounts",
+    "actor_history",
+    "account_history",
     "profile_snapshots",
     "posts",
     "post_entities",
