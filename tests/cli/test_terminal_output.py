@@ -160,3 +160,21 @@ def test_tables_that_cannot_wrap_between_words_fold_long_words_but_cut_nothing()
     pieces = [[c.strip() for c in line.strip("│").split("│")] for line in body]
     for i, v in enumerate(rows[0]):  # each column's pieces, put back together, give the whole value
         assert "".join(p[i] for p in pieces).replace(" ", "") == v.replace(" ", ""), v
+
+
+def test_progress_and_message_lines_that_echo_data_are_cleaned(capsys: pytest.CaptureFixture[str]) -> None:
+    """Lines like ``skipped FILE: reason`` or ``x: HANDLE: renamed`` go through the shared consoles."""
+    from rich.progress import Progress
+
+    common.err_console.print(f"skipped {HOSTILE}.json: [bold]bad[/]", markup=False, highlight=False)
+    common.console.print(f"x: {HOSTILE}: renamed")
+    common.print_error(f"error: {HOSTILE}\nsecond line")
+    out = capsys.readouterr()
+    _assert_clean(out.out + out.err)
+    assert "skipped redevil.json: [bold]bad[/]" in out.err and "x: redevil: renamed" in out.out
+    assert "error: redevil second line\n" in out.err
+    buf = io.StringIO()
+    progress = Progress(common.SafeTextColumn(), console=Console(file=buf, width=80, force_terminal=True))
+    with progress:
+        progress.add_task(f"x: {HOSTILE} [/]", total=1)
+    assert "redevil [/]" in buf.getvalue() and "pwned" not in buf.getvalue()

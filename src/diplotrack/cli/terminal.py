@@ -75,9 +75,11 @@ class SafeTextColumn(TextColumn):
         super().__init__(text_format, markup=False, **kwargs)
 
     def render(self, task: Task) -> Text:
-        text = super().render(task)
-        plain = clean(text.plain)
-        return text if plain == text.plain else Text(plain, style=text.style)
+        # cleaned before Rich sees it: Text() drops BEL, which would leave an OSC unterminated
+        text = Text(clean(self.text_format.format(task=task)), style=self.style, justify=self.justify)
+        if self.highlighter:
+            self.highlighter.highlight(text)
+        return text
 
 
 # below this many characters a column is not made narrower than its longest word; longer words
