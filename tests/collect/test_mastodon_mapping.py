@@ -424,8 +424,9 @@ def test_a_failed_lookup_is_a_skip_and_the_next_instance_is_still_asked() -> Non
     pages = src.lookup([target("a@down.example"), target("b@up.example", user_id="up.example:7")])
     first = next(pages)
     assert first.found == [] and first.profiles == []
-    assert [k.reason for k in first.skips] == [
-        "lookup failed: Mastodon answered HTTP 422 for http://mock.test/api/v1/accounts/lookup?acct=a"
+    # the skip names the URL (its file) once; the reason says what went wrong
+    assert [(k.file, k.reason) for k in first.skips] == [
+        ("http://mock.test/api/v1/accounts/lookup?acct=a", "lookup failed: Mastodon answered HTTP 422")
     ]
     assert meter.errors == 1
     server.routes["/api/v1/accounts/7"] = (200, body("real-accounts-id.json"))
@@ -434,7 +435,8 @@ def test_a_failed_lookup_is_a_skip_and_the_next_instance_is_still_asked() -> Non
     server.routes["/api/v1/accounts/lookup"] = (200, b"<html>not the API</html>")
     (third,) = list(src.lookup([target("c@html.example")]))
     assert third.fmt == "mastodon-malformed" and third.body == b"<html>not the API</html>"
-    assert third.skips[0].reason.startswith("lookup failed: invalid JSON from http://mock.test/api/v1/accounts/lookup")
+    assert third.skips[0].file == "http://mock.test/api/v1/accounts/lookup?acct=c"
+    assert third.skips[0].reason.startswith("lookup failed: invalid JSON (24 bytes")
     assert meter.by_endpoint == {"down.example accounts": 1, "up.example accounts": 1, "html.example accounts": 1}
 
 

@@ -16,6 +16,8 @@ The config file is TOML, at ``$DIPLOTRACK_CONFIG`` or ``~/.config/diplotrack/con
     retries = 5
     backoff_initial = 1
     backoff_max = 60
+    max_wait = 3600                # the longest rate-limit wait, seconds (or DIPLOTRACK_MAX_WAIT);
+                                   # a longer one gives that endpoint up for the run
 
 A credential is held in a ``Secret``: its ``str`` and ``repr`` are ``***``, so it cannot reach a
 log line, an exception message or the store by accident; only the HTTP client reveals it.
@@ -23,6 +25,7 @@ log line, an exception message or the store by accident; only the HTTP client re
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -39,6 +42,8 @@ X_BASE_ENV = "DIPLOTRACK_X_API_BASE"
 BLUESKY_BASE_ENV = "DIPLOTRACK_BLUESKY_API_BASE"
 MASTODON_TOKEN_ENV = "DIPLOTRACK_MASTODON_TOKEN"
 MASTODON_BASE_ENV = "DIPLOTRACK_MASTODON_API_BASE"  # tests and proxies: one base for every instance
+MAX_WAIT_ENV = "DIPLOTRACK_MAX_WAIT"  # the longest rate-limit wait, in seconds
+DEFAULT_MAX_WAIT = 3600.0
 
 X_DEFAULT_BASE = "https://api.x.com"
 BLUESKY_DEFAULT_BASE = "https://public.api.bsky.app"
@@ -76,6 +81,8 @@ class HttpSettings:
     backoff_initial: float = 1.0
     backoff_max: float = 60.0
     max_rate_limit_waits: int = 20  # 429s in a row for one request before giving up
+    # the longest rate-limit wait, seconds: a reset further ahead gives that endpoint up for the run
+    max_wait: float = DEFAULT_MAX_WAIT
 
 
 @dataclass(frozen=True)
@@ -116,9 +123,23 @@ def _read_config(path: Path | None) -> dict[str, Any]:
 
 def _number(section: dict[str, Any], key: str, default: float, where: str) -> float:
     value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+    # TOML has nan and inf: neither is a usable setting
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         raise UsageError(f"{where}: {key} must be a non-negative number")
     return float(value)
+
+
+def _max_wait(env: dict[str, str], http: dict[str, Any], where: str) -> float:
+    text = env.get(MAX_WAIT_ENV, "").strip()
+    if not text:
+        return _number(http, "max_wait", DEFAULT_MAX_WAIT, where)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise UsageError(f"{MAX_WAIT_ENV} must be a number of seconds (e.g. 3600 for one hour)")
+    return value
 
 
 def _mastodon_tokens(from_env: str | None, from_file: object, where: str) -> dict[str, Secret]:
@@ -168,6 +189,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             retries=int(_number(http, "retries", 5, where)),
             backoff_initial=_number(http, "backoff_initial", 1.0, where),
             backoff_max=_number(http, "backoff_max", 60.0, where),
+            max_wait=_max_wait(env, http, where),
         ),
         config_file=path,
     )

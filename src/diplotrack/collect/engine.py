@@ -23,7 +23,15 @@ import duckdb
 
 from diplotrack.collect import cursors
 from diplotrack.collect.clock import Clock
-from diplotrack.collect.errors import AuthError, BudgetExhausted, MalformedPage, RequestFailed, Stopped
+from diplotrack.collect.errors import (
+    AuthError,
+    BudgetExhausted,
+    MalformedPage,
+    RateLimitGivenUp,
+    RequestFailed,
+    Stopped,
+)
+from diplotrack.collect.http import short_url
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Found, Page, PlannedRequest, Source, Target
 from diplotrack.records import Engagement, ProfileSnapshot, Provenance, Skip, handle_key
@@ -59,6 +67,7 @@ class PlatformReport:
     error: str | None = None
     exit_code: int = 0
     pages_ok: int = 0
+    rate_limited: int = 0  # requests not made: their endpoint's rate limit resets past max_wait
     meter: Meter = field(default_factory=Meter)
 
     def as_json(self) -> dict:
@@ -161,7 +170,7 @@ class Collector:
                 report.platforms.append(pr)
                 try:
                     self._collect_platform(source, writer, pr, report)
-                    if pr.meter.errors and not pr.pages_ok and pr.meter.requests:
+                    if pr.meter.errors > pr.rate_limited and not pr.pages_ok and pr.meter.requests:
                         pr.status = "failed"
                         pr.error = f"every request failed ({pr.meter.errors}); see the skipped URLs"
                     else:
@@ -307,8 +316,11 @@ class Collector:
                 page = source.timeline_page(f.target, user_id, sweep)
             except (MalformedPage, RequestFailed) as exc:
                 # the cursor stays where it was: the next run asks for this page again, up to a limit
+                # (a rate limit given up is not the page's fault: it does not count towards it)
                 now = self.clock.utcnow()
-                gave_up = cursors.record_failure(self.con, platform, user_id, endpoint, writer.run_id, now)
+                gave_up = not isinstance(exc, RateLimitGivenUp) and cursors.record_failure(
+                    self.con, platform, user_id, endpoint, writer.run_id, now
+                )
                 self._failed_request(exc, writer, pr, report, platform, gave_up=gave_up)
                 return
             pages += 1
@@ -408,7 +420,7 @@ class Collector:
         for e in page.errors:
             writer.add_api_error(e)
         for k in page.skips:
-            writer.add_skip(k)
+            writer.add_skip(Skip(short_url(k.file), k.line, k.reason))  # the URL once, shortened
         counts = writer.flush(on_commit=commit)
         pr.posts_new += counts.posts_new
         pr.posts_updated += counts.posts_updated
@@ -426,13 +438,16 @@ class Collector:
         gave_up: bool = False,
     ) -> None:
         pr.meter.errors += 1
+        if isinstance(exc, RateLimitGivenUp):
+            pr.rate_limited += 1
+            pr.error = pr.error or str(exc).removeprefix("not asked: ")  # collection_runs.stop_reason says why
         reason = str(exc)
         if gave_up:
             reason += "; this page failed in 3 runs in a row: the sweep is given up and starts afresh next run"
         if isinstance(exc, MalformedPage):
             raw_id = writer.add_raw(f"{platform}-malformed", exc.body, file=exc.url, line=None, retrieved_at=None)
             reason = f"{reason}; kept as raw payload {raw_id}"
-        writer.add_skip(Skip(exc.url, None, reason))
+        writer.add_skip(Skip(short_url(exc.url), None, reason))
         counts = writer.flush()
         report.skipped.extend(counts.skipped)
 

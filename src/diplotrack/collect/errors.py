@@ -55,6 +55,11 @@ class RequestFailed(CollectError):
         self.status = status
 
 
+class RateLimitGivenUp(RequestFailed):
+    """A rate-limit reset further ahead than ``[http] max_wait``: the endpoint is given up for the run
+    (not the page's fault: it does not count towards giving a sweep up)."""
+
+
 class BudgetExhausted(CollectError):
     """The next request could exceed ``--budget``: the run stops cleanly before it."""
 

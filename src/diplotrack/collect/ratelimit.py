@@ -11,6 +11,7 @@ ceiling while it has work, and never gets a 429 it could have foreseen.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -32,14 +33,23 @@ class Bucket:
 
 
 def _int(value: str | None) -> int | None:
+    """A count, or None for anything but a non-negative integer (a negative count means nothing)."""
     try:
-        return int(value) if value is not None else None
+        n = int(value) if value is not None else None
     except ValueError:
         return None
+    return n if n is None or n >= 0 else None
+
+
+def _finite(number: float) -> float | None:
+    return number if math.isfinite(number) else None
 
 
 def parse_reset(value: str | None, now: float) -> float | None:
-    """A reset time as epoch seconds, from epoch seconds, seconds-from-now or an ISO/HTTP date."""
+    """A reset time as epoch seconds, from epoch seconds, seconds-from-now or an ISO/HTTP date.
+
+    Garbage (``NaN``, ``inf``, a negative number, a word, an impossible date) reads as None: absent,
+    so the caller backs off as for a 429 without headers, instead of crashing or waiting forever."""
     if value is None or not value.strip():
         return None
     v = value.strip()
@@ -48,17 +58,39 @@ def parse_reset(value: str | None, now: float) -> float | None:
     except ValueError:
         pass
     else:
-        return number if number > 1e9 else now + number
+        if not math.isfinite(number) or number < 0:
+            return None
+        return _finite(number if number > 1e9 else now + number)
+    return _date(v)
+
+
+def _date(v: str) -> float | None:
     try:
         t = datetime.fromisoformat(v.replace("Z", "+00:00"))
     except ValueError:
         try:
             t = parsedate_to_datetime(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
     if t.tzinfo is None:
         t = t.replace(tzinfo=UTC)
-    return t.timestamp()
+    try:
+        return _finite(t.timestamp())
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """``Retry-After`` (RFC 9110): whole seconds from now, or an HTTP date; anything else is None.
+    A long delay stays a delay (unlike a reset header, no number is read as an epoch time)."""
+    if value is None or not value.strip():
+        return None
+    v = value.strip()
+    try:
+        number = float(v)
+    except ValueError:
+        return _date(v)
+    return _finite(now + number) if math.isfinite(number) and number >= 0 else None
 
 
 def parse_headers(headers: httpx.Headers, now: float) -> Bucket | None:
@@ -69,11 +101,13 @@ def parse_headers(headers: httpx.Headers, now: float) -> Bucket | None:
 
 
 def retry_after(headers: httpx.Headers, now: float) -> float | None:
-    """When a 429 says we may try again: its rate-limit reset, else ``Retry-After``."""
+    """When a 429 says we may try again: its rate-limit reset, else ``Retry-After``; None when
+    neither gives a usable time in the future (no hint: the caller backs off)."""
     bucket = parse_headers(headers, now)
     if bucket is not None and bucket.reset is not None and bucket.reset > now:
         return bucket.reset
-    return parse_reset(headers.get("retry-after"), now)
+    until = parse_retry_after(headers.get("retry-after"), now)
+    return until if until is not None and until > now else None
 
 
 class RateLimits:

@@ -356,5 +356,5 @@ def _ok_or_fail(response: httpx.Response, shown: str) -> None:
         said = ": ".join(x for x in (error, message) if x)
         said = f" ({said[:200]})" if said else ""
         raise RequestFailed(
-            f"Bluesky answered HTTP {response.status_code}{said} for {shown}", url=shown, status=response.status_code
+            f"Bluesky answered HTTP {response.status_code}{said}", url=shown, status=response.status_code
         )

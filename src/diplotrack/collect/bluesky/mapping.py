@@ -131,7 +131,7 @@ def require(data: Any, nsid: str, url: str, body: bytes) -> dict[str, Any]:
     key = ITEMS_KEY[nsid]
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         got = "an object without a list " + repr(key) if isinstance(data, dict) else f"a JSON {type(data).__name__}"
-        raise MalformedPage(f"unexpected {nsid} response from {url}: {got} ({len(body)} bytes)", url=url, body=body)
+        raise MalformedPage(f"unexpected {nsid} response: {got} ({len(body)} bytes)", url=url, body=body)
     return data
 
 

@@ -142,9 +142,7 @@ class MastodonSource:
         try:
             snap = mapping.map_account(obj, instance, retrieved, mapping.prov_of(shown, response.content))
         except ValueError as exc:
-            raise MalformedPage(
-                f"unexpected Mastodon account from {shown} ({exc})", url=shown, body=response.content
-            ) from None
+            raise MalformedPage(f"unexpected Mastodon account ({exc})", url=shown, body=response.content) from None
         page.profiles = [snap]
         page.found = [mapping.found_account(target, obj, instance)]
         page.items = 1
@@ -185,7 +183,7 @@ class MastodonSource:
         statuses = json_of(response)
         if not isinstance(statuses, list):
             raise MalformedPage(
-                f"expected a JSON list of statuses from {shown}, got {type(statuses).__name__}",
+                f"expected a JSON list of statuses, got {type(statuses).__name__}",
                 url=shown,
                 body=response.content,
             )
@@ -231,7 +229,7 @@ def _json_object(response: httpx.Response, shown: str) -> dict[str, Any]:
     obj = json_of(response)
     if not isinstance(obj, dict):
         raise MalformedPage(
-            f"expected a JSON object (an account) from {shown}, got {type(obj).__name__}",
+            f"expected a JSON object (an account), got {type(obj).__name__}",
             url=shown,
             body=response.content,
         )
@@ -240,6 +238,4 @@ def _json_object(response: httpx.Response, shown: str) -> dict[str, Any]:
 
 def _ok_or_fail(response: httpx.Response, shown: str) -> None:
     if response.status_code != 200:
-        raise RequestFailed(
-            f"Mastodon answered HTTP {response.status_code} for {shown}", url=shown, status=response.status_code
-        )
+        raise RequestFailed(f"Mastodon answered HTTP {response.status_code}", url=shown, status=response.status_code)

@@ -191,6 +191,4 @@ class XSource:
 
 def _ok_or_fail(response, shown: str) -> None:  # type: ignore[no-untyped-def]
     if response.status_code != 200:
-        raise RequestFailed(
-            f"X answered HTTP {response.status_code} for {shown}", url=shown, status=response.status_code
-        )
+        raise RequestFailed(f"X answered HTTP {response.status_code}", url=shown, status=response.status_code)

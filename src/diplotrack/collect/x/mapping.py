@@ -28,9 +28,9 @@ def decode(body: bytes, url: str) -> Line:
         return LINE_DECODER.decode(body)
     except msgspec.DecodeError as exc:
         what = "truncated JSON" if "truncated" in str(exc).lower() else "invalid JSON"
-        raise MalformedPage(f"{what} from {url} ({len(body)} bytes: {exc})", url=url, body=body) from None
+        raise MalformedPage(f"{what} ({len(body)} bytes: {exc})", url=url, body=body) from None
     except msgspec.ValidationError as exc:
-        raise MalformedPage(f"unexpected X API v2 shape from {url} ({exc})", url=url, body=body) from None
+        raise MalformedPage(f"unexpected X API v2 shape ({exc})", url=url, body=body) from None
 
 
 class _Prov(_ProvMaker):
