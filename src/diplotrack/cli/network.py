@@ -159,9 +159,7 @@ def coordination_command(
     finally:
         con.close()
     if as_json:
-        common.print_json(
-            {"clusters": result.clusters.to_dict(orient="records"), "pairs": result.pairs.to_dict(orient="records")}
-        )
+        common.print_json(result.as_json())
         return
     if result.clusters.empty:
         common.console.print(

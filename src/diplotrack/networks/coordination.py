@@ -37,14 +37,16 @@ Clusters are the connected components of the pair graph (igraph). See docs/analy
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import igraph as ig
+import numpy as np
 import pandas as pd
 
 from diplotrack.analyses.base import as_datetime
@@ -112,6 +114,37 @@ class Coordination:
     min_count: int
     pairs: pd.DataFrame
     clusters: pd.DataFrame
+
+    def as_json(self) -> dict[str, list[dict[str, Any]]]:
+        """Every cluster and pair, with evidence, as plain lists and dicts (``json_records``)."""
+        return {"clusters": json_records(self.clusters), "pairs": json_records(self.pairs)}
+
+
+def plain(value: Any) -> Any:
+    """A cell of a result DataFrame as plain JSON-ready Python: arrays (DuckDB lists come back as
+    numpy arrays) and tuples as lists, dicts item by item, numpy scalars as Python ones, timestamps as
+    ISO 8601 text, NaN and NaT as None."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray | list | tuple):
+        return [plain(v) for v in value]
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp | datetime | date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else pd.Timestamp(value).isoformat()
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def json_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A result DataFrame as a list of row dicts of plain values (``plain``)."""
+    cols = [str(c) for c in df.columns]
+    return [{c: plain(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False, name=None)]
 
 
 PAIR_COLUMNS = [
