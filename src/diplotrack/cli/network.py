@@ -13,6 +13,7 @@ from diplotrack.store.db import open_store_read_only
 
 NETWORK_KINDS = ("repost", "quote", "reply", "mention", "follow", "hashtag", "cohashtag")
 FORMATS = ("gexf", "graphml", "csv", "html")
+BURST_PERIODS = ("hour", "day", "week", "month")  # networks.bursts.PERIODS, without importing pandas here
 
 
 def _filters(start, end, platform, state, kind, institutional, host_country):  # type: ignore[no-untyped-def]
@@ -91,17 +92,18 @@ def network_command(
 
 
 def bursts_command(
-    by: str = typer.Option("day", "--by", help="day or hour."),
+    by: str = typer.Option("day", "--by", help="hour, day, week (from Monday) or month."),
     accounts: str = typer.Option("all", "--accounts", help="all (every account in the store) or tracked."),
     alpha: float = typer.Option(0.001, "--alpha", help="Flag periods whose count is this unlikely under the baseline."),
     min_count: int = typer.Option(3, "--min-count", help="Flag only periods with at least this many creations."),
     as_json: bool = typer.Option(False, "--json", help="Print the bursts as JSON."),
 ) -> None:
-    if by not in ("day", "hour"):
-        raise UsageError(f"--by {by!r}: use day or hour")
+    if by not in BURST_PERIODS:
+        raise UsageError(f"--by {by!r} is not a period; use one of {', '.join(BURST_PERIODS)}")
     if accounts not in ("all", "tracked"):
         raise UsageError(f"--accounts {accounts!r}: use all or tracked")
     from diplotrack.networks.bursts import creation_bursts
+    from diplotrack.networks.coordination import json_records
 
     con = open_store_read_only(common.STATE.db)
     try:
@@ -109,7 +111,7 @@ def bursts_command(
     finally:
         con.close()
     if as_json:
-        common.print_json(df.to_dict(orient="records"))
+        common.print_json(json_records(df))
         return
     if df.empty:
         common.console.print(f"no creation bursts by {by} at alpha {alpha}", markup=False)

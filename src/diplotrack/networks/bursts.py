@@ -1,4 +1,5 @@
-"""Account-creation bursts: days (or hours) on which unusually many of the store's accounts were created.
+"""Account-creation bursts: days (or hours, weeks, months) in which unusually many of the store's
+accounts were created.
 
 Any account with a profile snapshot counts: the roster's, the authors an import brought in, the users of
 an imported information-operations archive. Each (platform, account) has one creation time, the earliest
@@ -7,8 +8,9 @@ keys (``user_key`` and ``handle:<lower handle>``). Snapshot rows written by the 
 files (``provenance.source = 'roster-snapshots'``) are left out by default: the bundled ones give
 month-precision creation dates (the first of the month), which would pile up as false bursts.
 
-The model (``creation_bursts``): count creations per period (UTC day or hour) over the covered range,
-from the first to the last period with a creation, periods without creations counting 0. A period's
+The model (``creation_bursts``): count creations per period (UTC hour, day, week from Monday 00:00, or
+calendar month) over the covered range, from the first to the last period with a creation, periods
+without creations counting 0. A period's
 *expected* count is the rate of a Poisson baseline: the median count of the ``neighbours`` periods on each
 side (the period itself excluded; fewer at the ends of the range). Where that median is 0 (a sparse
 neighbourhood: most periods without a creation, typical by hour) the rate is instead the neighbours' mean
@@ -32,6 +34,9 @@ from diplotrack.networks.coordination import ROSTER_KEYS_SQL
 
 ROSTER_SNAPSHOT_SOURCE = "roster-snapshots"
 BURST_COLUMNS = ["period_start", "count", "expected", "p_value", "accounts", "burst"]
+# A period's pandas frequency: days and hours by flooring, weeks (Monday 00:00 UTC to Sunday) and
+# calendar months as periods, with the date_range frequency that steps from one start to the next.
+PERIODS = {"hour": ("h", "h"), "day": ("D", "D"), "week": ("W-SUN", "W-MON"), "month": ("M", "MS")}
 
 
 def creations_sql(accounts: str = "all", *, include_roster_snapshots: bool = False) -> tuple[str, list[object]]:
@@ -102,6 +107,14 @@ def poisson_sf(k: int, rate: float) -> float:
     return max(0.0, 1.0 - math.fsum(term(i) for i in range(k)))
 
 
+def period_starts(times: pd.Series, by: str) -> pd.Series:
+    """The start of the UTC hour, day, week (its Monday) or calendar month each time falls in."""
+    freq = PERIODS[by][0]
+    if by in ("hour", "day"):
+        return times.dt.floor(freq)
+    return times.dt.to_period(freq).dt.start_time
+
+
 def _expected(counts: np.ndarray, neighbours: int) -> np.ndarray:
     """The baseline rate of every period from the ``neighbours`` counts on each side of it (itself
     excluded): their median; where that is 0, their mean, floored at ``1 / (2 * neighbours)``. NaN for a
@@ -120,7 +133,7 @@ def _expected(counts: np.ndarray, neighbours: int) -> np.ndarray:
 def creation_bursts(
     con: duckdb.DuckDBPyConnection,
     *,
-    by: Literal["day", "hour"] = "day",
+    by: Literal["hour", "day", "week", "month"] = "day",
     accounts: Literal["all", "tracked"] = "all",
     platforms: Sequence[str] = (),
     alpha: float = 0.001,
@@ -129,8 +142,8 @@ def creation_bursts(
     include_roster_snapshots: bool = False,
     all_periods: bool = False,
 ) -> pd.DataFrame:
-    """Periods (UTC days or hours) in which more accounts were created than the Poisson baseline allows
-    (see the module docstring for the model).
+    """Periods (UTC hours, days, weeks from Monday, or calendar months) in which more accounts were
+    created than the Poisson baseline allows (see the module docstring for the model).
 
     ``by="hour"`` leaves out creation times at exactly 00:00:00: day-precision sources (the Twitter
     information-operations archives give ``account_creation_date`` as a day) store them at midnight,
@@ -141,8 +154,8 @@ def creation_bursts(
     (their handles, else ids, sorted), burst (True on the rows returned unless ``all_periods``). Only the
     bursts are returned, in time order; ``all_periods=True`` returns every period of the covered range.
     """
-    if by not in ("day", "hour"):
-        raise ValueError(f"by {by!r} is not 'day' or 'hour'")
+    if by not in PERIODS:
+        raise ValueError(f"by {by!r} is not one of {', '.join(PERIODS)}")
     if neighbours < 0:
         raise ValueError("neighbours must be >= 0")
     created = account_creations(
@@ -152,10 +165,9 @@ def creation_bursts(
         created = created[created["created_at"] != created["created_at"].dt.normalize()]
     if created.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in BURST_COLUMNS})
-    freq = "D" if by == "day" else "h"
-    created = created.assign(period_start=created["created_at"].dt.floor(freq))
+    created = created.assign(period_start=period_starts(created["created_at"], by))
     grouped = created.sort_values("name").groupby("period_start")["name"].agg(list)
-    index = pd.date_range(grouped.index.min(), grouped.index.max(), freq=freq)
+    index = pd.date_range(grouped.index.min(), grouped.index.max(), freq=PERIODS[by][1])
     members = grouped.reindex(index)
     counts = np.array([len(m) if isinstance(m, list) else 0 for m in members], dtype=np.int64)
     expected = _expected(counts, neighbours)
