@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_FORMULA = r"^[=+\-@\t\r]"
+_FORMULA_START = pa.array(FORMULA_START, pa.string())
 
 
 def spreadsheet_text(value: str) -> str:
@@ -29,8 +29,11 @@ def _neutralise(column: pa.ChunkedArray) -> pa.ChunkedArray:
         column = column.cast(column.type.value_type)
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         return column
+    starts = pc.is_in(pc.utf8_slice_codeunits(column, 0, 1), value_set=_FORMULA_START.cast(column.type))
+    if not pc.any(starts).as_py():  # the usual case: nothing to change, no copy made
+        return column
     quoted = pc.binary_join_element_wise(pa.scalar("'", column.type), column, pa.scalar("", column.type))
-    return pc.if_else(pc.match_substring_regex(column, _FORMULA), quoted, column)
+    return pc.if_else(starts, quoted, column)
 
 
 def _is_text(field: pa.Field) -> bool:
