@@ -34,7 +34,9 @@ _SPACE = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]")
 
 def clean(value: object, *, keep_newlines: bool = False) -> str:
     """``value`` as text a terminal only displays: escape sequences and control characters removed,
-    tabs and line breaks made spaces (line feeds kept when ``keep_newlines``); None is ''."""
+    tabs and line breaks made spaces (line feeds kept when ``keep_newlines``); None is ''. A string
+    sequence (OSC, DCS, …) with no terminator takes the rest of the text with it, as a terminal
+    would have."""
     if value is None:
         return ""
     text = str(value)
@@ -150,7 +152,7 @@ def _print_records(header: list[str], cells: list[list[str]], console: Console, 
     for n, row in enumerate(cells, start=1):
         console.print(Text(f"── row {n} ──", style="dim"))
         grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold", no_wrap=True, max_width=max(10, console.width // 3))
+        grid.add_column(style="bold", overflow="fold", max_width=max(10, console.width // 3))
         grid.add_column(overflow="fold")
         for name, value in zip(header, row, strict=True):
             grid.add_row(Text(name), Text(value))
