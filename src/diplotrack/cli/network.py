@@ -7,30 +7,13 @@ from pathlib import Path
 import typer
 
 from diplotrack.cli import common
-from diplotrack.cli.report import _date, _split
+from diplotrack.cli.filters import parse_filters
 from diplotrack.errors import UsageError
 from diplotrack.store.db import open_store_read_only
 
 NETWORK_KINDS = ("repost", "quote", "reply", "mention", "follow", "hashtag", "cohashtag")
 FORMATS = ("gexf", "graphml", "csv", "html")
 BURST_PERIODS = ("hour", "day", "week", "month")  # networks.bursts.PERIODS, without importing pandas here
-
-
-def _filters(start, end, platform, state, kind, institutional, host_country):  # type: ignore[no-untyped-def]
-    from diplotrack.analyses.base import Filters, as_datetime
-
-    s, e = _date(start, "--start"), _date(end, "--end")
-    if s and e and s >= e:
-        raise UsageError(f"--start {s} is not before --end {e}")
-    return Filters(
-        start=as_datetime(s),
-        end=as_datetime(e),
-        platforms=_split(platform),
-        states=tuple(x.upper() for x in _split(state)),
-        kinds=_split(kind),
-        institutional=institutional,
-        host_countries=tuple(x.upper() for x in _split(host_country)),
-    )
 
 
 def network_command(
@@ -50,7 +33,7 @@ def network_command(
         raise UsageError(f"unknown network kind {kind!r}; use one of {', '.join(NETWORK_KINDS)}")
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    f = _filters(start, end, platform, state, actor_kind, institutional, host_country)
+    f = parse_filters(start, end, platform, state, actor_kind, institutional, host_country, db=common.STATE.db)
     from diplotrack.networks.build import build_network
     from diplotrack.networks.export import write_network
     from diplotrack.networks.metrics import compute_metrics
@@ -143,7 +126,7 @@ def coordination_command(
         raise UsageError(f"unknown action {action!r}; use one of {', '.join(COORDINATION_ACTIONS)}")
     if window < 0 or min_count < 1:
         raise UsageError("--window must be zero or more seconds and --min-count at least 1")
-    f = _filters(start, end, platform, None, None, None, None)
+    f = parse_filters(start, end, platform, None, None, None, None, db=common.STATE.db)
     from diplotrack.networks.coordination import co_action
 
     con = open_store_read_only(common.STATE.db)

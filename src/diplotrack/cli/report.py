@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,27 +9,13 @@ import typer
 
 from diplotrack.cli import common
 from diplotrack.cli.enrich import TOPICS_OPTION, ensure_enriched, topics_file
-from diplotrack.errors import UsageError
+from diplotrack.cli.filters import parse_date as _date
+from diplotrack.cli.filters import parse_filters
+from diplotrack.cli.filters import split as _split
 from diplotrack.store.db import open_store_read_only
 
 if TYPE_CHECKING:  # the analyses pull in Ibis, pandas and matplotlib: imported when a report runs
     from diplotrack.report.build import ReportOptions, ReportResult
-
-
-def _split(values: list[str] | None) -> tuple[str, ...]:
-    out: list[str] = []
-    for v in values or []:
-        out += [x.strip() for x in v.split(",") if x.strip()]
-    return tuple(out)
-
-
-def _date(value: str | None, flag: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{flag} {value!r} is not a date; use YYYY-MM-DD") from None
 
 
 def report_options(
@@ -48,23 +33,12 @@ def report_options(
     growth_from: str | None,
     growth_to: str | None,
 ) -> ReportOptions:
-    from diplotrack.analyses.base import Filters, as_datetime
     from diplotrack.report.build import DEFAULT_COHORTS, ReportOptions
 
-    s, e = _date(start, "--start"), _date(end, "--end")
-    if s and e and s >= e:
-        raise UsageError(f"--start {s} is not before --end {e}")
+    filters = parse_filters(start, end, platform, state, kind, institutional, host_country, db=common.STATE.db)
     cuts = tuple(_date(c, "--cohorts") for c in _split([cohorts])) if cohorts else DEFAULT_COHORTS
     return ReportOptions(
-        filters=Filters(
-            start=as_datetime(s),
-            end=as_datetime(e),
-            platforms=_split(platform),
-            states=tuple(x.upper() for x in _split(state)),
-            kinds=_split(kind),
-            institutional=institutional,
-            host_countries=tuple(x.upper() for x in _split(host_country)),
-        ),
+        filters=filters,
         cohorts=tuple(sorted(c for c in cuts if c)),
         posts_over=posts_over,
         followers_over=followers_over,

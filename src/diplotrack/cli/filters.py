@@ -1,0 +1,174 @@
+"""The filter options the analysis commands share (``--start``, ``--end``, ``--platform``, ``--state``,
+``--kind``, ``--institutional/--individual``, ``--host-country``), parsed and checked in one place.
+
+A value that is not valid (a kind the roster model does not have, a platform diplotrack does not
+know, a state or host country that is not an ISO 3166 alpha-2 code) is a UsageError naming the valid
+values, the closest one (``difflib``) and, for codes, those the store holds; no analysis runs on a
+filter that can only match nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from diplotrack.errors import UsageError
+from diplotrack.roster.model import KINDS, PLATFORMS
+
+if TYPE_CHECKING:
+    from diplotrack.analyses.base import Filters
+
+PLATFORM_ALIASES = {"twitter": "x", "bsky": "bluesky", "fediverse": "mastodon"}
+COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}  # codes in common use that ISO 3166 gives otherwise
+# the actors column and the store's column behind each checked option
+STORE_COLUMNS = {"--state": "actors.state", "--host-country": "actors.host_country", "--kind": "actors.kind"}
+
+
+def split(values: Iterable[str] | None) -> tuple[str, ...]:
+    """Repeated options and comma-separated lists, flattened: ``["a,b", "c"]`` -> ``("a", "b", "c")``."""
+    out: list[str] = []
+    for v in values or []:
+        out += [x.strip() for x in v.split(",") if x.strip()]
+    return tuple(out)
+
+
+def parse_date(value: str | None, flag: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _close(value: str, choices: Sequence[str]) -> str | None:
+    hit = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return hit[0] if hit else None
+
+
+def check_platforms(values: Iterable[str]) -> tuple[str, ...]:
+    """Platform names, lower-cased, each one diplotrack knows (``roster.model.PLATFORMS``)."""
+    out = []
+    for raw in values:
+        v = raw.lower()
+        if v not in PLATFORMS:
+            hint = PLATFORM_ALIASES.get(v) or _close(v, PLATFORMS)
+            did = f"did you mean {hint!r}? " if hint else ""
+            raise UsageError(f"--platform {raw!r} is not a platform; {did}use one of {', '.join(PLATFORMS)}")
+        out.append(v)
+    return tuple(out)
+
+
+def check_kinds(values: Iterable[str], db: str | None = None) -> tuple[str, ...]:
+    """Roster kinds, lower-cased, each one of the roster model's (``roster.model.KINDS``)."""
+    out = []
+    for raw in values:
+        v = raw.lower().replace("-", "_")
+        if v not in KINDS:
+            hint = _close(v, KINDS)
+            did = f"did you mean {hint!r}? " if hint else ""
+            held = _in_store(db, "--kind")
+            raise UsageError(f"--kind {raw!r} is not a roster kind; {did}use one of {', '.join(KINDS)}{held}")
+        out.append(v)
+    return tuple(out)
+
+
+def check_countries(flag: str, values: Iterable[str], db: str | None = None) -> tuple[str, ...]:
+    """ISO 3166 alpha-2 codes, upper-cased; a three-letter code or a country name is refused with its
+    two-letter code as the suggestion."""
+    import pycountry
+
+    codes = sorted(c.alpha_2 for c in pycountry.countries)
+    out = []
+    for raw in values:
+        v = raw.strip().upper()
+        if v in codes:
+            out.append(v)
+            continue
+        hint = _country_hint(raw.strip())
+        did = f"did you mean {hint!r}? " if hint else ""
+        raise UsageError(
+            f"{flag} {raw!r} is not an ISO 3166 two-letter country code; {did}"
+            f"use codes such as CN, FR, US{_in_store(db, flag)}"
+        )
+    return tuple(out)
+
+
+def _country_hint(value: str) -> str | None:
+    """The alpha-2 code of a country given by another code or by (a misspelling of) its name."""
+    import pycountry
+
+    if value.upper() in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[value.upper()]
+    try:
+        return str(pycountry.countries.lookup(value).alpha_2)
+    except LookupError:
+        pass
+    if len(value) <= 3:  # a mistyped code: a name search would only guess
+        return None
+    try:
+        return str(pycountry.countries.search_fuzzy(value)[0].alpha_2)
+    except LookupError:
+        pass
+    names = {
+        str(getattr(c, attr)).lower(): c.alpha_2
+        for c in pycountry.countries
+        for attr in ("name", "common_name", "official_name")
+        if hasattr(c, attr)
+    }
+    name = _close(value.lower(), list(names))
+    return names[name] if name else None
+
+
+def _in_store(db: str | None, flag: str) -> str:
+    """'` (the store holds: A, B)`' for the error message, or '' when the store cannot tell."""
+    from diplotrack.store.db import open_store_read_only, resolve_db_path
+
+    table, column = STORE_COLUMNS[flag].split(".")
+    if not resolve_db_path(db).exists():
+        return ""
+    try:
+        con = open_store_read_only(db)
+    except Exception:  # the message is about the option; a store that will not open says so later
+        return ""
+    try:
+        rows = con.execute(
+            f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1"  # noqa: S608 (constants)
+        ).fetchall()
+    finally:
+        con.close()
+    held = [str(r[0]) for r in rows]
+    if not held:
+        return ""
+    shown = ", ".join(held[:30]) + (f" and {len(held) - 30} more" if len(held) > 30 else "")
+    return f" (the store holds: {shown})"
+
+
+def parse_filters(
+    start: str | None,
+    end: str | None,
+    platform: list[str] | None,
+    state: list[str] | None,
+    kind: list[str] | None,
+    institutional: bool | None,
+    host_country: list[str] | None,
+    *,
+    db: str | None = None,
+) -> Filters:
+    """The shared filter options as checked ``Filters``; a bad value is a UsageError (exit 2)."""
+    from diplotrack.analyses.base import Filters, as_datetime
+
+    s, e = parse_date(start, "--start"), parse_date(end, "--end")
+    if s and e and s >= e:
+        raise UsageError(f"--start {s} is not before --end {e}")
+    return Filters(
+        start=as_datetime(s),
+        end=as_datetime(e),
+        platforms=check_platforms(split(platform)),
+        states=check_countries("--state", split(state), db),
+        kinds=check_kinds(split(kind), db),
+        institutional=institutional,
+        host_countries=check_countries("--host-country", split(host_country), db),
+    )
