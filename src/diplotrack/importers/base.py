@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+import math
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from diplotrack.records import ApiError, Post, ProfileSnapshot, Skip
 BOM = b"\xef\xbb\xbf"
 _INVALID_BYTE = re.compile("[\udc80-\udcff]")  # how surrogateescape decoding marks invalid UTF-8
 SNIFF_BYTES = 64 * 1024
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 class Sink(Protocol):
@@ -73,7 +75,11 @@ def parse_time(value: object) -> datetime | None:
     """
     if value is None:
         return None
-    return _parse_time_text(str(value).strip())
+    text = str(value).strip()
+    try:
+        return _parse_time_text(text)
+    except OverflowError:  # a valid date whose UTC time falls outside years 1-9999
+        raise ValueError(f"{text!r} is out of the range of dates (years 1 to 9999 in UTC)") from None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -91,18 +97,35 @@ def _parse_time_text(s: str) -> datetime | None:
 
 
 def parse_int(value: object) -> int | None:
-    """A count as an int; ``None`` when empty; ``ValueError`` when not a number."""
+    """A count as an int; ``None`` when empty; ``ValueError`` when not a whole number that fits the
+    store's 64-bit integers (``1e400``, ``inf`` and 20-digit counts are refused here, not at write)."""
     if value is None:
         return None
     if isinstance(value, int):
-        return value
+        return in_int64(value)
     s = str(value).strip()
     if not s or s.upper() in ("NA", "NAN", "NULL", "NONE"):
         return None
+    try:
+        return in_int64(int(s))  # exact for integer text, however long
+    except ValueError as exc:
+        if "out of range" in str(exc):
+            raise
     f = float(s)
-    if f != int(f):
+    if not math.isfinite(f) or f != int(f):
         raise ValueError(f"{s!r} is not a whole number")
-    return int(f)
+    return in_int64(int(f))
+
+
+def in_int64(n: int) -> int:
+    """``n`` when it fits a 64-bit integer column, else ``ValueError``."""
+    if not INT64_MIN <= n <= INT64_MAX:
+        raise ValueError(f"{_short(n)} is out of range (a count must fit in 64 bits)")
+    return n
+
+
+def _short(n: int) -> str:
+    return str(n) if n.bit_length() <= 100 else f"a number of about {round(n.bit_length() * 0.30103)} digits"
 
 
 def iter_csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | None, str | None, int]]:
@@ -206,7 +229,7 @@ def read_csv_rows(path: Path, sink: Sink, progress: Progress, required: tuple[st
             continue
         try:
             map_row(row, file, line)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:  # a value the store cannot hold costs its row only
             sink.add_skip(skip(file, line, str(exc)))
             continue
         sink.maybe_flush()

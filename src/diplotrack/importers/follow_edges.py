@@ -56,10 +56,12 @@ def map_row(row: dict[str, str], default: datetime, how: str, prov: Provenance) 
     when, source = default, f"{NAME} ({how})"
     if (row.get("observed_at") or "").strip():
         try:
-            when = parse_time(row["observed_at"].strip())
-        except ValueError:
-            raise ValueError(f"observed_at {row['observed_at']!r} is not a date") from None
-        source = f"{NAME} (observed_at column)"
+            given = parse_time(row["observed_at"].strip())
+        except ValueError as exc:
+            why = "is not a date" if "out of the range" not in str(exc) else "is out of the range of dates"
+            raise ValueError(f"observed_at {row['observed_at']!r} {why}") from None
+        if given is not None:  # NA / NULL: no date given, the default applies
+            when, source = given, f"{NAME} (observed_at column)"
     return FollowEdge(
         platform=platform,
         follower_id=handle_key(follower),

@@ -64,8 +64,8 @@ def _time(row: dict[str, str], col: str) -> datetime | None:
 def _int(row: dict[str, str], col: str) -> int | None:
     try:
         return parse_int(row.get(col))
-    except ValueError:
-        raise ValueError(f"{col} {row.get(col)!r} is not a number") from None
+    except ValueError as exc:
+        raise ValueError(f"{col} cannot be stored: {exc}") from None
 
 
 def _truthy(v: str | None) -> bool:

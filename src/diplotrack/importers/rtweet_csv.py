@@ -135,7 +135,7 @@ def map_row(
         post.repost_count = parse_int(row.get("retweet_count"))
         post.like_count = parse_int(row.get("favorite_count"))
     except ValueError as exc:
-        raise ValueError(f"a count is not a number: {exc}") from None
+        raise ValueError(f"a count cannot be stored: {exc}") from None
     if observed_at is not None and (post.repost_count is not None or post.like_count is not None):
         post.metrics_observed_at = observed_at
     post.entities = entities_from_text(text)

@@ -14,6 +14,7 @@ import duckdb
 
 from diplotrack.errors import UsageError
 from diplotrack.importers.base import Importer, looks_binary, read_head, skip
+from diplotrack.importers.json_text import is_json
 from diplotrack.importers.registry import by_name, detect
 from diplotrack.records import Skip
 from diplotrack.store.runs import finish_run, start_run
@@ -21,6 +22,10 @@ from diplotrack.store.writer import StoreWriter
 
 ENV_BATCH_POSTS = "DIPLOTRACK_BATCH_POSTS"
 ENV_IMPORT_MEMORY = "DIPLOTRACK_IMPORT_MEMORY"
+NOT_ANY_JSON = (
+    "valid JSON but not a page of any format diplotrack imports (an X API v2 page, tweet or user, "
+    "or recorded exchanges); check the file, or name its format with --format"
+)
 
 
 @dataclass
@@ -78,12 +83,14 @@ def _import_file(
     head = read_head(path)
     importer = forced or detect(head, path)
     if importer is None:
-        reason = (
-            "binary data, not a format diplotrack imports"
-            if looks_binary(head)
-            else "not a format diplotrack recognises; name one with --format"
-        )
-        writer.add_skip(skip(path, None, reason))
+        line: int | None = None
+        if looks_binary(head):
+            reason = "binary data, not a format diplotrack imports"
+        elif is_json(head, complete=size <= len(head)):
+            line, reason = 1, NOT_ANY_JSON
+        else:
+            reason = "not a format diplotrack recognises; name one with --format"
+        writer.add_skip(skip(path, line, reason))
         progress(size)
         return
     report.formats[str(path)] = importer.name
