@@ -14,7 +14,7 @@ from diplotrack.records import Post, Provenance
 from diplotrack.store.db import open_store
 from diplotrack.store.writer import StoreWriter
 
-TEXT = "=HYPERLINK(\"http://x\") +1 -2 @a"
+TEXT = '=HYPERLINK("http://x") +1 -2 @a'
 
 
 def test_export_keeps_formula_like_text_exact(tmp_path: Path) -> None:
