@@ -89,7 +89,7 @@ def expected_post(t: dict, users: dict, tweet_authors: dict, observed: datetime 
         kind = "repost"
     elif qt:
         kind = "quote"
-    elif rp or reply_user:
+    elif rp:  # in_reply_to_user_id alone (a post opening with an @mention) is no reply to a post
         kind = "reply"
     else:
         kind = "original"
@@ -282,7 +282,7 @@ def test_noflat_counts_and_kinds(con, rows, twarc_dir):
             else "quote"
             if "quoted" in types
             else "reply"
-            if ("replied_to" in types or "in_reply_to_user_id" in t)
+            if "replied_to" in types
             else "original"
         )
         want[k] = want.get(k, 0) + 1

@@ -219,7 +219,7 @@ def map_tweet(
         created_at=created_at,
         text=t.text,
         lang=t.lang,
-        kind=primary_kind(reposted=bool(reposted), quoted=bool(quoted), replied=bool(replied or reply_user)),
+        kind=primary_kind(reposted=bool(reposted), quoted=bool(quoted), replied=bool(replied)),  # not the @user
         provenance=prov,
         reposted_post_id=reposted,
         reposted_author_id=tweet_authors.get(reposted) if reposted else None,
