@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from diplotrack.store.db import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+
+# Hypothesis on CI (CI=true): every failing example is saved in tests/.hypothesis-examples (in the
+# repository, so a CI job can keep it as an artifact or commit it) and the log prints its
+# ``@reproduce_failure(...)`` blob. To replay a failure from CI, either
+#   - copy the job's tests/.hypothesis-examples into your checkout (or pull the commit that added it)
+#     and run the test with CI=true (or HYPOTHESIS_PROFILE=ci): Hypothesis replays saved examples first;
+#   - or paste the printed ``@reproduce_failure("...", b"...")`` decorator above the failing test.
+# Settings objects made in test modules inherit from the profile loaded here (conftest loads first).
+EXAMPLES_DB = ROOT / "tests" / ".hypothesis-examples"
+settings.register_profile("ci", database=DirectoryBasedExampleDatabase(str(EXAMPLES_DB)), print_blob=True)
+_profile = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI", "").lower() == "true" else None)
+if _profile:
+    settings.load_profile(_profile)
 
 
 def _demo_dir() -> Path:
