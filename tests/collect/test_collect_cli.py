@@ -180,8 +180,12 @@ def test_dry_run_sends_nothing_and_prints_the_plan(tmp_path, new_store):
         text = run(db, "collect", "--dry-run", env=env).stdout
         assert srv.requests == []
     assert plan["requests"] == 1 + 2 * 32  # a lookup, then up to 3,200 posts (32 pages) an unknown account
-    assert plan["exceeds_budget"] is True and plan["estimated_cost"] > 1
+    assert plan["exceeds_budget"] is True and plan["cost_at_most"] > 1
+    # never collected: no posting rate to go by, so the expected cost of their timelines is unknown
+    assert plan["expected_unknown_accounts"] == 2
+    assert plan["expected_cost"] == pytest.approx(0.02)  # the lookup: two user reads
     assert "nothing was sent" in text and "acct0001" in text
+    assert "at most $" in text and "unknown for 2 accounts" in text
 
 
 def test_watch_runs_repeatedly_and_stops_cleanly_on_sigterm(tmp_path, new_store):

@@ -89,12 +89,18 @@ def test_new_and_deleted_posts_are_noticed_in_the_recheck_window(con, tmp_path, 
     assert not con.execute(
         "SELECT count(*) FROM posts WHERE author_id = '9000000001' AND deleted_at IS NOT NULL"
     ).fetchone()[0]
-    # with the default 2-day window nothing old is re-read: a post deleted from long ago is not judged
-    api.delete_post(uid, api.timelines[uid][10]["id"])
+    # with the default 2-day window the newest page (100 posts) is re-read, however old: a post
+    # deleted from it is noticed; one older than the page is not judged
+    on_page, past_page = api.timelines[uid][10]["id"], api.timelines[uid][150]["id"]
+    bound = api.timelines[uid][99]["id"]
+    api.delete_post(uid, on_page)
+    api.delete_post(uid, past_page)
     server.requests.clear()
     collect(con, x_settings(server.url))
-    assert len(deleted) == con.execute("SELECT count(*) FROM posts WHERE deleted_at IS NOT NULL").fetchone()[0]
-    assert [r.arg("since_id") for r in _timeline_requests(server)][0] == fresh
+    now_deleted = {r[0] for r in con.execute("SELECT post_id FROM posts WHERE deleted_at IS NOT NULL").fetchall()}
+    assert now_deleted == set(deleted) | {on_page}
+    asked = _timeline_requests(server)
+    assert len(asked) == 2 and asked[0].arg("since_id") == bound  # one page an account
 
 
 def test_status_changes_suspension_and_rename_follow_the_stable_id(con, tmp_path, api, server):

@@ -16,8 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from diplotrack.cli import common
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import load_settings
-from diplotrack.collect.engine import CollectOptions, Collector, CollectReport, plan
+from diplotrack.collect.engine import CollectOptions, Collector, CollectReport
 from diplotrack.collect.http import describe_wait
+from diplotrack.collect.plan import RATE_DAYS, plan
 from diplotrack.collect.registry import build_source, choose_platforms
 from diplotrack.errors import DiplotrackError, UsageError
 from diplotrack.importers.base import parse_time
@@ -198,15 +199,19 @@ def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> No
             s.close()
         con.close()
     total_req = sum(p.requests for p in planned)
-    total_cost = sum(p.cost for p in planned)
-    over = options.budget is not None and total_cost > options.budget
+    at_most = sum(p.cost for p in planned)
+    expected = sum(p.expected for p in planned if p.expected is not None)
+    unknown = sum(1 for p in planned if p.expected is None)
+    over = options.budget is not None and at_most > options.budget
     if as_json:
         common.print_json(
             {
                 "dry_run": True,
                 "notes": notes,
                 "requests": total_req,
-                "estimated_cost": round(total_cost, 4),
+                "cost_at_most": round(at_most, 4),
+                "expected_cost": round(expected, 4),
+                "expected_unknown_accounts": unknown,
                 "budget": options.budget,
                 "exceeds_budget": over,
                 "planned": [p.__dict__ for p in planned],
@@ -216,17 +221,31 @@ def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> No
     for n in notes:
         common.err_console.print(n, markup=False, highlight=False)
     common.print_table(
-        ("endpoint", "account", "requests", "items", "est. cost (USD)", "note"),
-        [(p.endpoint, p.account or "", str(p.requests), str(p.items), f"{p.cost:.3f}", p.note) for p in planned],
+        ("endpoint", "account", "requests", "items", "at most (USD)", "expected (USD)", "note"),
+        [
+            (
+                p.endpoint,
+                p.account or "",
+                str(p.requests),
+                str(p.items),
+                f"{p.cost:.3f}",
+                "unknown" if p.expected is None else f"{p.expected:.3f}",
+                "; ".join(x for x in (p.note, p.basis) if x),
+            )
+            for p in planned
+        ],
         title="planned requests",
     )
     budget_note = ""
     if options.budget is not None:
         budget_note = (
-            f"; over the ${options.budget:.2f} budget: the run would stop early" if over else "; within budget"
+            f" (over the ${options.budget:.2f} budget: the run would stop early)" if over else " (within budget)"
         )
+    unknown_note = f"; unknown for {unknown} account{'s' if unknown > 1 else ''} never collected" if unknown else ""
     common.console.print(
-        f"dry run: {total_req} requests planned, estimated cost ${total_cost:.2f}{budget_note}; nothing was sent",
+        f"dry run: {total_req} requests planned, costing at most ${at_most:.2f}{budget_note}; "
+        f"expected about ${expected:.2f} from the accounts' posting rates over {RATE_DAYS} days and the time "
+        f"since their last collection{unknown_note}; nothing was sent",
         markup=False,
     )
 

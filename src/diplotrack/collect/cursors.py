@@ -12,8 +12,12 @@ high-water mark moves up and the seen ids are dropped. A post marked deleted tha
 loses the mark. A page that fails in three runs in a row gives its sweep up (nothing is judged)
 so that one bad page cannot stop an account's collection for good.
 
-The next sweep's lower bound is the newest stored post older than the recheck window (``recheck``,
-default 2 days): posts of the last days are read again, which is how deletions are noticed.
+The next sweep's lower bound is the older of two stored posts of the account: the newest one older
+than the recheck window (``recheck``, default 2 days), and the oldest of its newest ``page`` posts
+(one page). So every sweep re-reads at least the account's newest page, and the last days: that is
+how deletions are noticed, on quiet accounts too. A sweep bounded by a stored post's id
+(``since_id``) is shown everything after it, so every stored post between that bound and the
+sweep's start that it did not show is a deletion candidate, whatever its age.
 """
 
 from __future__ import annotations
@@ -52,8 +56,10 @@ def next_sweep(
     recheck: timedelta,
     since: datetime | None,
     author_keys: list[str],
+    page: int = 100,
 ) -> Sweep:
-    """The open sweep to resume, or a new one bounded by the recheck rule."""
+    """The open sweep to resume, or a new one bounded by the recheck rule and the newest ``page``
+    stored posts, whichever reaches further back."""
     state = load(con, platform, user_id, endpoint)
     if state is not None and state["sweep_open"]:
         return Sweep(
@@ -71,19 +77,27 @@ def next_sweep(
         # first sweep: everything the platform gives back, down to --since
         return Sweep(since_at=since, started_at=now)
     edge = now - recheck
-    if state["high_id"] is not None and edge >= state["high_at"]:
-        # nothing stored is young enough to recheck: pure incremental, from the high-water mark
-        return Sweep(since_id=state["high_id"], since_at=state["high_at"], started_at=now)
-    row = con.execute(
-        """SELECT post_id, created_at FROM posts
-           WHERE platform = ? AND list_contains(?, author_id) AND created_at < ? AND created_at IS NOT NULL
-             AND deleted_at IS NULL
-           ORDER BY created_at DESC, post_id DESC LIMIT 1""",
-        [platform, author_keys, edge],
-    ).fetchone()
-    if row is None:
+    # the newest stored post older than the recheck window, and the oldest of the newest page
+    rows = con.execute(
+        """WITH own AS (
+             SELECT post_id, created_at FROM posts
+             WHERE platform = ? AND list_contains(?, author_id) AND created_at IS NOT NULL AND deleted_at IS NULL)
+           (SELECT post_id, created_at FROM own WHERE created_at < ? ORDER BY created_at DESC, post_id DESC LIMIT 1)
+           UNION ALL
+           (SELECT post_id, created_at FROM
+              (SELECT * FROM own ORDER BY created_at DESC, post_id DESC LIMIT ?)
+            ORDER BY created_at, post_id LIMIT 1)""",
+        [platform, author_keys, edge, max(1, page)],
+    ).fetchall()
+    if not rows:
+        if state["high_id"] is not None and edge >= state["high_at"]:
+            # nothing of the account's stored: incremental, from the high-water mark
+            return Sweep(since_id=state["high_id"], since_at=state["high_at"], started_at=now)
         return Sweep(since_at=since, started_at=now)
-    since_id, since_at = row
+    if len(rows) == 1:
+        # every stored post is younger than the recheck window: re-read them all, as before
+        return Sweep(since_at=since, started_at=now)
+    since_id, since_at = min(rows, key=lambda r: (r[1], r[0]))
     if since is not None and since > since_at:
         since_at = since
     return Sweep(since_id=since_id, since_at=since_at, started_at=now)
@@ -154,14 +168,22 @@ def deletion_candidates(
     con: duckdb.DuckDBPyConnection, platform: str, user_id: str, endpoint: str, sweep: Sweep, last: Page
 ) -> list[str]:
     """The stored posts a sweep ending with ``last`` should have shown and did not: the account's
-    posts created inside (oldest item seen, sweep start], after the sweep's lower bound."""
-    low = sweep.low_at
-    last_times = [t for _, t in last.seen if t is not None]
-    if last_times:
-        low = min(last_times) if low is None else min(low, min(last_times))
-    if low is None or sweep.started_at is None:
-        return []  # the sweep saw nothing: no window it can vouch for
-    lower = low if sweep.since_at is None else max(low, sweep.since_at)
+    posts created inside (oldest item seen, sweep start], after the sweep's lower bound.
+
+    A sweep bounded by a stored post's id (``since_id``) vouches for everything after that post:
+    the window reaches down to it, even below the oldest item seen (or when nothing was seen)."""
+    if sweep.started_at is None:
+        return []
+    if sweep.since_id is not None and sweep.since_at is not None:
+        lower = sweep.since_at
+    else:
+        low = sweep.low_at
+        last_times = [t for _, t in last.seen if t is not None]
+        if last_times:
+            low = min(last_times) if low is None else min(low, min(last_times))
+        if low is None:
+            return []  # the sweep saw nothing: no window it can vouch for
+        lower = low if sweep.since_at is None else max(low, sweep.since_at)
     rows = con.execute(
         """SELECT post_id FROM posts
            WHERE platform = ? AND author_id = ? AND deleted_at IS NULL

@@ -13,7 +13,6 @@ Budget: before every request the most it could cost is checked against what is l
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from diplotrack.collect import cursors
+from diplotrack.collect.apply import apply_found, insert_engagements
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.errors import (
     AuthError,
@@ -33,8 +33,8 @@ from diplotrack.collect.errors import (
 )
 from diplotrack.collect.http import short_url
 from diplotrack.collect.meter import Meter
-from diplotrack.collect.source import Found, Page, PlannedRequest, Source, Target
-from diplotrack.records import Engagement, ProfileSnapshot, Provenance, Skip, handle_key
+from diplotrack.collect.source import Found, Page, Source, Target
+from diplotrack.records import ProfileSnapshot, Provenance, Skip, handle_key
 from diplotrack.store.runs import finish_run, start_run
 from diplotrack.store.writer import StoreWriter
 
@@ -283,7 +283,7 @@ class Collector:
 
             def commit(con: duckdb.DuckDBPyConnection, page: Page = page) -> None:
                 for f in page.found:
-                    pr.events.extend(_apply_found(con, f, page.retrieved_at, writer.run_id))
+                    pr.events.extend(apply_found(con, f, page.retrieved_at, writer.run_id))
 
             self._write(writer, page, pr, report, commit)
         # a target no page mentioned was not answered for (a failed page): no status, no sweep
@@ -303,6 +303,7 @@ class Collector:
             recheck=self.options.recheck,
             since=self.options.since,
             author_keys=keys,
+            page=source.page_posts,
         )
         pages = 0
         while True:
@@ -340,7 +341,7 @@ class Collector:
                 con: duckdb.DuckDBPyConnection, page: Page = page, deleted: list[int] = deleted, gone: list[str] = gone
             ) -> None:
                 for lost in page.found:
-                    pr.events.extend(_apply_found(con, lost, page.retrieved_at, writer.run_id))
+                    pr.events.extend(apply_found(con, lost, page.retrieved_at, writer.run_id))
                 deleted.append(
                     cursors.save_page(
                         con, platform, user_id, endpoint, sweep, page, writer.run_id, self.clock.utcnow(), gone
@@ -381,7 +382,7 @@ class Collector:
             added: list[int] = []
 
             def commit(con: duckdb.DuckDBPyConnection, page: Page = page, added: list[int] = added) -> None:
-                added.append(_insert_engagements(con, page.engagements, writer.run_id))
+                added.append(insert_engagements(con, page.engagements, writer.run_id))
 
             self._write(writer, page, pr, report, commit)
             pr.engagements += sum(added)
@@ -450,117 +451,3 @@ class Collector:
         writer.add_skip(Skip(short_url(exc.url), None, reason))
         counts = writer.flush()
         report.skipped.extend(counts.skipped)
-
-
-def _apply_found(con: duckdb.DuckDBPyConnection, f: Found, observed: datetime, run_id: int) -> list[dict]:
-    """Record what a lookup said of an account: its id, its handle, and any change of status."""
-    t = f.target
-    events: list[dict] = []
-    uid = f.user_id or t.user_id
-    if f.user_id and f.user_id != t.user_id:
-        con.execute(
-            "UPDATE accounts SET user_id = ?, user_key = ?, updated_at = ? WHERE platform = ? AND handle = ?",
-            [f.user_id, f.user_id, observed, t.platform, t.handle],
-        )
-    key = uid or handle_key(t.handle)
-    prev = con.execute(
-        """SELECT handle, status FROM profile_snapshots
-           WHERE platform = ? AND user_id = ? AND observed_at < ?
-           ORDER BY observed_at DESC LIMIT 1""",
-        [t.platform, key, observed],
-    ).fetchone()
-    old_handle, old_status = prev if prev else (t.handle, None)
-    new_status = f.status
-    if (old_status or "active") != new_status:
-        events.append({"event": new_status if new_status != "active" else "reinstated", "old": old_status})
-    if f.handle and old_handle and f.handle.lower() != old_handle.lower():
-        events.append({"event": "renamed", "old": old_handle, "new": f.handle})
-    for e in events:
-        new = e.get("new", new_status if e["event"] != "renamed" else None)
-        con.execute(
-            "INSERT INTO account_events VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [t.platform, key, observed, e["event"], e.get("old"), new, run_id],
-        )
-        e.update({"handle": t.handle, "user_id": key, "new": new, "detail": f.detail})
-    return events
-
-
-def _insert_engagements(con: duckdb.DuckDBPyConnection, items: list[Engagement], run_id: int) -> int:
-    if not items:
-        return 0
-    before = con.execute("SELECT count(*) FROM engagements").fetchone()[0]
-    con.executemany(
-        """INSERT INTO engagements VALUES (?, ?, ?, ?, ?, ?, ?, ?,
-               struct_pack(source := ?, file := ?, line := NULL::BIGINT, raw_id := ?, pointer := ?,
-                           run_id := ?::BIGINT))
-           ON CONFLICT DO NOTHING""",
-        [
-            [
-                e.platform,
-                e.post_id,
-                e.kind,
-                e.actor_user_id,
-                e.actor_handle,
-                e.engaged_at,
-                e.engagement_post_id,
-                e.observed_at,
-                e.provenance.source,
-                e.provenance.file,
-                e.provenance.raw_id,
-                e.provenance.pointer,
-                run_id,
-            ]
-            for e in items
-        ],
-    )
-    return con.execute("SELECT count(*) FROM engagements").fetchone()[0] - before
-
-
-def plan(
-    con: duckdb.DuckDBPyConnection, sources: Sequence[Source], options: CollectOptions, now: datetime
-) -> list[PlannedRequest]:
-    """What a run would request, from what the store knows, without any request (``--dry-run``)."""
-    planned: list[PlannedRequest] = []
-    for source in sources:
-        targets = targets_for(con, source.platform, options.accounts)
-        if not targets:
-            continue
-        per_page = getattr(source, "lookup_page_size", 100)
-        requests = (
-            source.lookup_requests(targets)
-            if hasattr(source, "lookup_requests")
-            else math.ceil(len(targets) / per_page)
-        )
-        planned.append(
-            PlannedRequest(
-                f"{source.platform}: profile lookup",
-                None,
-                requests,
-                len(targets),
-                source.lookup_cost_bound(len(targets)),
-                f"{len(targets)} accounts, {per_page} per request",
-            )
-        )
-        for t in targets:
-            uid = t.user_id
-            sweep = (
-                cursors.next_sweep(
-                    con,
-                    source.platform,
-                    uid,
-                    source.timeline_endpoint,
-                    now=now,
-                    recheck=options.recheck,
-                    since=options.since,
-                    author_keys=[uid, handle_key(t.handle)],
-                )
-                if uid
-                else None
-            )
-            row = con.execute(
-                """SELECT posts_count FROM profile_snapshots WHERE platform = ? AND user_id IN (?, ?)
-                   AND posts_count IS NOT NULL ORDER BY observed_at DESC LIMIT 1""",
-                [t.platform, uid or "", handle_key(t.handle)],
-            ).fetchone()
-            planned.append(source.plan(t, uid, sweep or cursors.Sweep(since_at=options.since), row[0] if row else None))
-    return planned

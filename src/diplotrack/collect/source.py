@@ -80,14 +80,17 @@ class PlannedRequest:
     account: str | None
     requests: int
     items: int
-    cost: float
+    cost: float  # at most: the upper bound the budget check uses
     note: str = ""
+    expected: float | None = None  # the expected cost from recent posting rates; None: unknown
+    basis: str = ""  # what ``expected`` rests on
 
 
 class Source(Protocol):
     platform: str
     label: str  # "X", "Bluesky", "Mastodon"
     timeline_endpoint: str
+    page_posts: int  # posts in a full timeline page: every sweep re-reads at least the newest page
     meter: Meter  # what the source's requests spent; the engine adds items and cost
 
     def lookup(self, targets: list[Target]) -> Iterator[Page]:

@@ -53,6 +53,7 @@ class BlueskySource:
     platform = "bluesky"
     label = "Bluesky"
     timeline_endpoint = AUTHOR_FEED
+    page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
     lookup_page_size = LOOKUP_SIZE
 
     def __init__(self, settings: Settings, *, clock: Clock, meter: Meter, reporter: Reporter, transport=None) -> None:  # type: ignore[no-untyped-def]

@@ -41,6 +41,7 @@ class MastodonSource:
     platform = "mastodon"
     label = "Mastodon"
     timeline_endpoint = "api/v1/accounts/:id/statuses"
+    page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
     lookup_page_size = 1
 
     def __init__(

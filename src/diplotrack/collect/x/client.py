@@ -40,6 +40,7 @@ class XSource:
     platform = "x"
     label = "X"
     timeline_endpoint = "users/:id/tweets"
+    page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
     lookup_page_size = LOOKUP_SIZE
 
     def __init__(self, settings: Settings, *, clock: Clock, meter: Meter, reporter: Reporter, transport=None) -> None:  # type: ignore[no-untyped-def]
