@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NoReturn
 
 import duckdb
 import typer
+from typer._click import exceptions as click_exceptions  # the click typer vendors: its usage errors
 
 from diplotrack import __version__
 from diplotrack.cli import common
@@ -19,7 +21,7 @@ from diplotrack.cli.network import bursts_command, coordination_command, network
 from diplotrack.cli.report import report_command
 from diplotrack.cli.roster import roster_app
 from diplotrack.cli.sql import sql_command
-from diplotrack.errors import DiplotrackError
+from diplotrack.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, DiplotrackError
 
 app = typer.Typer(
     name="diplotrack",
@@ -73,22 +75,55 @@ app.command("demo", help="Build a fresh store from the bundled real data and sho
 
 
 def main() -> None:
+    """Run the app; every failure ends as one ``error: ...`` line on stderr and an exit code from
+    ``diplotrack.errors`` (the traceback only with ``--debug``)."""
     try:
-        app()
-    except DiplotrackError as exc:
-        if common.STATE.debug:
-            raise
-        common.print_error(f"error: {exc}")  # exception text may echo file names or server words
+        code = app(standalone_mode=False)
+    except click_exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # plain 'diplotrack': the help
         sys.exit(exc.exit_code)
+    except click_exceptions.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "diplotrack"
+        common.print_error(f"error: {exc.format_message()} (see '{where} --help')")
+        sys.exit(EXIT_USAGE)
+    except click_exceptions.ClickException as exc:
+        common.print_error(f"error: {exc.format_message()}")
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        common.print_error("aborted")
+        sys.exit(EXIT_INTERRUPTED)
+    except DiplotrackError as exc:
+        _fail(f"error: {exc}", exc.exit_code)  # exception text may echo file names or server words
     except duckdb.Error as exc:
-        if common.STATE.debug:
-            raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        common.print_error(f"error: the store reported: {first} (run with --debug for details)")
-        sys.exit(1)
+        _fail(f"error: the store reported: {_first_line(exc)} (run with --debug for details)", EXIT_FAILED)
     except KeyboardInterrupt:
-        common.err_console.print("interrupted", markup=False)
-        sys.exit(130)
+        common.print_error("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:  # 'diplotrack sql ... | head': the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_FAILED)
+    except OSError as exc:
+        what = f"{exc.strerror or type(exc).__name__}" + (f": {exc.filename}" if exc.filename else "")
+        _fail(f"error: {what}; check that the path exists and can be read and written", EXIT_USAGE)
+    except Exception as exc:  # a bug: still one line, and its own exit code
+        _fail(
+            f"error: internal error ({type(exc).__name__}: {_first_line(exc)}); "
+            "run again with --debug for the traceback and report it",
+            EXIT_INTERNAL,
+        )
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    if common.STATE.debug:
+        raise  # noqa: PLE0704 - called from an except block: the exception being handled, with its traceback
+    common.print_error(message)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
