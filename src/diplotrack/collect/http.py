@@ -136,7 +136,10 @@ class ApiClient:
                 f"allowed ({span_text(self.settings.max_wait)}: [http] max_wait or {MAX_WAIT_ENV}); {bucket} is "
                 "given up for this run: run again after the reset, or raise max_wait"
             )
-            self.given_up[bucket] = why
+            # later requests to the bucket are skipped with a shorter line that still says why
+            self.given_up[bucket] = (
+                f"{bucket} is given up for this run (its rate limit resets {when_text(until)}, past max_wait)"
+            )
             self.reporter.note(why)
             raise RateLimitGivenUp(why, url=_shown_req(url, params), status=429)
         self._wait(until, "rate limit")
