@@ -51,7 +51,7 @@ def test_no_single_day_stands_out(waves) -> None:  # type: ignore[no-untyped-def
 def test_weekly_wave_is_a_burst_week_starting_monday(waves) -> None:  # type: ignore[no-untyped-def]
     every = creation_bursts(waves, by="week", all_periods=True)
     starts = every["period_start"]
-    assert (starts.dt.dayofweek == 0).all() and (starts == starts.dt.normalize()).all()
+    assert (starts.dt.day_of_week == 0).all() and (starts == starts.dt.normalize()).all()
     assert (starts.diff().dropna() == timedelta(weeks=1)).all()  # weeks without a creation count 0
     b = creation_bursts(waves, by="week")
     assert WAVE_WEEK in set(b["period_start"])
