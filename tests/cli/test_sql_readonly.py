@@ -200,3 +200,15 @@ def test_sql_runs_from_the_store_folder_with_a_relative_db(store: Path) -> None:
     assert json.loads(proc.stdout) == [{"n": 1}]
     proc = sql(Path(store.name), "SELECT * FROM read_csv('secret.csv')", cwd=store.parent)
     assert_refused(proc, store)
+
+
+def test_sql_shows_time_zone_aware_values(store: Path) -> None:
+    from datetime import UTC, datetime
+
+    proc = sql(store, "SELECT TIMESTAMPTZ '2020-01-01 10:00:00+02' AS t, 1 AS n, now() IS NOT NULL AS ok", "--json")
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(proc.stdout)
+    assert datetime.fromisoformat(row["t"]) == datetime(2020, 1, 1, 8, tzinfo=UTC)
+    assert (row["n"], row["ok"]) == (1, True)
+    table = sql(store, "SELECT TIMESTAMPTZ '2020-01-01 10:00:00+02' AS t")
+    assert table.returncode == 0 and "2020-01-01" in table.stdout, table.stderr

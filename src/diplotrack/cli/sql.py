@@ -45,6 +45,15 @@ def single_query(query: str) -> duckdb.Statement:
     )
 
 
+def _fetch_rows(cur: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The result's rows. DuckDB's own conversion of TIMESTAMP WITH TIME ZONE values needs pytz, which
+    diplotrack does not install; through Arrow they come back as aware datetimes (zoneinfo)."""
+    if not any(str(d[1]) == "TIMESTAMP WITH TIME ZONE" for d in cur.description or []):
+        return cur.fetchall()
+    table = cur.to_arrow_table()
+    return list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+
+
 def sql_command(
     query: str = typer.Argument(..., help="SQL to run; the store is opened read-only."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array of row objects."),
@@ -61,7 +70,7 @@ def sql_command(
             rows, names = [], []
         else:
             names = [d[0] for d in cur.description]
-            rows = cur.fetchall()
+            rows = _fetch_rows(cur)
     finally:
         con.close()
     if as_json:
