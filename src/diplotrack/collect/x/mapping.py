@@ -14,6 +14,7 @@ import msgspec
 from diplotrack.collect.errors import MalformedPage
 from diplotrack.collect.sink import ListSink
 from diplotrack.collect.source import Found, Target
+from diplotrack.importers.json_text import json_reason
 from diplotrack.importers.x_v2 import NAME, _ProvMaker, map_page
 from diplotrack.importers.x_v2_types import LINE_DECODER, UNSET, Line, XObject
 from diplotrack.records import Provenance
@@ -31,6 +32,8 @@ def decode(body: bytes, url: str) -> Line:
         raise MalformedPage(f"{what} ({len(body)} bytes: {exc})", url=url, body=body) from None
     except msgspec.ValidationError as exc:
         raise MalformedPage(f"unexpected X API v2 shape ({exc})", url=url, body=body) from None
+    except (UnicodeDecodeError, RecursionError) as exc:  # hostile bytes: a bad byte, a nesting bomb
+        raise MalformedPage(json_reason(body, exc), url=url, body=body) from None
 
 
 class _Prov(_ProvMaker):
