@@ -7,6 +7,7 @@ The config file is TOML, at ``$DIPLOTRACK_CONFIG`` or ``~/.config/diplotrack/con
     api_base = "https://api.x.com"
     price_post_read = 0.005        # USD per post returned (X pay-per-use price list)
     price_user_read = 0.010        # USD per user returned
+    reread_posts = 100             # newest stored posts each sweep re-reads for deletions (0-3200)
     [bluesky]
     api_base = "https://public.api.bsky.app"
     [mastodon.tokens]              # optional; only for instances that refuse anonymous reads
@@ -51,6 +52,10 @@ BLUESKY_DEFAULT_BASE = "https://public.api.bsky.app"
 # read 2026-11); set your own in the config file when they change.
 X_PRICE_POST_READ = 0.005
 X_PRICE_USER_READ = 0.010
+# Each X sweep re-reads at least the account's newest stored posts to notice deletions. X charges per
+# post returned (deduplicated within a UTC day), so this bounds what the deletion check costs.
+X_REREAD_POSTS = 100
+X_TIMELINE_CAP = 3200  # the user timeline endpoint returns at most the newest 3,200 posts
 
 
 class Secret:
@@ -91,6 +96,7 @@ class Settings:
     x_base: str = X_DEFAULT_BASE
     x_price_post_read: float = X_PRICE_POST_READ
     x_price_user_read: float = X_PRICE_USER_READ
+    x_reread_posts: int = X_REREAD_POSTS  # newest stored posts each X sweep re-reads (deletion check)
     bluesky_base: str = BLUESKY_DEFAULT_BASE
     mastodon_tokens: dict[str, Secret] = field(default_factory=dict)  # instance host -> its token
     mastodon_base: str | None = None
@@ -142,6 +148,13 @@ def _max_wait(env: dict[str, str], http: dict[str, Any], where: str) -> float:
     return value
 
 
+def _reread_posts(x: dict[str, Any], where: str) -> int:
+    value = _number(x, "reread_posts", X_REREAD_POSTS, where)
+    if value != int(value) or value > X_TIMELINE_CAP:
+        raise UsageError(f"{where}: [x] reread_posts must be a whole number from 0 to {X_TIMELINE_CAP}")
+    return int(value)
+
+
 def _mastodon_tokens(from_env: str | None, from_file: object, where: str) -> dict[str, Secret]:
     """``host=token[,host=token…]`` from the environment, then ``[mastodon.tokens]`` from the file."""
     tokens: dict[str, Secret] = {}
@@ -181,6 +194,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         x_base=(env.get(X_BASE_ENV) or x.get("api_base") or X_DEFAULT_BASE).rstrip("/"),
         x_price_post_read=_number(x, "price_post_read", X_PRICE_POST_READ, where),
         x_price_user_read=_number(x, "price_user_read", X_PRICE_USER_READ, where),
+        x_reread_posts=_reread_posts(x, where),
         bluesky_base=(env.get(BLUESKY_BASE_ENV) or bsky.get("api_base") or BLUESKY_DEFAULT_BASE).rstrip("/"),
         mastodon_tokens=_mastodon_tokens(env.get(MASTODON_TOKEN_ENV), masto.get("tokens"), where),
         mastodon_base=(env.get(MASTODON_BASE_ENV) or masto.get("api_base") or "").rstrip("/") or None,

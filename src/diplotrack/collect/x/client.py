@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterator
 
 from diplotrack.collect.clock import Clock
-from diplotrack.collect.config import Settings
+from diplotrack.collect.config import X_TIMELINE_CAP, Settings
 from diplotrack.collect.errors import MalformedPage, RequestFailed
 from diplotrack.collect.http import ApiClient, Reporter, shown_url
 from diplotrack.collect.meter import Meter
@@ -33,14 +33,13 @@ MEDIA_FIELDS = "media_key,type,url,preview_image_url"
 PAGE_SIZE = 100
 MIN_PAGE = 5  # the smallest max_results X accepts
 LOOKUP_SIZE = 100
-TIMELINE_CAP = 3200  # the user timeline endpoint returns at most the newest 3,200 posts
 
 
 class XSource:
     platform = "x"
     label = "X"
     timeline_endpoint = "users/:id/tweets"
-    page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
+    page_posts = PAGE_SIZE  # what each sweep re-reads at least: settings.x_reread_posts (a full page)
     lookup_page_size = LOOKUP_SIZE
 
     def __init__(self, settings: Settings, *, clock: Clock, meter: Meter, reporter: Reporter, transport=None) -> None:  # type: ignore[no-untyped-def]
@@ -50,6 +49,7 @@ class XSource:
         self.base = settings.x_base
         self.post_price = settings.x_price_post_read
         self.user_price = settings.x_price_user_read
+        self.page_posts = settings.x_reread_posts
         self.client = ApiClient(
             "x",
             "X",
@@ -177,7 +177,7 @@ class XSource:
     # -- planning ------------------------------------------------------------------------------
     def plan(self, target: Target, user_id: str | None, sweep: Sweep, posts_count: int | None) -> PlannedRequest:
         if sweep.since_id is None and sweep.since_at is None:
-            expected = min(TIMELINE_CAP, posts_count) if posts_count is not None else TIMELINE_CAP
+            expected = min(X_TIMELINE_CAP, posts_count) if posts_count is not None else X_TIMELINE_CAP
             note = "first sweep: the newest posts, up to 3,200" + (
                 "" if posts_count is not None else " (no known post count: the cap is assumed)"
             )
