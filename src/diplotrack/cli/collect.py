@@ -20,7 +20,7 @@ from diplotrack.collect.engine import CollectOptions, Collector, CollectReport
 from diplotrack.collect.http import describe_wait
 from diplotrack.collect.plan import RATE_DAYS, plan
 from diplotrack.collect.registry import build_source, choose_platforms
-from diplotrack.errors import DiplotrackError, UsageError
+from diplotrack.errors import DiplotrackError, StoreError, UsageError
 from diplotrack.importers.base import parse_time
 from diplotrack.store.db import open_store, open_store_read_only
 
@@ -303,6 +303,7 @@ def watch_command(
     options = _options(account, since, budget, recheck, engagement, max_pages)
     clock = Clock()
     runs = 0
+    last_failed = False
     with stop_on_signals(clock):
         while not clock.stop.is_set():
             started = clock.now()
@@ -315,9 +316,12 @@ def watch_command(
                         "watch stopped: a platform refused the credentials (see above); fix them and restart"
                     )
             except DiplotrackError as exc:
-                if exc.exit_code == 2 and not exc.transient:
-                    raise  # a usage error will not fix itself
+                if not exc.transient and (exc.exit_code == 2 or isinstance(exc, StoreError)):
+                    raise  # a usage error or a store that cannot be opened will not fix itself
                 common.err_console.print(f"run failed: {exc}; trying again at the next period", markup=False)
+                last_failed = True
+            else:
+                last_failed = False
             if max_runs is not None and runs >= max_runs:
                 break
             wait = period.total_seconds() - (clock.now() - started)
@@ -326,6 +330,8 @@ def watch_command(
                 common.err_console.print(f"next run at {nxt} (local time); Ctrl-C to stop", markup=False)
                 clock.sleep(wait)
     common.console.print(f"watch stopped after {runs} run(s)", markup=False)
+    if last_failed:
+        raise typer.Exit(1)  # the last run failed: a script running watch --max-runs sees it
 
 
 def runs_command(
