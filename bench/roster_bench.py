@@ -30,45 +30,17 @@ import tempfile
 import time
 from pathlib import Path
 
-KINDS = (
-    "embassy",
-    "consulate",
-    "mission",
-    "ambassador",
-    "consul_general",
-    "diplomat",
-    "spokesperson",
-    "ministry",
-    "state_media",
-    "state_media_journalist",
-    "other",
-)
-HOSTED = {"embassy", "consulate", "mission", "ambassador", "consul_general"}
+from diplotrack.roster.csv_form import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from diplotrack.roster.model import HOST_COUNTRY_KINDS, KINDS
+from diplotrack.roster.model import PLATFORMS as ROSTER_PLATFORMS
+
+HOSTED = HOST_COUNTRY_KINDS
 STATES = ("CN", "RU", "IR", "US", "FR", "DE", "GB", "IN", "BR", "ZA", "TR", "SA", "JP", "KR", "NG")
 HOSTS = ("FR", "IT", "DE", "ES", "GB", "US", "CA", "BR", "AR", "ZA", "KE", "NG", "IN", "JP", "AU", "NO", "SE")
 CITIES = ("Paris", "Rome", "Berlin", "Madrid", "London", "Washington", "Ottawa", "Brasília", "Nairobi", "Oslo")
 LANGS = ("en", "fr", "zh", "es", "de", "ru", "ar", "pt", "ja")
-PLATFORMS = ("x", "bluesky", "mastodon", "youtube", "telegram")
-CSV_HEADER = (
-    "actor_id",
-    "name",
-    "kind",
-    "state",
-    "host_country",
-    "host_city",
-    "platform",
-    "handle",
-    "user_id",
-    "organisation",
-    "person",
-    "tenure_start",
-    "tenure_end",
-    "languages",
-    "tags",
-    "source",
-    "notes",
-    "institutional",
-)
+PLATFORMS = ROSTER_PLATFORMS
+CSV_HEADER = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 
 def synthetic_actors(accounts: int, seed: int = 12) -> list[dict]:
