@@ -22,6 +22,7 @@ from diplotrack.collect.plan import RATE_DAYS, plan
 from diplotrack.collect.registry import build_source, choose_platforms
 from diplotrack.errors import DiplotrackError, StoreError, UsageError
 from diplotrack.importers.base import parse_time
+from diplotrack.platforms import COLLECTABLE, listed, spec_of
 from diplotrack.store.db import open_store, open_store_read_only
 
 _SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
@@ -56,7 +57,8 @@ class LiveDisplay:
 
     # engine.Progress
     def platform_started(self, platform: str, accounts: int) -> None:
-        label = {"x": "X", "bluesky": "Bluesky", "mastodon": "Mastodon"}.get(platform, platform)
+        spec = spec_of(platform)
+        label = spec.label if spec is not None else platform
         self.labels[platform] = label
         self.tasks[platform] = self.progress.add_task(f"{label}: accounts", total=accounts)
 
@@ -127,7 +129,9 @@ def _options(
     )
 
 
-_PLATFORM = typer.Option([], "--platform", "-p", help="x, bluesky or mastodon (repeatable; default: all tracked).")
+_PLATFORM = typer.Option(
+    [], "--platform", "-p", help=f"{listed(COLLECTABLE, 'or')} (repeatable; default: all tracked)."
+)
 _ACCOUNT = typer.Option([], "--account", "-a", help="Only this handle (repeatable).")
 _SINCE = typer.Option(None, "--since", help="On an account's first collection, go back no further than this date.")
 _BUDGET = typer.Option(None, "--budget", help="Stop before the estimated cost could exceed this (USD).")

@@ -22,6 +22,7 @@ from diplotrack.cli.report import report_command
 from diplotrack.cli.roster import roster_app
 from diplotrack.cli.sql import sql_command
 from diplotrack.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, DiplotrackError
+from diplotrack.platforms import COLLECTABLE, labels
 
 app = typer.Typer(
     name="diplotrack",
@@ -59,7 +60,7 @@ app.command("report", help="Run the analyses and write the report (HTML, Markdow
 app.command("enrich", help="Detect languages, topics, tone, link domains and state-media references in posts.")(
     enrich_command
 )
-app.command("collect", help="Collect new posts and profiles from the X, Bluesky and Mastodon APIs.")(collect_command)
+app.command("collect", help=f"Collect new posts and profiles from the {labels(COLLECTABLE)} APIs.")(collect_command)
 app.command("watch", help="Collect again every period until stopped (SIGINT/SIGTERM finish the page in hand).")(
     watch_command
 )

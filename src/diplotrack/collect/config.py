@@ -33,21 +33,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from diplotrack.collect.bluesky import spec as bluesky
+from diplotrack.collect.mastodon import spec as mastodon
+from diplotrack.collect.x import spec as x_spec
 from diplotrack.errors import UsageError
 
 ENV_CONFIG = "DIPLOTRACK_CONFIG"
 DEFAULT_CONFIG = Path("~/.config/diplotrack/config.toml")
 
-X_TOKEN_ENV = "DIPLOTRACK_X_BEARER_TOKEN"
-X_BASE_ENV = "DIPLOTRACK_X_API_BASE"
-BLUESKY_BASE_ENV = "DIPLOTRACK_BLUESKY_API_BASE"
-MASTODON_TOKEN_ENV = "DIPLOTRACK_MASTODON_TOKEN"
-MASTODON_BASE_ENV = "DIPLOTRACK_MASTODON_API_BASE"  # tests and proxies: one base for every instance
+# each platform's settings and their environment variables are named in its spec (collect/<name>/spec.py)
+X_TOKEN_ENV = x_spec.TOKEN_ENV
+X_BASE_ENV = x_spec.BASE_ENV
+BLUESKY_BASE_ENV = bluesky.BASE_ENV
+MASTODON_TOKEN_ENV = mastodon.TOKEN_ENV
+MASTODON_BASE_ENV = mastodon.BASE_ENV  # tests and proxies: one base for every instance
 MAX_WAIT_ENV = "DIPLOTRACK_MAX_WAIT"  # the longest rate-limit wait, in seconds
 DEFAULT_MAX_WAIT = 3600.0
 
-X_DEFAULT_BASE = "https://api.x.com"
-BLUESKY_DEFAULT_BASE = "https://public.api.bsky.app"
+X_DEFAULT_BASE = x_spec.DEFAULT_BASE
+BLUESKY_DEFAULT_BASE = bluesky.DEFAULT_BASE
 # X API pay-per-use prices, USD per resource returned (docs.x.com/x-api/getting-started/pricing,
 # read 2026-11); set your own in the config file when they change.
 X_PRICE_POST_READ = 0.005

@@ -1,4 +1,5 @@
-"""The platforms the collector knows, and how to build their sources from the settings."""
+"""The platforms the collector knows (the specs in ``diplotrack.platforms`` that name a source), and
+how to build their sources from the settings."""
 
 from __future__ import annotations
 
@@ -8,32 +9,33 @@ import duckdb
 import httpx
 
 from diplotrack.collect.clock import Clock
-from diplotrack.collect.config import X_TOKEN_ENV, Settings
+from diplotrack.collect.config import Settings
 from diplotrack.collect.http import Reporter
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Source
 from diplotrack.errors import UsageError
+from diplotrack.platform_spec import PlatformSpec, Setting
+from diplotrack.platforms import BY_NAME, COLLECTABLE, labels
 
-PLATFORMS = ("x", "bluesky", "mastodon")
+PLATFORMS = COLLECTABLE
 
 
 def build_source(
     platform: str, settings: Settings, clock: Clock, reporter: Reporter, transport: httpx.BaseTransport | None = None
 ) -> Source:
-    meter = Meter()
-    if platform == "x":
-        from diplotrack.collect.x.client import XSource
+    spec = BY_NAME.get(platform)
+    if spec is None or not spec.collectable:
+        raise UsageError(f"cannot collect from '{platform}'; collectable platforms: {', '.join(PLATFORMS)}")
+    source: Source = spec.source_class()(settings, clock=clock, meter=Meter(), reporter=reporter, transport=transport)
+    return source
 
-        return XSource(settings, clock=clock, meter=meter, reporter=reporter, transport=transport)
-    if platform == "bluesky":
-        from diplotrack.collect.bluesky.client import BlueskySource
 
-        return BlueskySource(settings, clock=clock, meter=meter, reporter=reporter, transport=transport)
-    if platform == "mastodon":
-        from diplotrack.collect.mastodon.client import MastodonSource
-
-        return MastodonSource(settings, clock=clock, meter=meter, reporter=reporter, transport=transport)
-    raise UsageError(f"cannot collect from '{platform}'; collectable platforms: {', '.join(PLATFORMS)}")
+def missing_secret(spec: PlatformSpec, settings: Settings) -> Setting | None:
+    """The credential collection from ``spec``'s platform cannot do without, when ``settings`` lack it."""
+    if spec.required_secret is None:
+        return None
+    needed = spec.setting(spec.required_secret)
+    return None if needed.field and getattr(settings, needed.field) else needed
 
 
 def choose_platforms(
@@ -42,7 +44,8 @@ def choose_platforms(
     """The platforms to collect, and a note for each one left out and why.
 
     Named with ``--platform``: those, and a missing credential is an error. Not named: every
-    collectable platform the store has tracked accounts on; X without a token is left out, noted.
+    collectable platform the store has tracked accounts on; one whose credential is missing (X without
+    a token) is left out, noted.
     """
     for p in requested:
         if p not in PLATFORMS:
@@ -51,21 +54,31 @@ def choose_platforms(
     notes: list[str] = []
     if requested:
         chosen = list(dict.fromkeys(requested))
-        if "x" in chosen and not settings.x_token:
-            raise UsageError(
-                f"no X bearer token: set {X_TOKEN_ENV} (or [x] bearer_token in the config file), "
-                "or leave X out with --platform bluesky / --platform mastodon"
-            )
+        for p in chosen:
+            spec = BY_NAME[p]
+            if (needed := missing_secret(spec, settings)) is not None:
+                others = " / ".join(f"--platform {o}" for o in PLATFORMS if o != p)
+                raise UsageError(
+                    f"no {spec.label} {needed.what}: set {needed.env} (or [{p}] {needed.key} in the config file), "
+                    f"or leave {spec.label} out with {others}"
+                )
         return chosen, notes
     chosen = [p for p in PLATFORMS if p in have]
     if not chosen:
         raise UsageError(
-            "the store tracks no account on X, Bluesky or Mastodon; import a roster first "
+            f"the store tracks no account on {labels(PLATFORMS, 'or')}; import a roster first "
             "('diplotrack roster import ROSTER')"
         )
-    if "x" in chosen and not settings.x_token:
-        chosen.remove("x")
-        notes.append(f"X left out: no bearer token (set {X_TOKEN_ENV} to collect from X)")
+    left_out: list[tuple[str, Setting]] = []
+    for p in list(chosen):
+        spec = BY_NAME[p]
+        if (needed := missing_secret(spec, settings)) is not None:
+            chosen.remove(p)
+            left_out.append((p, needed))
+            notes.append(f"{spec.label} left out: no {needed.what} (set {needed.env} to collect from {spec.label})")
     if not chosen:
-        raise UsageError(f"nothing to collect: the tracked accounts are on X and {X_TOKEN_ENV} is not set")
+        envs = " and ".join(str(needed.env) for _, needed in left_out)
+        verb = "is" if len(left_out) == 1 else "are"
+        on = labels([p for p, _ in left_out])
+        raise UsageError(f"nothing to collect: the tracked accounts are on {on} and {envs} {verb} not set")
     return chosen, notes

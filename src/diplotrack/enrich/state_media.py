@@ -35,14 +35,12 @@ from diplotrack.enrich.topics import (
     read_text,
     text_of,
 )
+from diplotrack.platforms import PLATFORMS  # the registry, not the roster package (store, pyarrow)
 
 BUNDLED_FILE = "state_media.yaml"
 VERSION_PREFIX = "state-media"
 KINDS = ("state-controlled", "state-affiliated", "public-funded")
 PLATFORM_ALIASES = {"twitter": "x"}
-# the roster's platforms (diplotrack.roster.model.PLATFORMS, a test keeps them equal): importing the
-# roster package here would load the store and pyarrow, half a second for every enrichment worker
-PLATFORMS = ("x", "bluesky", "mastodon", "youtube", "telegram")
 
 _TOP_KEYS = ("version", "description", "outlets")
 _OUTLET_KEYS = ("id", "name", "state", "kind", "domains", "accounts", "source", "notes")

@@ -16,11 +16,11 @@ from pathlib import Path
 import orjson
 
 from diplotrack.importers.base import Progress, Sink, csv_header, file_mtime, parse_time, read_csv_rows
+from diplotrack.platforms import PLATFORMS
 from diplotrack.records import FollowEdge, Provenance, handle_key
 
 NAME = "follow-edges"
 REQUIRED = ("follower", "followed")
-PLATFORMS = ("x", "bluesky", "mastodon", "youtube", "telegram")
 
 
 class FollowEdgesImporter:

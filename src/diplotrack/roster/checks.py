@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime
 
 import pycountry
 
+from diplotrack.platforms import spec_of
 from diplotrack.roster.model import KINDS, PLATFORMS
 
 ACTOR_ID_RE = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 TENURE_RE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-MASTODON_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?")
 # Codes people write that ISO 3166-1 alpha-2 does not have, and what they mean.
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
@@ -80,22 +80,11 @@ def check_language(value: str) -> str | None:
     return f"'{value}' is not an ISO 639-1 language code{hint}"
 
 
-_MASTODON_URL = re.compile(r"https?://([^/\s]+)/@([^/@\s]+)/?")
-
-
-def mastodon_address(value: str) -> str:
-    """A Mastodon account as the roster may give it (``user@instance``, ``@user@instance`` or the
-    profile URL ``https://instance/@user``) in the one form the store keeps: ``user@instance``.
-    Anything else is returned as it is, for check_handle to report."""
-    v = value.strip()
-    if (m := _MASTODON_URL.fullmatch(v)) is not None:
-        return f"{m.group(2)}@{m.group(1).lower()}"
-    if v.startswith("@") and v.count("@") == 2:
-        v = v[1:]
-    if v.count("@") == 1 and not v.startswith("@"):
-        user, _, instance = v.partition("@")
-        return f"{user}@{instance.lower()}"
-    return v
+def stored_handle(platform: str | None, value: str) -> str:
+    """The handle as written, in the form the store keeps on ``platform`` (its spec's rule: a Mastodon
+    profile URL becomes ``user@instance``); as written where the platform has no rule."""
+    spec = spec_of(platform)
+    return spec.normalize_handle(value) if spec is not None and spec.normalize_handle is not None else value
 
 
 def check_handle(platform: str | None, handle: str) -> str | None:
@@ -103,9 +92,8 @@ def check_handle(platform: str | None, handle: str) -> str | None:
         return f"write the handle without @ ('{handle.lstrip('@')}')"
     if any(ch.isspace() for ch in handle):
         return f"'{handle}' contains a space; a handle has none"
-    if platform == "mastodon" and not MASTODON_RE.fullmatch(handle):
-        return f"'{handle}' is not a Mastodon handle; write it as user@instance (e.g. alice@mastodon.social)"
-    return None
+    spec = spec_of(platform)
+    return spec.check_handle(handle) if spec is not None and spec.check_handle is not None else None
 
 
 def parse_tenure(value: str) -> tuple[int, ...] | None:

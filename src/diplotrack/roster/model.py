@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from diplotrack import platforms
+
 FORMAT_VERSION = 1
 
 KINDS = (
@@ -28,7 +30,7 @@ KINDS = (
 )
 INSTITUTIONAL_KINDS = frozenset({"embassy", "consulate", "mission", "ministry", "state_media"})
 HOST_COUNTRY_KINDS = frozenset({"embassy", "consulate", "mission", "ambassador", "consul_general"})
-PLATFORMS = ("x", "bluesky", "mastodon", "youtube", "telegram")
+PLATFORMS = platforms.PLATFORMS  # every platform a roster may name: the platforms registry's
 
 ACTOR_FIELDS = (
     "actor_id",

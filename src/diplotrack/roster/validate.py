@@ -169,8 +169,8 @@ def build_account(raw: RawAccount, report: Report) -> Account:
     f, line = raw.fields, raw.line
     platform = _checked(f, "platform", line, report, checks.check_platform, required=True)
     handle = text(f, "handle", line, report, required=True)
-    if handle is not None and platform == "mastodon":
-        handle = checks.mastodon_address(handle)
+    if handle is not None:
+        handle = checks.stored_handle(platform, handle)
     if handle is not None and (message := checks.check_handle(platform, handle)) is not None:
         report.add(f["handle"].line, "handle", message)
     return Account(

@@ -32,6 +32,7 @@ import httpx
 from diplotrack.collect.bluesky import mapping
 from diplotrack.collect.bluesky.errors import auth_error
 from diplotrack.collect.bluesky.mapping import AUTHOR_FEED, GET_PROFILE, GET_PROFILES, LIKES, QUOTES, REPOSTED_BY
+from diplotrack.collect.bluesky.spec import SPEC
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import Settings
 from diplotrack.collect.errors import MalformedPage, RequestFailed
@@ -50,8 +51,8 @@ GET_POSTS = "app.bsky.feed.getPosts"  # deletion check: which of these posts sti
 
 
 class BlueskySource:
-    platform = "bluesky"
-    label = "Bluesky"
+    platform = SPEC.name
+    label = SPEC.label
     timeline_endpoint = AUTHOR_FEED
     page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
     lookup_page_size = LOOKUP_SIZE
@@ -62,8 +63,8 @@ class BlueskySource:
         self.meter = meter
         self.base = settings.bluesky_base.rstrip("/")
         self.client = ApiClient(
-            "bluesky",
-            "Bluesky",
+            SPEC.name,
+            SPEC.label,
             http=settings.http,
             clock=clock,
             meter=meter,

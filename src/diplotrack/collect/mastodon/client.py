@@ -31,6 +31,7 @@ from diplotrack.collect.errors import AuthError, MalformedPage, RequestFailed
 from diplotrack.collect.http import ApiClient, Reporter, json_of, shown_url
 from diplotrack.collect.mastodon import mapping
 from diplotrack.collect.mastodon.errors import auth_error
+from diplotrack.collect.mastodon.spec import SPEC
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target, failed_page
 
@@ -38,8 +39,8 @@ PAGE_SIZE = 40  # the most statuses GET /api/v1/accounts/:id/statuses returns a 
 
 
 class MastodonSource:
-    platform = "mastodon"
-    label = "Mastodon"
+    platform = SPEC.name
+    label = SPEC.label
     timeline_endpoint = "api/v1/accounts/:id/statuses"
     page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
     lookup_page_size = 1
@@ -59,8 +60,8 @@ class MastodonSource:
         self.reporter = reporter
         self.base_override = settings.mastodon_base.rstrip("/") if settings.mastodon_base else None
         self.client = ApiClient(
-            "mastodon",
-            "Mastodon",
+            SPEC.name,
+            SPEC.label,
             http=settings.http,
             clock=clock,
             meter=meter,

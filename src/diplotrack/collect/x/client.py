@@ -22,6 +22,7 @@ from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target, failed_page
 from diplotrack.collect.x import mapping
 from diplotrack.collect.x.errors import auth_error
+from diplotrack.collect.x.spec import SPEC
 
 USER_FIELDS = "created_at,description,location,protected,public_metrics,verified,profile_image_url,url"
 TWEET_FIELDS = (
@@ -36,8 +37,8 @@ LOOKUP_SIZE = 100
 
 
 class XSource:
-    platform = "x"
-    label = "X"
+    platform = SPEC.name
+    label = SPEC.label
     timeline_endpoint = "users/:id/tweets"
     page_posts = PAGE_SIZE  # what each sweep re-reads at least: settings.x_reread_posts (a full page)
     lookup_page_size = LOOKUP_SIZE
@@ -51,8 +52,8 @@ class XSource:
         self.user_price = settings.x_price_user_read
         self.page_posts = settings.x_reread_posts
         self.client = ApiClient(
-            "x",
-            "X",
+            SPEC.name,
+            SPEC.label,
             http=settings.http,
             clock=clock,
             meter=meter,

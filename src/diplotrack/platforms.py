@@ -1,0 +1,43 @@
+"""The platforms diplotrack knows, one spec each (``platform_spec``): the one list that the roster,
+the importers, the enrichment, the collectors' registry, the config and the CLI help read.
+
+A platform with a collector keeps its spec in its package (``collect/<name>/spec.py``); one the roster
+accepts but nothing collects yet is declared here. Adding a platform is one package and one line in
+``SPECS`` (docs/adding-a-platform.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from diplotrack.collect.bluesky.spec import SPEC as BLUESKY
+from diplotrack.collect.mastodon.spec import SPEC as MASTODON
+from diplotrack.collect.x.spec import SPEC as X
+from diplotrack.platform_spec import PlatformSpec, Setting
+
+YOUTUBE = PlatformSpec(name="youtube", label="YouTube", handle_form="the channel handle without @")
+TELEGRAM = PlatformSpec(name="telegram", label="Telegram", handle_form="the channel username without @")
+
+SPECS: tuple[PlatformSpec, ...] = (X, BLUESKY, MASTODON, YOUTUBE, TELEGRAM)
+
+BY_NAME = {s.name: s for s in SPECS}
+PLATFORMS = tuple(s.name for s in SPECS)  # every platform the roster accepts
+COLLECTABLE = tuple(s.name for s in SPECS if s.collectable)  # those a collector reads
+
+
+def spec_of(name: str | None) -> PlatformSpec | None:
+    """The spec of the platform ``name``, or None when diplotrack does not know it."""
+    return BY_NAME.get(name or "")
+
+
+def listed(words: Sequence[str], conjunction: str = "and") -> str:
+    """``x, bluesky or mastodon``: words as a sentence lists them."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
+def labels(names: Sequence[str], conjunction: str = "and") -> str:
+    """``X, Bluesky and Mastodon``: the platforms' labels as a sentence reads them."""
+    return listed([BY_NAME[n].label if n in BY_NAME else n for n in names], conjunction)
+
+
+__all__ = ["BY_NAME", "COLLECTABLE", "PLATFORMS", "SPECS", "PlatformSpec", "Setting", "labels", "listed", "spec_of"]
