@@ -3,6 +3,7 @@ analyses over it, on constructed posts with known answers."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -198,7 +199,7 @@ def test_distinctive_terms_against_the_other_accounts(store) -> None:  # type: i
     top = emb.set_index("term").loc["pandas"]
     # a = 3 in the group (3 posts), b = 0 elsewhere; G2 = 2 * a * ln(a / E1), E1 = c * a / (c + d)
     assert (top["count"], top["reference_count"]) == (3, 0)
-    from diplotrack.enrich.topics import tokenize
+    from diplotrack.enrich.terms import tokenize
 
     counts = {"1": 0, "2": 0}  # tokens per author, as the analysis reads them (reposts left out)
     for author, text, lang in store.execute(
@@ -209,3 +210,27 @@ def test_distinctive_terms_against_the_other_accounts(store) -> None:  # type: i
 
     c, d = counts["1"], counts["2"]
     assert top["g2"] == pytest.approx(2 * 3 * math.log(3 / (c * 3 / (c + d))), abs=0.01)
+
+
+def test_distinctive_terms_keyness_by_hand(store) -> None:  # type: ignore[no-untyped-def]
+    """G² of terms seen in both groups, and terms under-represented in a group left out (the checks
+    the unused ``topics.keyness`` had, now on the report's G²)."""
+    enrich_store(store, workers=1)
+    target = ["cotton"] * 10 + ["china"] * 60 + ["solar"] * 30  # c = 100 tokens, in p2 (AmbassadeChine)
+    reference = ["cotton"] * 5 + ["china"] * 175 + ["solar"] * 20  # d = 200 tokens, in p6 (MFA_China)
+    store.execute("UPDATE post_enrichment SET terms = NULL")
+    store.execute("UPDATE post_enrichment SET terms = ? WHERE post_id = 'p2'", [target])
+    store.execute("UPDATE post_enrichment SET terms = ? WHERE post_id = 'p6'", [reference])
+    terms = content.distinctive_terms(tables_from_duckdb(store), Filters(), n=5).to_pandas()
+    emb = terms[terms["handle"] == "AmbassadeChine"]
+    # china: 60/100 < 175/200, under-represented in the group: not listed
+    assert list(emb["term"]) == ["solar", "cotton"] and list(emb["rank"]) == [1, 2]
+    cotton = emb.set_index("term").loc["cotton"]
+    # E1 = 100*15/300 = 5, E2 = 200*15/300 = 10, G² = 2*(10 ln(10/5) + 5 ln(5/10)) = 10 ln 2
+    assert (cotton["count"], cotton["reference_count"]) == (10, 5)
+    assert cotton["g2"] == pytest.approx(10 * math.log(2), abs=0.01)
+    solar = emb.set_index("term").loc["solar"]
+    e1, e2 = 100 * 50 / 300, 200 * 50 / 300
+    assert solar["g2"] == pytest.approx(2 * (30 * math.log(30 / e1) + 20 * math.log(20 / e2)), abs=0.01)
+    mfa = terms[terms["handle"] == "MFA_China"]
+    assert list(mfa["term"]) == ["china"]  # the other way round, only china is over-represented

@@ -1,15 +1,13 @@
-"""The topic taxonomy: matches on real posts, the matching rules, user extensions and keyness."""
+"""The topic taxonomy: matches on real posts, the matching rules and user extensions."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from diplotrack.enrich.topics import keyness, load_taxonomy, log_likelihood, tokenize
+from diplotrack.enrich.topics import load_taxonomy
 from diplotrack.errors import UsageError
 
 
@@ -314,47 +312,3 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
 def test_missing_user_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         load_taxonomy(tmp_path / "nope.yaml")
-
-
-# --------------------------------------------------------------------------- keyness
-
-
-def test_tokenize_latin() -> None:
-    text = "RT @someone: China's #Xinjiang cotton is GREAT &amp; the people don't agree https://t.co/abc123 2022"
-    assert tokenize(text, "en") == ["china", "xinjiang", "cotton", "great", "people", "agree"]
-
-
-def test_tokenize_cjk_bigrams() -> None:
-    assert tokenize("推进“一带一路”合作。好", "zh") == ["推进", "一带", "带一", "一路", "合作"]
-    assert tokenize("华为5G网络", "zh") == ["华为", "网络"]  # "G" has too few letters
-
-
-def test_tokenize_language_stopwords() -> None:
-    assert tokenize("les relations entre la Chine et les États-Unis", "fr") == ["relations", "chine", "états", "unis"]
-    assert tokenize("les relations", "en") == ["les", "relations"]
-    assert tokenize(None, "en") == []
-
-
-def test_log_likelihood_by_hand() -> None:
-    # a=10 of c=100 target tokens, b=5 of d=200 reference tokens:
-    # E1 = 100*15/300 = 5, E2 = 200*15/300 = 10,
-    # G2 = 2*(10*ln(10/5) + 5*ln(5/10)) = 2*(10 ln 2 - 5 ln 2) = 10 ln 2
-    assert log_likelihood(10, 5, 100, 200) == pytest.approx(10 * math.log(2))
-    assert log_likelihood(3, 0, 10, 10) == pytest.approx(2 * 3 * math.log(2))  # 0 ln 0 = 0
-
-
-def test_keyness_small_corpus() -> None:
-    target = Counter({"cotton": 10, "china": 60, "solar": 30})  # 100 tokens
-    reference = Counter({"cotton": 5, "china": 175, "solar": 20})  # 200 tokens
-    rows = keyness(target, reference)
-    assert [r[0] for r in rows] == ["solar", "cotton"]  # china is under-represented in the target: left out
-    assert rows[1] == ("cotton", pytest.approx(10 * math.log(2)), 10, 5)
-    assert rows[0][1] > rows[1][1]
-    assert keyness(target, reference, top=1) == rows[:1]
-    assert keyness(Counter(), reference) == [] and keyness(target, Counter()) == []
-
-
-def test_keyness_term_only_in_target() -> None:
-    rows = keyness(Counter({"fukushima": 4, "japan": 6}), Counter({"japan": 10}))
-    assert rows[0][0] == "fukushima" and rows[0][2:] == (4, 0)
-    assert [r[0] for r in rows] == ["fukushima"]

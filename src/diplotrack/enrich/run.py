@@ -95,7 +95,7 @@ class Enricher:
     def run(self, rows: dict[str, list]) -> pa.Table:
         from diplotrack.enrich.domains import registered_domain
         from diplotrack.enrich.language import detect_language
-        from diplotrack.enrich.topics import tokenize
+        from diplotrack.enrich.terms import tokenize
 
         out: dict[str, list] = {name: [] for name in RESULT_SCHEMA.names}
         sm = self.state_media

@@ -16,23 +16,23 @@ files' bytes>``: any change to the bundled file or to a user's file gives a new 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from diplotrack.enrich.domains import registered_domain as _registered_domain
-from diplotrack.enrich.topics import (
+from diplotrack.enrich.yaml_lines import (
     YamlProblems,
+    bundled_text,
     compose_yaml,
     entry_id,
+    file_version,
     is_null,
     list_of,
+    load_extended,
     mapping_of,
     node_line,
-    read_text,
     text_of,
 )
 from diplotrack.platforms import PLATFORMS  # the registry, not the roster package (store, pyarrow)
@@ -285,23 +285,17 @@ def _line_of(where: str) -> int:
     return int(where.rsplit(":", 1)[1])
 
 
-def _bundled_text() -> str:
-    return resources.files("diplotrack.enrich").joinpath("data", BUNDLED_FILE).read_text(encoding="utf-8")
-
-
 @lru_cache(maxsize=8)
 def _build(extra_label: str | None, extra_text: str | None) -> StateMedia:
-    text = _bundled_text()
+    text = bundled_text(BUNDLED_FILE)
     bundled_label = f"bundled {BUNDLED_FILE}"
     version, drafts = _parse(bundled_label, text, bundled=True)
-    digest = hashlib.sha1(text.encode("utf-8"))
     label = bundled_label
     if extra_text is not None and extra_label is not None:
         _, extra = _parse(extra_label, extra_text, bundled=False)
         drafts = _merge(drafts, extra, extra_label)
-        digest.update(b"\0" + extra_text.encode("utf-8"))
         label = extra_label
-    return StateMedia(f"{VERSION_PREFIX}-{version}+{digest.hexdigest()[:8]}", _outlets(drafts, label))
+    return StateMedia(file_version(VERSION_PREFIX, version, text, extra_text), _outlets(drafts, label))
 
 
 def load_state_media(extra: Path | None = None) -> StateMedia:
@@ -309,7 +303,4 @@ def load_state_media(extra: Path | None = None) -> StateMedia:
 
     Raises ``UsageError`` (``file:line: what to fix``) for a user file that cannot be used.
     """
-    if extra is None:
-        return _build(None, None)
-    extra = Path(extra)
-    return _build(str(extra), read_text(extra, "state-media file"))
+    return load_extended(_build, extra, "state-media file")
