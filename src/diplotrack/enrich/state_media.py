@@ -25,7 +25,6 @@ from diplotrack.enrich.domains import registered_domain as _registered_domain
 from diplotrack.enrich.yaml_lines import (
     YamlProblems,
     bundled_text,
-    compose_yaml,
     entry_id,
     file_version,
     is_null,
@@ -34,6 +33,7 @@ from diplotrack.enrich.yaml_lines import (
     mapping_of,
     node_line,
     text_of,
+    top_of,
 )
 from diplotrack.platforms import PLATFORMS  # the registry, not the roster package (store, pyarrow)
 
@@ -129,15 +129,8 @@ class _Draft:
 
 
 def _parse(label: str, text: str, *, bundled: bool) -> tuple[str | None, list[_Draft]]:
-    problems = YamlProblems(label)
-    root = compose_yaml(label, text)
-    if root is None:
-        problems.add(1, "the file is empty; write 'outlets:' with a list of outlets (see the bundled state_media.yaml)")
-        problems.raise_if_any()
-    top = mapping_of(root, problems, "the file", _TOP_KEYS) or {}
-    version = text_of(top["version"], problems, "version") if "version" in top else None
-    if bundled and version is None:
-        problems.add(root, "version is required")
+    empty = "write 'outlets:' with a list of outlets (see the bundled state_media.yaml)"
+    problems, root, top, version = top_of(label, text, _TOP_KEYS, bundled=bundled, empty=empty)
     drafts: list[_Draft] = []
     seen: dict[str, int] = {}
     for node in list_of(top["outlets"], problems, "outlets") if "outlets" in top else []:

@@ -22,7 +22,6 @@ from diplotrack.enrich.taxonomy import Taxonomy, Term, Topic
 from diplotrack.enrich.yaml_lines import (
     YamlProblems,
     bundled_text,
-    compose_yaml,
     entry_id,
     file_version,
     flag_of,
@@ -32,6 +31,7 @@ from diplotrack.enrich.yaml_lines import (
     mapping_of,
     node_line,
     text_of,
+    top_of,
 )
 
 __all__ = ["BUNDLED_FILE", "VERSION_PREFIX", "Taxonomy", "Term", "Topic", "load_taxonomy"]
@@ -134,17 +134,8 @@ def _hashtags(node: yaml.Node, problems: YamlProblems, what: str) -> list[str]:
 
 
 def _parse(label: str, text: str, *, bundled: bool) -> _FileContent:
-    problems = YamlProblems(label)
-    root = compose_yaml(label, text)
-    if root is None:
-        problems.add(1, "the file is empty; write 'topics:' with a list of topics (see the bundled topics.yaml)")
-        problems.raise_if_any()
-    top = mapping_of(root, problems, "the file", _TOP_KEYS) or {}
-    version = None
-    if "version" in top:
-        version = text_of(top["version"], problems, "version")
-    elif bundled:
-        problems.add(root, "version is required")
+    empty = "write 'topics:' with a list of topics (see the bundled topics.yaml)"
+    problems, root, top, version = top_of(label, text, _TOP_KEYS, bundled=bundled, empty=empty)
     topics: list[_TopicDraft] = []
     ids: dict[str, int] = {}
     if "topics" in top:

@@ -158,6 +158,25 @@ def flag_of(node: yaml.Node, problems: YamlProblems, what: str) -> bool:
     return False
 
 
+def top_of(
+    label: str, text: str, keys: Iterable[str], *, bundled: bool, empty: str
+) -> tuple[YamlProblems, yaml.Node, dict[str, yaml.Node], str | None]:
+    """The problems collector, the root node, the top-level mapping (only ``keys`` allowed) and the
+    ``version`` field of a data file; a bundled file must have a version. An empty file is refused
+    at once with the hint ``empty`` ("write 'topics:' with ...")."""
+    problems = YamlProblems(label)
+    root = compose_yaml(label, text)
+    if root is None:
+        problems.add(1, f"the file is empty; {empty}")
+        problems.raise_if_any()
+    assert root is not None
+    top = mapping_of(root, problems, "the file", keys) or {}
+    version = text_of(top["version"], problems, "version") if "version" in top else None
+    if bundled and "version" not in top:
+        problems.add(root, "version is required")
+    return problems, root, top, version
+
+
 def read_text(path: Path, what: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
