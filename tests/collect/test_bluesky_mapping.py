@@ -20,7 +20,8 @@ from diplotrack.collect.config import BLUESKY_BASE_ENV, HttpSettings, Settings
 from diplotrack.collect.errors import AuthError, MalformedPage, RequestFailed
 from diplotrack.collect.http import SilentReporter
 from diplotrack.collect.meter import Meter
-from diplotrack.collect.source import Sweep, Target
+from diplotrack.collect.source import Sweep, Target, TimelinePage
+from diplotrack.provenance import Prov
 from diplotrack.store.raw import raw_id_of
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "bluesky"
@@ -52,8 +53,8 @@ def load(name: str) -> dict:
     return orjson.loads(raw(name))
 
 
-def feed(name: str = "docs-getAuthorFeed-page1.json", **kw) -> mapping.FeedPage:  # type: ignore[no-untyped-def]
-    return mapping.map_author_feed(load(name), EMBASSY, url=URL, raw_id="r1", observed=NOW, **kw)
+def feed(name: str = "docs-getAuthorFeed-page1.json", **kw) -> TimelinePage:  # type: ignore[no-untyped-def]
+    return mapping.map_timeline(load(name), EMBASSY, url=URL, raw_id="r1", observed=NOW, **kw)
 
 
 def by_id(posts: list) -> dict:  # type: ignore[type-arg]
@@ -103,7 +104,7 @@ def test_lookup_matches_by_did_then_handle() -> None:
 def test_handle_invalid_is_missing() -> None:
     obj = load("docs-getProfiles.json")["profiles"][0]
     obj["handle"] = "handle.invalid"
-    snap = mapping.map_profile(obj, NOW, mapping.Prov("u", None)("/profiles/0"))
+    snap = mapping.map_profile(obj, NOW, Prov(mapping.SOURCE, "u", None, None)("/profiles/0"))
     assert (snap.user_id, snap.handle) == (EMBASSY, None)
 
 
@@ -225,7 +226,7 @@ def test_feed_repost_is_two_posts() -> None:
 def test_repost_without_reason_uri_gets_derived_id() -> None:
     data = load("docs-getAuthorFeed-page1.json")
     del data["feed"][1]["reason"]["uri"]
-    page = mapping.map_author_feed(data, EMBASSY, url=URL, raw_id=None, observed=NOW)
+    page = mapping.map_timeline(data, EMBASSY, url=URL, raw_id=None, observed=NOW)
     digest = hashlib.blake2b(P1_REPOSTED.encode(), digest_size=8).hexdigest()
     expected = f"at://{EMBASSY}/app.bsky.feed.repost/derived-{digest}"
     assert page.seen[1] == (expected, datetime(2025, 3, 11, 16, 40, 10, 285000))
@@ -268,7 +269,7 @@ def test_feed_quote_and_quoted_post() -> None:
 
 def test_record_with_media_is_a_quote_with_media() -> None:
     view = load("thread_view_post_with_embed_media.json")["thread"]["post"]
-    p = mapping.map_post_view(view, mapping.Prov("u", None)("/thread/post"), NOW)
+    p = mapping.map_post_view(view, Prov(mapping.SOURCE, "u", None, None)("/thread/post"), NOW)
     assert p.kind == "quote"
     assert (p.quoted_post_id, p.quoted_author_id) == (
         "at://did:plc:kvwvcn5iqfooopmyzvb4qzba/app.bsky.feed.post/3kahesw26il2z",
@@ -324,8 +325,8 @@ def test_since_at_bound_uses_the_repost_time() -> None:
     data["feed"] = data["feed"][:2]  # the original and the repost
     # the reposted post is older (indexedAt 07:58:44) than the bound; the repost (16:40:10) is not
     kw = {"url": URL, "raw_id": None, "observed": NOW}
-    assert not mapping.map_author_feed(data, EMBASSY, since_at=datetime(2025, 3, 11, 8, 0), **kw).done
-    assert mapping.map_author_feed(data, EMBASSY, since_at=datetime(2025, 3, 11, 16, 40, 10, 285000), **kw).done
+    assert not mapping.map_timeline(data, EMBASSY, since_at=datetime(2025, 3, 11, 8, 0), **kw).done
+    assert mapping.map_timeline(data, EMBASSY, since_at=datetime(2025, 3, 11, 16, 40, 10, 285000), **kw).done
 
 
 def test_a_repeated_cursor_ends_the_sweep() -> None:
@@ -337,7 +338,7 @@ def test_malformed_feed_items_are_skipped() -> None:
     data = load("docs-getAuthorFeed-page2.json")
     data["feed"].insert(0, {"reason": {}})
     data["feed"][1]["post"].pop("uri")
-    page = mapping.map_author_feed(data, EMBASSY, url=URL, raw_id=None, observed=NOW)
+    page = mapping.map_timeline(data, EMBASSY, url=URL, raw_id=None, observed=NOW)
     assert [s.reason for s in page.skips] == [
         "feed item at /feed/0 not mapped: no post view",
         "post at /feed/1/post not mapped: no uri",
@@ -649,5 +650,5 @@ def test_plan() -> None:
 def test_feed_mapping_does_not_mutate_its_input() -> None:
     data = load("docs-getAuthorFeed-page1.json")
     before = copy.deepcopy(data)
-    mapping.map_author_feed(data, EMBASSY, url=URL, raw_id=None, observed=NOW)
+    mapping.map_timeline(data, EMBASSY, url=URL, raw_id=None, observed=NOW)
     assert data == before

@@ -24,8 +24,9 @@ from diplotrack.collect.http import SilentReporter
 from diplotrack.collect.mastodon import mapping
 from diplotrack.collect.mastodon.client import PAGE_SIZE, MastodonSource
 from diplotrack.collect.meter import Meter
-from diplotrack.collect.source import Sweep, Target
+from diplotrack.collect.source import Sweep, Target, TimelinePage
 from diplotrack.errors import UsageError
+from diplotrack.provenance import Prov
 from diplotrack.store.raw import raw_id_of
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "mastodon"
@@ -45,7 +46,7 @@ def target(handle: str = "mastodonpy_test@localhost:3000", user_id: str | None =
     return Target("mastodon", handle, user_id, "actor-1")
 
 
-def timeline(name: str, *, limit: int = PAGE_SIZE, since_at: datetime | None = None) -> mapping.TimelinePage:
+def timeline(name: str, *, limit: int = PAGE_SIZE, since_at: datetime | None = None) -> TimelinePage:
     raw = body(name)
     return mapping.map_timeline(json.loads(raw), INST, "u", raw, RETRIEVED, limit=limit, since_at=since_at)
 
@@ -55,7 +56,8 @@ def timeline(name: str, *, limit: int = PAGE_SIZE, since_at: datetime | None = N
 
 def test_account_lookup_maps_ids_counts_and_note() -> None:
     raw = body("real-accounts-lookup.json")
-    prov = mapping.prov_of("http://localhost:3000/api/v1/accounts/lookup?acct=mastodonpy_test", raw)
+    url = "http://localhost:3000/api/v1/accounts/lookup?acct=mastodonpy_test"
+    prov = Prov(mapping.SOURCE, url, None, raw_id_of(raw))("")
     snap = mapping.map_account(json.loads(raw), INST, RETRIEVED, prov)
     assert snap.platform == "mastodon"
     assert snap.user_id == "localhost:3000:117020565966271181"
@@ -80,7 +82,7 @@ def test_account_lookup_maps_ids_counts_and_note() -> None:
 
 def test_account_by_id_empty_profile_is_missing_and_ids_name_the_instance_asked() -> None:
     obj = load("real-accounts-id.json")
-    snap = mapping.map_account(obj, "mastodon.social", RETRIEVED, mapping.prov_of("u", b""))
+    snap = mapping.map_account(obj, "mastodon.social", RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))
     assert snap.user_id == "mastodon.social:117020457910412882"
     assert snap.handle == "mastodonpy_test@mastodon.social"
     assert snap.display_name is None  # "" in the body
@@ -110,7 +112,7 @@ def test_410_lookup_is_suspended_as_the_docs_say() -> None:
 
 def test_suspended_account_doc_fixture() -> None:
     obj = load("docs-account-suspended.json")
-    snap = mapping.map_account(obj, "mastodon.social", RETRIEVED, mapping.prov_of("u", b""))
+    snap = mapping.map_account(obj, "mastodon.social", RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))
     assert snap.status == "suspended"
     assert snap.user_id == "mastodon.social:14"
     assert snap.handle == "stigatle@quitter.no"  # a remote acct stays as given
@@ -123,7 +125,7 @@ def test_suspended_account_doc_fixture() -> None:
 
 def test_account_without_id_is_refused() -> None:
     with pytest.raises(ValueError, match="no id"):
-        mapping.map_account({"username": "x"}, INST, RETRIEVED, mapping.prov_of("u", b""))
+        mapping.map_account({"username": "x"}, INST, RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))
 
 
 # -- statuses ---------------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ def _tagged_status() -> dict:
 
 
 def test_tags_links_media_and_paragraphs() -> None:
-    posts = mapping.map_status(_tagged_status(), INST, RETRIEVED, lambda p: mapping.prov_of("u", b"", p), "/0")
+    posts = mapping.map_status(_tagged_status(), INST, RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b"")), "/0")
     (post,) = posts
     assert post.text == "Read https://example.org/a/long/path now\n#Diplomacy\n\nsecond & last"
     assert [(e.type, e.value, e.normalized) for e in post.entities] == [
@@ -241,7 +243,7 @@ def test_quote_post_mastodon_4_4() -> None:
         "http://localhost:3000/@admin/117020592137523525</a></span></p>"
     )
     s["quote"] = {"state": "accepted", "quoted_status": statuses[1]}
-    post, quoted = mapping.map_status(s, INST, RETRIEVED, lambda p: mapping.prov_of("u", b"", p), "/0")
+    post, quoted = mapping.map_status(s, INST, RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b"")), "/0")
     assert post.kind == "quote"
     assert post.text == "Look"  # the RE: fallback is dropped, and its link is no url entity
     assert post.entities == []
@@ -251,11 +253,11 @@ def test_quote_post_mastodon_4_4() -> None:
     assert quoted.provenance.pointer == "/0/quote/quoted_status"
     shallow = copy.deepcopy(statuses[0])
     shallow["quote"] = {"state": "accepted", "quoted_status_id": "55"}
-    (only,) = mapping.map_status(shallow, INST, RETRIEVED, lambda p: mapping.prov_of("u", b"", p), "/0")
+    (only,) = mapping.map_status(shallow, INST, RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b"")), "/0")
     assert (only.kind, only.quoted_post_id, only.quoted_author_id) == ("quote", "localhost:3000:55", None)
     pending = copy.deepcopy(statuses[0])
     pending["quote"] = {"state": "pending", "quoted_status": None}
-    (plain,) = mapping.map_status(pending, INST, RETRIEVED, lambda p: mapping.prov_of("u", b"", p), "/0")
+    (plain,) = mapping.map_status(pending, INST, RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b"")), "/0")
     assert (plain.kind, plain.quoted_post_id) == ("original", None)
 
 

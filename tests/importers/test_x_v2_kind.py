@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from diplotrack.collect.x.mapping import map_response
+from diplotrack.collect.x.mapping import map_timeline
 from diplotrack.importers.run import import_paths
 from diplotrack.importers.x_v2_types import LINE_DECODER
 
@@ -52,6 +52,6 @@ def test_mention_opener_is_original_with_its_user_reference(con, tmp_path):
 
 def test_collector_maps_the_mention_opener_the_same_way():
     body = json.dumps(PAGE).encode()
-    sink = map_response(LINE_DECODER.decode(body), body, "https://api.x.com/2/tweets", datetime(2022, 2, 1))
+    sink = map_timeline(LINE_DECODER.decode(body), body, "https://api.x.com/2/tweets", datetime(2022, 2, 1))
     kinds = {p.post_id: (p.kind, p.replied_to_post_id, p.replied_to_author_id) for p in sink.posts}
     assert kinds == {"500": ("original", None, "2"), "501": ("reply", "400", "2")}

@@ -74,6 +74,19 @@ class Page:
     cost: float = 0.0
 
 
+@dataclass
+class TimelinePage:
+    """A platform mapping's reading of one timeline page: the posts, what could not be mapped, the
+    account's own items (``seen``), and where the sweep goes next. The client makes it a ``Page``."""
+
+    posts: list[Post] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    seen: list[tuple[str, datetime | None]] = field(default_factory=list)
+    next_cursor: str | None = None
+    done: bool = True
+    items: int = 0
+
+
 @dataclass(frozen=True)
 class PlannedRequest:
     endpoint: str

@@ -27,10 +27,10 @@ import orjson
 from diplotrack.importers.base import BOM, Progress, Sink, file_mtime, skip, strip_bom
 from diplotrack.importers.chunks import ChunkContext, read_chunked
 from diplotrack.importers.json_text import DEEP, document_error_line, json_reason, looks_like_jsonl, utf8_problem
-from diplotrack.importers.x_v2_map import NAME, PLATFORM, _map_line, _ProvMaker, map_page
+from diplotrack.importers.x_v2_map import NAME, PLATFORM, _map_line, map_page
 from diplotrack.importers.x_v2_types import LINE_DECODER, Includes, Line, Media, Twarc, XObject
 
-__all__ = ["NAME", "XV2Importer", "_ProvMaker", "map_lines", "map_page"]  # the collector reuses the mapping
+__all__ = ["NAME", "XV2Importer", "map_lines", "map_page"]
 WHOLE_FILE_LIMIT = 256 * 2**20  # a pretty-printed (not one-page-a-line) file is parsed whole up to this
 NOT_V2 = "valid JSON but not an X API v2 page, tweet or user object"
 

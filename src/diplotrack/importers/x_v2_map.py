@@ -3,7 +3,8 @@
 Decoded lines (x_v2_types) come in; posts, profile snapshots and API errors go to the sink, each
 with its provenance (file, line, raw payload, JSON pointer). A tweet or user that cannot be mapped
 (no id, a time or count out of range) becomes a skip naming its line and pointer; the rest of its
-page is kept. Reading files is importers/x_v2.py; the live X collector reuses ``map_page``.
+page is kept. Reading files is importers/x_v2.py. This is the one X v2 mapping: the live X collector
+(collect/x/mapping.py) maps its pages with ``map_page`` too, with its own ``Prov`` source.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from diplotrack.importers.base import Sink, in_int64, parse_time, skip
 from diplotrack.importers.chunks import ChunkContext
 from diplotrack.importers.json_text import DEEP
 from diplotrack.importers.x_v2_types import UNSET, Includes, Line, Media, XObject
+from diplotrack.provenance import Prov
 from diplotrack.records import (
     ApiError,
     Entity,
@@ -50,22 +52,12 @@ def _map_line(
     retrieved = _time_or_none(obj.twarc.retrieved_at) if obj.twarc is not None else None
     if raw_id is None:
         raw_id = sink.add_raw(NAME, payload or b"", file=ctx.file, line=lineno, retrieved_at=retrieved)
-    prov = _ProvMaker(ctx.file, lineno, raw_id, pointer)
+    prov = Prov(NAME, ctx.file, lineno, raw_id, pointer)
     if is_page:
         map_page(obj, sink, prov, retrieved=retrieved, fallback=ctx.observed_at, mtime=ctx.mtime)
     else:
         map_flat(obj, sink, prov, retrieved=retrieved, fallback=ctx.observed_at, mtime=ctx.mtime)
     return True
-
-
-class _ProvMaker:
-    __slots__ = ("file", "line", "raw_id", "base")
-
-    def __init__(self, file: str, line: int, raw_id: str, base: str) -> None:
-        self.file, self.line, self.raw_id, self.base = file, line, raw_id, base
-
-    def __call__(self, pointer: str) -> Provenance:
-        return Provenance(NAME, self.file, self.line, self.raw_id, self.base + pointer)
 
 
 def _time_or_none(value: Any) -> datetime | None:
@@ -96,7 +88,7 @@ def _sid(v: str | int | None) -> str | None:
 def map_page(
     page: Line,
     sink: Sink,
-    prov: _ProvMaker,
+    prov: Prov,
     *,
     retrieved: datetime | None,
     fallback: datetime | None,
@@ -135,7 +127,7 @@ def map_page(
 def map_flat(
     obj: Line,
     sink: Sink,
-    prov: _ProvMaker,
+    prov: Prov,
     *,
     retrieved: datetime | None,
     fallback: datetime | None,
@@ -169,7 +161,7 @@ def _emit_tweet(
     tweet_authors: dict,
     media: dict,
     observed: datetime,
-    prov: _ProvMaker,
+    prov: Prov,
     pointer: str,
 ) -> None:
     p = prov(pointer)
@@ -274,7 +266,7 @@ def _entities(t: XObject, media: dict[str | None, Media]) -> list[Entity]:
     return out
 
 
-def _emit_user(u: XObject, sink: Sink, observed: datetime, how: str, prov: _ProvMaker, pointer: str) -> None:
+def _emit_user(u: XObject, sink: Sink, observed: datetime, how: str, prov: Prov, pointer: str) -> None:
     p = prov(pointer)
     try:
         snap = map_user(u, observed, how, p)

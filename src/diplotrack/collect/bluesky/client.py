@@ -39,6 +39,7 @@ from diplotrack.collect.errors import MalformedPage, RequestFailed
 from diplotrack.collect.http import ApiClient, Reporter, json_of, shown_url
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Found, Page, PlannedRequest, Sweep, Target, failed_page
+from diplotrack.provenance import Prov
 from diplotrack.records import ApiError, ProfileSnapshot, Skip
 from diplotrack.store.raw import raw_id_of
 
@@ -175,7 +176,7 @@ class BlueskySource:
             try:
                 data: Any = json_of(response)
                 # the body is not kept as a raw payload (a page has one body): no raw_id
-                prov = mapping.Prov(shown, None)("")
+                prov = Prov(mapping.SOURCE, shown, None, None)("")
                 snap = mapping.map_profile(data if isinstance(data, dict) else {}, retrieved, prov)
             except (MalformedPage, ValueError) as exc:
                 skips.append(Skip(shown, None, f"lookup of {actor}: unreadable profile ({exc})"))
@@ -249,7 +250,7 @@ class BlueskySource:
                 )
         _ok_or_fail(response, shown)
         data = mapping.require(json_of(response), AUTHOR_FEED, shown, body)
-        feed = mapping.map_author_feed(
+        feed = mapping.map_timeline(
             data,
             user_id,
             url=shown,

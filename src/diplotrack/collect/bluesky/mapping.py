@@ -64,8 +64,9 @@ from urllib.parse import urlsplit, urlunsplit
 import orjson
 
 from diplotrack.collect.errors import MalformedPage
-from diplotrack.collect.source import Found, Target
+from diplotrack.collect.source import Found, Target, TimelinePage
 from diplotrack.importers.base import parse_time
+from diplotrack.provenance import Prov
 from diplotrack.records import ApiError, Engagement, Entity, Post, ProfileSnapshot, Provenance, Skip, primary_kind
 
 PLATFORM = "bluesky"
@@ -113,17 +114,6 @@ _DID_RE = re.compile(r"^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$")
 def fmt_of(nsid: str) -> str:
     """The raw payload format of a collected response: ``bluesky:<endpoint NSID>``."""
     return f"{PLATFORM}:{nsid}"
-
-
-class Prov:
-    """Provenance of the records of one response: the URL, the body's raw id, a JSON pointer."""
-
-    def __init__(self, url: str, raw_id: str | None) -> None:
-        self.url = url
-        self.raw_id = raw_id
-
-    def __call__(self, pointer: str) -> Provenance:
-        return Provenance(SOURCE, self.url, None, self.raw_id, pointer)
 
 
 def require(data: Any, nsid: str, url: str, body: bytes) -> dict[str, Any]:
@@ -427,16 +417,6 @@ def _is_post_view(v: dict[str, Any]) -> bool:
 
 
 # -- author feed -------------------------------------------------------------------------------
-@dataclass
-class FeedPage:
-    posts: list[Post] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
-    seen: list[tuple[str, datetime | None]] = field(default_factory=list)
-    next_cursor: str | None = None
-    done: bool = True
-    items: int = 0
-
-
 def sort_time(item: dict[str, Any]) -> datetime | None:
     """The time the author feed orders an item by (see the module docstring)."""
     reason = _d(item.get("reason"))
@@ -446,7 +426,7 @@ def sort_time(item: dict[str, Any]) -> datetime | None:
     return _time(post.get("indexedAt")) or _time(_d(post.get("record")).get("createdAt"))
 
 
-def map_author_feed(
+def map_timeline(
     data: dict[str, Any],
     account: str,
     *,
@@ -455,9 +435,9 @@ def map_author_feed(
     observed: datetime,
     since_at: datetime | None = None,
     sent_cursor: str | None = None,
-) -> FeedPage:
+) -> TimelinePage:
     """One ``getAuthorFeed`` output (``data``) of the account with DID ``account``."""
-    prov = Prov(url, raw_id)
+    prov = Prov(SOURCE, url, None, raw_id)
     out = _Posts(url)
     seen: list[tuple[str, datetime | None]] = []
     reached = False
@@ -496,7 +476,7 @@ def map_author_feed(
                 reached = True
     cursor = _s(data.get("cursor"))
     done = cursor is None or reached or (cursor == sent_cursor and sent_cursor is not None)
-    return FeedPage(posts=out.posts, skips=out.skips, seen=seen, next_cursor=cursor, done=done, items=len(feed))
+    return TimelinePage(posts=out.posts, skips=out.skips, seen=seen, next_cursor=cursor, done=done, items=len(feed))
 
 
 # -- profiles and lookups ----------------------------------------------------------------------
@@ -531,7 +511,7 @@ def map_profile(obj: dict[str, Any], observed: datetime, prov: Provenance) -> Pr
 def map_profiles(
     data: dict[str, Any], *, url: str, raw_id: str | None, observed: datetime
 ) -> tuple[list[ProfileSnapshot], list[Skip]]:
-    prov = Prov(url, raw_id)
+    prov = Prov(SOURCE, url, None, raw_id)
     profiles: list[ProfileSnapshot] = []
     skips: list[Skip] = []
     for i, obj in enumerate(data.get("profiles") or []):
@@ -630,7 +610,7 @@ def map_engagement(
     """One ``getRepostedBy``/``getLikes``/``getQuotes`` output about the post ``post_id``."""
     kind = ENGAGEMENT_KIND[nsid]
     key = ITEMS_KEY[nsid]
-    prov = Prov(url, raw_id)
+    prov = Prov(SOURCE, url, None, raw_id)
     out = _Posts(url)
     engagements: list[Engagement] = []
     entries = data.get(key) or []

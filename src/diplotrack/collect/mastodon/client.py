@@ -34,6 +34,8 @@ from diplotrack.collect.mastodon.errors import auth_error
 from diplotrack.collect.mastodon.spec import SPEC
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target, failed_page
+from diplotrack.provenance import Prov
+from diplotrack.store.raw import raw_id_of
 
 PAGE_SIZE = 40  # the most statuses GET /api/v1/accounts/:id/statuses returns a request
 
@@ -142,7 +144,8 @@ class MastodonSource:
         _ok_or_fail(response, shown)
         obj = _json_object(response, shown)
         try:
-            snap = mapping.map_account(obj, instance, retrieved, mapping.prov_of(shown, response.content))
+            prov = Prov(mapping.SOURCE, shown, None, raw_id_of(response.content))
+            snap = mapping.map_account(obj, instance, retrieved, prov(""))
         except ValueError as exc:
             raise MalformedPage(f"unexpected Mastodon account ({exc})", url=shown, body=response.content) from None
         page.profiles = [snap]

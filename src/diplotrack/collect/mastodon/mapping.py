@@ -43,7 +43,7 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -51,8 +51,9 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from diplotrack.collect.source import Found, Target
+from diplotrack.collect.source import Found, Target, TimelinePage
 from diplotrack.importers.base import parse_time
+from diplotrack.provenance import Prov
 from diplotrack.records import ApiError, Entity, Post, ProfileSnapshot, Provenance, Skip, primary_kind
 from diplotrack.store.raw import raw_id_of
 
@@ -239,10 +240,6 @@ def _int(value: Any) -> int | None:
 # -- accounts ------------------------------------------------------------------------------------
 
 
-def prov_of(url: str, body: bytes, pointer: str = "") -> Provenance:
-    return Provenance(SOURCE, url, None, raw_id_of(body), pointer)
-
-
 def _handle(acc: dict, instance: str) -> str | None:
     acct = _str(acc.get("acct")) or _str(acc.get("username"))
     return qualify(acct, instance) if acct else None
@@ -315,7 +312,7 @@ def api_error(status_code: int, body: bytes, url: str, user_id: str) -> ApiError
     raw = orjson.dumps({"status": status_code, "url": url, "error": said}, option=orjson.OPT_SORT_KEYS).decode()
     return ApiError(
         platform=PLATFORM,
-        provenance=prov_of(url, body),
+        provenance=Prov(SOURCE, url, None, raw_id_of(body))(""),
         title=f"HTTP {status_code}",
         detail=said,
         resource_type="account",
@@ -460,18 +457,6 @@ def map_status(
     return out
 
 
-@dataclass
-class TimelinePage:
-    """A page of an account's statuses, mapped; ``seen`` lists the account's own items."""
-
-    posts: list[Post] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
-    seen: list[tuple[str, datetime | None]] = field(default_factory=list)
-    next_cursor: str | None = None
-    done: bool = True
-    items: int = 0
-
-
 def map_timeline(
     statuses: list,
     instance: str,
@@ -489,11 +474,7 @@ def map_timeline(
     with ``since_at``, when it reaches a status created at or before it (that status and older
     ones are left out, as ``since_id``/``start_time`` leave them out elsewhere).
     """
-    raw_id = raw_id_of(body)
-
-    def prov(pointer: str) -> Provenance:
-        return Provenance(SOURCE, url, None, raw_id, pointer)
-
+    prov = Prov(SOURCE, url, None, raw_id_of(body))
     page = TimelinePage(items=len(statuses))
     reached = False
     ids: list[str] = []

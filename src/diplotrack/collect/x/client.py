@@ -101,7 +101,7 @@ class XSource:
         _ok_or_fail(response, shown)
         retrieved = self.clock.utcnow()
         page = mapping.decode(response.content, shown)
-        sink = mapping.map_response(page, response.content, shown, retrieved)
+        sink = mapping.map_timeline(page, response.content, shown, retrieved)
         users, _, _ = mapping.items_of(page)
         return Page(
             url=shown,
@@ -149,7 +149,7 @@ class XSource:
         retrieved = self.clock.utcnow()
         page = mapping.decode(response.content, shown)
         token = mapping.next_token(page, response.content)
-        sink = mapping.map_response(page, response.content, shown, retrieved)
+        sink = mapping.map_timeline(page, response.content, shown, retrieved)
         data, inc_posts, inc_users = mapping.items_of(page)
         # every id the page shows counts as seen, mapped or not: a post that failed to map is not deleted
         times = {p.post_id: p.created_at for p in sink.posts}

@@ -1,7 +1,7 @@
 """X API v2 responses to records. Pure: bytes in, records out.
 
 A collected page has exactly the shape of a twarc2 JSONL line (data, includes, errors, meta), so
-the importer's mapping (importers/x_v2.py) is reused as is: a collected post and an imported one
+the one X v2 mapping (importers/x_v2_map.py) maps it as it maps an imported line: a collected post and an imported one
 are the same row. Each page is dated by its retrieval time and filed under its URL.
 """
 
@@ -15,9 +15,9 @@ from diplotrack.collect.errors import MalformedPage
 from diplotrack.collect.sink import ListSink
 from diplotrack.collect.source import Found, Target
 from diplotrack.importers.json_text import json_reason
-from diplotrack.importers.x_v2 import NAME, _ProvMaker, map_page
+from diplotrack.importers.x_v2_map import NAME, map_page
 from diplotrack.importers.x_v2_types import LINE_DECODER, UNSET, Line, XObject
-from diplotrack.records import Provenance
+from diplotrack.provenance import Prov
 from diplotrack.store.raw import raw_id_of
 
 FORMAT = NAME  # raw payloads of collected pages are stored in the importer's format
@@ -36,14 +36,10 @@ def decode(body: bytes, url: str) -> Line:
         raise MalformedPage(json_reason(body, exc), url=url, body=body) from None
 
 
-class _Prov(_ProvMaker):
-    def __call__(self, pointer: str) -> Provenance:
-        return Provenance(SOURCE, self.file, self.line, self.raw_id, self.base + pointer)
-
-
-def map_response(page: Line, body: bytes, url: str, retrieved: datetime) -> ListSink:
+def map_timeline(page: Line, body: bytes, url: str, retrieved: datetime) -> ListSink:
+    """The records of one decoded page (a timeline page, or a users lookup: the same v2 shape)."""
     sink = ListSink()
-    prov = _Prov(url, None, raw_id_of(body), "")  # type: ignore[arg-type]
+    prov = Prov(SOURCE, url, None, raw_id_of(body))
     map_page(page, sink, prov, retrieved=retrieved, fallback=None, mtime=retrieved)
     return sink
 
