@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -350,3 +351,48 @@ def test_report_killed_midway_leaves_the_old_report_whole(demo_report: tuple[Pat
     assert [p.name for p in tmp_path.glob("out.tmp-*")]  # the half-written report, beside it
     clean_leftovers(out)  # what the next report does first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_every_registered_analysis_is_in_the_report_docs_and_summary_with_its_coverage(
+    demo_report: tuple[Path, dict],
+) -> None:
+    from diplotrack.analyses.registry import ANALYSES
+    from diplotrack.report.sections import SECTIONS
+
+    out, s = demo_report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    md = (out / "report.md").read_text(encoding="utf-8").replace("\\_", "_")
+    section_ids = {spec.key for spec in SECTIONS}
+    root = Path(__file__).resolve().parents[2]
+    for a in ANALYSES:
+        assert a.section in section_ids, a.name
+        page = (root / a.docs).read_text(encoding="utf-8")
+        assert a.name in page, f"{a.name} is not on {a.docs}"
+        assert re.search(rf"Coverage of [^<\n]*\b{a.name}\b", html), f"{a.name}: no coverage line in report.html"
+        assert re.search(rf"Coverage of [^\n]*\b{a.name}\b", md), f"{a.name}: no coverage line in report.md"
+        cov = s["coverage"][a.name]
+        assert cov["section"] == a.section
+        assert 0 <= cov["accounts"] <= cov["selected"] == s["accounts_total"]
+        assert len(cov["missing"]) == cov["selected"] - cov["accounts"]
+
+
+def test_coverage_and_unknowns_of_the_demo(demo_report: tuple[Path, dict]) -> None:
+    """The demo's timelines are those of 4 of 81 accounts and hold no repost by them; 3 accounts have
+    no snapshot. What cannot be known is said to be unknown, not 0 or None."""
+    out, s = demo_report
+    cov = s["coverage"]
+    posting = {"x:MFA_China", "x:SpokespersonCHN", "x:globaltimesnews", "x:zlj517"}
+    assert cov["languages"]["accounts"] == 4 and posting.isdisjoint(cov["languages"]["missing"])
+    assert cov["accounts_by_kind"] == {**cov["accounts_by_kind"], "accounts": 81, "missing": []}
+    assert cov["joins_by_period"]["accounts"] == 78
+    assert any("Creation date unknown for 3 account(s)" in c for c in cov["joins_by_period"]["caveats"])
+    assert any("No reposts" in c for c in cov["repost_targets_by_kind"]["caveats"])
+    assert not any("No reposts" in c for c in cov["languages"]["caveats"])
+    assert s["accounts_dormancy_unknown"] == 77 and s["accounts_dormant"] == 0
+    assert s["ministry_amplification_share"] is None  # no repost or quote: not 0.0
+    md = (out / "report.md").read_text(encoding="utf-8")
+    dormant = md.split("### Dormant accounts", 1)[1].split("##", 1)[0]
+    assert "unknown for 77 account(s)" in dormant and "_none_" not in dormant
+    amp = pd.read_csv(out / "tables" / "amplification_by_kind.csv")
+    assert amp["ministry_posts"].isna().all() and amp["ministry_share"].isna().all()
+    assert amp["state_media_posts"].notna().all()  # links to state media are seen without reposts

@@ -181,6 +181,9 @@ def amplification_shares(t: Tables, f: Filters, by: str = "handle") -> ir.Table:
     state-media list: outlet domains and accounts) and that repost or quote the ministry or its
     spokespeople (roster kinds ministry, spokesperson).
 
+    ``ministry_posts`` and ``ministry_share`` are missing (unknown) for a group with no repost or
+    quote: what it would have reposted cannot be seen.
+
     Columns: <by>, posts, state_media_posts, state_media_share, ministry_posts, ministry_share."""
     _check_by(by)
     x = content_posts(t, f)
@@ -196,12 +199,21 @@ def amplification_shares(t: Tables, f: Filters, by: str = "handle") -> ir.Table:
         mi=(m2.rep_ministry | m2.q_ministry).cast("int"),
     )
     g = flags.group_by(by).aggregate(
-        posts=flags.count(), state_media_posts=flags.sm.sum(), ministry_posts=flags.mi.sum()
+        posts=flags.count(),
+        state_media_posts=flags.sm.sum(),
+        ministry_posts=flags.mi.sum(),
+        _refs=flags.post_kind.isin(["repost", "quote"]).cast("int").sum(),
     )
-    return g.mutate(
-        state_media_share=(g.state_media_posts / g.posts).round(4),
-        ministry_share=(g.ministry_posts / g.posts).round(4),
-    ).order_by(by)
+    # a group that reposts and quotes nothing cannot show whether it amplifies the ministry: unknown, not 0
+    g = g.mutate(ministry_posts=ibis.ifelse(g._refs > 0, g.ministry_posts, ibis.null("int64")))
+    return (
+        g.mutate(
+            state_media_share=(g.state_media_posts / g.posts).round(4),
+            ministry_share=(g.ministry_posts / g.posts).round(4),
+        )
+        .drop("_refs")
+        .order_by(by)
+    )
 
 
 def extreme_posts(t: Tables, f: Filters, n: int = 10) -> ir.Table:

@@ -1,24 +1,74 @@
-"""Every analysis diplotrack runs, with what it reads and what it produces.
+"""Every analysis diplotrack runs, registered once: name, title, docs page, the function and its
+parameters (with their defaults), what it reads and returns, the report section it belongs to and
+what its coverage is based on.
 
-The report, the CLI and the docs test walk this list; an analysis that is not here does not run.
+The report (``report/sections.py`` names analyses from here), the docs test and the Python API walk
+this list; ``run`` runs any analysis by name and returns its result with its coverage. A new
+analysis is one function, one entry here, one docs page (``docs/analyses/<module>.md``) and a
+table in a report section.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from diplotrack.analyses import activity, amplification, content, growth, presence
+from diplotrack.analyses import activity, amplification, content, growth, network_analyses, presence
+from diplotrack.analyses.base import Filters, Tables
+from diplotrack.analyses.coverage import Coverage, coverage
+from diplotrack.errors import UsageError
+
+SECTION_OF_MODULE = {  # the report section an analysis belongs to, by its docs page
+    "presence": "presence",
+    "activity": "activity",
+    "growth": "growth",
+    "amplification": "amplification",
+    "content": "content",
+    "networks": "networks",
+    "polyphony": "networks",
+    "coordination": "networks",
+}
 
 
 @dataclass(frozen=True)
 class Analysis:
     name: str
     title: str
-    module: str  # presence, activity, growth, amplification: its page is docs/analyses/<module>.md
+    module: str  # its docs page: docs/analyses/<module>.md
     function: Callable
     reads: tuple[str, ...]  # public tables
     produces: tuple[str, ...]  # result columns (the main ones)
+    basis: str = "posts"  # what its coverage counts (analyses/coverage.py BASES)
+    needs_reposts: bool = False  # it measures reposting: a selection without reposts is a caveat
+
+    @property
+    def section(self) -> str:
+        """The id of the report section it belongs to."""
+        return SECTION_OF_MODULE[self.module]
+
+    @property
+    def docs(self) -> str:
+        """Its docs page, relative to the repository root."""
+        return str(Path("docs") / "analyses" / f"{self.module}.md")
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """Its parameters after ``(t, f)``, with their defaults (``inspect.Parameter.empty``: required)."""
+        ps = list(inspect.signature(self.function).parameters.values())[2:]
+        return {p.name: p.default for p in ps}
+
+
+@dataclass
+class Result:
+    """An analysis result (an Ibis table, or a pandas DataFrame for the network analyses) with
+    the coverage of the data it is based on."""
+
+    name: str
+    table: Any
+    coverage: Coverage
 
 
 _A, _S, _P, _E = "accounts+actors", "profile_snapshots", "posts", "post_entities"
@@ -26,70 +76,118 @@ _N = "post_enrichment"
 
 ANALYSES: tuple[Analysis, ...] = (
     Analysis("accounts_by_kind", "Accounts by platform, kind and institutional status", "presence",
-             presence.accounts_by_kind, (_A,), ("platform", "kind", "institutional", "accounts")),
+             presence.accounts_by_kind, (_A,), ("platform", "kind", "institutional", "accounts"), basis="roster"),
     Analysis("account_creation", "Each account's creation time", "presence",
-             presence.account_creation, (_A, _S), ("handle", "created_at")),
+             presence.account_creation, (_A, _S), ("handle", "created_at"), basis="creation"),
     Analysis("joins_by_period", "Accounts created per year or quarter, and cumulative", "presence",
-             presence.joins_by_period, (_A, _S), ("period", "joins", "cumulative")),
+             presence.joins_by_period, (_A, _S), ("period", "joins", "cumulative"), basis="creation"),
     Analysis("joins_by_cohort", "Accounts created before, between and after cut-off dates", "presence",
-             presence.joins_by_cohort, (_A, _S), ("cohort", "start", "end", "joins")),
+             presence.joins_by_cohort, (_A, _S), ("cohort", "start", "end", "joins"), basis="creation"),
     Analysis("accounts_without_creation_date", "Accounts with no known creation date", "presence",
-             presence.accounts_without_creation_date, (_A, _S), ("platform", "handle", "kind")),
+             presence.accounts_without_creation_date, (_A, _S), ("platform", "handle", "kind"), basis="creation"),
     Analysis("accounts_by_host", "Accounts per host country", "presence",
-             presence.accounts_by_host, (_A,), ("host_country", "country", "region", "accounts")),
+             presence.accounts_by_host, (_A,), ("host_country", "country", "region", "accounts"), basis="roster"),
     Analysis("accounts_by_region", "Accounts per world region", "presence",
-             presence.accounts_by_region, (_A,), ("region", "accounts")),
+             presence.accounts_by_region, (_A,), ("region", "accounts"), basis="roster"),
     Analysis("latest_snapshots", "Each account's latest profile snapshot", "activity",
-             activity.latest_snapshots, (_A, _S), ("handle", "snapshot_at", "followers", "posts_count")),
+             activity.latest_snapshots, (_A, _S), ("handle", "snapshot_at", "followers", "posts_count"),
+             basis="snapshots"),
     Analysis("account_activity", "Activity and reach per account", "activity",
              activity.account_activity, (_A, _S, _P),
-             ("handle", "followers", "posts_in_window", "posts_per_week", "repost_share", "dormant")),
+             ("handle", "followers", "posts_in_window", "posts_per_week", "repost_share", "dormant"),
+             basis="posts_or_snapshots"),
     Analysis("threshold_shares", "Share of accounts above post and follower thresholds", "activity",
-             activity.threshold_shares, (_A, _S), ("measure", "threshold", "accounts_over", "share")),
+             activity.threshold_shares, (_A, _S), ("measure", "threshold", "accounts_over", "share"),
+             basis="snapshots"),
     Analysis("top_accounts", "Top accounts by followers, posts or engagement per post", "activity",
-             activity.top_accounts, (_A, _S, _P), ("rank", "handle", "value")),
+             activity.top_accounts, (_A, _S, _P), ("rank", "handle", "value"), basis="posts_or_snapshots"),
     Analysis("diplomats_vs_state_media", "Diplomats compared with state media", "activity",
-             activity.diplomats_vs_state_media, (_A, _S, _P), ("group", "accounts", "median_followers")),
+             activity.diplomats_vs_state_media, (_A, _S, _P), ("group", "accounts", "median_followers"),
+             basis="posts_or_snapshots"),
     Analysis("account_snapshots", "Every snapshot of the tracked accounts", "growth",
-             growth.account_snapshots, (_A, _S), ("handle", "observed_at", "followers", "status")),
+             growth.account_snapshots, (_A, _S), ("handle", "observed_at", "followers", "status"), basis="snapshots"),
     Analysis("follower_history", "Followers at each observation", "growth",
-             growth.follower_history, (_A, _S), ("handle", "observed_at", "followers")),
+             growth.follower_history, (_A, _S), ("handle", "observed_at", "followers"), basis="snapshots"),
     Analysis("growth_between", "Follower growth between two dates", "growth",
-             growth.growth_between, (_A, _S), ("handle", "followers_start", "followers_end", "growth")),
+             growth.growth_between, (_A, _S), ("handle", "followers_start", "followers_end", "growth"),
+             basis="snapshots"),
     Analysis("growth_coverage", "Which accounts growth can be computed for", "growth",
-             growth.growth_coverage, (_A, _S), ("accounts_tracked", "accounts_with_both")),
+             growth.growth_coverage, (_A, _S), ("accounts_tracked", "accounts_with_both"), basis="snapshots"),
     Analysis("biggest_risers", "The accounts that gained most followers", "growth",
-             growth.biggest_risers, (_A, _S), ("rank", "handle", "growth")),
+             growth.biggest_risers, (_A, _S), ("rank", "handle", "growth"), basis="snapshots"),
     Analysis("status_changes", "Suspensions, deletions, protections and renames, first seen", "growth",
-             growth.status_changes, (_A, _S), ("handle", "status", "previous_status", "first_seen_at")),
+             growth.status_changes, (_A, _S), ("handle", "status", "previous_status", "first_seen_at"),
+             basis="snapshots"),
     Analysis("amplified_accounts", "Whom each account reposts, quotes, replies to and mentions most",
              "amplification", amplification.amplified_accounts, (_A, _P, _E),
-             ("handle", "relation", "target_handle", "count", "rank")),
+             ("handle", "relation", "target_handle", "count", "rank"), basis="posts", needs_reposts=True),
     Analysis("repost_targets_by_kind", "Where each account's reposts point, by roster kind", "amplification",
              amplification.repost_targets_by_kind, (_A, _P),
-             ("handle", "reposts", "to_state_media", "to_ministry", "to_missions")),
+             ("handle", "reposts", "to_state_media", "to_ministry", "to_missions"), basis="posts", needs_reposts=True),
     Analysis("amplifiers_of", "Who amplifies the tracked accounts", "amplification",
-             amplification.amplifiers_of, (_A, _P, _E), ("target_handle", "amplifier", "relation", "count")),
+             amplification.amplifiers_of, (_A, _P, _E), ("target_handle", "amplifier", "relation", "count"),
+             basis="posts"),
     Analysis("languages", "Posts per detected language, per account, kind or month", "content",
-             content.languages, (_A, _P, _N), ("by", "lang_detected", "posts", "share")),
+             content.languages, (_A, _P, _N), ("by", "lang_detected", "posts", "share"), basis="posts"),
     Analysis("topics", "Posts per topic, overall or the top topics per group", "content",
-             content.topics, (_A, _P, _N), ("topic", "posts", "share")),
+             content.topics, (_A, _P, _N), ("topic", "posts", "share"), basis="posts"),
     Analysis("tone_distribution", "Tone labels and mean tone score per account, kind or month", "content",
-             content.tone_distribution, (_A, _P, _N), ("by", "tone_label", "posts", "share", "mean_score")),
+             content.tone_distribution, (_A, _P, _N), ("by", "tone_label", "posts", "share", "mean_score"),
+             basis="posts"),
     Analysis("tone_trend", "Shares of confrontational and conciliatory posts per month", "content",
-             content.tone_trend, (_A, _P, _N), ("month", "confrontational_share", "conciliatory_share")),
+             content.tone_trend, (_A, _P, _N), ("month", "confrontational_share", "conciliatory_share"), basis="posts"),
     Analysis("top_entities", "Top hashtags, mentions, URLs or link domains, overall or per group", "content",
-             content.top_entities, (_A, _P, _E, _N), ("value", "form", "posts")),
+             content.top_entities, (_A, _P, _E, _N), ("value", "form", "posts"), basis="posts"),
     Analysis("amplification_shares", "Shares of posts amplifying state media and the ministry", "content",
              content.amplification_shares, (_A, _P, _N),
-             ("by", "posts", "state_media_share", "ministry_share")),
+             ("by", "posts", "state_media_share", "ministry_share"), basis="posts", needs_reposts=True),
     Analysis("extreme_posts", "The most confrontational and most conciliatory posts, with their cues", "content",
-             content.extreme_posts, (_A, _P, _N), ("side", "handle", "tone_score", "tone_cues", "text")),
+             content.extreme_posts, (_A, _P, _N), ("side", "handle", "tone_score", "tone_cues", "text"), basis="posts"),
     Analysis("distinctive_terms", "The terms most distinctive of each account and year (keyness)", "content",
-             content.distinctive_terms, (_A, _P, _N), ("handle", "period", "term", "g2", "rank")),
+             content.distinctive_terms, (_A, _P, _N), ("handle", "period", "term", "g2", "rank"), basis="posts"),
     Analysis("host_language_share", "Missions' and diplomats' posts in a language of the host country", "content",
              content.host_language_share, (_A, _P, _N),
-             ("handle", "host_country", "host_language_share", "top_language")),
+             ("handle", "host_country", "host_language_share", "top_language"), basis="posts"),
+    Analysis("network_nodes", "The accounts of the repost, mention or follow network with the highest PageRank",
+             "networks", network_analyses.network_nodes, (_A, _P, _E, "follow_edges"),
+             ("label", "kind", "tracked", "in_degree", "out_degree", "pagerank", "betweenness", "community"),
+             basis="posts"),
+    Analysis("network_communities", "The Leiden communities of a network and what they are made of", "networks",
+             network_analyses.network_communities, (_A, _P, _E, "follow_edges"), ("community", "nodes"),
+             basis="posts"),
+    Analysis("polyphony", "Hashtags or topics carried by several tracked accounts, and their spread", "polyphony",
+             network_analyses.polyphony, (_A, _P, _E, _N), ("item", "accounts", "first_by", "median_lag_hours"),
+             basis="posts"),
+    Analysis("co_action_clusters", "Accounts acting on the same items within seconds of each other",
+             "coordination", network_analyses.co_action_clusters, (_A, _P, _E), ("cluster", "accounts", "size"),
+             basis="posts", needs_reposts=True),
+    Analysis("co_action_pairs", "The pairs of accounts behind co-action clusters, with evidence", "coordination",
+             network_analyses.co_action_pairs, (_A, _P, _E), ("a", "b", "count"), basis="posts", needs_reposts=True),
+    Analysis("amplifier_profiles", "Who amplifies each tracked account, and how", "coordination",
+             network_analyses.amplifier_profiles, (_A, _P), ("handle", "events", "amplifiers", "top1pct_share"),
+             basis="posts"),
+    Analysis("creation_bursts", "Periods with far more account creations than expected", "coordination",
+             network_analyses.creation_bursts, (_A, _S), ("period", "creations", "expected"), basis="creation"),
 )  # fmt: skip
 
 BY_NAME = {a.name: a for a in ANALYSES}
+
+
+def analysis_coverage(a: Analysis, t: Tables, f: Filters) -> Coverage:
+    """The coverage of ``a`` for the selection ``f`` (one query per filter set, kept for the run)."""
+    return coverage(t, f, a.basis, needs_reposts=a.needs_reposts)
+
+
+def run(name: str, t: Tables, f: Filters | None = None, **params: Any) -> Result:
+    """Run the registered analysis ``name`` on ``t`` for the selection ``f`` with ``params``."""
+    a = BY_NAME.get(name)
+    if a is None:
+        raise UsageError(f"unknown analysis {name!r}; choose one of: {', '.join(sorted(BY_NAME))}")
+    unknown = sorted(set(params) - set(a.params))
+    if unknown:
+        raise UsageError(
+            f"analysis {name!r} takes no parameter {', '.join(unknown)}; its parameters: "
+            f"{', '.join(a.params) or 'none'}"
+        )
+    f = f or Filters()
+    return Result(name, a.function(t, f, **params), analysis_coverage(a, t, f))

@@ -12,15 +12,13 @@ import math
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from diplotrack import __version__
-
-if TYPE_CHECKING:
-    from diplotrack.report.build import Section
+from diplotrack.report.model import Section
 
 MAX_ROWS = 200
 
@@ -89,12 +87,14 @@ def write_html(path: Path, summary: dict, sections: list[Section]) -> Path:
                 "key": s.key,
                 "title": s.title,
                 "intro": s.intro,
+                "coverage": s.coverage,
                 "charts": [(caption, _data_uri(p)) for caption, p in s.charts],
                 "tables": [
                     {
                         "name": t.name,
                         "title": t.title,
                         "note": t.note,
+                        "empty": t.empty,
                         "columns": [str(c) for c in t.df.columns],
                         "rows": _rows(t.df),
                         "total": len(t.df),
@@ -136,6 +136,8 @@ def write_markdown(path: Path, summary: dict, sections: list[Section]) -> Path:
     lines += [f"- **window**: {md_cell(str(w['start']))} to {md_cell(str(w['end']))}", ""]
     for s in sections:
         lines += [f"## {md_cell(s.title)}", "", md_cell(s.intro), ""]
+        for line in s.coverage:
+            lines += [md_cell(line), ""]
         for caption, p in s.charts:
             lines += [f"![{md_cell(caption)}](charts/{p.name})", ""]
         for t in s.tables:
@@ -143,7 +145,7 @@ def write_markdown(path: Path, summary: dict, sections: list[Section]) -> Path:
             if t.note:
                 lines += [md_cell(t.note), ""]
             if t.df.empty:
-                lines += ["_none_", ""]
+                lines += [md_cell(t.empty) if t.empty else "_none_", ""]
                 continue
             cols = [md_cell(str(c)) for c in t.df.columns]
             lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

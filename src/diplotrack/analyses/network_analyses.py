@@ -1,0 +1,86 @@
+"""The network analyses (networks/, DuckDB SQL and igraph) with the common signature
+``(t, f, **params)``, so that the registry runs them like the Ibis analyses.
+
+Each is a thin call of the public function in ``diplotrack.networks`` on the store connection
+behind ``t``; their results are pandas DataFrames. A network and a co-action result are kept for
+the run in ``t.extra``, so the tables drawn from one (top nodes and communities; clusters and
+pairs) compute it once.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from diplotrack.analyses.base import Filters, Tables
+from diplotrack.networks import amplifiers as _amplifiers
+from diplotrack.networks import bursts as _bursts
+from diplotrack.networks import coordination as _coordination
+from diplotrack.networks import polyphony as _polyphony
+from diplotrack.networks.build import Network, build_network
+from diplotrack.networks.metrics import community_makeup, compute_metrics
+
+NETWORK_COLUMNS = ["label", "kind", "tracked", "in_degree", "out_degree", "pagerank", "betweenness", "community"]
+
+
+def _con(t: Tables) -> duckdb.DuckDBPyConnection:
+    return t.backend.con  # type: ignore[attr-defined, no-any-return]
+
+
+def network(t: Tables, f: Filters, kind: str = "repost") -> Network:
+    """The ``kind`` network with its metrics (``build_network`` + ``compute_metrics``), once per run."""
+    key = f"network:{kind}:{f!r}"
+    if key not in t.extra:
+        t.extra[key] = compute_metrics(build_network(_con(t), kind, f))  # type: ignore[assignment]
+    return t.extra[key]  # type: ignore[return-value]
+
+
+def network_nodes(t: Tables, f: Filters, kind: str = "repost", n: int = 25) -> pd.DataFrame:
+    """The ``n`` accounts of the ``kind`` network (repost, mention, follow) with the highest PageRank."""
+    nodes = network(t, f, kind).nodes
+    if nodes.empty:
+        return pd.DataFrame(columns=NETWORK_COLUMNS)
+    return nodes.sort_values(["pagerank", "id"], ascending=[False, True]).head(n)[NETWORK_COLUMNS]
+
+
+def network_communities(t: Tables, f: Filters, kind: str = "repost") -> pd.DataFrame:
+    """The Leiden communities of the ``kind`` network and what they are made of."""
+    return community_makeup(network(t, f, kind).nodes)
+
+
+def polyphony(t: Tables, f: Filters, what: str = "hashtag") -> pd.DataFrame:
+    """Hashtags or topics carried by several tracked accounts, and their spread from the ministry."""
+    return _polyphony.polyphony(_con(t), what=what, start=f.start, end=f.end, platforms=f.platforms)  # type: ignore[arg-type]
+
+
+def _co_action(t: Tables, f: Filters, action: str, window_s: float, min_count: int) -> _coordination.Coordination:
+    key = f"co_action:{action}:{window_s}:{min_count}:{f!r}"
+    if key not in t.extra:
+        t.extra[key] = _coordination.co_action(  # type: ignore[assignment]
+            _con(t), action, window_s=window_s, min_count=min_count, start=f.start, end=f.end, platforms=f.platforms
+        )
+    return t.extra[key]  # type: ignore[return-value]
+
+
+def co_action_clusters(
+    t: Tables, f: Filters, action: str = "repost", window_s: float = 60, min_count: int = 2
+) -> pd.DataFrame:
+    """Clusters of accounts that did ``action`` on the same items within ``window_s`` seconds."""
+    return _co_action(t, f, action, window_s, min_count).clusters
+
+
+def co_action_pairs(
+    t: Tables, f: Filters, action: str = "repost", window_s: float = 60, min_count: int = 2
+) -> pd.DataFrame:
+    """The pairs behind the clusters, with their evidence."""
+    return _co_action(t, f, action, window_s, min_count).pairs
+
+
+def amplifier_profiles(t: Tables, f: Filters) -> pd.DataFrame:
+    """Who amplifies each tracked account, and how."""
+    return _amplifiers.amplifier_profiles(_con(t), start=f.start, end=f.end, platforms=f.platforms)
+
+
+def creation_bursts(t: Tables, f: Filters, by: str = "day") -> pd.DataFrame:
+    """Periods with far more account creations than expected (the whole store: filters do not apply)."""
+    return _bursts.creation_bursts(_con(t), by=by)  # type: ignore[arg-type]

@@ -1,0 +1,56 @@
+"""The report's data types: its options, its sections and tables, and what a build returns.
+
+Kept apart from ``build`` (which fills them) and ``render`` (which writes them out), so that
+neither imports the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from diplotrack.analyses.base import Filters
+
+DEFAULT_COHORTS = (date(2019, 1, 1), date(2020, 1, 1), date(2020, 5, 1))
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    filters: Filters = field(default_factory=Filters)
+    cohorts: tuple[date, ...] = DEFAULT_COHORTS
+    posts_over: int = 1000
+    followers_over: int = 10000
+    dormant_days: int = 90
+    growth_from: date | None = None  # default: the first snapshot date in the store
+    growth_to: date | None = None  # default: the last snapshot date in the store
+    top_n: int = 10
+
+
+@dataclass
+class Table:
+    name: str  # file name (tables/<name>.csv)
+    title: str
+    df: pd.DataFrame
+    note: str = ""
+    empty: str = ""  # shown instead of "None." when the table is empty (e.g. what is unknown)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    intro: str
+    tables: list[Table] = field(default_factory=list)
+    charts: list[tuple[str, Path]] = field(default_factory=list)  # (caption, path)
+    coverage: list[str] = field(default_factory=list)  # one line per group of analyses
+
+
+@dataclass
+class ReportResult:
+    out: Path
+    summary: dict
+    sections: list[Section]
+    seconds: float

