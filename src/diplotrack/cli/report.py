@@ -15,7 +15,7 @@ from diplotrack.cli.filters import split as _split
 from diplotrack.store.db import open_store_read_only
 
 if TYPE_CHECKING:  # the analyses pull in Ibis, pandas and matplotlib: imported when a report runs
-    from diplotrack.report.build import ReportOptions, ReportResult
+    from diplotrack.report.model import ReportOptions, ReportResult
 
 
 def report_options(
@@ -33,7 +33,7 @@ def report_options(
     growth_from: str | None,
     growth_to: str | None,
 ) -> ReportOptions:
-    from diplotrack.report.build import DEFAULT_COHORTS, ReportOptions
+    from diplotrack.report.model import DEFAULT_COHORTS, ReportOptions
 
     filters = parse_filters(start, end, platform, state, kind, institutional, host_country, db=common.STATE.db)
     cuts = tuple(_date(c, "--cohorts") for c in _split([cohorts])) if cohorts else DEFAULT_COHORTS
