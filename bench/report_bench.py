@@ -126,14 +126,17 @@ def generate(db: Path, n_posts: int) -> float:
             FROM (SELECT range AS i, random() AS k FROM range({ACCOUNTS}))"""
     )
     con.execute(
-        """INSERT INTO actors SELECT 'a' || i, 'Synthetic actor ' || i, kind,
+        """INSERT INTO actors (actor_id, name, kind, institutional, state, host_country, host_city, organisation,
+                              person, tenure_start, tenure_end, languages, tags, source, notes, updated_at)
+           SELECT 'a' || i, 'Synthetic actor ' || i, kind,
                kind IN ('embassy','consulate','mission','ministry','state_media'), 'CN',
                CASE WHEN kind IN ('ministry','spokesperson','state_media','state_media_journalist') THEN 'CN'
                     ELSE host END, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'synthetic', NULL, now()::TIMESTAMP
            FROM gen_acc"""
     )
     con.execute(
-        """INSERT INTO accounts SELECT 'x', handle, user_id, user_id, 'a' || i, 'synthetic', NULL, now()::TIMESTAMP
+        """INSERT INTO accounts (platform, handle, user_id, user_key, actor_id, source, notes, updated_at)
+           SELECT 'x', handle, user_id, user_id, 'a' || i, 'synthetic', NULL, now()::TIMESTAMP
            FROM gen_acc"""
     )
     con.execute(
