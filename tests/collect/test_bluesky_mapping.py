@@ -15,6 +15,9 @@ import pytest
 
 from diplotrack.collect.bluesky import mapping
 from diplotrack.collect.bluesky.client import ENGAGEMENT_PAGES, BlueskySource
+from diplotrack.collect.bluesky.engagement import map_engagement
+from diplotrack.collect.bluesky.errors import api_error, error_body, error_status
+from diplotrack.collect.bluesky.profiles import map_profile, map_profiles, match_profiles
 from diplotrack.collect.clock import SimulatedClock
 from diplotrack.collect.config import BLUESKY_BASE_ENV, HttpSettings, Settings
 from diplotrack.collect.errors import AuthError, MalformedPage, RequestFailed
@@ -64,7 +67,7 @@ def by_id(posts: list) -> dict:  # type: ignore[type-arg]
 # -- profiles ----------------------------------------------------------------------------------
 def test_profiles_from_get_profiles() -> None:
     body = raw("docs-getProfiles.json")
-    profiles, skips = mapping.map_profiles(orjson.loads(body), url="u", raw_id=raw_id_of(body), observed=NOW)
+    profiles, skips = map_profiles(orjson.loads(body), url="u", raw_id=raw_id_of(body), observed=NOW)
     assert skips == []
     assert [p.user_id for p in profiles] == [EMBASSY, MINISTRY, AMBASSADOR]
     e, m, a = profiles
@@ -82,12 +85,12 @@ def test_profiles_from_get_profiles() -> None:
 
 
 def test_lookup_matches_by_did_then_handle() -> None:
-    profiles, _ = mapping.map_profiles(load("docs-getProfiles.json"), url="u", raw_id=None, observed=NOW)
+    profiles, _ = map_profiles(load("docs-getProfiles.json"), url="u", raw_id=None, observed=NOW)
     renamed = Target("bluesky", "old-name.diplo.test", EMBASSY, "a1")  # known by DID: the handle moved on
     by_handle = Target("bluesky", "@Ministry.diplo.test", "handle:ministry.diplo.test", "a2")
     gone = Target("bluesky", "gone.diplo.test", None, "a3")
     invalid = Target("bluesky", "mfa_china", None, "a4")
-    found, missing = mapping.match_profiles(profiles, [renamed, by_handle, gone, invalid])
+    found, missing = match_profiles(profiles, [renamed, by_handle, gone, invalid])
     assert [(f.target.actor_id, f.status, f.user_id, f.handle) for f in found] == [
         ("a1", "active", EMBASSY, "embassy.diplo.test"),
         ("a2", "active", MINISTRY, "ministry.diplo.test"),
@@ -104,7 +107,7 @@ def test_lookup_matches_by_did_then_handle() -> None:
 def test_handle_invalid_is_missing() -> None:
     obj = load("docs-getProfiles.json")["profiles"][0]
     obj["handle"] = "handle.invalid"
-    snap = mapping.map_profile(obj, NOW, Prov(mapping.SOURCE, "u", None, None)("/profiles/0"))
+    snap = map_profile(obj, NOW, Prov(mapping.SOURCE, "u", None, None)("/profiles/0"))
     assert (snap.user_id, snap.handle) == (EMBASSY, None)
 
 
@@ -357,7 +360,7 @@ def test_require_refuses_other_shapes() -> None:
 
 # -- engagement --------------------------------------------------------------------------------
 def test_engagement_reposted_by() -> None:
-    page = mapping.map_engagement(
+    page = map_engagement(
         mapping.REPOSTED_BY, load("docs-getRepostedBy.json"), P1_ORIGINAL, url="u", raw_id="r", observed=NOW
     )
     assert page.items == 2 and page.posts == [] and page.next_cursor is None
@@ -370,9 +373,7 @@ def test_engagement_reposted_by() -> None:
 
 
 def test_engagement_likes() -> None:
-    page = mapping.map_engagement(
-        mapping.LIKES, load("docs-getLikes.json"), P1_ORIGINAL, url="u", raw_id="r", observed=NOW
-    )
+    page = map_engagement(mapping.LIKES, load("docs-getLikes.json"), P1_ORIGINAL, url="u", raw_id="r", observed=NOW)
     assert page.items == 3
     assert [(e.kind, e.actor_user_id, e.actor_handle, e.engaged_at) for e in page.engagements] == [
         ("like", READER, "reader.diplo.test", datetime(2025, 3, 12, 10, 2, 31)),
@@ -382,9 +383,7 @@ def test_engagement_likes() -> None:
 
 
 def test_engagement_quotes_are_posts_too() -> None:
-    page = mapping.map_engagement(
-        mapping.QUOTES, load("docs-getQuotes.json"), P1_ORIGINAL, url="u", raw_id="r", observed=NOW
-    )
+    page = map_engagement(mapping.QUOTES, load("docs-getQuotes.json"), P1_ORIGINAL, url="u", raw_id="r", observed=NOW)
     quote_uri = f"at://{ANALYST}/app.bsky.feed.post/3lk6j6evrak2b"
     [e] = page.engagements
     assert (e.kind, e.post_id, e.actor_user_id, e.actor_handle, e.engaged_at, e.engagement_post_id) == (
@@ -415,28 +414,24 @@ def test_engagement_quotes_are_posts_too() -> None:
     ],
 )
 def test_error_bodies_to_statuses(name: str, status: str, word: str) -> None:
-    error, message = mapping.error_body(raw(name))
+    error, message = error_body(raw(name))
     for lookup in (True, False):
-        said = mapping.error_status(error, message, lookup=lookup)
+        said = error_status(error, message, lookup=lookup)
         assert said is not None and said[0] == status and word in said[1]
 
 
 def test_errors_that_say_nothing_about_the_account() -> None:
-    assert mapping.error_status(*mapping.error_body(raw("docs-error-rate-limit-exceeded.json"))) is None
-    assert mapping.error_body(b"<html>") == (None, None)
+    assert error_status(*error_body(raw("docs-error-rate-limit-exceeded.json"))) is None
+    assert error_body(b"<html>") == (None, None)
     # a bad actor string is "not found" for a lookup; for a timeline an InvalidRequest may be about the cursor
-    assert mapping.error_status("InvalidRequest", "Error: actor must be a valid did or a handle")[0] == "not_found"  # type: ignore[index]
-    assert mapping.error_status("InvalidRequest", "Malformed cursor", lookup=False) is None
+    assert error_status("InvalidRequest", "Error: actor must be a valid did or a handle")[0] == "not_found"  # type: ignore[index]
+    assert error_status("InvalidRequest", "Malformed cursor", lookup=False) is None
 
 
 def test_api_error_raw_names_the_actor() -> None:
     body = raw("docs-error-account-takedown.json")
-    a = mapping.api_error(
-        mapping.GET_PROFILE, 400, body, url="u1", raw_id="r", resource_type="actor", resource_id="a.test"
-    )
-    b = mapping.api_error(
-        mapping.GET_PROFILE, 400, body, url="u2", raw_id="r", resource_type="actor", resource_id="b.test"
-    )
+    a = api_error(mapping.GET_PROFILE, 400, body, url="u1", raw_id="r", resource_type="actor", resource_id="a.test")
+    b = api_error(mapping.GET_PROFILE, 400, body, url="u2", raw_id="r", resource_type="actor", resource_id="b.test")
     assert (a.platform, a.title, a.detail, a.resource_type, a.resource_id) == (
         "bluesky",
         "AccountTakedown",

@@ -23,6 +23,9 @@ from diplotrack.collect.errors import MalformedPage
 from diplotrack.collect.http import SilentReporter
 from diplotrack.collect.mastodon import mapping
 from diplotrack.collect.mastodon.client import PAGE_SIZE, MastodonSource
+from diplotrack.collect.mastodon.errors import found_refused
+from diplotrack.collect.mastodon.identity import id_order, parse_address, qualify, split_id
+from diplotrack.collect.mastodon.profiles import found_account, map_account
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Sweep, Target, TimelinePage
 from diplotrack.errors import UsageError
@@ -58,7 +61,7 @@ def test_account_lookup_maps_ids_counts_and_note() -> None:
     raw = body("real-accounts-lookup.json")
     url = "http://localhost:3000/api/v1/accounts/lookup?acct=mastodonpy_test"
     prov = Prov(mapping.SOURCE, url, None, raw_id_of(raw))("")
-    snap = mapping.map_account(json.loads(raw), INST, RETRIEVED, prov)
+    snap = map_account(json.loads(raw), INST, RETRIEVED, prov)
     assert snap.platform == "mastodon"
     assert snap.user_id == "localhost:3000:117020565966271181"
     assert snap.handle == "mastodonpy_test@localhost:3000"
@@ -72,7 +75,7 @@ def test_account_lookup_maps_ids_counts_and_note() -> None:
     assert snap.provenance.source == "mastodon-api"
     assert snap.provenance.raw_id == raw_id_of(raw)
     assert snap.provenance.pointer == ""
-    found = mapping.found_account(target(), json.loads(raw), INST)
+    found = found_account(target(), json.loads(raw), INST)
     assert (found.status, found.user_id, found.handle) == (
         "active",
         "localhost:3000:117020565966271181",
@@ -82,7 +85,7 @@ def test_account_lookup_maps_ids_counts_and_note() -> None:
 
 def test_account_by_id_empty_profile_is_missing_and_ids_name_the_instance_asked() -> None:
     obj = load("real-accounts-id.json")
-    snap = mapping.map_account(obj, "mastodon.social", RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))
+    snap = map_account(obj, "mastodon.social", RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))
     assert snap.user_id == "mastodon.social:117020457910412882"
     assert snap.handle == "mastodonpy_test@mastodon.social"
     assert snap.display_name is None  # "" in the body
@@ -91,7 +94,7 @@ def test_account_by_id_empty_profile_is_missing_and_ids_name_the_instance_asked(
 
 def test_renamed_account_gives_the_new_handle() -> None:
     obj = load("real-accounts-lookup.json")
-    found = mapping.found_account(target("old_name@localhost:3000"), obj, INST)
+    found = found_account(target("old_name@localhost:3000"), obj, INST)
     assert found.handle == "mastodonpy_test@localhost:3000"
     assert found.target.handle == "old_name@localhost:3000"
 
@@ -99,12 +102,12 @@ def test_renamed_account_gives_the_new_handle() -> None:
 def test_404_lookup_is_not_found() -> None:
     t = target(user_id=None)
     for name in ("real-error-404-lookup.json", "docs-error-404-lookup.json"):
-        found = mapping.found_refused(t, 404, body(name))
+        found = found_refused(t, 404, body(name))
         assert (found.status, found.user_id, found.detail) == ("not_found", None, "HTTP 404: Record not found")
 
 
 def test_410_lookup_is_suspended_as_the_docs_say() -> None:
-    found = mapping.found_refused(target(user_id="localhost:3000:1"), 410, b'{"error":"Gone"}')
+    found = found_refused(target(user_id="localhost:3000:1"), 410, b'{"error":"Gone"}')
     assert found.status == "suspended"
     assert found.user_id == "localhost:3000:1"
     assert found.detail is not None and found.detail.startswith("HTTP 410 Gone: Gone")
@@ -112,20 +115,20 @@ def test_410_lookup_is_suspended_as_the_docs_say() -> None:
 
 def test_suspended_account_doc_fixture() -> None:
     obj = load("docs-account-suspended.json")
-    snap = mapping.map_account(obj, "mastodon.social", RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))
+    snap = map_account(obj, "mastodon.social", RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))
     assert snap.status == "suspended"
     assert snap.user_id == "mastodon.social:14"
     assert snap.handle == "stigatle@quitter.no"  # a remote acct stays as given
     assert snap.created_at == datetime(2016, 3, 18, 10, 4, 51, 700000)
     # the zeros of a suspended account are hidden counts, not counts
     assert (snap.followers, snap.following, snap.posts_count) == (None, None, None)
-    found = mapping.found_account(target("stigatle@quitter.no"), obj, "mastodon.social")
+    found = found_account(target("stigatle@quitter.no"), obj, "mastodon.social")
     assert (found.status, found.user_id) == ("suspended", "mastodon.social:14")
 
 
 def test_account_without_id_is_refused() -> None:
     with pytest.raises(ValueError, match="no id"):
-        mapping.map_account({"username": "x"}, INST, RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))
+        map_account({"username": "x"}, INST, RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))
 
 
 # -- statuses ---------------------------------------------------------------------------------------
@@ -298,7 +301,7 @@ def test_html_to_text() -> None:
     ],
 )
 def test_parse_address(text: str, expected: tuple[str, str]) -> None:
-    assert mapping.parse_address(text) == expected
+    assert parse_address(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -306,16 +309,16 @@ def test_parse_address(text: str, expected: tuple[str, str]) -> None:
 )
 def test_parse_address_refuses(text: str) -> None:
     with pytest.raises(ValueError, match="Mastodon"):
-        mapping.parse_address(text)
+        parse_address(text)
 
 
 def test_ids() -> None:
-    assert mapping.split_id("mastodon.social:109302436954721982") == ("mastodon.social", "109302436954721982")
-    assert mapping.split_id("localhost:3000:117020565966271181") == ("localhost:3000", "117020565966271181")
-    assert mapping.split_id("42") == (None, "42")
-    assert mapping.qualify("bob@other.example", INST) == "bob@other.example"
-    assert mapping.qualify("alice", INST) == "alice@localhost:3000"
-    assert sorted(["100", "99", "1000"], key=mapping.id_order) == ["99", "100", "1000"]
+    assert split_id("mastodon.social:109302436954721982") == ("mastodon.social", "109302436954721982")
+    assert split_id("localhost:3000:117020565966271181") == ("localhost:3000", "117020565966271181")
+    assert split_id("42") == (None, "42")
+    assert qualify("bob@other.example", INST) == "bob@other.example"
+    assert qualify("alice", INST) == "alice@localhost:3000"
+    assert sorted(["100", "99", "1000"], key=id_order) == ["99", "100", "1000"]
 
 
 # -- paging -----------------------------------------------------------------------------------------

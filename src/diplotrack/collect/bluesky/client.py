@@ -30,8 +30,10 @@ from typing import Any
 import httpx
 
 from diplotrack.collect.bluesky import mapping
-from diplotrack.collect.bluesky.errors import auth_error
+from diplotrack.collect.bluesky.engagement import map_engagement
+from diplotrack.collect.bluesky.errors import api_error, auth_error, error_body, error_status
 from diplotrack.collect.bluesky.mapping import AUTHOR_FEED, GET_PROFILE, GET_PROFILES, LIKES, QUOTES, REPOSTED_BY
+from diplotrack.collect.bluesky.profiles import map_profile, map_profiles, match_profiles
 from diplotrack.collect.bluesky.spec import SPEC
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import Settings
@@ -114,7 +116,7 @@ class BlueskySource:
             if response.status_code == 400:
                 # one actor the AppView will not take fails the whole request: ask each alone below
                 errors.append(
-                    mapping.api_error(
+                    api_error(
                         GET_PROFILES,
                         400,
                         page_body,
@@ -127,10 +129,8 @@ class BlueskySource:
             else:
                 _ok_or_fail(response, page_url)
                 data = mapping.require(json_of(response), GET_PROFILES, page_url, page_body)
-                profiles, skips = mapping.map_profiles(
-                    data, url=page_url, raw_id=raw_id_of(page_body), observed=retrieved
-                )
-                found, missing = mapping.match_profiles(profiles, chunk)
+                profiles, skips = map_profiles(data, url=page_url, raw_id=raw_id_of(page_body), observed=retrieved)
+                found, missing = match_profiles(profiles, chunk)
         for t in missing:
             response = self._ask_one(t, profiles, errors, skips, found)
             if page_url is None and response is not None:
@@ -177,7 +177,7 @@ class BlueskySource:
                 data: Any = json_of(response)
                 # the body is not kept as a raw payload (a page has one body): no raw_id
                 prov = Prov(mapping.SOURCE, shown, None, None)("")
-                snap = mapping.map_profile(data if isinstance(data, dict) else {}, retrieved, prov)
+                snap = map_profile(data if isinstance(data, dict) else {}, retrieved, prov)
             except (MalformedPage, ValueError) as exc:
                 skips.append(Skip(shown, None, f"lookup of {actor}: unreadable profile ({exc})"))
                 return response
@@ -186,7 +186,7 @@ class BlueskySource:
             return response
         if response.status_code == 400:
             errors.append(
-                mapping.api_error(
+                api_error(
                     GET_PROFILE,
                     400,
                     response.content,
@@ -196,8 +196,8 @@ class BlueskySource:
                     resource_id=actor,
                 )
             )
-            error, message = mapping.error_body(response.content)
-            said = mapping.error_status(error, message, lookup=True)
+            error, message = error_body(response.content)
+            said = error_status(error, message, lookup=True)
             if said is not None:
                 status, detail = said
                 found.append(Found(t, status, user_id=known_id, handle=None, detail=detail))
@@ -225,8 +225,8 @@ class BlueskySource:
         retrieved = self.clock.utcnow()
         body = response.content
         if response.status_code == 400:
-            error, message = mapping.error_body(body)
-            gone = mapping.error_status(error, message, lookup=False)
+            error, message = error_body(body)
+            gone = error_status(error, message, lookup=False)
             if gone is not None:  # the account went away between the lookup and now
                 status, detail = gone
                 return Page(
@@ -235,7 +235,7 @@ class BlueskySource:
                     fmt=mapping.fmt_of(AUTHOR_FEED),
                     retrieved_at=retrieved,
                     errors=[
-                        mapping.api_error(
+                        api_error(
                             AUTHOR_FEED,
                             400,
                             body,
@@ -317,13 +317,13 @@ class BlueskySource:
         retrieved = self.clock.utcnow()
         body = response.content
         if response.status_code == 400:  # e.g. a post deleted since it was stored: kept, and on to the next
-            err = mapping.api_error(
+            err = api_error(
                 nsid, 400, body, url=shown, raw_id=raw_id_of(body), resource_type="post", resource_id=post_id
             )
             return Page(url=shown, body=body, fmt=mapping.fmt_of(nsid), retrieved_at=retrieved, errors=[err]), None
         _ok_or_fail(response, shown)
         data = mapping.require(json_of(response), nsid, shown, body)
-        mapped = mapping.map_engagement(nsid, data, post_id, url=shown, raw_id=raw_id_of(body), observed=retrieved)
+        mapped = map_engagement(nsid, data, post_id, url=shown, raw_id=raw_id_of(body), observed=retrieved)
         page = Page(
             url=shown,
             body=body,
@@ -355,7 +355,7 @@ class BlueskySource:
 
 def _ok_or_fail(response: httpx.Response, shown: str) -> None:
     if response.status_code != 200:
-        error, message = mapping.error_body(response.content)
+        error, message = error_body(response.content)
         said = ": ".join(x for x in (error, message) if x)
         said = f" ({said[:200]})" if said else ""
         raise RequestFailed(

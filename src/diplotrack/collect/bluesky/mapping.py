@@ -1,5 +1,8 @@
 """Bluesky AppView responses to records. Pure: parsed JSON in, records out.
 
+This module: identities, posts and timeline pages. Profiles and lookups are ``profiles``, error
+bodies ``errors``, engagement ``engagement``.
+
 Identities
 - An account's stable id is its DID (``did:plc:…``); handles change and are only its current name.
   A handle of ``handle.invalid`` (the AppView's marker for a handle that no longer verifies) is
@@ -40,15 +43,6 @@ Timeline pages
   time and indexing time). Bluesky has no ``since_id``: the page is ``done`` when it has no cursor,
   repeats the cursor it was asked with, or reaches an item whose sort time is at or below the
   sweep's ``since_at`` (a pinned post, shown out of order, does not count).
-
-Account lookups (``getProfiles``) give ``#profileViewDetailed``: a ``ProfileSnapshot`` with the
-public counts (``followersCount``, ``followsCount``, ``postsCount``) and ``verified`` from
-``verification.verifiedStatus``. ``getProfiles`` silently leaves out actors it cannot show; an
-``XRPC`` error body from ``getProfile`` says why (``error_status``).
-
-Engagement (``getRepostedBy``, ``getLikes``, ``getQuotes``): one ``Engagement`` per entry, dated by
-the like's ``createdAt`` or the quote post's ``createdAt``; ``getRepostedBy`` gives no time. Quote
-posts are also emitted as posts.
 """
 
 from __future__ import annotations
@@ -56,18 +50,15 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import orjson
-
 from diplotrack.collect.errors import MalformedPage
-from diplotrack.collect.source import Found, Target, TimelinePage
+from diplotrack.collect.source import Target, TimelinePage
 from diplotrack.importers.base import parse_time
 from diplotrack.provenance import Prov
-from diplotrack.records import ApiError, Engagement, Entity, Post, ProfileSnapshot, Provenance, Skip, primary_kind
+from diplotrack.records import Entity, Post, Provenance, Skip, primary_kind
 
 PLATFORM = "bluesky"
 SOURCE = "bluesky-api"  # provenance.source of collected records
@@ -126,19 +117,19 @@ def require(data: Any, nsid: str, url: str, body: bytes) -> dict[str, Any]:
 
 
 # -- small readers -----------------------------------------------------------------------------
-def _d(value: Any) -> dict[str, Any]:
+def as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _s(value: Any) -> str | None:
+def as_str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _i(value: Any) -> int | None:
+def as_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _time(value: Any) -> datetime | None:
+def as_time(value: Any) -> datetime | None:
     """A lexicon datetime as naive UTC; ``None`` when missing or not a time."""
     if not isinstance(value, str):
         return None
@@ -149,7 +140,7 @@ def _time(value: Any) -> datetime | None:
 
 
 def handle_of(value: Any) -> str | None:
-    h = _s(value)
+    h = as_str(value)
     return None if h is None or h == INVALID_HANDLE else h
 
 
@@ -203,15 +194,15 @@ def normalize_url(uri: str) -> str:
 
 # -- entities ----------------------------------------------------------------------------------
 def _slice(text_bytes: bytes, index: dict[str, Any]) -> str | None:
-    start, end = _i(index.get("byteStart")), _i(index.get("byteEnd"))
+    start, end = as_int(index.get("byteStart")), as_int(index.get("byteEnd"))
     if start is None or end is None or start < 0 or end <= start or end > len(text_bytes):
         return None
     return text_bytes[start:end].decode("utf-8", errors="replace")
 
 
 def _blob_cid(blob: Any) -> str | None:
-    b = _d(blob)
-    return _s(_d(b.get("ref")).get("$link")) or _s(b.get("cid"))
+    b = as_dict(blob)
+    return as_str(as_dict(b.get("ref")).get("$link")) or as_str(b.get("cid"))
 
 
 def entities(record: dict[str, Any], embed_view: dict[str, Any] | None) -> list[Entity]:
@@ -226,49 +217,49 @@ def entities(record: dict[str, Any], embed_view: dict[str, Any] | None) -> list[
     text = record.get("text") if isinstance(record.get("text"), str) else ""
     text_bytes = text.encode("utf-8")
     for facet in record.get("facets") or ():
-        facet = _d(facet)
-        written = _slice(text_bytes, _d(facet.get("index")))
+        facet = as_dict(facet)
+        written = _slice(text_bytes, as_dict(facet.get("index")))
         for feature in facet.get("features") or ():
-            feature = _d(feature)
+            feature = as_dict(feature)
             kind = feature.get("$type")
             if kind == _FACET_MENTION:
-                did = _s(feature.get("did"))
+                did = as_str(feature.get("did"))
                 handle = written[1:] if written and written[:1] in ("@", "＠") else written
                 if handle:
                     add("mention", handle, handle.lower())
                 elif did:
                     add("mention", did, did)
             elif kind == _FACET_LINK:
-                uri = _s(feature.get("uri"))
+                uri = as_str(feature.get("uri"))
                 if uri:
                     add("url", uri, normalize_url(uri))
             elif kind == _FACET_TAG:
-                tag = _s(feature.get("tag"))
+                tag = as_str(feature.get("tag"))
                 tag = tag.lstrip("#＃") if tag else None
                 if tag:
                     add("hashtag", tag, tag.casefold())
     for tag in record.get("tags") or ():
-        tag = _s(tag)
+        tag = as_str(tag)
         tag = tag.lstrip("#＃") if tag else None
         if tag:
             add("hashtag", tag, tag.casefold())
-    _embed_entities(_d(record.get("embed")), _d(embed_view), add)
+    _embed_entities(as_dict(record.get("embed")), as_dict(embed_view), add)
     return out
 
 
 def _embed_entities(embed: dict[str, Any], view: dict[str, Any], add: Callable[[str, Any, Any], None]) -> None:
     if embed.get("$type") == _EMBED_RECORD_MEDIA:
-        embed, view = _d(embed.get("media")), _d(view.get("media"))
+        embed, view = as_dict(embed.get("media")), as_dict(view.get("media"))
     kind = embed.get("$type")
     if kind == _EMBED_IMAGES:
         views = view.get("images") if isinstance(view.get("images"), list) else []
         for i, img in enumerate(embed.get("images") or ()):
-            shown = _d(views[i]) if i < len(views) else {}
-            add("media", _blob_cid(_d(img).get("image")), _s(shown.get("fullsize")) or "image")
+            shown = as_dict(views[i]) if i < len(views) else {}
+            add("media", _blob_cid(as_dict(img).get("image")), as_str(shown.get("fullsize")) or "image")
     elif kind == _EMBED_VIDEO:
-        add("media", _blob_cid(embed.get("video")), _s(view.get("playlist")) or "video")
+        add("media", _blob_cid(embed.get("video")), as_str(view.get("playlist")) or "video")
     elif kind == _EMBED_EXTERNAL:
-        uri = _s(_d(embed.get("external")).get("uri"))
+        uri = as_str(as_dict(embed.get("external")).get("uri"))
         if uri:
             add("url", uri, normalize_url(uri))
 
@@ -276,12 +267,12 @@ def _embed_entities(embed: dict[str, Any], view: dict[str, Any], add: Callable[[
 # -- posts -------------------------------------------------------------------------------------
 def quoted_of(record: dict[str, Any], embed_view: dict[str, Any] | None) -> tuple[str | None, str | None]:
     """(quoted post URI, its author DID) when the record embeds a post; else (None, None)."""
-    embed = _d(record.get("embed"))
+    embed = as_dict(record.get("embed"))
     kind = embed.get("$type")
     if kind == _EMBED_RECORD:
-        uri = _s(_d(embed.get("record")).get("uri"))
+        uri = as_str(as_dict(embed.get("record")).get("uri"))
     elif kind == _EMBED_RECORD_MEDIA:
-        uri = _s(_d(_d(embed.get("record")).get("record")).get("uri"))
+        uri = as_str(as_dict(as_dict(embed.get("record")).get("record")).get("uri"))
     else:
         return None, None
     if uri is None or collection_of_uri(uri) != POST_COLLECTION:
@@ -289,17 +280,17 @@ def quoted_of(record: dict[str, Any], embed_view: dict[str, Any] | None) -> tupl
     shown = quoted_view(embed_view)
     author = did_of_uri(uri)
     if author is None and shown is not None and shown.get("uri") == uri:
-        author = _s(_d(shown.get("author")).get("did"))
+        author = as_str(as_dict(shown.get("author")).get("did"))
     return uri, author
 
 
 def quoted_view(embed_view: dict[str, Any] | None) -> dict[str, Any] | None:
     """The hydrated quoted post (``#viewRecord``) inside a record or recordWithMedia embed view."""
-    v = _d(embed_view)
-    rec = _d(v.get("record"))
+    v = as_dict(embed_view)
+    rec = as_dict(v.get("record"))
     if rec.get("$type") != _VIEW_RECORD and isinstance(rec.get("record"), dict):
-        rec = _d(rec.get("record"))  # recordWithMedia#view: record is an embed.record#view
-    if rec.get("$type") == _VIEW_RECORD and _d(rec.get("value")).get("$type", POST_COLLECTION) == POST_COLLECTION:
+        rec = as_dict(rec.get("record"))  # recordWithMedia#view: record is an embed.record#view
+    if rec.get("$type") == _VIEW_RECORD and as_dict(rec.get("value")).get("$type", POST_COLLECTION) == POST_COLLECTION:
         return rec
     return None
 
@@ -313,24 +304,24 @@ def map_post_view(
     parent_author: str | None = None,
 ) -> Post:
     """One ``#postView`` (or ``#viewRecord`` with ``record_key="value"``) to a Post. Raises ValueError."""
-    uri = _s(view.get("uri"))
+    uri = as_str(view.get("uri"))
     if uri is None:
         raise ValueError("no uri")
-    record = _d(view.get(record_key))
-    author = _d(view.get("author"))
-    author_id = _s(author.get("did")) or did_of_uri(uri)
+    record = as_dict(view.get(record_key))
+    author = as_dict(view.get("author"))
+    author_id = as_str(author.get("did")) or did_of_uri(uri)
     if record_key == "value":
         embeds = view.get("embeds")
-        embed_view = _d(embeds[0]) if isinstance(embeds, list) and embeds else None
+        embed_view = as_dict(embeds[0]) if isinstance(embeds, list) and embeds else None
     else:
-        embed_view = _d(view.get("embed")) or None
-    created = _time(record.get("createdAt")) or _time(view.get("indexedAt"))
-    reply = _d(record.get("reply"))
-    parent_uri = _s(_d(reply.get("parent")).get("uri"))
-    root_uri = _s(_d(reply.get("root")).get("uri"))
+        embed_view = as_dict(view.get("embed")) or None
+    created = as_time(record.get("createdAt")) or as_time(view.get("indexedAt"))
+    reply = as_dict(record.get("reply"))
+    parent_uri = as_str(as_dict(reply.get("parent")).get("uri"))
+    root_uri = as_str(as_dict(reply.get("root")).get("uri"))
     quoted_uri, quoted_author = quoted_of(record, embed_view)
     langs = record.get("langs")
-    lang = _s(langs[0]) if isinstance(langs, list) and langs else None
+    lang = as_str(langs[0]) if isinstance(langs, list) and langs else None
     text = record.get("text")
     return Post(
         platform=PLATFORM,
@@ -346,10 +337,10 @@ def map_post_view(
         quoted_author_id=quoted_author,
         replied_to_post_id=parent_uri,
         replied_to_author_id=(did_of_uri(parent_uri) or parent_author) if parent_uri else None,
-        like_count=_i(view.get("likeCount")),
-        repost_count=_i(view.get("repostCount")),
-        reply_count=_i(view.get("replyCount")),
-        quote_count=_i(view.get("quoteCount")),
+        like_count=as_int(view.get("likeCount")),
+        repost_count=as_int(view.get("repostCount")),
+        reply_count=as_int(view.get("replyCount")),
+        quote_count=as_int(view.get("quoteCount")),
         metrics_observed_at=observed,
         conversation_id=root_uri or uri,
         entities=entities(record, embed_view),
@@ -358,16 +349,16 @@ def map_post_view(
 
 def map_repost(reason: dict[str, Any], reposted: Post, prov: Provenance) -> Post:
     """The repost of ``reposted`` that a ``#reasonRepost`` describes. Raises ValueError."""
-    by = _d(reason.get("by"))
-    by_did = _s(by.get("did"))
+    by = as_dict(reason.get("by"))
+    by_did = as_str(by.get("did"))
     if by_did is None:
         raise ValueError("repost without reason.by.did")
     return Post(
         platform=PLATFORM,
-        post_id=_s(reason.get("uri")) or derived_repost_uri(by_did, reposted.post_id),
+        post_id=as_str(reason.get("uri")) or derived_repost_uri(by_did, reposted.post_id),
         author_id=by_did,
         author_handle=handle_of(by.get("handle")),
-        created_at=_time(reason.get("indexedAt")),
+        created_at=as_time(reason.get("indexedAt")),
         text=None,
         lang=None,
         kind=primary_kind(reposted=True, quoted=False, replied=False),
@@ -377,7 +368,7 @@ def map_repost(reason: dict[str, Any], reposted: Post, prov: Provenance) -> Post
     )
 
 
-class _Posts:
+class PagePosts:
     """Posts of one response, each once (its first appearance), and the skips."""
 
     def __init__(self, url: str) -> None:
@@ -398,14 +389,14 @@ class _Posts:
         return list(self.by_id.values())
 
 
-def _add_quoted(out: _Posts, post_view: dict[str, Any], pointer: str, prov: Prov, observed: datetime) -> None:
-    embed = _d(post_view.get("embed"))
+def _add_quoted(out: PagePosts, post_view: dict[str, Any], pointer: str, prov: Prov, observed: datetime) -> None:
+    embed = as_dict(post_view.get("embed"))
     shown = quoted_view(embed)
     if shown is None:
         return
     where = (
         f"{pointer}/embed/record"
-        if _d(embed.get("record")).get("$type") == _VIEW_RECORD
+        if as_dict(embed.get("record")).get("$type") == _VIEW_RECORD
         else (f"{pointer}/embed/record/record")
     )
     out.add(lambda: map_post_view(shown, prov(where), observed, record_key="value"), where)
@@ -413,17 +404,17 @@ def _add_quoted(out: _Posts, post_view: dict[str, Any], pointer: str, prov: Prov
 
 def _is_post_view(v: dict[str, Any]) -> bool:
     t = v.get("$type")
-    return (t == _POST_VIEW or t is None) and isinstance(v.get("record"), dict) and bool(_s(v.get("uri")))
+    return (t == _POST_VIEW or t is None) and isinstance(v.get("record"), dict) and bool(as_str(v.get("uri")))
 
 
 # -- author feed -------------------------------------------------------------------------------
 def sort_time(item: dict[str, Any]) -> datetime | None:
     """The time the author feed orders an item by (see the module docstring)."""
-    reason = _d(item.get("reason"))
+    reason = as_dict(item.get("reason"))
     if reason.get("$type") == _REASON_REPOST:
-        return _time(reason.get("indexedAt"))
-    post = _d(item.get("post"))
-    return _time(post.get("indexedAt")) or _time(_d(post.get("record")).get("createdAt"))
+        return as_time(reason.get("indexedAt"))
+    post = as_dict(item.get("post"))
+    return as_time(post.get("indexedAt")) or as_time(as_dict(post.get("record")).get("createdAt"))
 
 
 def map_timeline(
@@ -438,7 +429,7 @@ def map_timeline(
 ) -> TimelinePage:
     """One ``getAuthorFeed`` output (``data``) of the account with DID ``account``."""
     prov = Prov(SOURCE, url, None, raw_id)
-    out = _Posts(url)
+    out = PagePosts(url)
     seen: list[tuple[str, datetime | None]] = []
     reached = False
     feed = data.get("feed") or []
@@ -448,10 +439,10 @@ def map_timeline(
             out.skips.append(Skip(url, None, f"feed item at {at} not mapped: no post view"))
             continue
         view = item["post"]
-        reason = _d(item.get("reason"))
-        reply = _d(item.get("reply"))
-        parent = _d(reply.get("parent"))
-        parent_author = _s(_d(parent.get("author")).get("did")) if _is_post_view(parent) else None
+        reason = as_dict(item.get("reason"))
+        reply = as_dict(item.get("reply"))
+        parent = as_dict(reply.get("parent"))
+        parent_author = as_str(as_dict(parent.get("author")).get("did")) if _is_post_view(parent) else None
         where = f"{at}/post"
         post = out.add(
             lambda view=view, pa=parent_author, w=where: map_post_view(view, prov(w), observed, parent_author=pa), where
@@ -466,7 +457,7 @@ def map_timeline(
                 seen.append((post.post_id, post.created_at))
         _add_quoted(out, view, f"{at}/post", prov, observed)
         for part in ("parent", "root"):
-            ref = _d(reply.get(part))
+            ref = as_dict(reply.get(part))
             if _is_post_view(ref):
                 where = f"{at}/reply/{part}"
                 out.add(lambda ref=ref, where=where: map_post_view(ref, prov(where), observed), where)
@@ -474,179 +465,6 @@ def map_timeline(
             t = sort_time(item)
             if t is not None and t <= since_at:
                 reached = True
-    cursor = _s(data.get("cursor"))
+    cursor = as_str(data.get("cursor"))
     done = cursor is None or reached or (cursor == sent_cursor and sent_cursor is not None)
     return TimelinePage(posts=out.posts, skips=out.skips, seen=seen, next_cursor=cursor, done=done, items=len(feed))
-
-
-# -- profiles and lookups ----------------------------------------------------------------------
-def map_profile(obj: dict[str, Any], observed: datetime, prov: Provenance) -> ProfileSnapshot:
-    """One ``#profileViewDetailed`` (or ``#profileView``) to a ProfileSnapshot. Raises ValueError."""
-    did = _s(obj.get("did"))
-    if did is None or not is_did(did):
-        raise ValueError("no did")
-    verification = obj.get("verification")
-    verified = None
-    if isinstance(verification, dict) and _s(verification.get("verifiedStatus")):
-        verified = verification["verifiedStatus"] == "valid"
-    description = obj.get("description")
-    return ProfileSnapshot(
-        platform=PLATFORM,
-        user_id=did,
-        observed_at=observed,
-        provenance=prov,
-        handle=handle_of(obj.get("handle")),
-        display_name=_s(obj.get("displayName")),
-        description=description if isinstance(description, str) else None,
-        created_at=_time(obj.get("createdAt")),
-        followers=_i(obj.get("followersCount")),
-        following=_i(obj.get("followsCount")),
-        posts_count=_i(obj.get("postsCount")),
-        verified=verified,
-        status="active",
-        source=PROFILE_SOURCE,
-    )
-
-
-def map_profiles(
-    data: dict[str, Any], *, url: str, raw_id: str | None, observed: datetime
-) -> tuple[list[ProfileSnapshot], list[Skip]]:
-    prov = Prov(SOURCE, url, None, raw_id)
-    profiles: list[ProfileSnapshot] = []
-    skips: list[Skip] = []
-    for i, obj in enumerate(data.get("profiles") or []):
-        try:
-            profiles.append(map_profile(_d(obj), observed, prov(f"/profiles/{i}")))
-        except ValueError as exc:
-            skips.append(Skip(url, None, f"profile at /profiles/{i} not mapped: {exc}"))
-    return profiles, skips
-
-
-def match_profiles(profiles: list[ProfileSnapshot], targets: list[Target]) -> tuple[list[Found], list[Target]]:
-    """Targets the profiles answer (by DID when known, else by handle), and those left out."""
-    by_did = {p.user_id: p for p in profiles}
-    by_handle = {p.handle.lower(): p for p in profiles if p.handle}
-    found: list[Found] = []
-    missing: list[Target] = []
-    for t in targets:
-        actor = actor_of(t)
-        if actor is None:
-            missing.append(t)
-            continue
-        p = by_did.get(actor) if is_did(actor) else by_handle.get(actor.lower())
-        if p is None:
-            missing.append(t)
-        else:
-            found.append(Found(t, "active", user_id=p.user_id, handle=p.handle))
-    return found, missing
-
-
-def error_body(body: bytes) -> tuple[str | None, str | None]:
-    """(``error``, ``message``) of an XRPC error body; (None, None) when the body is not one."""
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None, None
-    if not isinstance(data, dict):
-        return None, None
-    return _s(data.get("error")), _s(data.get("message"))
-
-
-def error_status(error: str | None, message: str | None, *, lookup: bool = True) -> tuple[str, str] | None:
-    """What an XRPC error about an actor says of the account: (status, detail), or None when it says
-    nothing about it (an unknown error, or not an error body).
-
-    ``AccountTakedown``: suspended; ``AccountDeactivated``: deleted (its owner deactivated it; it may
-    come back); "Profile not found": not_found. For a lookup (``getProfile`` of one actor) any other
-    ``InvalidRequest`` also means not found (an actor that is not a valid DID or handle, a handle that
-    does not resolve); for a timeline it may be about the request itself (a bad cursor), so it is not.
-    """
-    said = ": ".join(x for x in (error, message) if x)
-    if error == "AccountTakedown":
-        return "suspended", f"suspended (taken down) per the AppView ({said})"
-    if error == "AccountDeactivated":
-        return "deleted", f"deactivated by its owner per the AppView ({said})"
-    if (message and "profile not found" in message.lower()) or (lookup and error == "InvalidRequest"):
-        return "not_found", f"not found per the AppView ({said})"
-    return None
-
-
-def api_error(
-    nsid: str, status: int, body: bytes, *, url: str, raw_id: str | None, resource_type: str, resource_id: str
-) -> ApiError:
-    """An XRPC error response, kept: ``raw`` names the request, so two actors' equal bodies stay apart."""
-    error, message = error_body(body)
-    try:
-        parsed: Any = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        parsed = body.decode("utf-8", errors="replace")[:2000]
-    raw = orjson.dumps(
-        {"endpoint": nsid, resource_type: resource_id, "status": status, "body": parsed}, option=orjson.OPT_SORT_KEYS
-    ).decode()
-    return ApiError(
-        platform=PLATFORM,
-        provenance=Provenance(SOURCE, url, None, raw_id, ""),
-        title=error or f"HTTP {status}",
-        detail=message,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        raw=raw,
-    )
-
-
-# -- engagement --------------------------------------------------------------------------------
-@dataclass
-class EngagementPage:
-    engagements: list[Engagement] = field(default_factory=list)
-    posts: list[Post] = field(default_factory=list)
-    skips: list[Skip] = field(default_factory=list)
-    next_cursor: str | None = None
-    items: int = 0
-
-
-def map_engagement(
-    nsid: str, data: dict[str, Any], post_id: str, *, url: str, raw_id: str | None, observed: datetime
-) -> EngagementPage:
-    """One ``getRepostedBy``/``getLikes``/``getQuotes`` output about the post ``post_id``."""
-    kind = ENGAGEMENT_KIND[nsid]
-    key = ITEMS_KEY[nsid]
-    prov = Prov(SOURCE, url, None, raw_id)
-    out = _Posts(url)
-    engagements: list[Engagement] = []
-    entries = data.get(key) or []
-    for i, entry in enumerate(entries):
-        at = f"/{key}/{i}"
-        entry = _d(entry)
-        if nsid == REPOSTED_BY:
-            actor, when, own_post = entry, None, None
-        elif nsid == LIKES:
-            actor, when, own_post = _d(entry.get("actor")), _time(entry.get("createdAt")), None
-        else:
-            post = out.add(lambda entry=entry, at=at: map_post_view(entry, prov(at), observed), at)
-            if post is None:
-                continue
-            actor, when, own_post = _d(entry.get("author")), post.created_at, post.post_id
-        did = _s(actor.get("did"))
-        if did is None:
-            out.skips.append(Skip(url, None, f"{kind} at {at} not mapped: no actor did"))
-            continue
-        engagements.append(
-            Engagement(
-                platform=PLATFORM,
-                post_id=post_id,
-                kind=kind,
-                actor_user_id=did,
-                actor_handle=handle_of(actor.get("handle")),
-                engaged_at=when,
-                engagement_post_id=own_post,
-                observed_at=observed,
-                provenance=prov(at),
-            )
-        )
-    return EngagementPage(
-        engagements=engagements,
-        posts=out.posts,
-        skips=out.skips,
-        next_cursor=_s(data.get("cursor")),
-        items=len(entries),
-    )

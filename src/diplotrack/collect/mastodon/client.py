@@ -30,7 +30,9 @@ from diplotrack.collect.config import Settings
 from diplotrack.collect.errors import AuthError, MalformedPage, RequestFailed
 from diplotrack.collect.http import ApiClient, Reporter, json_of, shown_url
 from diplotrack.collect.mastodon import mapping
-from diplotrack.collect.mastodon.errors import auth_error
+from diplotrack.collect.mastodon.errors import api_error, auth_error, found_refused
+from diplotrack.collect.mastodon.identity import parse_address, split_id
+from diplotrack.collect.mastodon.profiles import found_account, map_account
 from diplotrack.collect.mastodon.spec import SPEC
 from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target, failed_page
@@ -102,13 +104,13 @@ class MastodonSource:
             home: str | None = None
             problem = ""
             try:
-                user, home = mapping.parse_address(t.handle)
+                user, home = parse_address(t.handle)
             except ValueError as exc:
                 problem = str(exc)
             instance: str | None = None
             local: str | None = None
             if t.user_id and not t.user_id.startswith("handle:"):
-                instance, local = mapping.split_id(t.user_id)
+                instance, local = split_id(t.user_id)
                 instance = instance or home
             if instance and local:
                 url = f"{self.base(instance)}/api/v1/accounts/{local}"
@@ -139,17 +141,17 @@ class MastodonSource:
         retrieved = self.clock.utcnow()
         page = Page(url=shown, body=response.content, fmt=mapping.FORMAT, retrieved_at=retrieved)
         if response.status_code in (404, 410):
-            page.found = [mapping.found_refused(target, response.status_code, response.content)]
+            page.found = [found_refused(target, response.status_code, response.content)]
             return page
         _ok_or_fail(response, shown)
         obj = _json_object(response, shown)
         try:
             prov = Prov(mapping.SOURCE, shown, None, raw_id_of(response.content))
-            snap = mapping.map_account(obj, instance, retrieved, prov(""))
+            snap = map_account(obj, instance, retrieved, prov(""))
         except ValueError as exc:
             raise MalformedPage(f"unexpected Mastodon account ({exc})", url=shown, body=response.content) from None
         page.profiles = [snap]
-        page.found = [mapping.found_account(target, obj, instance)]
+        page.found = [found_account(target, obj, instance)]
         page.items = 1
         return page
 
@@ -158,13 +160,13 @@ class MastodonSource:
         return 0.0, None
 
     def timeline_page(self, target: Target, user_id: str, sweep: Sweep) -> Page:
-        instance, local = mapping.split_id(user_id)
+        instance, local = split_id(user_id)
         if instance is None:
-            _, instance = mapping.parse_address(target.handle)
+            _, instance = parse_address(target.handle)
         params: dict[str, str | int] = {"limit": PAGE_SIZE}
         since_at = sweep.since_at
         if sweep.since_id:
-            since_instance, since_local = mapping.split_id(sweep.since_id)
+            since_instance, since_local = split_id(sweep.since_id)
             if since_instance in (None, instance):  # an id from another instance bounds nothing here
                 params["since_id"] = since_local
                 since_at = None
@@ -181,7 +183,7 @@ class MastodonSource:
                 body=response.content,
                 fmt=mapping.FORMAT,
                 retrieved_at=retrieved,
-                errors=[mapping.api_error(response.status_code, response.content, shown, user_id)],
+                errors=[api_error(response.status_code, response.content, shown, user_id)],
                 done=True,
             )
         _ok_or_fail(response, shown)
