@@ -86,6 +86,22 @@ class TimelinePage:
     done: bool = True
     items: int = 0
 
+    def page(self, url: str, body: bytes, fmt: str, retrieved_at: datetime, cost: float = 0.0) -> Page:
+        """The engine's ``Page`` of this response."""
+        return Page(
+            url=url,
+            body=body,
+            fmt=fmt,
+            retrieved_at=retrieved_at,
+            posts=self.posts,
+            skips=self.skips,
+            seen=self.seen,
+            next_cursor=self.next_cursor,
+            done=self.done,
+            items=self.items,
+            cost=cost,
+        )
+
 
 @dataclass(frozen=True)
 class PlannedRequest:

@@ -259,19 +259,7 @@ class BlueskySource:
             since_at=sweep.since_at,
             sent_cursor=sweep.cursor,
         )
-        return Page(
-            url=shown,
-            body=body,
-            fmt=mapping.fmt_of(AUTHOR_FEED),
-            retrieved_at=retrieved,
-            posts=feed.posts,
-            skips=feed.skips,
-            seen=feed.seen,
-            next_cursor=feed.next_cursor,
-            done=feed.done,
-            items=feed.items,
-            cost=0.0,
-        )
+        return feed.page(shown, body, mapping.fmt_of(AUTHOR_FEED), retrieved)
 
     # -- engagement ----------------------------------------------------------------------------
     def confirm_gone(self, post_ids: list[str]) -> list[str]:

@@ -197,19 +197,7 @@ class MastodonSource:
         mapped = mapping.map_timeline(
             statuses, instance, shown, response.content, retrieved, limit=PAGE_SIZE, since_at=since_at
         )
-        return Page(
-            url=shown,
-            body=response.content,
-            fmt=mapping.FORMAT,
-            retrieved_at=retrieved,
-            posts=mapped.posts,
-            skips=mapped.skips,
-            seen=mapped.seen,
-            next_cursor=mapped.next_cursor,
-            done=mapped.done,
-            items=mapped.items,
-            cost=0.0,
-        )
+        return mapped.page(shown, response.content, mapping.FORMAT, retrieved)
 
     def engagement_pages(self, post_ids: list[str]) -> Iterator[Page]:
         # not collected yet: favourited_by/reblogged_by need a user token on many instances (and list
