@@ -37,6 +37,13 @@ class RosterError(DiplotrackError):
     exit_code = EXIT_USAGE
 
 
+class DataFileError(DiplotrackError, ValueError):
+    """A data file diplotrack reads its rules from (the tone cues, a taxonomy, the state-media list)
+    is not valid; the message names the file and what to fix."""
+
+    exit_code = 2
+
+
 class StoreError(DiplotrackError):
     """The store could not be opened or written."""
 

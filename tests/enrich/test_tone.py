@@ -305,3 +305,13 @@ def test_agreement_with_the_hand_labels(scorer: ToneScorer, split: str, floors: 
             else:
                 value = report.per_class[metric].f1
             assert value >= floor, f"{split}/{group}/{metric}: {value:.3f} < floor {floor:.3f}"
+
+
+def test_a_bad_cues_file_is_the_projects_error_with_a_usage_exit_code(tmp_path: Path) -> None:
+    from diplotrack.errors import DataFileError, DiplotrackError
+
+    path = tmp_path / "cues.yaml"
+    path.write_text("cues:\n  en:\n    confrontational:\n      smear: -1\n", encoding="utf-8")
+    with pytest.raises(DiplotrackError, match="must not be negative") as caught:
+        ToneScorer(path)
+    assert isinstance(caught.value, DataFileError) and caught.value.exit_code == 2

@@ -81,6 +81,7 @@ from diplotrack.enrich.tone_cues import (
     parse_config,
 )
 from diplotrack.enrich.yaml_lines import load_unique_keys
+from diplotrack.errors import DataFileError
 
 __all__ = ["LABELS", "TONE_VERSION", "ToneResult", "ToneScorer", "DEFAULT_CUES_FILE"]
 
@@ -147,7 +148,7 @@ class ToneScorer:
         data = path.read_bytes()
         doc = load_unique_keys(data.decode("utf-8-sig"), "tone cues file")
         if not isinstance(doc, dict):
-            raise ValueError(f"{path}: the tone cues file must be a YAML mapping")
+            raise DataFileError(f"{path}: the tone cues file must be a YAML mapping")
         self.version = _hash_version(data)
         self.cues_file = path
         self._config = parse_config(doc)

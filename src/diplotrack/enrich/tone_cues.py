@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from diplotrack.enrich.lexicon import Trie
+from diplotrack.errors import DataFileError
 
 CLASSES = ("confrontational", "conciliatory", "neutral")
 SUBSTRING_LANGS = frozenset({"zh", "ja"})  # no word boundaries: phrases match as substrings
@@ -136,7 +137,7 @@ def _segment_atoms(segment: str, substring: bool, parties: str, where: str, lead
                 atoms.append(_SEP)
         elif ch == "*":
             if i == 0 or not _WORD_CHAR.match(segment[i - 1]) or segment[i + 1 : i + 2] not in ("", " ", "-"):
-                raise ValueError(f"'*' may only end a word, in the cue {where!r}")
+                raise DataFileError(f"'*' may only end a word, in the cue {where!r}")
             atoms.append(WILD)
         else:
             atoms.append(re.escape(ch))
@@ -172,13 +173,13 @@ def _expand(head: str, parties: list[str]) -> list[str]:
 
 def _as_float(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{where} must be a number, found {value!r}")
+        raise DataFileError(f"{where} must be a number, found {value!r}")
     return float(value)
 
 
 def _per_lang(value: Any, where: str) -> dict[str, int]:
     if not isinstance(value, dict):
-        raise ValueError(f"{where} must map languages to numbers of characters")
+        raise DataFileError(f"{where} must map languages to numbers of characters")
     return {str(k): int(_as_float(v, f"{where}.{k}")) for k, v in value.items()}
 
 
@@ -207,9 +208,9 @@ def parse_config(doc: dict[str, Any]) -> Config:
         gap_chars=_per_lang(rules.get("gap_chars", {}), "rules.gap_chars"),
     )
     if config.scale <= 0:
-        raise ValueError("scoring.scale must be positive")
+        raise DataFileError("scoring.scale must be positive")
     if not -1.0 < config.t_conc <= 0.0 <= config.t_conf < 1.0:
-        raise ValueError("scoring.thresholds: need -1 < conciliatory <= 0 <= confrontational < 1")
+        raise DataFileError("scoring.thresholds: need -1 < conciliatory <= 0 <= confrontational < 1")
     return config
 
 
@@ -217,7 +218,7 @@ def _str_list(value: Any, where: str) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"{where} must be a list of non-empty strings")
+        raise DataFileError(f"{where} must be a list of non-empty strings")
     return [v.strip().lower() for v in value]
 
 
@@ -239,14 +240,14 @@ class _Builder:
         phrase = phrase.strip() if self.substring else phrase.strip().lower()
         parts = _GAP_SPLIT.split(phrase)
         if any(not part for part in parts):
-            raise ValueError(f"empty part in the cue {phrase!r} (a '…' at an end, or two in a row)")
+            raise DataFileError(f"empty part in the cue {phrase!r} (a '…' at an end, or two in a row)")
         head, rest = parts[0], parts[1:]
         if _PARTY_MACRO in phrase and not self.parties:
-            raise ValueError(f"the cue {phrase!r} uses {{party}} but parties.{self.lang} is empty")
+            raise DataFileError(f"the cue {phrase!r} uses {{party}} but parties.{self.lang} is empty")
         if self.substring and "*" in phrase:
-            raise ValueError(f"'*' is for word-boundary languages only, in the cue {phrase!r}")
+            raise DataFileError(f"'*' is for word-boundary languages only, in the cue {phrase!r}")
         if not self.substring and not _WORD_CHAR.match(head[0]) and not head.startswith(_PARTY_MACRO):
-            raise ValueError(f"an English-style cue must start with a letter or digit: {phrase!r}")
+            raise DataFileError(f"an English-style cue must start with a letter or digit: {phrase!r}")
         tail = None
         if rest:
             tail = self.gap_re.join(
@@ -277,7 +278,7 @@ class _Builder:
             elif entry.plain is None:
                 entry.plain = leaf
             elif is_cue and entry.plain.kind <= NEUT:
-                raise ValueError(f"the cue {phrase!r} is listed twice (cues.{self.lang})")
+                raise DataFileError(f"the cue {phrase!r} is listed twice (cues.{self.lang})")
 
     def build(self, int_window: int, neg_window: int) -> Matcher:
         body = self.trie.pattern()
@@ -296,29 +297,29 @@ class _Builder:
 def build_matchers(doc: dict[str, Any], config: Config) -> dict[str, Matcher]:
     cues = doc.get("cues")
     if not isinstance(cues, dict) or not cues:
-        raise ValueError("the tone cues file has no 'cues' mapping")
+        raise DataFileError("the tone cues file has no 'cues' mapping")
     parties_doc = doc.get("parties") or {}
     modifiers = doc.get("modifiers") or {}
     matchers: dict[str, Matcher] = {}
     for lang, classes in cues.items():
         lang = str(lang)
         if not isinstance(classes, dict):
-            raise ValueError(f"cues.{lang} must map classes to phrases")
+            raise DataFileError(f"cues.{lang} must map classes to phrases")
         substring = lang in SUBSTRING_LANGS
         parties = _str_list(parties_doc.get(lang), f"parties.{lang}")
         builder = _Builder(lang, parties, config.gap_chars.get(lang, 15 if substring else 40))
         # cues first: where a cue and a party or modifier share a head, the cue wins
         for cls, phrases in classes.items():
             if cls not in CLASSES:
-                raise ValueError(f"cues.{lang}.{cls}: the class must be one of {', '.join(CLASSES)}")
+                raise DataFileError(f"cues.{lang}.{cls}: the class must be one of {', '.join(CLASSES)}")
             if not isinstance(phrases, dict):
-                raise ValueError(f"cues.{lang}.{cls} must map phrases to weights")
+                raise DataFileError(f"cues.{lang}.{cls} must map phrases to weights")
             for phrase, weight in phrases.items():
                 if not isinstance(phrase, str) or not phrase.strip():
-                    raise ValueError(f"cues.{lang}.{cls}: a phrase must be a non-empty string, found {phrase!r}")
+                    raise DataFileError(f"cues.{lang}.{cls}: a phrase must be a non-empty string, found {phrase!r}")
                 w = _as_float(weight, f"the weight of {phrase!r}")
                 if w < 0:
-                    raise ValueError(f"the weight of {phrase!r} must not be negative")
+                    raise DataFileError(f"the weight of {phrase!r} must not be negative")
                 text = phrase.strip()
                 leaf = Leaf(_KIND_OF_CLASS[cls], f"{cls}:{text}", text, w, _PARTY_MACRO in text)
                 builder.add(text, leaf, is_cue=True)

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from diplotrack.errors import UsageError
+from diplotrack.errors import DataFileError, UsageError
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it: 5x faster
@@ -208,7 +208,7 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: b
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
-            raise ValueError(f"duplicate key {key!r} in the {loader.what} (line {key_node.start_mark.line + 1})")
+            raise DataFileError(f"duplicate key {key!r} in the {loader.what} (line {key_node.start_mark.line + 1})")
         seen.add(key)
     return loader.construct_mapping(node, deep=deep)
 
