@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from diplotrack.errors import UsageError
 from diplotrack.networks.coordination import co_action, normalize_text
 from diplotrack.records import Entity, Post, Provenance
 from diplotrack.roster import import_roster, load_roster
@@ -286,7 +287,8 @@ def test_copost(con) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_bad_arguments(con) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValueError):
+    # a user's mistake: the project's usage error (issue 13), no longer a bare ValueError
+    with pytest.raises(UsageError):
         co_action(con, "like")
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         co_action(con, "repost", authors="some")  # type: ignore[arg-type]

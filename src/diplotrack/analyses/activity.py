@@ -24,8 +24,8 @@ from diplotrack.analyses.base import (
     window_posts,
 )
 from diplotrack.analyses.growth import account_snapshots
+from diplotrack.analyses.query import STATE_MEDIA_KINDS
 
-STATE_MEDIA_KINDS = ("state_media", "state_media_journalist")
 TOP_BY = ("followers", "posts", "posts_count", "engagement")
 SECONDS_PER_WEEK = 7 * 24 * 3600
 

@@ -24,34 +24,14 @@ from diplotrack.analyses.base import (
     account_keys,
     cached,
     materialize,
+    roster_keys,
     tracked_accounts,
     tracked_posts,
     window_posts,
 )
+from diplotrack.analyses.query import MINISTRY_KINDS, MISSION_KINDS, STATE_MEDIA_KINDS
 
 RELATIONS = ("repost", "quote", "reply", "mention")
-STATE_MEDIA_KINDS = ("state_media", "state_media_journalist")
-MINISTRY_KINDS = ("ministry", "spokesperson")
-MISSION_KINDS = ("embassy", "consulate", "mission", "ambassador", "consul_general", "diplomat")
-
-
-def roster_keys(t: Tables, f: Filters | None = None) -> ir.Table:
-    """Every key a roster account is filed under (``user_key`` and ``handle:<lower handle>``) with the
-    account's roster handle and kind; one row per (platform, key). ``f`` restricts the accounts
-    (default: the whole roster).
-
-    Columns: platform, key, handle, kind, actor_id.
-    """
-    hit = cached(t, "roster_keys", f)
-    if hit is not None:
-        return hit
-    acc = tracked_accounts(t, f or Filters())
-    cols = {"handle": acc.handle, "kind": acc.kind, "actor_id": acc.actor_id}
-    by_id = acc.select(acc.platform, key=acc.user_key, **cols)
-    by_handle = acc.select(acc.platform, key=ibis.literal("handle:") + acc.handle.lower(), **cols)
-    u = by_id.union(by_handle, distinct=True)
-    u = u.mutate(_rn=ibis.row_number().over(group_by=[u.platform, u.key], order_by=[u.handle, u.actor_id]))
-    return u.filter(u._rn == 0).drop("_rn")
 
 
 def _nullable(x: ir.Table) -> ir.Table:

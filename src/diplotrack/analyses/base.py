@@ -8,6 +8,7 @@ function takes ``(t: Tables, f: Filters, ...)`` and returns an ``ibis.Table``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,7 +16,7 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 
-INSTITUTIONAL_KINDS = ("embassy", "consulate", "mission", "ministry", "state_media")
+from diplotrack.analyses.query import account_terms, ibis_predicates, platform_terms, window_terms
 
 
 @dataclass(frozen=True)
@@ -115,17 +116,60 @@ def tracked_accounts(t: Tables, f: Filters) -> ir.Table:
         act.organisation,
         act.person,
     )
-    if f.platforms:
-        j = j.filter(j.platform.isin(list(f.platforms)))
-    if f.states:
-        j = j.filter(j.state.isin(list(f.states)))
-    if f.kinds:
-        j = j.filter(j.kind.isin(list(f.kinds)))
-    if f.institutional is not None:
-        j = j.filter(j.institutional == f.institutional)
-    if f.host_countries:
-        j = j.filter(j.host_country.isin(list(f.host_countries)))
+    for predicate in ibis_predicates(j, platform_terms(f) + account_terms(f)):
+        j = j.filter(predicate)
     return j
+
+
+def roster_keys(t: Tables, f: Filters | None = None) -> ir.Table:
+    """Every key a roster account's posts, snapshots and references are filed under, one row per
+    (platform, key): its platform user id (``user_key``) and the handle placeholder
+    ``handle:<lower handle>``. The one definition of how an author (or a referenced author) is
+    resolved to a tracked account. ``f`` restricts the accounts (default: the whole roster).
+
+    Columns: platform, key, handle, kind, actor_id, user_key, institutional, state, host_country, name.
+    """
+    hit = cached(t, "roster_keys", f)
+    if hit is not None:
+        return hit
+    acc = tracked_accounts(t, f or Filters())
+    cols = {
+        "handle": acc.handle,
+        "kind": acc.kind,
+        "actor_id": acc.actor_id,
+        "user_key": acc.user_key,
+        "institutional": acc.institutional,
+        "state": acc.state,
+        "host_country": acc.host_country,
+        "name": acc.name,
+    }
+    by_id = acc.select(acc.platform, key=acc.user_key, **cols)
+    by_handle = acc.select(acc.platform, key=ibis.literal("handle:") + acc.handle.lower(), **cols)
+    u = by_id.union(by_handle, distinct=True)
+    u = u.mutate(_rn=ibis.row_number().over(group_by=[u.platform, u.key], order_by=[u.handle, u.actor_id]))
+    return u.filter(u._rn == 0).drop("_rn")
+
+
+# the columns of accounts and actors that roster_keys reads, to compile it without a connection
+_KEY_TABLES = {
+    "accounts": dict.fromkeys(("platform", "handle", "user_id", "user_key", "actor_id"), "string"),
+    "actors": {
+        **dict.fromkeys(("actor_id", "name", "kind", "state", "host_country", "host_city", "organisation"), "string"),
+        "person": "string",
+        "institutional": "boolean",
+    },
+}
+
+
+@functools.cache
+def roster_keys_sql() -> str:
+    """``roster_keys`` of the whole roster compiled to DuckDB SQL over the tables ``accounts`` and
+    ``actors``, for the raw SQL of ``networks/`` to join on (no user value in it: filter its columns
+    with ``query.sql_conditions``)."""
+    accounts, actors = (ibis.table(cols, name=name) for name, cols in _KEY_TABLES.items())
+    # only accounts and actors are read: the other tables are placeholders
+    t = Tables(None, actors, accounts, profile_snapshots=accounts, posts=accounts, post_entities=accounts)
+    return str(ibis.to_sql(roster_keys(t), dialect="duckdb"))
 
 
 def account_keys(t: Tables, f: Filters) -> ir.Table:
@@ -137,23 +181,14 @@ def account_keys(t: Tables, f: Filters) -> ir.Table:
     hit = cached(t, "account_keys", f)
     if hit is not None:
         return hit
-    acc = tracked_accounts(t, f)
-    by_id = acc.select(acc.platform, key=acc.user_key, handle=acc.handle, actor_id=acc.actor_id)
-    by_handle = acc.select(
-        acc.platform, key=ibis.literal("handle:") + acc.handle.lower(), handle=acc.handle, actor_id=acc.actor_id
-    )
-    return by_id.union(by_handle, distinct=True)
+    return roster_keys(t, f).select("platform", "key", "handle", "actor_id")
 
 
 def window_posts(t: Tables, f: Filters) -> ir.Table:
     """All posts in the window (by anyone), restricted to the filtered platforms."""
     p = t.posts
-    if f.start is not None:
-        p = p.filter(p.created_at >= f.start)
-    if f.end is not None:
-        p = p.filter(p.created_at < f.end)
-    if f.platforms:
-        p = p.filter(p.platform.isin(list(f.platforms)))
+    for predicate in ibis_predicates(p, window_terms(f)):
+        p = p.filter(predicate)
     return p
 
 

@@ -30,9 +30,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from diplotrack.analyses.base import as_datetime
+from diplotrack.analyses.base import Filters, as_datetime, roster_keys_sql
+from diplotrack.analyses.query import platform_terms, sql_conditions, window_terms
 from diplotrack.networks.bursts import creation_bursts, creations_sql
-from diplotrack.networks.coordination import ROSTER_KEYS_SQL
 
 AMPLIFIER_COLUMNS = [
     "handle",
@@ -57,7 +57,7 @@ def _events_sql(where_time: str) -> str:
         for prio, rel, col in ((0, "repost", "reposted"), (1, "quote", "quoted"), (2, "reply", "replied_to"))
     )
     return f"""
-    WITH rk AS ({ROSTER_KEYS_SQL}),
+    WITH rk AS ({roster_keys_sql()}),
     refs AS (
         SELECT r.platform, r.post_id, r.created_at, t.user_key AS target,
                coalesce(a.user_key, r.author_id) AS amplifier,
@@ -94,7 +94,7 @@ def _events_sql(where_time: str) -> str:
           ))
     ),
     ev AS (SELECT * FROM from_posts UNION ALL SELECT * FROM from_engagements)
-    SELECT * FROM ev WHERE amplifier <> target {where_time}
+    SELECT * FROM ev WHERE amplifier <> target AND {where_time}
     """
 
 
@@ -125,23 +125,14 @@ def amplifier_profiles(
 
     Ordered by platform, handle.
     """
-    start_dt, end_dt = as_datetime(start), as_datetime(end)
-    where_time, params = "", []
-    if start_dt is not None:
-        where_time += " AND event_at >= ?"
-        params.append(start_dt)
-    if end_dt is not None:
-        where_time += " AND event_at < ?"
-        params.append(end_dt)
-    if platforms:
-        where_time += " AND list_contains(?, platform)"
-        params.append(list(platforms))
-    acct_where, acct_params = "", []
-    if platforms:
-        acct_where, acct_params = "WHERE list_contains(?, platform)", [list(platforms)]
+    f = Filters(start=as_datetime(start), end=as_datetime(end), platforms=tuple(platforms))
+    where_time, params = sql_conditions(window_terms(f, "event_at"))
+    acct_where, acct_params = sql_conditions(platform_terms(f), "a")
     tracked_platforms = [
         r[0]
-        for r in con.execute(f"SELECT DISTINCT platform FROM accounts {acct_where} ORDER BY 1", acct_params).fetchall()
+        for r in con.execute(
+            f"SELECT DISTINCT platform FROM accounts a WHERE {acct_where} ORDER BY 1", acct_params
+        ).fetchall()
     ]
     if burst_days is None:
         parts = []
@@ -203,7 +194,7 @@ def amplifier_profiles(
             FROM accounts a
             LEFT JOIN per_target t ON t.platform = a.platform AND t.target = a.user_key
             LEFT JOIN speed s ON s.platform = a.platform AND s.target = a.user_key
-            {"WHERE list_contains(?, a.platform)" if platforms else ""}
+            WHERE {acct_where}
             ORDER BY a.platform, a.handle
             """,
             [*creation_params, *acct_params],

@@ -30,7 +30,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from diplotrack.networks.coordination import ROSTER_KEYS_SQL
+from diplotrack.analyses.base import Filters, roster_keys_sql
+from diplotrack.analyses.query import platform_terms, sql_conditions
+from diplotrack.networks.options import check_accounts, check_neighbours, check_period
 
 ROSTER_SNAPSHOT_SOURCE = "roster-snapshots"
 BURST_COLUMNS = ["period_start", "count", "expected", "p_value", "accounts", "burst"]
@@ -51,10 +53,9 @@ def creations_sql(accounts: str = "all", *, include_roster_snapshots: bool = Fal
     if not include_roster_snapshots:
         where.append("coalesce(s.provenance.source, '') <> ?")
         params.append(ROSTER_SNAPSHOT_SOURCE)
+    check_accounts(accounts)
     if accounts == "tracked":
         where.append("rk.user_key IS NOT NULL")
-    elif accounts != "all":
-        raise ValueError(f"accounts {accounts!r} is not 'all' or 'tracked'")
     sql = f"""
         SELECT s.platform, coalesce(rk.user_key, s.user_id) AS account,
                coalesce(any_value(rk.handle), arg_max(s.handle, s.observed_at) FILTER (WHERE s.handle IS NOT NULL),
@@ -62,7 +63,7 @@ def creations_sql(accounts: str = "all", *, include_roster_snapshots: bool = Fal
                bool_or(rk.user_key IS NOT NULL) AS tracked,
                min(s.created_at) AS created_at
         FROM profile_snapshots s
-        LEFT JOIN ({ROSTER_KEYS_SQL}) rk ON rk.platform = s.platform AND rk.key = s.user_id
+        LEFT JOIN ({roster_keys_sql()}) rk ON rk.platform = s.platform AND rk.key = s.user_id
         WHERE {" AND ".join(where)}
         GROUP BY s.platform, coalesce(rk.user_key, s.user_id)
     """
@@ -80,8 +81,8 @@ def account_creations(
     created_at."""
     sql, params = creations_sql(accounts, include_roster_snapshots=include_roster_snapshots)
     if platforms:
-        sql = f"SELECT * FROM ({sql}) WHERE list_contains(?, platform)"
-        params = [*params, list(platforms)]
+        where, platform_params = sql_conditions(platform_terms(Filters(platforms=tuple(platforms))))
+        sql, params = f"SELECT * FROM ({sql}) WHERE {where}", [*params, *platform_params]
     return con.execute(sql + " ORDER BY platform, account", params).df()
 
 
@@ -154,10 +155,8 @@ def creation_bursts(
     (their handles, else ids, sorted), burst (True on the rows returned unless ``all_periods``). Only the
     bursts are returned, in time order; ``all_periods=True`` returns every period of the covered range.
     """
-    if by not in PERIODS:
-        raise ValueError(f"by {by!r} is not one of {', '.join(PERIODS)}")
-    if neighbours < 0:
-        raise ValueError("neighbours must be >= 0")
+    check_period(by)
+    check_neighbours(neighbours)
     created = account_creations(
         con, accounts=accounts, platforms=platforms, include_roster_snapshots=include_roster_snapshots
     )

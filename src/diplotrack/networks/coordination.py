@@ -49,27 +49,15 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from diplotrack.analyses.base import as_datetime
+from diplotrack.analyses.base import Filters, as_datetime, roster_keys_sql
+from diplotrack.analyses.query import sql_conditions, window_terms
+from diplotrack.networks.options import ACTIONS as ACTIONS
+from diplotrack.networks.options import check_accounts, check_action, check_co_action
 
-ACTIONS = ("repost", "hashtag", "link", "post")
 MIN_TEXT_CHARS = 20
 MAX_EVIDENCE = 10
 # sources whose post times are days (stored at 00:00): useless for second-scale co-action
 DAY_PRECISION_SOURCES = ("chc-mentions",)
-
-# Every key a roster account is filed under, with the account's roster handle and canonical id
-# (its user_key): one row per (platform, key).
-ROSTER_KEYS_SQL = """
-SELECT platform, key, handle, user_key FROM (
-    SELECT platform, key, handle, user_key,
-           row_number() OVER (PARTITION BY platform, key ORDER BY handle, user_key) AS rn
-    FROM (
-        SELECT platform, user_key AS key, handle, user_key FROM accounts
-        UNION ALL
-        SELECT platform, 'handle:' || lower(handle) AS key, handle, user_key FROM accounts
-    )
-) WHERE rn = 1
-"""
 
 
 def normalize_sql(col: str) -> str:
@@ -192,7 +180,7 @@ def _acts_sql(action: str, authors: str, where: list[str]) -> str:
         item, source = normalize_sql("p.text"), "posts p"
         cond = [own_kinds, "p.text IS NOT NULL"]
     else:
-        raise ValueError(f"action {action!r} is not one of {', '.join(ACTIONS)}")
+        raise AssertionError(action)  # check_action refused it
     cond += ["p.author_id IS NOT NULL", "p.created_at IS NOT NULL", *where]
     if authors == "tracked":
         cond.append("rk.user_key IS NOT NULL")
@@ -200,7 +188,7 @@ def _acts_sql(action: str, authors: str, where: list[str]) -> str:
         SELECT p.platform, coalesce(rk.user_key, p.author_id) AS account, {item} AS item,
                epoch_us(p.created_at) AS t_us, p.post_id, rk.user_key IS NOT NULL AS tracked
         FROM {source}
-        LEFT JOIN ({ROSTER_KEYS_SQL}) rk ON rk.platform = p.platform AND rk.key = p.author_id
+        LEFT JOIN ({roster_keys_sql()}) rk ON rk.platform = p.platform AND rk.key = p.author_id
         WHERE {" AND ".join(cond)}
     """
     if action == "post":
@@ -208,20 +196,10 @@ def _acts_sql(action: str, authors: str, where: list[str]) -> str:
     return sql
 
 
-def _post_filters(
-    start: datetime | None, end: datetime | None, platforms: Sequence[str], exclude_sources: Sequence[str]
-) -> tuple[list[str], list[object]]:
-    where: list[str] = []
-    params: list[object] = []
-    if start is not None:
-        where.append("p.created_at >= ?")
-        params.append(start)
-    if end is not None:
-        where.append("p.created_at < ?")
-        params.append(end)
-    if platforms:
-        where.append("list_contains(?, p.platform)")
-        params.append(list(platforms))
+def _post_filters(f: Filters, exclude_sources: Sequence[str]) -> tuple[list[str], list[object]]:
+    window, window_params = sql_conditions(window_terms(f), "p")
+    where: list[str] = [window]
+    params: list[object] = list(window_params)
     if exclude_sources:
         where.append("NOT list_contains(?, coalesce(p.provenance.source, ''))")
         params.append(list(exclude_sources))
@@ -245,17 +223,13 @@ def co_action(
     ``min_count`` distinct items. A pair counts once per item (its closest pair of acts). See the module
     docstring for the items, the account identity and the filters, and ``Coordination`` for the columns.
     """
-    if action not in ACTIONS:
-        raise ValueError(f"action {action!r} is not one of {', '.join(ACTIONS)}")
-    if authors not in ("all", "tracked"):
-        raise ValueError(f"authors {authors!r} is not 'all' or 'tracked'")
-    if window_s < 0:
-        raise ValueError("window_s must be >= 0")
-    if min_count < 1:
-        raise ValueError("min_count must be >= 1")
+    check_action(action)
+    check_accounts(authors, "authors")
+    check_co_action(window_s, min_count)
     window_us = round(window_s * 1_000_000)
     bucket_us = max(window_us, 1)
-    where, params = _post_filters(as_datetime(start), as_datetime(end), platforms, exclude_sources)
+    f = Filters(start=as_datetime(start), end=as_datetime(end), platforms=tuple(platforms))
+    where, params = _post_filters(f, exclude_sources)
     tag = uuid.uuid4().hex[:12]
     acts, cand, events = f"_dt_acts_{tag}", f"_dt_cand_{tag}", f"_dt_events_{tag}"
     try:
@@ -347,7 +321,7 @@ def _names_sql(accts: str) -> str:
         SELECT a.platform, a.account,
                coalesce(r.handle, ph.handle, sh.handle, a.account) AS name, r.handle IS NOT NULL AS tracked
         FROM {accts} a
-        LEFT JOIN (SELECT DISTINCT platform, user_key, handle FROM ({ROSTER_KEYS_SQL})) r
+        LEFT JOIN (SELECT DISTINCT platform, user_key, handle FROM ({roster_keys_sql()})) r
           ON r.platform = a.platform AND r.user_key = a.account
         LEFT JOIN (
             SELECT p.platform, p.author_id, arg_max(p.author_handle, p.created_at) AS handle

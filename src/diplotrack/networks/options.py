@@ -1,0 +1,62 @@
+"""The values the network analyses accept, and the one check of each: a refused value is a UsageError
+whose sentence the CLI prints as is. The library functions check their arguments with these; the CLI
+calls the same checks before it opens the store.
+
+Standard library only: the CLI imports this module without loading pandas, DuckDB or igraph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from diplotrack.errors import UsageError
+
+NETWORK_KINDS = ("repost", "quote", "reply", "mention", "follow", "hashtag", "cohashtag")
+FORMATS = ("gexf", "graphml", "csv", "html")
+ACTIONS = ("repost", "hashtag", "link", "post")
+PERIODS = ("hour", "day", "week", "month")
+ACCOUNTS = ("all", "tracked")
+POLYPHONY_ITEMS = ("hashtag", "topic")
+
+
+def _one_of(value: object, choices: Sequence[str], what: str) -> None:
+    if value not in choices:
+        raise UsageError(f"unknown {what} {value!r}; use one of {', '.join(choices)}")
+
+
+def check_network_kind(kind: str) -> None:
+    _one_of(kind, NETWORK_KINDS, "network kind")
+
+
+def check_format(fmt: str) -> None:
+    _one_of(fmt, FORMATS, "format")
+
+
+def check_action(action: str) -> None:
+    _one_of(action, ACTIONS, "action")
+
+
+def check_polyphony_item(what: str) -> None:
+    _one_of(what, POLYPHONY_ITEMS, "polyphony item")
+
+
+def check_accounts(accounts: str, name: str = "accounts") -> None:
+    """``all`` or ``tracked``; ``name`` is how the caller calls the value (the CLI: ``--accounts``)."""
+    if accounts not in ACCOUNTS:
+        raise UsageError(f"{name} {accounts!r}: use all or tracked")
+
+
+def check_period(by: str, name: str = "by") -> None:
+    if by not in PERIODS:
+        raise UsageError(f"{name} {by!r} is not a period; use one of {', '.join(PERIODS)}")
+
+
+def check_co_action(window_s: float, min_count: int, names: tuple[str, str] = ("window_s", "min_count")) -> None:
+    """The co-action window (seconds, zero or more) and the minimum count of items (at least 1)."""
+    if window_s < 0 or min_count < 1:
+        raise UsageError(f"{names[0]} must be zero or more seconds and {names[1]} at least 1")
+
+
+def check_neighbours(neighbours: int) -> None:
+    if neighbours < 0:
+        raise UsageError(f"neighbours must be zero or more, not {neighbours}")
