@@ -6,14 +6,12 @@ from pathlib import Path
 
 import typer
 
+from diplotrack.analyses.selection import parse_filters
 from diplotrack.cli import common
-from diplotrack.cli.filters import parse_filters
-from diplotrack.errors import UsageError
+from diplotrack.networks import options  # the accepted values and their checks, without pandas or DuckDB
+from diplotrack.networks.options import ACTIONS as COORDINATION_ACTIONS
+from diplotrack.networks.options import FORMATS, NETWORK_KINDS
 from diplotrack.store.db import open_store_read_only
-
-NETWORK_KINDS = ("repost", "quote", "reply", "mention", "follow", "hashtag", "cohashtag")
-FORMATS = ("gexf", "graphml", "csv", "html")
-BURST_PERIODS = ("hour", "day", "week", "month")  # networks.bursts.PERIODS, without importing pandas here
 
 
 def network_command(
@@ -29,10 +27,8 @@ def network_command(
     host_country: list[str] | None = typer.Option(None, "--host-country", help="Only these host countries."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary and top nodes as JSON."),
 ) -> None:
-    if kind not in NETWORK_KINDS:
-        raise UsageError(f"unknown network kind {kind!r}; use one of {', '.join(NETWORK_KINDS)}")
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    options.check_network_kind(kind)
+    options.check_format(fmt)
     f = parse_filters(start, end, platform, state, actor_kind, institutional, host_country, db=common.STATE.db)
     from diplotrack.networks.build import build_network
     from diplotrack.networks.export import write_network
@@ -81,10 +77,8 @@ def bursts_command(
     min_count: int = typer.Option(3, "--min-count", help="Flag only periods with at least this many creations."),
     as_json: bool = typer.Option(False, "--json", help="Print the bursts as JSON."),
 ) -> None:
-    if by not in BURST_PERIODS:
-        raise UsageError(f"--by {by!r} is not a period; use one of {', '.join(BURST_PERIODS)}")
-    if accounts not in ("all", "tracked"):
-        raise UsageError(f"--accounts {accounts!r}: use all or tracked")
+    options.check_period(by, "--by")
+    options.check_accounts(accounts, "--accounts")
     from diplotrack.networks.bursts import creation_bursts
     from diplotrack.networks.coordination import json_records
 
@@ -108,9 +102,6 @@ def bursts_command(
     common.console.print(f"{len(df)} burst period(s) by {by}", markup=False)
 
 
-COORDINATION_ACTIONS = ("repost", "hashtag", "link", "post")
-
-
 def coordination_command(
     action: str = typer.Argument("repost", help=f"What accounts do together: {', '.join(COORDINATION_ACTIONS)}."),
     window: float = typer.Option(60.0, "--window", help="Seconds within which two accounts act together."),
@@ -122,10 +113,8 @@ def coordination_command(
     limit: int = typer.Option(20, "--limit", "-n", help="How many clusters to print."),
     as_json: bool = typer.Option(False, "--json", help="Print every cluster and pair, with evidence, as JSON."),
 ) -> None:
-    if action not in COORDINATION_ACTIONS:
-        raise UsageError(f"unknown action {action!r}; use one of {', '.join(COORDINATION_ACTIONS)}")
-    if window < 0 or min_count < 1:
-        raise UsageError("--window must be zero or more seconds and --min-count at least 1")
+    options.check_action(action)
+    options.check_co_action(window, min_count, ("--window", "--min-count"))
     f = parse_filters(start, end, platform, None, None, None, None, db=common.STATE.db)
     from diplotrack.networks.coordination import co_action
 
