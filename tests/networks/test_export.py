@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 from diplotrack.errors import UsageError
-from diplotrack.networks import export
-from diplotrack.networks.export import FORMATS, MAX_HTML_NODES, write_network
+from diplotrack.networks import html_view
+from diplotrack.networks.export import FORMATS, write_network
+from diplotrack.networks.html_view import MAX_HTML_NODES
 
 EVIL_SCRIPT = "<script>alert(1)</script>"
 EVIL_IMG = "<img src=x onerror=alert(1)>"
@@ -265,7 +266,7 @@ def test_html_keeps_the_top_nodes_by_pagerank(tmp_path: Path) -> None:
 
 
 def test_html_cut_by_weighted_degree_without_pagerank(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(export, "MAX_HTML_NODES", 2)
+    monkeypatch.setattr(html_view, "MAX_HTML_NODES", 2)
     nodes = pd.DataFrame({"id": ["a", "b", "c", "d"], "kind": ["embassy", "ministry", "embassy", None]})
     edges = pd.DataFrame({"source": ["a", "b", "c"], "target": ["b", "c", "d"], "weight": [10, 8, 1]})
     page = _html(tmp_path, nodes, edges)
