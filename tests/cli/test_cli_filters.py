@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from diplotrack.cli.filters import check_countries, check_kinds, check_platforms
+from diplotrack.analyses.selection import check_countries, check_kinds, check_platforms
 from diplotrack.errors import UsageError
 from diplotrack.roster import bundled_roster_path
 

@@ -1,5 +1,6 @@
-"""The filter options the analysis commands share (``--start``, ``--end``, ``--platform``, ``--state``,
-``--kind``, ``--institutional/--individual``, ``--host-country``), parsed and checked in one place.
+"""The selection every analysis takes (``--start``, ``--end``, ``--platform``, ``--state``, ``--kind``,
+``--institutional/--individual``, ``--host-country`` on the command line; the same keywords in the
+Python API), parsed and checked in one place, the library, for the CLI and the Python API alike.
 
 A value that is not valid (a kind the roster model does not have, a platform diplotrack does not
 know, a state or host country that is not an ISO 3166 alpha-2 code) is a UsageError naming the valid
@@ -11,8 +12,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
+
+import duckdb
 
 from diplotrack.errors import UsageError
 from diplotrack.roster.model import KINDS, PLATFORMS
@@ -48,7 +51,7 @@ def _close(value: str, choices: Sequence[str]) -> str | None:
     return hit[0] if hit else None
 
 
-def check_platforms(values: Iterable[str]) -> tuple[str, ...]:
+def check_platforms(values: Iterable[str], *, flag: str = "--platform") -> tuple[str, ...]:
     """Platform names, lower-cased, each one diplotrack knows (``roster.model.PLATFORMS``)."""
     out = []
     for raw in values:
@@ -56,12 +59,14 @@ def check_platforms(values: Iterable[str]) -> tuple[str, ...]:
         if v not in PLATFORMS:
             hint = PLATFORM_ALIASES.get(v) or _close(v, PLATFORMS)
             did = f"did you mean {hint!r}? " if hint else ""
-            raise UsageError(f"--platform {raw!r} is not a platform; {did}use one of {', '.join(PLATFORMS)}")
+            raise UsageError(f"{flag} {raw!r} is not a platform; {did}use one of {', '.join(PLATFORMS)}")
         out.append(v)
     return tuple(out)
 
 
-def check_kinds(values: Iterable[str], db: str | None = None) -> tuple[str, ...]:
+def check_kinds(
+    values: Iterable[str], db: str | None = None, *, flag: str = "--kind", con: duckdb.DuckDBPyConnection | None = None
+) -> tuple[str, ...]:
     """Roster kinds, lower-cased, each one of the roster model's (``roster.model.KINDS``)."""
     out = []
     for raw in values:
@@ -69,13 +74,20 @@ def check_kinds(values: Iterable[str], db: str | None = None) -> tuple[str, ...]
         if v not in KINDS:
             hint = _close(v, KINDS)
             did = f"did you mean {hint!r}? " if hint else ""
-            held = _in_store(db, "--kind")
-            raise UsageError(f"--kind {raw!r} is not a roster kind; {did}use one of {', '.join(KINDS)}{held}")
+            held = _in_store(db, "--kind", con)
+            raise UsageError(f"{flag} {raw!r} is not a roster kind; {did}use one of {', '.join(KINDS)}{held}")
         out.append(v)
     return tuple(out)
 
 
-def check_countries(flag: str, values: Iterable[str], db: str | None = None) -> tuple[str, ...]:
+def check_countries(
+    flag: str,
+    values: Iterable[str],
+    db: str | None = None,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    label: str | None = None,
+) -> tuple[str, ...]:
     """ISO 3166 alpha-2 codes, upper-cased; a three-letter code or a country name is refused with its
     two-letter code as the suggestion."""
     import pycountry
@@ -90,8 +102,8 @@ def check_countries(flag: str, values: Iterable[str], db: str | None = None) -> 
         hint = _country_hint(raw.strip())
         did = f"did you mean {hint!r}? " if hint else ""
         raise UsageError(
-            f"{flag} {raw!r} is not an ISO 3166 two-letter country code; {did}"
-            f"use codes such as CN, FR, US{_in_store(db, flag)}"
+            f"{label or flag} {raw!r} is not an ISO 3166 two-letter country code; {did}"
+            f"use codes such as CN, FR, US{_in_store(db, flag, con)}"
         )
     return tuple(out)
 
@@ -122,23 +134,25 @@ def _country_hint(value: str) -> str | None:
     return names[name] if name else None
 
 
-def _in_store(db: str | None, flag: str) -> str:
+def _in_store(db: str | None, flag: str, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """'` (the store holds: A, B)`' for the error message, or '' when the store cannot tell."""
     from diplotrack.store.db import open_store_read_only, resolve_db_path
 
     table, column = STORE_COLUMNS[flag].split(".")
-    if not resolve_db_path(db).exists():
-        return ""
-    try:
-        con = open_store_read_only(db)
-    except Exception:  # the message is about the option; a store that will not open says so later
-        return ""
-    try:
-        rows = con.execute(
-            f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1"  # noqa: S608 (constants)
-        ).fetchall()
-    finally:
-        con.close()
+    sql = f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1"  # noqa: S608 (constants)
+    if con is not None:
+        rows = con.execute(sql).fetchall()
+    else:
+        if not resolve_db_path(db).exists():
+            return ""
+        try:
+            own = open_store_read_only(db)
+        except Exception:  # the message is about the option; a store that will not open says so later
+            return ""
+        try:
+            rows = own.execute(sql).fetchall()
+        finally:
+            own.close()
     held = [str(r[0]) for r in rows]
     if not held:
         return ""
@@ -171,4 +185,45 @@ def parse_filters(
         kinds=check_kinds(split(kind), db),
         institutional=institutional,
         host_countries=check_countries("--host-country", split(host_country), db),
+    )
+
+
+def _values(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _day(value: str | date | datetime | None, name: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    return parse_date(value, name)
+
+
+def make_filters(
+    *,
+    start: str | date | datetime | None = None,
+    end: str | date | datetime | None = None,
+    platform: str | Sequence[str] | None = None,
+    state: str | Sequence[str] | None = None,
+    kind: str | Sequence[str] | None = None,
+    institutional: bool | None = None,
+    host_country: str | Sequence[str] | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> Filters:
+    """The selection from Python values (the Python API): the same checks and sentences as the CLI,
+    naming the keyword (``kind=``) instead of the option."""
+    from diplotrack.analyses.base import Filters, as_datetime
+
+    s, e = _day(start, "start="), _day(end, "end=")
+    if s and e and s >= e:
+        raise UsageError(f"start={s} is not before end={e}")
+    return Filters(
+        start=as_datetime(s),
+        end=as_datetime(e),
+        platforms=check_platforms(split(_values(platform)), flag="platform="),
+        states=check_countries("--state", split(_values(state)), con=con, label="state="),
+        kinds=check_kinds(split(_values(kind)), flag="kind=", con=con),
+        institutional=institutional,
+        host_countries=check_countries("--host-country", split(_values(host_country)), con=con, label="host_country="),
     )

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from diplotrack.analyses.selection import parse_date as _date
+from diplotrack.analyses.selection import parse_filters
+from diplotrack.analyses.selection import split as _split
 from diplotrack.cli import common
 from diplotrack.cli.enrich import TOPICS_OPTION, ensure_enriched, topics_file
-from diplotrack.cli.filters import parse_date as _date
-from diplotrack.cli.filters import parse_filters
-from diplotrack.cli.filters import split as _split
 from diplotrack.store.db import open_store_read_only
 
 if TYPE_CHECKING:  # the analyses pull in Ibis, pandas and matplotlib: imported when a report runs

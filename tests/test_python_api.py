@@ -1,0 +1,72 @@
+"""The Python API (diplotrack.api) on the demo store, and the example notebook run top to bottom."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import diplotrack.api as dt
+from diplotrack.analyses import registry
+from diplotrack.demo import build_demo
+from diplotrack.errors import UsageError
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "examples" / "python-api.ipynb"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("api") / "demo.duckdb"
+    build_demo(db)
+    return db
+
+
+def test_the_catalogue_is_the_registry(demo_db: Path) -> None:
+    with dt.open_store(demo_db) as store:
+        cat = store.analyses()
+    assert list(cat["name"]) == [a.name for a in registry.ANALYSES]
+    row = cat.set_index("name").loc["joins_by_period"]
+    assert row["section"] == "presence" and row["docs"] == "docs/analyses/presence.md"
+    assert row["parameters"] == {"period": "year"}
+
+
+def test_a_run_gives_the_same_rows_as_the_registry_with_coverage(demo_db: Path) -> None:
+    with dt.open_store(demo_db) as store:
+        r = store.run("accounts_by_kind", kind="embassy")
+        direct = registry.run("accounts_by_kind", store.tables, store.filters(kind="embassy")).table.to_pandas()
+    assert isinstance(r.df, pd.DataFrame) and set(r.df["kind"]) == {"embassy"}
+    assert r.df["accounts"].sum() == direct["accounts"].sum() == 11  # the bundled roster's embassies
+    assert r.coverage.selected == 11
+    assert r.to_arrow().num_rows == len(r.df)
+    out = json.loads(json.dumps(r.to_dict(), default=str))
+    assert out["filters"]["kinds"] == ["embassy"] and out["coverage"]["selected"] == 11
+
+
+def test_filters_are_checked_as_on_the_command_line_naming_the_keyword(demo_db: Path) -> None:
+    with dt.open_store(demo_db) as store:
+        with pytest.raises(UsageError, match=r"kind= 'embassyy' is not a roster kind; did you mean 'embassy'"):
+            store.run("accounts_by_kind", kind="embassyy")
+        with pytest.raises(UsageError, match=r"host_country= 'France' is not an ISO 3166 .* did you mean 'FR'"):
+            store.run("accounts_by_kind", host_country="France")
+        with pytest.raises(UsageError, match="start=2022-01-01 is not before end=2021-01-01"):
+            store.run("account_activity", start="2022-01-01", end="2021-01-01")
+        with pytest.raises(UsageError, match="takes no parameter"):
+            store.run("accounts_by_kind", colour="red")
+
+
+def test_the_store_is_opened_read_only(demo_db: Path) -> None:
+    with dt.open_store(demo_db) as store, pytest.raises(Exception, match="read-only"):
+        store.sql("DELETE FROM posts")
+
+
+def test_the_example_notebook_runs_top_to_bottom(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DIPLOTRACK_DB", str(demo_db))
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert len(cells) >= 5
+    namespace: dict = {"__name__": "__notebook__"}
+    for i, source in enumerate(cells):
+        exec(compile(source, f"{NOTEBOOK.name}[cell {i}]", "exec"), namespace)  # noqa: S102 (our own notebook)
+    assert len(namespace["joins"].df) > 0 and namespace["missions"].coverage.selected > 0
