@@ -173,8 +173,9 @@ def roster_keys_sql() -> str:
 
 
 def account_keys(t: Tables, f: Filters) -> ir.Table:
-    """Every key a tracked account's posts and snapshots may be filed under, one row each:
-    its platform user id (``user_key``) and the handle placeholder ``handle:<lower handle>``.
+    """Every key a tracked account's posts and snapshots may be filed under (``roster_keys`` of the
+    filtered accounts, one row per platform and key): its platform user id (``user_key``) and the
+    handle placeholder ``handle:<lower handle>``.
 
     Columns: platform, key, handle, actor_id (join posts on platform and author_id == key).
     """

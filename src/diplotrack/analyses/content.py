@@ -16,8 +16,8 @@ from functools import lru_cache
 import ibis
 import ibis.expr.types as ir
 
-from diplotrack.analyses.amplification import MINISTRY_KINDS, MISSION_KINDS, roster_keys
-from diplotrack.analyses.base import Filters, Tables, cached, materialize, tracked_accounts, tracked_posts
+from diplotrack.analyses.base import Filters, Tables, cached, materialize, roster_keys, tracked_accounts, tracked_posts
+from diplotrack.analyses.query import MINISTRY_KINDS, MISSION_KINDS
 
 BY = ("handle", "kind", "month")
 

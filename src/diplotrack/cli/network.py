@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import typer
@@ -95,11 +96,16 @@ def bursts_command(
         return
     table = []
     for r in df.itertuples():
-        members = list(r.accounts)
-        shown = ", ".join(map(str, members[:8])) + (f" … (+{len(members) - 8})" if len(members) > 8 else "")
+        shown = _first_members(r.accounts)
         table.append((str(r.period_start), str(r.count), f"{r.expected:.2f}", f"{r.p_value:.2g}", shown))
     common.print_table(("period", "created", "expected", "p-value", "accounts"), table)  # handles cleaned
     common.console.print(f"{len(df)} burst period(s) by {by}", markup=False)
+
+
+def _first_members(members: Iterable[object], n: int = 8) -> str:
+    """The first ``n`` members of a cluster or burst, and how many more."""
+    names = [str(m) for m in members]
+    return ", ".join(names[:n]) + (f" … (+{len(names) - n})" if len(names) > n else "")
 
 
 def coordination_command(
@@ -142,8 +148,7 @@ def coordination_command(
         return
     table = []
     for r in result.clusters.head(limit).itertuples():
-        members = [str(m) for m in r.members]
-        shown = ", ".join(members[:8]) + (f" … (+{len(members) - 8})" if len(members) > 8 else "")
+        shown = _first_members(r.members)
         table.append(
             (
                 str(r.cluster),
