@@ -9,7 +9,7 @@ import typer
 
 from diplotrack.cli import common
 from diplotrack.errors import UsageError
-from diplotrack.importers.base import parse_time
+from diplotrack.importers.base import parse_time, stored_path
 from diplotrack.importers.registry import IMPORTERS
 from diplotrack.importers.run import ImportReport, expand_paths, import_paths
 from diplotrack.store.db import open_store, resolve_db_path
@@ -55,7 +55,7 @@ def run_import(
             task = progress.add_task("importing", total=total)
 
             def on_file(path: Path, size: int) -> None:
-                progress.update(task, description=f"importing {path.name}")
+                progress.update(task, description=f"importing {stored_path(path.name)}")
 
             return import_paths(
                 con,

@@ -199,8 +199,18 @@ def looks_binary(head: bytes) -> bool:
     return False
 
 
+def stored_path(path: Path | str) -> str:
+    """A path as the store keeps it (runs, raw payloads, provenance, skips): valid UTF-8 text. Bytes
+    of a file name that are not UTF-8 (Linux allows any) are written as ``\\xff`` escapes, so
+    nothing is lost and the same file always gets the same name; a UTF-8 path is unchanged."""
+    try:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a str with surrogates that did not come from the file system
+        return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def skip(file: Path | str, line: int | None, reason: str) -> Skip:
-    return Skip(file=str(file), line=line, reason=reason)
+    return Skip(file=stored_path(file), line=line, reason=reason)
 
 
 RowMapper = Callable[[dict[str, str], str, int], None]
@@ -211,7 +221,7 @@ def read_csv_rows(path: Path, sink: Sink, progress: Progress, required: tuple[st
 
     ``map_row(row, file, line)`` hands its records to the sink itself. Returns rows read.
     """
-    file = str(path)
+    file = stored_path(path)
     with open(path, "rb") as fh:
         header = csv_header(fh.read(SNIFF_BYTES))
     missing = missing_columns(header, required)

@@ -29,8 +29,10 @@ ENV_WORKERS = "DIPLOTRACK_WORKERS"
 
 @dataclass(frozen=True)
 class ChunkContext:
-    """What mapping a chunk needs to know about its file."""
+    """What mapping a chunk needs to know about its file: ``path`` to open it, ``file`` its name as
+    stored (``base.stored_path``: valid UTF-8 even when the file name is not)."""
 
+    path: str
     file: str
     observed_at: datetime | None
     mtime: datetime
@@ -83,7 +85,7 @@ def map_chunk(mapper: LineMapper, ctx: ChunkContext, start: int, end: int) -> tu
 
     Returns (tables, records mapped, lines in the chunk, non-blank lines read); runs in a worker.
     """
-    lines = _lines_of(ctx.file, start, end)
+    lines = _lines_of(ctx.path, start, end)
     batch = RecordBatch()
     read = mapper(lines, 1, ctx, batch)
     return batch.to_arrow(), batch.records, len(lines), read

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 from diplotrack.errors import UsageError
-from diplotrack.importers.base import Importer, looks_binary, read_head, skip
+from diplotrack.importers.base import Importer, looks_binary, read_head, skip, stored_path
 from diplotrack.importers.json_text import is_json
 from diplotrack.importers.registry import by_name, detect
 from diplotrack.records import Skip
@@ -93,7 +93,7 @@ def _import_file(
         writer.add_skip(skip(path, line, reason))
         progress(size)
         return
-    report.formats[str(path)] = importer.name
+    report.formats[stored_path(path)] = importer.name
     report.records_read += importer.read(path, writer, progress, observed_at=observed_at)
 
 
@@ -112,7 +112,7 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
         elif p.exists():
             out.append(p)
         else:
-            raise UsageError(f"{p} does not exist; check the path")
+            raise UsageError(f"{stored_path(p)} does not exist; check the path")
     return out
 
 
@@ -159,9 +159,10 @@ def _import_files(
     batch_posts: int,
 ) -> ImportReport:
     started = time.perf_counter()
-    run_id = start_run(con, "import", command, [str(f) for f in files])
+    names = [stored_path(f) for f in files]
+    run_id = start_run(con, "import", command, names)
     writer = StoreWriter(con, run_id, batch_posts=batch_posts)
-    report = ImportReport(run_id=run_id, files=[str(f) for f in files])
+    report = ImportReport(run_id=run_id, files=names)
     progress = on_progress or (lambda n: None)
     status = "failed"
     try:

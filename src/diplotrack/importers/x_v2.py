@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from diplotrack.importers.base import BOM, Progress, Sink, file_mtime, skip, strip_bom
+from diplotrack.importers.base import BOM, Progress, Sink, file_mtime, skip, stored_path, strip_bom
 from diplotrack.importers.chunks import ChunkContext, read_chunked
 from diplotrack.importers.json_text import DEEP, document_error_line, json_reason, looks_like_jsonl, utf8_problem
 from diplotrack.importers.x_v2_map import NAME, PLATFORM, _map_line, map_page
@@ -63,7 +63,7 @@ class XV2Importer:
             if n is not None:  # else not one document but JSONL with a stray first line: read by line
                 progress(path.stat().st_size)
                 return n
-        ctx = ChunkContext(file=str(path), observed_at=observed_at, mtime=file_mtime(path))
+        ctx = ChunkContext(str(path), stored_path(path), observed_at=observed_at, mtime=file_mtime(path))
         return read_chunked(path, ctx, map_lines, sink, progress)
 
 
@@ -184,7 +184,7 @@ def lenient(obj: dict, file: str, lineno: int, sink: Sink, where: str = "") -> L
 
 def _read_whole(path: Path, sink: Sink, *, observed_at: datetime | None) -> int | None:
     """Map a pretty-printed document; None when it is not one but JSONL with a stray first line."""
-    file = str(path)
+    file = stored_path(path)
     if path.stat().st_size > WHOLE_FILE_LIMIT:
         why = f"a pretty-printed JSON document over {WHOLE_FILE_LIMIT >> 20} MB: convert it to one page a line (JSONL)"
         sink.add_skip(skip(file, 1, why))
@@ -205,7 +205,7 @@ def _read_whole(path: Path, sink: Sink, *, observed_at: datetime | None) -> int 
             return None
         sink.add_skip(skip(file, *problem))
         return 1
-    ctx = ChunkContext(file=file, observed_at=observed_at, mtime=file_mtime(path))
+    ctx = ChunkContext(str(path), file, observed_at=observed_at, mtime=file_mtime(path))
     try:
         _map_document(obj, data, ctx, 1, sink)
     except RecursionError:
