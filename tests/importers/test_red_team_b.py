@@ -86,3 +86,35 @@ def test_cli_imports_a_folder_with_a_file_name_that_is_not_utf8(tmp_path, mixed_
     assert res.returncode == 1, res.stderr  # 1: the bad line was skipped; not 70
     assert "b\\xff.jsonl:2:" in res.stderr
     assert "internal error" not in res.stderr
+
+
+# -- 2. a NUL byte in a CSV value ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        RTWEET + b"2022-01-01T00:00:00Z,ok,1,2,a\n2022-01-02T00:00:00Z,b\x00ad,1,2,a\n2022-01-03,ok,1,2,a\n",
+        RTWEET + b"2022-01-01T00:00:00Z,ok,1,2,a\n2022-01-02T00:00:00Z,bad,1,2,a\x00x\n2022-01-03,ok,1,2,a\n",
+        FOLLOWS + b"a,b,x,2021-01-01\nA\x00x,d,x,\ne,f,x,\n",
+    ],
+    ids=["rtweet text", "rtweet screen_name", "follow edge"],
+)
+def test_a_nul_byte_in_a_csv_value_costs_its_row(con, tmp_path, data):
+    path = tmp_path / "rows.csv"
+    path.write_bytes(data)
+    report = import_paths(con, [path])
+    assert [(s.file, s.line) for s in report.skipped] == [(str(path), 3)]
+    assert "NUL" in report.skipped[0].reason
+    stored = con.execute(
+        "SELECT text || author_handle FROM posts UNION ALL SELECT follower_handle FROM follow_edges"
+    ).fetchall()
+    assert len(stored) == 2 and not any("\x00" in r[0] for r in stored)
+
+
+def test_other_control_characters_in_csv_are_kept(con, tmp_path):
+    path = tmp_path / "rows.csv"
+    path.write_bytes(RTWEET + b"2022-01-01T00:00:00Z,a\x01b\x1b[31mc,1,2,a\n")
+    report = import_paths(con, [path])
+    assert report.skipped == []
+    assert con.execute("SELECT text FROM posts").fetchone()[0] == "a\x01b\x1b[31mc"

@@ -132,7 +132,8 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | None, str 
     """Yield ``(line, row, problem, offset)`` per CSV record: the physical line it starts on, the
     row (``None`` with a ``problem`` when it cannot be read) and about how far into the file it is.
 
-    Decoding errors are reported per row (``problem``), never fatal; a UTF-8 BOM is accepted.
+    Decoding errors and NUL bytes are reported per row (``problem``), never fatal; a UTF-8 BOM is
+    accepted.
     """
     with open(path, "rb") as raw:
         # invalid bytes become lone surrogates (found below), so a real U+FFFD in the text is kept
@@ -159,6 +160,9 @@ def iter_csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str] | None, str 
                 continue
             if any(_INVALID_BYTE.search(v) for v in values):
                 yield start, None, "not valid UTF-8 text (binary data?)", raw.tell()
+                continue
+            if any("\x00" in v for v in values):  # other control characters are text, kept
+                yield start, None, "contains a NUL byte (binary data?); remove it from the row", raw.tell()
                 continue
             if len(values) != len(header):
                 span = reader.line_num - start + 1
