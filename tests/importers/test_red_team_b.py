@@ -118,3 +118,59 @@ def test_other_control_characters_in_csv_are_kept(con, tmp_path):
     report = import_paths(con, [path])
     assert report.skipped == []
     assert con.execute("SELECT text FROM posts").fetchone()[0] == "a\x01b\x1b[31mc"
+
+
+# -- 3. a count that is a float or too large for a double -------------------------------------------
+
+
+def page_with_count(value: bytes, *, indent: int | None = None) -> tuple[bytes, str, str]:
+    """A real page whose first tweet's retweet_count is ``value`` (raw JSON); returns the page and the
+    ids of the tweet given the count and of another tweet."""
+    page = json.loads(GOOD)
+    tweets = page["data"] + page["includes"].get("tweets", [])
+    assert len(tweets) >= 2
+    tweets[0]["public_metrics"]["retweet_count"] = "@@"
+    text = json.dumps(page, indent=indent).encode().replace(b'"@@"', value, 1)
+    return text, tweets[0]["id"], tweets[1]["id"]
+
+
+@pytest.mark.parametrize("value", [b"1e400", b"-1e400", b"1e20", b"2.5"])
+@pytest.mark.parametrize("shape", ["jsonl", "pretty"])
+def test_a_count_not_a_whole_number_in_range_costs_only_its_tweet(con, tmp_path, value, shape):
+    text, bad_id, good_id = page_with_count(value, indent=2 if shape == "pretty" else None)
+    path = tmp_path / "page.json"
+    path.write_bytes(text + b"\n")
+    report = import_paths(con, [path])
+    assert len(report.skipped) == 1, report.skipped
+    reason = report.skipped[0].reason
+    assert "retweet_count" in reason and "not a whole number in range" in reason, reason
+    ids = post_ids(con)
+    assert bad_id not in ids and good_id in ids
+    users = len(json.loads(GOOD)["includes"]["users"])
+    assert con.execute("SELECT count(*) FROM profile_snapshots").fetchone()[0] == users
+
+
+def test_a_whole_count_written_as_a_float_is_kept(con, tmp_path):
+    text, bad_id, _ = page_with_count(b"5.0")
+    path = tmp_path / "page.jsonl"
+    path.write_bytes(text + b"\n")
+    assert import_paths(con, [path]).skipped == []
+    assert con.execute("SELECT repost_count FROM posts WHERE post_id = ?", [bad_id]).fetchone()[0] == 5
+
+
+def test_infinity_in_a_line_that_is_broken_anyway_is_one_skip(con, tmp_path):
+    path = tmp_path / "page.jsonl"
+    path.write_bytes(b'{"data": [{"id": "1", "text": "x", "public_metrics": {"like_count": 1e400}}\n' + OTHER + b"\n")
+    report = import_paths(con, [path])
+    assert [(s.line) for s in report.skipped] == [1]
+    assert "JSON" in report.skipped[0].reason
+    assert page_ids(OTHER) <= post_ids(con)
+
+
+def test_infinity_in_a_truncated_pretty_printed_document_names_the_last_line(con, tmp_path):
+    text, _, _ = page_with_count(b"1e400", indent=2)
+    path = tmp_path / "page.json"
+    path.write_bytes(text[:-40])
+    report = import_paths(con, [path])
+    assert [s.line for s in report.skipped] == [text[:-40].count(b"\n") + 1]
+    assert report.skipped[0].reason.startswith("truncated JSON")

@@ -7,6 +7,10 @@ reason.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+import msgspec
 import orjson
 import pyarrow as pa
 
@@ -14,6 +18,25 @@ from diplotrack.importers.base import strip_bom
 
 SAMPLE = 4096  # how much of a line is looked at to tell binary data from broken JSON
 DEEP = "JSON nested too deeply to read (over about 1,000 levels); the line is skipped, remove or flatten that value"
+
+
+# msgspec's generic decoder hands number literals too large for a double (``1e400``) to the hook,
+# which makes them infinity; it is as strict as orjson otherwise (no NaN, no lone surrogates)
+_INF_TOLERANT = msgspec.json.Decoder(float_hook=float)
+
+
+def loads(data: bytes) -> Any:
+    """``orjson.loads``, except that a number too large for a double (``1e400``) is decoded as
+    infinity (the mapping refuses it for its own tweet or user) instead of failing the whole line.
+
+    Raises ``orjson.JSONDecodeError`` or, on that second decoding only, ``msgspec.DecodeError``.
+    """
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "infinity" not in str(exc):
+            raise
+    return _INF_TOLERANT.decode(data)  # only the rare line with an infinite number pays for this
 
 
 def utf8_problem(data: bytes) -> tuple[int, str] | None:
@@ -57,7 +80,7 @@ def json_reason(line: bytes, exc: BaseException) -> str:
     if pos is None:
         # msgspec does not expose the position: truncated when the text has unbalanced braces
         text = line.rstrip()
-        if text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]"):
+        if "truncated" in msg or (text[:1] in (b"{", b"[") and text[-1:] not in (b"}", b"]")):
             return f"truncated JSON ({msg})"
         return f"invalid JSON ({msg})"
     if pos >= stripped - 1:
@@ -65,10 +88,14 @@ def json_reason(line: bytes, exc: BaseException) -> str:
     return f"invalid JSON ({msg} at byte {pos})"
 
 
-def document_error_line(data: bytes, exc: orjson.JSONDecodeError) -> int:
+def document_error_line(data: bytes, exc: orjson.JSONDecodeError | msgspec.DecodeError) -> int:
     """The line of a document's decoding error, never past the document's last line."""
     last = data.count(b"\n", 0, len(data.rstrip())) + 1
-    line = getattr(exc, "lineno", None) or data.count(b"\n", 0, exc.pos or 0) + 1
+    pos = getattr(exc, "pos", None)
+    if pos is None:  # msgspec says "... (byte 123)"
+        found = re.search(r"\(byte (\d+)\)", str(exc))
+        pos = int(found.group(1)) if found else len(data) if "truncated" in str(exc) else 0
+    line = getattr(exc, "lineno", None) or data.count(b"\n", 0, pos) + 1
     return max(1, min(line, last))
 
 

@@ -26,7 +26,14 @@ import orjson
 
 from diplotrack.importers.base import BOM, Progress, Sink, file_mtime, skip, stored_path, strip_bom
 from diplotrack.importers.chunks import ChunkContext, read_chunked
-from diplotrack.importers.json_text import DEEP, document_error_line, json_reason, looks_like_jsonl, utf8_problem
+from diplotrack.importers.json_text import (
+    DEEP,
+    document_error_line,
+    json_reason,
+    loads,
+    looks_like_jsonl,
+    utf8_problem,
+)
 from diplotrack.importers.x_v2_map import NAME, PLATFORM, _map_line, map_page
 from diplotrack.importers.x_v2_types import LINE_DECODER, Includes, Line, Media, Twarc, XObject
 
@@ -112,8 +119,8 @@ def _lenient_line(line: bytes, ctx: ChunkContext, lineno: int, sink: Sink) -> Li
     A line that holds a JSON array (recorded exchanges, a list of flattened tweets written on one
     line) is mapped here as a whole document and None is returned."""
     try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
+        obj = loads(line)
+    except (orjson.JSONDecodeError, msgspec.DecodeError) as exc:
         sink.add_skip(skip(ctx.file, lineno, json_reason(line, exc)))
         return None
     if isinstance(obj, list):
@@ -197,8 +204,8 @@ def _read_whole(path: Path, sink: Sink, *, observed_at: datetime | None) -> int 
         problem = (data.count(b"\n", 0, bad[0]) + 1, bad[1])
     else:
         try:
-            obj, problem = orjson.loads(data), None
-        except orjson.JSONDecodeError as exc:
+            obj, problem = loads(data), None
+        except (orjson.JSONDecodeError, msgspec.DecodeError) as exc:
             problem = (document_error_line(data, exc), json_reason(data, exc))
     if problem is not None:
         if looks_like_jsonl(data):

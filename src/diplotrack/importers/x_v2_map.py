@@ -306,11 +306,19 @@ def map_user(u: XObject, observed: datetime, how: str, prov: Provenance) -> Prof
     )
 
 
-def _count(value: int | None, name: str) -> int | None:
+def _count(value: int | float | None, name: str) -> int | None:
+    """A count as stored; ``ValueError`` (costing its tweet or user) when not a whole number in range:
+    a float is kept only when whole (``5.0``), ``1e400`` (decoded as infinity) and ``2.5`` are not."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():  # inf and nan are not integers either
+            raise ValueError(f"{name} is not a whole number in range: {value!r}")
+        value = int(value)
     try:
-        return None if value is None else in_int64(value)
-    except ValueError as exc:
-        raise ValueError(f"{name}: {exc}") from None
+        return in_int64(value)
+    except ValueError as exc:  # "N is out of range (a count must fit in 64 bits)"
+        raise ValueError(f"{name} is not a whole number in range: {exc}") from None
 
 
 def _emit_error(raw: msgspec.Raw, sink: Sink, observed: datetime | None, prov: Provenance) -> None:

@@ -13,13 +13,16 @@ from msgspec import UNSET, Raw, Struct, UnsetType
 
 
 class Metrics(Struct, kw_only=True):
-    like_count: int | None = None
-    retweet_count: int | None = None
-    reply_count: int | None = None
-    quote_count: int | None = None
-    followers_count: int | None = None
-    following_count: int | None = None
-    tweet_count: int | None = None
+    """Counts: a float (``1e20``, ``2.5``) decodes too, so that the mapping refuses it for its tweet
+    or user only (x_v2_map._count) rather than the decoder for the whole line."""
+
+    like_count: int | float | None = None
+    retweet_count: int | float | None = None
+    reply_count: int | float | None = None
+    quote_count: int | float | None = None
+    followers_count: int | float | None = None
+    following_count: int | float | None = None
+    tweet_count: int | float | None = None
 
 
 class Tag(Struct, kw_only=True):
