@@ -10,10 +10,10 @@ from pathlib import Path
 
 import duckdb
 
-from diplotrack.errors import UsageError
+from diplotrack.errors import StoreBusyError, StoreError, UsageError
 from diplotrack.importers.run import ImportReport, import_paths
 from diplotrack.roster import bundled_roster_path, import_roster, load_roster
-from diplotrack.store.db import open_store
+from diplotrack.store.db import connect_store, open_store
 
 DEMO_COMMAND = "demo"
 
@@ -37,26 +37,50 @@ class DemoResult:
     summary: dict
 
 
-def _is_demo_store(path: Path) -> bool:
-    """True when every run recorded in the store at ``path`` was made by ``demo``."""
-    try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
-        return False
+def _is_demo_store(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when every run recorded in the store ``con`` is open on was made by ``demo``."""
     try:
         return (
             con.execute("SELECT count(*) FROM runs WHERE command IS DISTINCT FROM ?", [DEMO_COMMAND]).fetchone()[0] == 0
         )
     except duckdb.Error:
         return False
-    finally:
-        con.close()
+
+
+def _hold(db: Path) -> duckdb.DuckDBPyConnection | None:
+    """The existing store at ``db`` opened for writing, so that its lock is ours while it is replaced:
+    StoreBusyError when another process holds it; None when there is no store or the file is not one
+    (nothing can be writing to it)."""
+    if not db.exists():
+        return None
+    try:
+        return connect_store(db, read_only=False)
+    except StoreBusyError:
+        raise
+    except StoreError:
+        return None
 
 
 def build_demo(db: Path, *, force: bool = False, on_file=None, on_progress=None) -> DemoResult:  # type: ignore[no-untyped-def]
-    """Build the demo store at ``db`` (replacing an earlier demo store there, atomically)."""
-    if db.exists() and not force and not _is_demo_store(db):
-        raise UsageError(f"{db} holds data that 'demo' did not make; choose another --db or pass --force to replace it")
+    """Build the demo store at ``db`` (replacing an earlier demo store there, atomically). The store
+    being replaced is held open for writing until the new one is in place: a store another process is
+    writing to is never replaced (StoreBusyError), and none can start writing to it meanwhile."""
+    held = _hold(db)
+    try:
+        if held is not None and not force and not _is_demo_store(held):
+            raise UsageError(
+                f"{db} holds data that 'demo' did not make; choose another --db or pass --force to replace it"
+            )
+        if held is None and db.exists() and not force:
+            raise UsageError(f"{db} is not a diplotrack store; choose another --db or pass --force to replace it")
+        result = _build(db, on_file=on_file, on_progress=on_progress)
+    finally:
+        if held is not None:
+            held.close()
+    return result
+
+
+def _build(db: Path, *, on_file=None, on_progress=None) -> DemoResult:  # type: ignore[no-untyped-def]
     building = db.with_name(db.name + ".building")
     for p in (building, Path(str(building) + ".wal")):
         p.unlink(missing_ok=True)

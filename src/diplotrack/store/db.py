@@ -79,6 +79,12 @@ def _connect(path: Path, *, read_only: bool, config: dict[str, str | bool] | Non
     return con
 
 
+def connect_store(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the store file at ``path`` as it is (no migration): StoreBusyError when another process
+    holds its lock, StoreError when it is not a store."""
+    return _connect(path, read_only=read_only)
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
     """Bring the schema to the latest version; returns how many migrations ran."""
     con.execute(

