@@ -296,3 +296,14 @@ def test_empty_network_and_characters_xml_cannot_hold(tmp_path: Path, fmt: str) 
         assert dict(g.nodes(data="label")) == {"a": "xy\u200b", "b": "h"}
     else:
         assert "\x00" not in paths[0].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["gexf", "graphml"])
+def test_node_ids_with_characters_xml_cannot_hold_still_give_well_formed_files(tmp_path: Path, fmt: str) -> None:
+    # handles from a CSV can carry control characters (ids, not only labels): the file must still parse
+    nodes = pd.DataFrame({"id": ["A\x00x", "Ax", "B\x1b[2J", "C"]})
+    edges = pd.DataFrame({"source": ["A\x00x", "Ax", "C"], "target": ["B\x1b[2J", "B\x1b[2J", "B\x1b[2J"]})
+    paths = write_network(nodes, edges, directed=True, fmt=fmt, out=tmp_path / "ids", title="")
+    g = nx.read_gexf(paths[0]) if fmt == "gexf" else nx.read_graphml(paths[0])
+    assert g.number_of_nodes() == 4 and g.number_of_edges() == 3  # no two ids merged
+    assert {"A\\x00x", "Ax", "B\\x1b[2J", "C"} == set(g.nodes)

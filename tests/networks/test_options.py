@@ -71,3 +71,37 @@ def test_the_cli_prints_the_library_sentence_with_its_flags(tmp_path, con) -> No
     out = CliRunner().invoke(app, ["--db", db, "bursts", "--by", "year"])
     assert isinstance(out.exception, UsageError)
     assert str(out.exception) == "--by 'year' is not a period; use one of hour, day, week, month"
+
+
+@pytest.mark.parametrize("window", [float("inf"), float("nan"), 1e400, 1e12])
+def test_a_window_that_is_not_a_finite_number_of_seconds_is_refused(con, window: float) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match="window_s must be a number of seconds"):
+        co_action(con, "repost", window_s=window)
+
+
+@pytest.mark.parametrize("alpha", [float("nan"), -1.0, 0.0, 1.0, 5.0])
+def test_a_burst_alpha_outside_0_1_is_refused(con, alpha: float) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(UsageError, match=r"alpha must be a probability between 0 and 1"):
+        creation_bursts(con, alpha=alpha)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["coordination", "post", "--window", "inf"],
+        ["coordination", "repost", "--window", "nan"],
+        ["coordination", "link", "--window", "1e400"],
+        ["bursts", "--alpha", "nan"],
+        ["bursts", "--alpha", "5"],
+    ],
+)
+def test_the_cli_refuses_them_with_exit_2(tmp_path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    db = tmp_path / "s.duckdb"
+    open_store(db).close()
+    cmd = [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr

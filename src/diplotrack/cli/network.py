@@ -80,6 +80,7 @@ def bursts_command(
 ) -> None:
     options.check_period(by, "--by")
     options.check_accounts(accounts, "--accounts")
+    options.check_alpha(alpha, "--alpha")
     from diplotrack.networks.bursts import creation_bursts
     from diplotrack.networks.coordination import json_records
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 from diplotrack.analyses.base import Filters, roster_keys_sql
 from diplotrack.analyses.query import platform_terms, sql_conditions
-from diplotrack.networks.options import check_accounts, check_neighbours, check_period
+from diplotrack.networks.options import check_accounts, check_alpha, check_neighbours, check_period
 
 ROSTER_SNAPSHOT_SOURCE = "roster-snapshots"
 BURST_COLUMNS = ["period_start", "count", "expected", "p_value", "accounts", "burst"]
@@ -157,6 +157,7 @@ def creation_bursts(
     """
     check_period(by)
     check_neighbours(neighbours)
+    check_alpha(alpha)
     created = account_creations(
         con, accounts=accounts, platforms=platforms, include_roster_snapshots=include_roster_snapshots
     )

@@ -39,6 +39,7 @@ from diplotrack.networks.tables import (
     is_list,
     is_missing,
     node_labels,
+    xml_id,
 )
 
 _EXTENSIONS = {"gexf": (".gexf",), "graphml": (".graphml", ".xml"), "html": (".html", ".htm"), "csv": (".csv",)}
@@ -104,9 +105,9 @@ def to_networkx(nodes: pd.DataFrame, edges: pd.DataFrame, *, directed: bool, tit
     g = cls(name=title)
     labels = node_labels(nodes)
     for node_id, label, attrs in zip(nodes["id"], labels, attribute_records(nodes, NODE_RESERVED), strict=True):
-        g.add_node(node_id, **{**attrs, "label": label})
+        g.add_node(xml_id(node_id), **{**attrs, "label": label})
     for s, t, attrs in zip(edges["source"], edges["target"], attribute_records(edges, EDGE_RESERVED), strict=True):
-        g.add_edge(s, t, **attrs)
+        g.add_edge(xml_id(s), xml_id(t), **attrs)
     return g
 
 

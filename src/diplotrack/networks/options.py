@@ -7,6 +7,7 @@ Standard library only: the CLI imports this module without loading pandas, DuckD
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from diplotrack.errors import UsageError
@@ -51,10 +52,21 @@ def check_period(by: str, name: str = "by") -> None:
         raise UsageError(f"{name} {by!r} is not a period; use one of {', '.join(PERIODS)}")
 
 
+MAX_WINDOW_S = 366 * 86400  # a co-action window longer than a year is no longer "acting together"
+
+
 def check_co_action(window_s: float, min_count: int, names: tuple[str, str] = ("window_s", "min_count")) -> None:
     """The co-action window (seconds, zero or more) and the minimum count of items (at least 1)."""
+    if not math.isfinite(window_s) or window_s > MAX_WINDOW_S:
+        raise UsageError(f"{names[0]} must be a number of seconds from 0 to {MAX_WINDOW_S:,} (a year), not {window_s}")
     if window_s < 0 or min_count < 1:
         raise UsageError(f"{names[0]} must be zero or more seconds and {names[1]} at least 1")
+
+
+def check_alpha(alpha: float, name: str = "alpha") -> None:
+    """A significance level: a probability strictly between 0 and 1."""
+    if not (0 < alpha < 1):  # NaN fails this too
+        raise UsageError(f"{name} must be a probability between 0 and 1 (e.g. 0.001), not {alpha}")
 
 
 def check_neighbours(neighbours: int) -> None:

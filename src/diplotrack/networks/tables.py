@@ -97,6 +97,12 @@ def as_text(v: Any) -> str:
     return _NOT_XML.sub("", str(v))
 
 
+def xml_id(v: str) -> str:
+    """A node id XML can hold: each character XML 1.0 cannot hold written as ``\\xNN`` (``\\uNNNN``),
+    so that ids differing only in such characters stay distinct."""
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", v)
+
+
 def as_value(v: Any, kind: str) -> Any:
     """``v`` as a plain Python value of ``kind``; None when missing."""
     if is_list(v):
@@ -132,7 +138,7 @@ def node_labels(nodes: pd.DataFrame) -> list[str]:
     sources = [nodes[c].tolist() for c in ("label", "handle") if c in nodes.columns]
     out = []
     for i, node_id in enumerate(nodes["id"].tolist()):
-        label = node_id
+        label = as_text(node_id)
         for values in sources:
             v = values[i]
             if not is_list(v) and not is_missing(v) and str(v).strip():
