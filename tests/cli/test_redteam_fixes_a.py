@@ -100,3 +100,17 @@ def test_demo_force_still_replaces_a_store_no_one_uses(tmp_path: Path) -> None:
     out = run("sql", "select count(*) > 0 as ok from posts", "--json", db=db)
     assert json.loads(out.stdout) == [{"ok": True}]
 
+
+# 4. COLUMNS=0 or 1
+
+
+@pytest.mark.parametrize("columns", ["0", "1"])
+def test_a_tiny_terminal_width_still_shows_output_and_errors(tmp_path: Path, store: Path, columns: str) -> None:
+    env = {"COLUMNS": columns}
+    missing = run("runs", db=tmp_path / "nonexistent.duckdb", env=env)
+    assert missing.returncode == 2 and "there is no store" in missing.stderr
+    out = run("sql", "select 7 as seven", db=store, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "seven" in out.stdout and "7" in out.stdout and "1 row(s)" in out.stdout
+
+

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.progress import Task, TextColumn
 from rich.table import Table
 from rich.text import Text
@@ -52,12 +52,28 @@ def safe_text(value: object, *, keep_newlines: bool = False) -> Text:
     return Text(clean(value, keep_newlines=keep_newlines))
 
 
+# a terminal narrower than this is taken as FALLBACK_WIDTH wide (a bogus COLUMNS=0 hides all output)
+MIN_WIDTH = 20
+FALLBACK_WIDTH = 80
+
+
 class SafeConsole(Console):
     """A console whose ``print`` cleans every plain string and ``Text`` it is given (line breaks
     kept): a message that echoes a handle or a server's words cannot drive the terminal."""
 
     def print(self, *objects: Any, **kwargs: Any) -> None:  # type: ignore[override]
         super().print(*(_cleaned(o) for o in objects), **kwargs)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """The terminal's size, but a width under ``MIN_WIDTH`` (``COLUMNS=0`` or ``1``: Rich would print
+        nothing at all, error messages included) is taken as ``FALLBACK_WIDTH``."""
+        size = super().size
+        return size if size.width >= MIN_WIDTH else ConsoleDimensions(FALLBACK_WIDTH, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
 
 
 def _cleaned(obj: Any) -> Any:
