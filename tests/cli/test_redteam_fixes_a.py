@@ -114,3 +114,44 @@ def test_a_tiny_terminal_width_still_shows_output_and_errors(tmp_path: Path, sto
     assert "seven" in out.stdout and "7" in out.stdout and "1 row(s)" in out.stdout
 
 
+# 5. --json and characters that drive a terminal
+
+
+def test_sql_json_escapes_c1_and_bidi_characters(store: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "diplotrack.cli.main",
+            "--db",
+            str(store),
+            "sql",
+            "--json",
+            "select chr(155) || '31mX' || chr(8238) || chr(8233) || chr(133) as c",
+        ],
+        capture_output=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout.decode("utf-8")
+    assert not any(ch in text for ch in UNSAFE), ascii(text)
+    assert "\\u009b" in text and "\\u202e" in text
+    assert json.loads(text) == [{"c": "\x9b31mX\u202e\u2029\x85"}]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.recursive(
+        st.text(alphabet=st.sampled_from([*UNSAFE, "a", "é", "\x1b", '"', "\\", "\n"])),
+        lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=3), kids, max_size=3),
+        max_leaves=6,
+    )
+)
+def test_dumps_round_trips_and_never_writes_unsafe_characters(value: object) -> None:
+    from diplotrack.cli.common import dumps
+
+    text = dumps(value)
+    assert not any(ch in text for ch in UNSAFE)
+    assert json.loads(text) == value
+
+
