@@ -54,6 +54,10 @@ def test_filters_are_checked_as_on_the_command_line_naming_the_keyword(demo_db: 
             store.run("account_activity", start="2022-01-01", end="2021-01-01")
         with pytest.raises(UsageError, match="takes no parameter"):
             store.run("accounts_by_kind", colour="red")
+        # a parameter value the analysis does not take: the project's usage error, still a ValueError
+        with pytest.raises(UsageError, match="period must be one of year, quarter") as caught:
+            store.run("joins_by_period", period="decade")
+        assert isinstance(caught.value, ValueError) and caught.value.exit_code == 2
 
 
 def test_the_store_is_opened_read_only(demo_db: Path) -> None:

@@ -31,6 +31,11 @@ class UsageError(DiplotrackError):
     exit_code = EXIT_USAGE
 
 
+class InvalidValueError(UsageError, ValueError):
+    """A function of the library was given a value it does not take (an analysis parameter, a network
+    option): the user's usage error, and a ValueError for Python callers that catch that."""
+
+
 class RosterError(DiplotrackError):
     """A roster file could not be read at all (not: a row with a problem; those are reported)."""
 

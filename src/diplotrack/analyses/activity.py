@@ -25,6 +25,7 @@ from diplotrack.analyses.base import (
 )
 from diplotrack.analyses.growth import account_snapshots
 from diplotrack.analyses.query import STATE_MEDIA_KINDS
+from diplotrack.errors import InvalidValueError
 
 TOP_BY = ("followers", "posts", "posts_count", "engagement")
 SECONDS_PER_WEEK = 7 * 24 * 3600
@@ -236,7 +237,7 @@ def top_accounts(t: Tables, f: Filters, by: str = "followers", n: int = 10) -> i
     Columns: rank, platform, handle, kind, value. Ordered by value (descending), then handle.
     """
     if by not in TOP_BY:
-        raise ValueError(f"by must be one of {', '.join(TOP_BY)}, not {by!r}")
+        raise InvalidValueError(f"by must be one of {', '.join(TOP_BY)}, not {by!r}")
     acc = tracked_accounts(t, f)
     if by in ("followers", "posts_count"):
         src = latest_snapshots(t, f)

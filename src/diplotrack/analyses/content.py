@@ -18,6 +18,7 @@ import ibis.expr.types as ir
 
 from diplotrack.analyses.base import Filters, Tables, cached, materialize, roster_keys, tracked_accounts, tracked_posts
 from diplotrack.analyses.query import MINISTRY_KINDS, MISSION_KINDS
+from diplotrack.errors import InvalidValueError
 
 BY = ("handle", "kind", "month")
 
@@ -83,7 +84,7 @@ def materialize_content(t: Tables, f: Filters) -> ir.Table:
 
 def _check_by(by: str) -> None:
     if by not in BY:
-        raise ValueError(f"by must be one of {', '.join(BY)}")
+        raise InvalidValueError(f"by must be one of {', '.join(BY)}")
 
 
 def _shares(x: ir.Table, by: str, what: str) -> ir.Table:
@@ -164,7 +165,7 @@ def top_entities(t: Tables, f: Filters, what: str = "hashtag", by: str | None = 
         j = x.join(pe, [x.platform == pe.platform, x.post_id == pe.post_id])
         u = j.select(*keys, value=j.normalized, form=j.value)
     else:
-        raise ValueError("what must be hashtag, mention, url or domain")
+        raise InvalidValueError("what must be hashtag, mention, url or domain")
     g = u.group_by([*keys, "value"]).aggregate(posts=u.count(), form=u.form.mode())
     g = g.mutate(_r=ibis.row_number().over(group_by=keys or None, order_by=[ibis.desc("posts"), "value"]))
     g = g.filter(g._r < n).drop("_r")
@@ -301,7 +302,7 @@ def distinctive_terms(t: Tables, f: Filters, n: int = 10, period: str = "year") 
 
     Columns: handle, period, term, g2, count, reference_count, rank."""
     if period not in ("year", "month"):
-        raise ValueError("period must be year or month")
+        raise InvalidValueError("period must be year or month")
     x = content_posts(t, f).select("platform", "post_id", "handle", "created_at")
     e = t.post_enrichment
     x = x.join(e.select("platform", "post_id", "terms").filter(e.terms.notnull()), ["platform", "post_id"])

@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from diplotrack.analyses.base import Filters, Tables, account_keys, tracked_accounts
+from diplotrack.errors import InvalidValueError
 
 RENAMED = "renamed"
 ACTIVE = "active"
@@ -122,7 +123,7 @@ def _sides(t: Tables, f: Filters, start: date | datetime, end: date | datetime) 
     """The start side (latest counted snapshot on or before ``start``) and the end side (latest
     counted snapshot after ``start`` and on or before ``end``) of every tracked account having one."""
     if _as_datetime(end) < _as_datetime(start):
-        raise ValueError(f"end ({end}) is before start ({start})")
+        raise InvalidValueError(f"end ({end}) is before start ({start})")
     s = account_snapshots(t, f)
     s = s.filter(s.followers.notnull())
     before = _on_or_before(s.observed_at, start)

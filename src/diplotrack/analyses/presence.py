@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.types as ir
 
 from diplotrack.analyses.base import Filters, Tables, account_keys, tracked_accounts
+from diplotrack.errors import InvalidValueError
 
 NO_HOST_REGION = "none given"
 UNKNOWN_REGION = "unknown"
@@ -125,7 +126,7 @@ def joins_by_period(t: Tables, f: Filters, period: str = "year") -> ir.Table:
     Ordered by period.
     """
     if period not in PERIODS:
-        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+        raise InvalidValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     c = _dated_accounts(t, f)
     c = c.mutate(idx=_period_index(c.created_at, period))
     counts = c.group_by("idx").aggregate(joins=c.count())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from diplotrack.errors import UsageError
+from diplotrack.errors import InvalidValueError
 
 NETWORK_KINDS = ("repost", "quote", "reply", "mention", "follow", "hashtag", "cohashtag")
 FORMATS = ("gexf", "graphml", "csv", "html")
@@ -22,7 +22,7 @@ POLYPHONY_ITEMS = ("hashtag", "topic")
 
 def _one_of(value: object, choices: Sequence[str], what: str) -> None:
     if value not in choices:
-        raise UsageError(f"unknown {what} {value!r}; use one of {', '.join(choices)}")
+        raise InvalidValueError(f"unknown {what} {value!r}; use one of {', '.join(choices)}")
 
 
 def check_network_kind(kind: str) -> None:
@@ -44,12 +44,12 @@ def check_polyphony_item(what: str) -> None:
 def check_accounts(accounts: str, name: str = "accounts") -> None:
     """``all`` or ``tracked``; ``name`` is how the caller calls the value (the CLI: ``--accounts``)."""
     if accounts not in ACCOUNTS:
-        raise UsageError(f"{name} {accounts!r}: use all or tracked")
+        raise InvalidValueError(f"{name} {accounts!r}: use all or tracked")
 
 
 def check_period(by: str, name: str = "by") -> None:
     if by not in PERIODS:
-        raise UsageError(f"{name} {by!r} is not a period; use one of {', '.join(PERIODS)}")
+        raise InvalidValueError(f"{name} {by!r} is not a period; use one of {', '.join(PERIODS)}")
 
 
 MAX_WINDOW_S = 366 * 86400  # a co-action window longer than a year is no longer "acting together"
@@ -58,17 +58,19 @@ MAX_WINDOW_S = 366 * 86400  # a co-action window longer than a year is no longer
 def check_co_action(window_s: float, min_count: int, names: tuple[str, str] = ("window_s", "min_count")) -> None:
     """The co-action window (seconds, zero or more) and the minimum count of items (at least 1)."""
     if not math.isfinite(window_s) or window_s > MAX_WINDOW_S:
-        raise UsageError(f"{names[0]} must be a number of seconds from 0 to {MAX_WINDOW_S:,} (a year), not {window_s}")
+        raise InvalidValueError(
+            f"{names[0]} must be a number of seconds from 0 to {MAX_WINDOW_S:,} (a year), not {window_s}"
+        )
     if window_s < 0 or min_count < 1:
-        raise UsageError(f"{names[0]} must be zero or more seconds and {names[1]} at least 1")
+        raise InvalidValueError(f"{names[0]} must be zero or more seconds and {names[1]} at least 1")
 
 
 def check_alpha(alpha: float, name: str = "alpha") -> None:
     """A significance level: a probability strictly between 0 and 1."""
     if not (0 < alpha < 1):  # NaN fails this too
-        raise UsageError(f"{name} must be a probability between 0 and 1 (e.g. 0.001), not {alpha}")
+        raise InvalidValueError(f"{name} must be a probability between 0 and 1 (e.g. 0.001), not {alpha}")
 
 
 def check_neighbours(neighbours: int) -> None:
     if neighbours < 0:
-        raise UsageError(f"neighbours must be zero or more, not {neighbours}")
+        raise InvalidValueError(f"neighbours must be zero or more, not {neighbours}")

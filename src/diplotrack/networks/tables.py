@@ -14,33 +14,35 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from diplotrack.errors import InvalidValueError
+
 NODE_RESERVED = ("id",)
 EDGE_RESERVED = ("source", "target")
 
 
 def checked_tables(nodes: pd.DataFrame, edges: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The tables with string ids, or ValueError."""
+    """The tables with string ids, or InvalidValueError (a ValueError)."""
     if "id" not in nodes.columns:
-        raise ValueError("the node table has no 'id' column")
+        raise InvalidValueError("the node table has no 'id' column")
     missing = [c for c in EDGE_RESERVED if c not in edges.columns]
     if missing:
-        raise ValueError(f"the edge table lacks {', '.join(missing)}")
+        raise InvalidValueError(f"the edge table lacks {', '.join(missing)}")
     nodes = nodes.reset_index(drop=True).copy()
     edges = edges.reset_index(drop=True).copy()
     if nodes["id"].isna().any():
-        raise ValueError("a node has no id")
+        raise InvalidValueError("a node has no id")
     nodes["id"] = nodes["id"].astype(str)
     dup = nodes["id"][nodes["id"].duplicated()]
     if len(dup):
-        raise ValueError(f"duplicate node ids: {', '.join(sorted(set(dup))[:5])}")
+        raise InvalidValueError(f"duplicate node ids: {', '.join(sorted(set(dup))[:5])}")
     for c in EDGE_RESERVED:
         if edges[c].isna().any():
-            raise ValueError(f"an edge has no {c}")
+            raise InvalidValueError(f"an edge has no {c}")
         edges[c] = edges[c].astype(str)
     known = set(nodes["id"])
     unknown = sorted((set(edges["source"]) | set(edges["target"])) - known)
     if unknown:
-        raise ValueError(f"edges name nodes not in the node table: {', '.join(unknown[:5])}")
+        raise InvalidValueError(f"edges name nodes not in the node table: {', '.join(unknown[:5])}")
     return nodes, edges
 
 
