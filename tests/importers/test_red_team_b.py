@@ -174,3 +174,21 @@ def test_infinity_in_a_truncated_pretty_printed_document_names_the_last_line(con
     report = import_paths(con, [path])
     assert [s.line for s in report.skipped] == [text[:-40].count(b"\n") + 1]
     assert report.skipped[0].reason.startswith("truncated JSON")
+
+
+# -- 4. skip reasons quote at most 80 characters of a value ----------------------------------------
+
+
+def test_a_huge_bad_value_is_cut_in_the_reason(con, tmp_path):
+    huge = "9" * 24_000
+    path = tmp_path / "rows.csv"
+    path.write_bytes(RTWEET + f"{huge},ok,1,2,a\n".encode())
+    page = json.loads(GOOD)
+    page["data"][0]["created_at"] = huge
+    jsonl = tmp_path / "page.jsonl"
+    jsonl.write_bytes(json.dumps(page).encode() + b"\n")
+    report = import_paths(con, [path, jsonl])
+    assert len(report.skipped) == 2
+    for s in report.skipped:
+        assert len(s.reason) < 200, s.reason
+        assert "'" + "9" * 79 + "…" in s.reason

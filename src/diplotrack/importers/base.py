@@ -25,6 +25,8 @@ from diplotrack.records import ApiError, Post, ProfileSnapshot, Skip
 BOM = b"\xef\xbb\xbf"
 _INVALID_BYTE = re.compile("[\udc80-\udcff]")  # how surrogateescape decoding marks invalid UTF-8
 SNIFF_BYTES = 64 * 1024
+QUOTE_CHARS = 80  # how much of a bad value a skip reason repeats
+REASON_CHARS = 500  # the longest skip reason kept (a last guard; values are cut by quote_value())
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -79,7 +81,7 @@ def parse_time(value: object) -> datetime | None:
     try:
         return _parse_time_text(text)
     except OverflowError:  # a valid date whose UTC time falls outside years 1-9999
-        raise ValueError(f"{text!r} is out of the range of dates (years 1 to 9999 in UTC)") from None
+        raise ValueError(f"{quote_value(text)} is out of the range of dates (years 1 to 9999 in UTC)") from None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -113,7 +115,7 @@ def parse_int(value: object) -> int | None:
             raise
     f = float(s)
     if not math.isfinite(f) or f != int(f):
-        raise ValueError(f"{s!r} is not a whole number")
+        raise ValueError(f"{quote_value(s)} is not a whole number")
     return in_int64(int(f))
 
 
@@ -213,7 +215,18 @@ def stored_path(path: Path | str) -> str:
         return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def quote_value(value: object) -> str:
+    """A value from the input as a skip reason repeats it: quoted (``repr``), and cut to its first
+    80 characters and "…" when longer, so a 24 KB field does not make a 24 KB reason."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > QUOTE_CHARS:
+        text = text[: QUOTE_CHARS - 1] + "…"
+    return repr(text) if isinstance(value, str) else text
+
+
 def skip(file: Path | str, line: int | None, reason: str) -> Skip:
+    if len(reason) > REASON_CHARS:
+        reason = reason[: REASON_CHARS - 1] + "…"
     return Skip(file=stored_path(file), line=line, reason=reason)
 
 

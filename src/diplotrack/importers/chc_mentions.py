@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 
-from diplotrack.importers.base import Progress, Sink, csv_header, parse_time, read_csv_rows
+from diplotrack.importers.base import Progress, Sink, csv_header, parse_time, quote_value, read_csv_rows
 from diplotrack.importers.text_entities import entities_from_text
 from diplotrack.records import Entity, Post, Provenance, handle_key
 
@@ -52,12 +52,12 @@ def map_row(row: dict[str, str], prov: Provenance) -> Post:
     engagement = row["retweet"].strip()
     kind = KINDS.get(engagement)
     if kind is None:
-        raise ValueError(f"retweet {engagement!r} is not one of {', '.join(KINDS)}")
+        raise ValueError(f"retweet {quote_value(engagement)} is not one of {', '.join(KINDS)}")
     day = row["created_at"].strip()
     try:
         created_at = parse_time(day)
     except ValueError:
-        raise ValueError(f"created_at {day!r} is not a date") from None
+        raise ValueError(f"created_at {quote_value(day)} is not a date") from None
     if created_at is None:
         raise ValueError("empty created_at")
     text = row["text"]

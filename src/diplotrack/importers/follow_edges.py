@@ -15,7 +15,7 @@ from pathlib import Path
 
 import orjson
 
-from diplotrack.importers.base import Progress, Sink, csv_header, file_mtime, parse_time, read_csv_rows
+from diplotrack.importers.base import Progress, Sink, csv_header, file_mtime, parse_time, quote_value, read_csv_rows
 from diplotrack.platforms import PLATFORMS
 from diplotrack.records import FollowEdge, Provenance, handle_key
 
@@ -52,14 +52,14 @@ def map_row(row: dict[str, str], default: datetime, how: str, prov: Provenance) 
         raise ValueError("empty follower or followed")
     platform = (row.get("platform") or "x").strip().lower()
     if platform not in PLATFORMS:
-        raise ValueError(f"platform {platform!r} is not one of {', '.join(PLATFORMS)}")
+        raise ValueError(f"platform {quote_value(platform)} is not one of {', '.join(PLATFORMS)}")
     when, source = default, f"{NAME} ({how})"
     if (row.get("observed_at") or "").strip():
         try:
             given = parse_time(row["observed_at"].strip())
         except ValueError as exc:
             why = "is not a date" if "out of the range" not in str(exc) else "is out of the range of dates"
-            raise ValueError(f"observed_at {row['observed_at']!r} {why}") from None
+            raise ValueError(f"observed_at {quote_value(row['observed_at'])} {why}") from None
         if given is not None:  # NA / NULL: no date given, the default applies
             when, source = given, f"{NAME} (observed_at column)"
     return FollowEdge(

@@ -28,6 +28,7 @@ from diplotrack.importers.base import (
     file_mtime,
     parse_int,
     parse_time,
+    quote_value,
     read_csv_rows,
     skip,
 )
@@ -58,7 +59,7 @@ def _time(row: dict[str, str], col: str) -> datetime | None:
     try:
         return parse_time(raw)
     except ValueError:
-        raise ValueError(f"{col} {raw!r} is not a date") from None
+        raise ValueError(f"{col} {quote_value(raw)} is not a date") from None
 
 
 def _int(row: dict[str, str], col: str) -> int | None:
@@ -117,9 +118,8 @@ class IoArchiveImporter:
             try:
                 sink.add_profile(map_user(row, when, how, prov))
             except ValueError as exc:
-                sink.add_skip(
-                    skip(prov.file or str(path), prov.line, f"user {row.get('userid')!r} not imported: {exc}")
-                )
+                who = quote_value(row.get("userid"))
+                sink.add_skip(skip(prov.file or str(path), prov.line, f"user {who} not imported: {exc}"))
         return n
 
 

@@ -24,6 +24,7 @@ from diplotrack.importers.base import (
     missing_columns,
     parse_int,
     parse_time,
+    quote_value,
     read_csv_rows,
 )
 from diplotrack.importers.text_entities import entities_from_text
@@ -97,7 +98,7 @@ def map_row(
     try:
         created_at = parse_time(created_raw)
     except ValueError:
-        raise ValueError(f"created_at {created_raw!r} is not a date and time") from None
+        raise ValueError(f"created_at {quote_value(created_raw)} is not a date and time") from None
     if created_at is None:
         raise ValueError("empty created_at")
     text = row[text_col]

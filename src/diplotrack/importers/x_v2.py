@@ -24,7 +24,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from diplotrack.importers.base import BOM, Progress, Sink, file_mtime, skip, stored_path, strip_bom
+from diplotrack.importers.base import BOM, Progress, Sink, file_mtime, quote_value, skip, stored_path, strip_bom
 from diplotrack.importers.chunks import ChunkContext, read_chunked
 from diplotrack.importers.json_text import (
     DEEP,
@@ -231,7 +231,8 @@ def _map_document(obj: Any, data: bytes, ctx: ChunkContext, lineno: int, sink: S
             body = ex.get("body")
             line = lenient(body, file, lineno, sink, where=f"/{i}/body ") if isinstance(body, dict) else None
             if line is None or not _map_line(line, None, ctx, lineno, sink, raw_id=raw_id, pointer=f"/{i}/body"):
-                sink.add_skip(skip(file, lineno, f"exchange {i} ({ex.get('uri', '?')}) has no X API v2 page body"))
+                uri = quote_value(ex.get("uri", "?"))
+                sink.add_skip(skip(file, lineno, f"exchange {i} ({uri}) has no X API v2 page body"))
     elif kind == "flat-list":
         raw_id = sink.add_raw(NAME, data, file=file, line=lineno, retrieved_at=None)
         for i, item in enumerate(obj):

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from diplotrack.importers.base import Sink, in_int64, parse_time, skip
+from diplotrack.importers.base import Sink, in_int64, parse_time, quote_value, skip
 from diplotrack.importers.chunks import ChunkContext
 from diplotrack.importers.json_text import DEEP
 from diplotrack.importers.x_v2_types import UNSET, Includes, Line, Media, XObject
@@ -201,7 +201,7 @@ def map_tweet(
         try:
             created_at = parse_time(t.created_at)
         except ValueError:
-            raise ValueError(f"created_at {t.created_at!r} is not a time") from None
+            raise ValueError(f"created_at {quote_value(t.created_at)} is not a time") from None
     reply_user = _sid(t.in_reply_to_user_id)
     post = Post(
         platform=PLATFORM,
@@ -286,7 +286,7 @@ def map_user(u: XObject, observed: datetime, how: str, prov: Provenance) -> Prof
         try:
             created_at = parse_time(u.created_at)
         except ValueError:
-            raise ValueError(f"created_at {u.created_at!r} is not a time") from None
+            raise ValueError(f"created_at {quote_value(u.created_at)} is not a time") from None
     return ProfileSnapshot(
         platform=PLATFORM,
         user_id=str(u.id),
