@@ -29,26 +29,10 @@ import duckdb
 import pyarrow as pa
 
 from diplotrack.records import handle_key
-from diplotrack.roster.model import Account, Actor, Roster, SnapshotRow
+from diplotrack.roster.model import ACTOR_FIELDS, Account, Actor, Roster, SnapshotRow
 from diplotrack.store.db import transaction, utcnow
 
-ACTOR_COLUMNS = (
-    "actor_id",
-    "name",
-    "kind",
-    "institutional",
-    "state",
-    "host_country",
-    "host_city",
-    "organisation",
-    "person",
-    "tenure_start",
-    "tenure_end",
-    "languages",
-    "tags",
-    "source",
-    "notes",
-)
+ACTOR_COLUMNS = ACTOR_FIELDS  # the actors table holds every roster field of an actor, in that order
 ACCOUNT_COLUMNS = ("platform", "handle", "user_id", "user_key", "actor_id", "source", "notes")
 LIST_COLUMNS = (
     "handle",
