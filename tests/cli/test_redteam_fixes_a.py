@@ -101,6 +101,39 @@ def test_demo_force_still_replaces_a_store_no_one_uses(tmp_path: Path) -> None:
     assert json.loads(out.stdout) == [{"ok": True}]
 
 
+# 3. a roster from a device or a FIFO
+
+
+@pytest.mark.parametrize("command", ["validate", "import"])
+@pytest.mark.parametrize("source", ["zero.yaml", "zero.csv", "urandom.yaml", "fifo.yaml", "fifo.csv"])
+def test_a_roster_that_is_not_a_regular_file_is_refused_at_once(
+    tmp_path: Path, store: Path, command: str, source: str
+) -> None:
+    path = tmp_path / source
+    if source.startswith("fifo"):
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/" + source.split(".")[0])
+    db = tmp_path / "s.duckdb"
+    db.write_bytes(store.read_bytes())
+    proc = run("roster", command, str(path), db=db, timeout=30, preexec_fn=_limit_memory)
+    assert proc.returncode == 2, proc.stderr
+    assert "not a regular file" in proc.stderr and str(path) in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("target", ["fifo", "/dev/zero"])
+def test_a_snapshot_file_that_is_not_a_regular_file_is_a_roster_problem(tmp_path: Path, target: str) -> None:
+    good = Path(__file__).resolve().parents[1] / "roster" / "fixtures" / "good.yaml"
+    snap = tmp_path / "snap.csv"
+    os.mkfifo(snap) if target == "fifo" else snap.symlink_to(target)
+    roster = tmp_path / "r.yaml"
+    roster.write_text(good.read_text(encoding="utf-8").replace("snapshots/good-2022.csv", "snap.csv"), "utf-8")
+    proc = run("roster", "validate", str(roster), db=tmp_path / "s.duckdb", timeout=30, preexec_fn=_limit_memory)
+    assert proc.returncode != 0 and "snap.csv" in proc.stdout + proc.stderr, proc.stderr
+    assert "not a regular file" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
 # 4. COLUMNS=0 or 1
 
 

@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from diplotrack.errors import RosterError
+from diplotrack.regular_files import FOLDER, NotRegularFileError, read_regular_text
 from diplotrack.roster.csv_form import read_csv
 from diplotrack.roster.model import Roster, RosterProblem, SnapshotRow
 from diplotrack.roster.snapshots import load_snapshots
@@ -27,11 +28,14 @@ def bundled_roster_path() -> Path:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")  # -sig: a leading BOM is accepted and dropped
+        # -sig: a leading BOM is accepted and dropped; a device or FIFO is refused before any read
+        return read_regular_text(path, encoding="utf-8-sig")
     except FileNotFoundError:
         raise RosterError(f"there is no roster file at {path}; check the path") from None
-    except IsADirectoryError:
-        raise RosterError(f"{path} is a folder, not a roster file; name a .yaml or .csv file") from None
+    except NotRegularFileError as exc:
+        if exc.kind == FOLDER:
+            raise RosterError(f"{path} is a folder, not a roster file; name a .yaml or .csv file") from None
+        raise RosterError(f"{path} is not a regular file (it is {exc.kind}); name a .yaml or .csv file") from None
     except UnicodeDecodeError as exc:
         raise RosterError(f"{path} is not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8") from None
     except OSError as exc:

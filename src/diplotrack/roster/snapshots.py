@@ -11,6 +11,7 @@ from pathlib import Path
 
 from diplotrack.errors import RosterError
 from diplotrack.records import PROFILE_STATUSES
+from diplotrack.regular_files import NotRegularFileError, read_regular_text
 from diplotrack.roster import checks
 from diplotrack.roster.csv_form import read_table
 from diplotrack.roster.model import Account, Actor, RosterProblem, SnapshotRow
@@ -103,9 +104,12 @@ def load_snapshots(
         rel = str(entry.value).strip()
         path = roster_file.parent / rel
         try:
-            source = path.read_text(encoding="utf-8-sig")
+            source = read_regular_text(path, encoding="utf-8-sig")
         except FileNotFoundError:
             report.add(entry.line, "file", f"snapshot file '{rel}' does not exist (looked for {path})")
+            continue
+        except NotRegularFileError as exc:
+            report.add(entry.line, "file", f"snapshot file '{rel}' is not a regular file (it is {exc.kind})")
             continue
         except (OSError, UnicodeDecodeError) as exc:
             report.add(entry.line, "file", f"snapshot file '{rel}' cannot be read as UTF-8 text: {exc}")
