@@ -192,3 +192,20 @@ def test_a_huge_bad_value_is_cut_in_the_reason(con, tmp_path):
     for s in report.skipped:
         assert len(s.reason) < 200, s.reason
         assert "'" + "9" * 79 + "…" in s.reason
+
+
+# -- 5. a device or a FIFO ---------------------------------------------------------------------------
+
+
+def test_a_device_or_fifo_is_not_a_regular_file(con, tmp_path):
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(GOOD + b"\n")
+    report = import_paths(con, ["/dev/zero", fifo, good])
+    reasons = {s.file: s.reason for s in report.skipped}
+    assert reasons == {
+        "/dev/zero": "not a regular file (a device, FIFO or socket)",
+        str(fifo): "not a regular file (a device, FIFO or socket)",
+    }
+    assert page_ids(GOOD) <= post_ids(con)

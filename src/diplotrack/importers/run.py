@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from diplotrack.store.writer import StoreWriter
 
 ENV_BATCH_POSTS = "DIPLOTRACK_BATCH_POSTS"
 ENV_IMPORT_MEMORY = "DIPLOTRACK_IMPORT_MEMORY"
+NOT_A_FILE = "not a regular file (a device, FIFO or socket)"
 NOT_ANY_JSON = (
     "valid JSON but not a page of any format diplotrack imports (an X API v2 page, tweet or user, "
     "or recorded exchanges); check the file, or name its format with --format"
@@ -73,10 +75,14 @@ def _import_file(
     observed_at: datetime | None,
     on_file: Callable[[Path, int], None] | None,
 ) -> None:
-    size = path.stat().st_size
+    st = path.stat()
+    size = st.st_size
     if on_file:
         on_file(path, size)
     report.bytes_read += size
+    if not stat.S_ISREG(st.st_mode):  # /dev/zero would never end, a FIFO may never open
+        writer.add_skip(skip(path, None, NOT_A_FILE))
+        return
     if size == 0:
         writer.add_skip(skip(path, None, "empty file"))
         return
