@@ -280,6 +280,8 @@ def test_random_follow_edge_rows(new_store, rows):
             assert skipped <= set(starts)
             assert {start for r, start in zip(rows, starts, strict=True) if any(BAD in c for c in r)} <= skipped
             imported, _ = line_outcomes(con, path)
-            assert set(starts) <= imported | skipped
+            # raw payloads are content-addressed: a row repeating an earlier one shares its payload
+            repeats = {start for i, (r, start) in enumerate(zip(rows, starts, strict=True)) if r in rows[:i]}
+            assert set(starts) <= imported | skipped | repeats
         finally:
             con.close()
