@@ -209,3 +209,27 @@ def test_a_device_or_fifo_is_not_a_regular_file(con, tmp_path):
         str(fifo): "not a regular file (a device, FIFO or socket)",
     }
     assert page_ids(GOOD) <= post_ids(con)
+
+
+# -- the worker-process path: the same names and skips -----------------------------------------------
+
+
+def test_worker_processes_read_a_file_name_that_is_not_utf8(tmp_path, new_store, monkeypatch):
+    from diplotrack.importers import chunks
+
+    text, bad_id, good_id = page_with_count(b"1e400")
+    path = tmp_path / BAD_NAME
+    path.write_bytes(b"\n".join([OTHER, text]) + b"\n")  # GOOD holds the tweet again: left out
+    monkeypatch.setenv("DIPLOTRACK_WORKERS", "1")
+    monkeypatch.setattr(chunks, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(chunks, "CHUNK_BYTES", 4096)  # several chunks, mapped in a worker
+    con = new_store(tmp_path / "w.duckdb")
+    try:
+        report = import_paths(con, [path])
+        escaped = str(tmp_path / "b\\xff.jsonl")
+        assert [(s.file, s.line) for s in report.skipped] == [(escaped, 2)]
+        assert good_id in post_ids(con) and bad_id not in post_ids(con)
+        assert page_ids(OTHER) <= post_ids(con)
+        assert {r[0] for r in con.execute("SELECT DISTINCT file FROM raw_payloads").fetchall()} == {escaped}
+    finally:
+        con.close()
