@@ -188,3 +188,67 @@ def test_dumps_round_trips_and_never_writes_unsafe_characters(value: object) -> 
     assert json.loads(text) == value
 
 
+# 6. values that are usage errors, not internal errors
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--out", "r", "--posts-over", "99999999999999999999999"],
+        ["report", "--out", "r", "--followers-over", "99999999999999999999999"],
+        ["report", "--out", "r", "--dormant-days", "99999999999999999999999"],
+        ["report", "--out", "r", "--posts-over", "-1"],
+        ["runs", "--limit", "-1"],
+        ["runs", "--limit", "99999999999999999999999"],
+        ["sql", "select 1", "--limit", "-1"],
+        ["sql", "EXPLAIN (FORMAT json) DELETE FROM posts"],
+        ["sql", "EXPLAIN (FORMAT json SELECT 1"],
+        ["sql", "select interval (2147483647) days"],
+        ["sql", "select interval (2147483647) days", "--json"],
+        ["sql", "select '20000-01-01'::timestamptz"],
+    ],
+)
+def test_bad_values_are_usage_errors(tmp_path: Path, store: Path, args: list[str]) -> None:
+    proc = run(*args, db=store, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_value_python_cannot_hold_says_how_to_show_it(store: Path) -> None:
+    proc = run("sql", "select interval (2147483647) days as d", db=store)
+    assert proc.returncode == 2 and "CAST(" in proc.stderr and "VARCHAR" in proc.stderr, proc.stderr
+
+
+def test_infinite_dates_and_times_show_as_infinity(store: Path) -> None:
+    query = (
+        "select 'infinity'::timestamp as a, '-infinity'::timestamp as b, 'infinity'::timestamptz as c, "
+        "'infinity'::date as d, '-infinity'::date as d, timestamp '2021-02-28 12:00' as e, "
+        "timestamp '9999-12-31 23:59:59.999999' as f, null::timestamp as g"
+    )
+    proc = run("sql", query, "--json", db=store)
+    assert proc.returncode == 0, proc.stderr
+    row = json.loads(proc.stdout)[0]
+    assert row == {
+        "a": "infinity",
+        "b": "-infinity",
+        "c": "infinity",
+        "d": "-infinity",  # the later of two columns of one name, as for any other type
+        "e": "2021-02-28T12:00:00",
+        "f": "9999-12-31T23:59:59.999999",
+        "g": None,
+    }
+    table = run("sql", query, db=store, env={"COLUMNS": "400"})
+    assert table.returncode == 0 and "infinity" in table.stdout and "-infinity" in table.stdout, table.stderr
+
+
+def test_sql_limit_zero_shows_no_rows(store: Path) -> None:
+    proc = run("sql", "select * from range(3)", "--limit", "0", db=store)
+    assert proc.returncode == 0 and "3 row(s) (showing 0)" in proc.stdout, proc.stderr
+
+
+def test_explain_with_options_shows_the_plan(store: Path) -> None:
+    proc = run("sql", "EXPLAIN (FORMAT json) SELECT 1", "--json", db=store)
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(proc.stdout)
+    assert json.loads(row["explain_value"])[0]["name"] == "PROJECTION"

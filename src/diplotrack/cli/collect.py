@@ -339,7 +339,7 @@ def watch_command(
 
 
 def runs_command(
-    limit: int = typer.Option(20, "--limit", "-n", help="How many recent runs."),
+    limit: int = typer.Option(20, "--limit", "-n", min=0, max=2**63 - 1, help="How many recent runs."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON rows."),
 ) -> None:
     con = open_store_read_only(common.STATE.db)

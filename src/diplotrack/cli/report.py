@@ -14,6 +14,11 @@ from diplotrack.cli import common
 from diplotrack.cli.enrich import TOPICS_OPTION, ensure_enriched, topics_file
 from diplotrack.store.db import open_store_read_only
 
+# the thresholds are compared with 64-bit counts in the store; --dormant-days is at most about 270
+# years (a longer interval is no dormancy and overflows DuckDB's date arithmetic): outside, exit 2
+MAX_COUNT = 2**63 - 1
+MAX_DAYS = 100_000
+
 if TYPE_CHECKING:  # the analyses pull in Ibis, pandas and matplotlib: imported when a report runs
     from diplotrack.report.model import ReportOptions, ReportResult
 
@@ -62,9 +67,13 @@ def report_command(
     cohorts: str | None = typer.Option(
         None, "--cohorts", help="Cut-off dates for join cohorts, e.g. 2019-01-01,2020-01-01,2020-05-01."
     ),
-    posts_over: int = typer.Option(1000, "--posts-over", help="Posts threshold for the share of accounts above it."),
-    followers_over: int = typer.Option(10000, "--followers-over", help="Followers threshold."),
-    dormant_days: int = typer.Option(90, "--dormant-days", help="No post in this many days: dormant."),
+    posts_over: int = typer.Option(
+        1000, "--posts-over", min=0, max=MAX_COUNT, help="Posts threshold for the share of accounts above it."
+    ),
+    followers_over: int = typer.Option(10000, "--followers-over", min=0, max=MAX_COUNT, help="Followers threshold."),
+    dormant_days: int = typer.Option(
+        90, "--dormant-days", min=0, max=MAX_DAYS, help="No post in this many days: dormant."
+    ),
     growth_from: str | None = typer.Option(None, "--growth-from", help="Growth from (default: first snapshot)."),
     growth_to: str | None = typer.Option(None, "--growth-to", help="Growth to this date (default: last snapshot)."),
     topics: Path | None = TOPICS_OPTION,
