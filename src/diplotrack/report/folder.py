@@ -7,7 +7,9 @@ elsewhere (or on a file system without it) the old folder is renamed aside to
 complete old or the complete new report at the target, and at most a folder beside it that the
 next report removes, or renames back to the target if the kill fell between the two renames.
 
-Only a folder that holds nothing but a report's files is ever replaced.
+Only a folder that holds nothing but a report's files is ever replaced: each report lists the files
+it wrote in ``.diplotrack-report.json`` (report/manifest.py), and a user's file anywhere in the
+folder (``tables/mydata.csv`` too) makes the report refuse the folder.
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from diplotrack.errors import UsageError
-
-REPORT_ENTRIES = frozenset({"report.html", "report.md", "summary.json", "tables", "charts"})
+from diplotrack.report.manifest import foreign_entries, write_manifest
 
 
 @contextmanager
@@ -39,6 +40,7 @@ def staged_folder(target: Path) -> Iterator[Path]:
     tmp.mkdir()
     try:
         yield tmp
+        write_manifest(tmp)  # last: what the next report may replace
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -56,7 +58,7 @@ def check_target(target: Path) -> Path:
     if target.exists() and not target.is_dir():
         raise UsageError(f"--out {target} is a file; give a folder for the report (it is created if missing)")
     if target.is_dir():
-        others = sorted(p.name for p in target.iterdir() if p.name not in REPORT_ENTRIES)
+        others = foreign_entries(target)
         if others:
             shown = ", ".join(others[:3]) + (", …" if len(others) > 3 else "")
             raise UsageError(
