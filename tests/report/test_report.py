@@ -396,3 +396,19 @@ def test_coverage_and_unknowns_of_the_demo(demo_report: tuple[Path, dict]) -> No
     amp = pd.read_csv(out / "tables" / "amplification_by_kind.csv")
     assert amp["ministry_posts"].isna().all() and amp["ministry_share"].isna().all()
     assert amp["state_media_posts"].notna().all()  # links to state media are seen without reposts
+
+
+def test_report_options_are_checked_in_the_library_with_the_clis_bounds() -> None:
+    import datetime as dt
+
+    from diplotrack.cli import report as cli_report
+    from diplotrack.errors import InvalidValueError, UsageError
+    from diplotrack.report import model
+
+    assert (cli_report.MAX_COUNT, cli_report.MAX_DAYS) == (model.MAX_COUNT, model.MAX_DAYS)
+    for bad in ({"posts_over": 2**64}, {"followers_over": -1}, {"dormant_days": model.MAX_DAYS + 1}):
+        with pytest.raises(InvalidValueError, match="must be a whole number from 0 to") as caught:
+            model.ReportOptions(**bad)
+        assert isinstance(caught.value, UsageError)
+    with pytest.raises(UsageError, match="growth_from 2022-01-01 is after growth_to 2021-01-01"):
+        model.ReportOptions(growth_from=dt.date(2022, 1, 1), growth_to=dt.date(2021, 1, 1))

@@ -14,23 +14,19 @@ from diplotrack.cli import common
 from diplotrack.cli.enrich import TOPICS_OPTION, ensure_enriched, topics_file
 from diplotrack.store.db import open_store_read_only
 
-# the thresholds are compared with 64-bit counts in the store; --dormant-days is at most about 270
-# years (a longer interval is no dormancy and overflows DuckDB's date arithmetic): outside, exit 2
+# the bounds ReportOptions checks (report/model.py), repeated here so that the option parser can say
+# which option is wrong without importing pandas at start-up; tests/report/test_report.py checks they agree
 MAX_COUNT = 2**63 - 1
 MAX_DAYS = 100_000
 
 if TYPE_CHECKING:  # the analyses pull in Ibis, pandas and matplotlib: imported when a report runs
+    from diplotrack.analyses.base import Filters
     from diplotrack.report.model import ReportOptions, ReportResult
 
 
 def report_options(
-    start: str | None,
-    end: str | None,
-    platform: list[str] | None,
-    state: list[str] | None,
-    kind: list[str] | None,
-    institutional: bool | None,
-    host_country: list[str] | None,
+    filters: Filters,
+    *,
     cohorts: str | None,
     posts_over: int,
     followers_over: int,
@@ -38,9 +34,9 @@ def report_options(
     growth_from: str | None,
     growth_to: str | None,
 ) -> ReportOptions:
+    """The report's options from the command line's text values (checked by ``ReportOptions``)."""
     from diplotrack.report.model import DEFAULT_COHORTS, ReportOptions
 
-    filters = parse_filters(start, end, platform, state, kind, institutional, host_country, db=common.STATE.db)
     cuts = tuple(_date(c, "--cohorts") for c in _split([cohorts])) if cohorts else DEFAULT_COHORTS
     return ReportOptions(
         filters=filters,
@@ -79,20 +75,15 @@ def report_command(
     topics: Path | None = TOPICS_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
 ) -> None:
+    filters = parse_filters(start, end, platform, state, kind, institutional, host_country, db=common.STATE.db)
     opts = report_options(
-        start,
-        end,
-        platform,
-        state,
-        kind,
-        institutional,
-        host_country,
-        cohorts,
-        posts_over,
-        followers_over,
-        dormant_days,
-        growth_from,
-        growth_to,
+        filters,
+        cohorts=cohorts,
+        posts_over=posts_over,
+        followers_over=followers_over,
+        dormant_days=dormant_days,
+        growth_from=growth_from,
+        growth_to=growth_to,
     )
     from diplotrack.report.build import build_report
 

@@ -13,8 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from diplotrack.analyses.base import Filters
+from diplotrack.errors import InvalidValueError
 
 DEFAULT_COHORTS = (date(2019, 1, 1), date(2020, 1, 1), date(2020, 5, 1))
+MAX_COUNT = 2**63 - 1  # thresholds are compared with BIGINT columns
+MAX_DAYS = 100_000
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,20 @@ class ReportOptions:
     growth_from: date | None = None  # default: the first snapshot date in the store
     growth_to: date | None = None  # default: the last snapshot date in the store
     top_n: int = 10
+
+    def __post_init__(self) -> None:
+        # checked here, once, for the CLI and for Python callers alike (a value beyond 64 bits
+        # overflows DuckDB; a dormancy beyond about 270 years overflows its date arithmetic)
+        for name, value, high in (
+            ("posts_over", self.posts_over, MAX_COUNT),
+            ("followers_over", self.followers_over, MAX_COUNT),
+            ("dormant_days", self.dormant_days, MAX_DAYS),
+            ("top_n", self.top_n, MAX_COUNT),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
+                raise InvalidValueError(f"{name} must be a whole number from 0 to {high:,}, not {value!r}")
+        if self.growth_from and self.growth_to and self.growth_from > self.growth_to:
+            raise InvalidValueError(f"growth_from {self.growth_from} is after growth_to {self.growth_to}")
 
 
 @dataclass
