@@ -35,11 +35,10 @@ from diplotrack.collect.bluesky.errors import api_error, auth_error, error_body,
 from diplotrack.collect.bluesky.mapping import AUTHOR_FEED, GET_PROFILE, GET_PROFILES, LIKES, QUOTES, REPOSTED_BY
 from diplotrack.collect.bluesky.profiles import map_profile, map_profiles, match_profiles
 from diplotrack.collect.bluesky.spec import SPEC
-from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import Settings
 from diplotrack.collect.errors import MalformedPage, RequestFailed
-from diplotrack.collect.http import ApiClient, Reporter, json_of, shown_url
-from diplotrack.collect.meter import Meter
+from diplotrack.collect.http import json_of, shown_url
+from diplotrack.collect.http_source import HttpSource
 from diplotrack.collect.source import Found, Page, PlannedRequest, Sweep, Target, failed_page
 from diplotrack.provenance import Prov
 from diplotrack.records import ApiError, ProfileSnapshot, Skip
@@ -53,32 +52,18 @@ ENGAGEMENT_PAGES = 3  # pages per engagement endpoint per post, at most
 GET_POSTS = "app.bsky.feed.getPosts"  # deletion check: which of these posts still exist
 
 
-class BlueskySource:
+class BlueskySource(HttpSource):
     platform = SPEC.name
     label = SPEC.label
     timeline_endpoint = AUTHOR_FEED
     page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
+    spec = SPEC
+    auth_error = staticmethod(auth_error)
     lookup_page_size = LOOKUP_SIZE
 
-    def __init__(self, settings: Settings, *, clock: Clock, meter: Meter, reporter: Reporter, transport=None) -> None:  # type: ignore[no-untyped-def]
-        self.settings = settings
-        self.clock = clock
-        self.meter = meter
+    def __init__(self, settings: Settings, **parts: Any) -> None:
+        super().__init__(settings, **parts)
         self.base = settings.bluesky_base.rstrip("/")
-        self.client = ApiClient(
-            SPEC.name,
-            SPEC.label,
-            http=settings.http,
-            clock=clock,
-            meter=meter,
-            reporter=reporter,
-            on_auth_error=auth_error,
-            token=None,
-            transport=transport,
-        )
-
-    def close(self) -> None:
-        self.client.close()
 
     def _url(self, nsid: str) -> str:
         return f"{self.base}/xrpc/{nsid}"

@@ -25,16 +25,15 @@ from typing import Any
 
 import httpx
 
-from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import Settings
 from diplotrack.collect.errors import AuthError, MalformedPage, RequestFailed
-from diplotrack.collect.http import ApiClient, Reporter, json_of, shown_url
+from diplotrack.collect.http import json_of, shown_url
+from diplotrack.collect.http_source import HttpSource
 from diplotrack.collect.mastodon import mapping
 from diplotrack.collect.mastodon.errors import api_error, auth_error, found_refused
 from diplotrack.collect.mastodon.identity import parse_address, split_id
 from diplotrack.collect.mastodon.profiles import found_account, map_account
 from diplotrack.collect.mastodon.spec import SPEC
-from diplotrack.collect.meter import Meter
 from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target, failed_page
 from diplotrack.provenance import Prov
 from diplotrack.store.raw import raw_id_of
@@ -42,42 +41,20 @@ from diplotrack.store.raw import raw_id_of
 PAGE_SIZE = 40  # the most statuses GET /api/v1/accounts/:id/statuses returns a request
 
 
-class MastodonSource:
+class MastodonSource(HttpSource):
     platform = SPEC.name
     label = SPEC.label
     timeline_endpoint = "api/v1/accounts/:id/statuses"
     page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
+    spec = SPEC
+    auth_error = staticmethod(auth_error)
     lookup_page_size = 1
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        clock: Clock,
-        meter: Meter,
-        reporter: Reporter,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self.settings = settings
-        self.clock = clock
-        self.meter = meter
-        self.reporter = reporter
+    def __init__(self, settings: Settings, **parts: Any) -> None:
+        super().__init__(settings, **parts)
         self.base_override = settings.mastodon_base.rstrip("/") if settings.mastodon_base else None
-        self.client = ApiClient(
-            SPEC.name,
-            SPEC.label,
-            http=settings.http,
-            clock=clock,
-            meter=meter,
-            reporter=reporter,
-            on_auth_error=auth_error,
-            transport=transport,
-        )
         self.tokens = settings.mastodon_tokens
         self.refused: dict[str, str] = {}  # instance -> why it refused us in this run
-
-    def close(self) -> None:
-        self.client.close()
 
     def base(self, instance: str) -> str:
         return self.base_override or f"https://{instance}"

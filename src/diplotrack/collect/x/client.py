@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from typing import Any
 
-from diplotrack.collect.clock import Clock
-from diplotrack.collect.config import X_TIMELINE_CAP, Settings
+from diplotrack.collect.config import X_TIMELINE_CAP, Secret, Settings
 from diplotrack.collect.errors import MalformedPage, RequestFailed
-from diplotrack.collect.http import ApiClient, Reporter, shown_url
-from diplotrack.collect.meter import Meter
+from diplotrack.collect.http import shown_url
+from diplotrack.collect.http_source import HttpSource
 from diplotrack.collect.source import Page, PlannedRequest, Sweep, Target, failed_page
 from diplotrack.collect.x import mapping
 from diplotrack.collect.x.errors import auth_error
@@ -36,35 +36,24 @@ MIN_PAGE = 5  # the smallest max_results X accepts
 LOOKUP_SIZE = 100
 
 
-class XSource:
+class XSource(HttpSource):
     platform = SPEC.name
     label = SPEC.label
     timeline_endpoint = "users/:id/tweets"
     page_posts = PAGE_SIZE  # what each sweep re-reads at least: settings.x_reread_posts (a full page)
+    spec = SPEC
+    auth_error = staticmethod(auth_error)
     lookup_page_size = LOOKUP_SIZE
 
-    def __init__(self, settings: Settings, *, clock: Clock, meter: Meter, reporter: Reporter, transport=None) -> None:  # type: ignore[no-untyped-def]
-        self.settings = settings
-        self.clock = clock
-        self.meter = meter
+    def __init__(self, settings: Settings, **parts: Any) -> None:
+        super().__init__(settings, **parts)
         self.base = settings.x_base
         self.post_price = settings.x_price_post_read
         self.user_price = settings.x_price_user_read
         self.page_posts = settings.x_reread_posts
-        self.client = ApiClient(
-            SPEC.name,
-            SPEC.label,
-            http=settings.http,
-            clock=clock,
-            meter=meter,
-            reporter=reporter,
-            on_auth_error=auth_error,
-            token=settings.x_token,
-            transport=transport,
-        )
 
-    def close(self) -> None:
-        self.client.close()
+    def credential(self, settings: Settings) -> Secret | None:
+        return settings.x_token
 
     # -- lookups -------------------------------------------------------------------------------
     def lookup_cost_bound(self, n: int) -> float:
