@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -74,3 +75,35 @@ def test_the_example_notebook_runs_top_to_bottom(demo_db: Path, monkeypatch: pyt
     for i, source in enumerate(cells):
         exec(compile(source, f"{NOTEBOOK.name}[cell {i}]", "exec"), namespace)  # noqa: S102 (our own notebook)
     assert len(namespace["joins"].df) > 0 and namespace["missions"].coverage.selected > 0
+
+
+def test_parameters_with_a_filters_name_are_passed_apart(demo_db: Path) -> None:
+    with dt.open_store(demo_db) as store:
+        follow = store.run("network_nodes", params={"kind": "follow", "n": 100})
+        growth = store.run(
+            "growth_between", params={"start": date(2021, 2, 28), "end": date(2022, 4, 30)}, kind="embassy"
+        )
+        with pytest.raises(UsageError, match="'kind' is both a filter and a parameter of network_nodes"):
+            store.run("network_nodes", kind="follow")
+        with pytest.raises(UsageError, match="needs the parameter"):
+            store.run("growth_between")
+        with pytest.raises(UsageError, match="no filter named colour"):
+            store.run("accounts_by_kind", filters={"colour": "red"})
+    assert len(follow.df) > 40  # the CHC follow list: most tracked accounts follow or are followed
+    # the follow network rests on follow edges, not posts: its coverage says so
+    assert follow.coverage.basis == "follows" and follow.coverage.accounts > 40
+    assert len(growth.df) > 0 and growth.filters.kinds == ("embassy",)
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"institutional": "no"}, "institutional= takes True, False or None"),
+        ({"kind": 5}, "kind= takes text or a list of text"),
+        ({"kind": ["embassy", None]}, "kind= takes text or a list of text"),
+        ({"start": 5}, "start= takes a date"),
+    ],
+)
+def test_filter_values_of_the_wrong_type_are_usage_errors(demo_db: Path, keywords: dict, message: str) -> None:
+    with dt.open_store(demo_db) as store, pytest.raises(UsageError, match=message):
+        store.run("accounts_by_kind", **keywords)

@@ -4,21 +4,23 @@
 
     with dt.open_store("diplotrack.duckdb") as store:
         store.analyses()                                    # what can be run: a DataFrame
-        r = store.run("joins_by_period", kind="embassy", by="year")
+        r = store.run("joins_by_period", kind="embassy", period="year")
         r.df                                                # the result as a pandas DataFrame
         r.coverage                                          # what it rests on (n of N accounts, period, caveats)
 
 The filters are the CLI's (``start``, ``end``, ``platform``, ``state``, ``kind``, ``institutional``,
 ``host_country``), checked by the same code, so a value the CLI refuses is refused here with the
 same sentence (a ``diplotrack.errors.UsageError``). Every other keyword is a parameter of the
-analysis (``store.analyses()`` lists them). The store is opened read-only: nothing here writes.
+analysis (``store.analyses()`` lists them). Where an analysis has a parameter with a filter's name
+(``network_nodes(kind=...)``, ``growth_between(start=..., end=...)``), pass them apart:
+``store.run(name, params={...}, filters={...})``. The store is opened read-only and never changed.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
@@ -32,6 +34,7 @@ from diplotrack.analyses import registry
 from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb
 from diplotrack.analyses.coverage import Coverage
 from diplotrack.analyses.selection import make_filters
+from diplotrack.errors import UsageError
 from diplotrack.store.db import open_store_read_only
 
 __all__ = ["AnalysisResult", "Store", "open_store"]
@@ -116,18 +119,41 @@ class Store:
             con=self.con,
         )
 
-    def run(self, name: str, **kwargs: Any) -> AnalysisResult:
+    def run(
+        self,
+        name: str,
+        *,
+        filters: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        **keywords: Any,
+    ) -> AnalysisResult:
         """Run the registered analysis ``name``: filter keywords select the accounts and the window,
-        the other keywords are the analysis's parameters."""
-        chosen = {k: kwargs.pop(k) for k in FILTER_NAMES if k in kwargs}
+        the other keywords are the analysis's parameters; ``filters`` and ``params`` give them apart
+        (needed where a parameter has a filter's name)."""
+        a = registry.BY_NAME.get(name)
+        own = set(a.params) if a is not None else set()
+        chosen, given = dict(filters or {}), dict(params or {})
+        unknown = sorted(set(chosen) - set(FILTER_NAMES))
+        if unknown:
+            raise UsageError(f"no filter named {', '.join(unknown)}; the filters: {', '.join(FILTER_NAMES)}")
+        for key, value in keywords.items():
+            if key in FILTER_NAMES and key in own:
+                raise UsageError(
+                    f"{key!r} is both a filter and a parameter of {name}: pass it as "
+                    f"filters={{{key!r}: ...}} or params={{{key!r}: ...}}"
+                )
+            (chosen if key in FILTER_NAMES else given)[key] = value
         f = self.filters(**chosen)
-        result = registry.run(name, self.tables, f, **kwargs)
+        result = registry.run(name, self.tables, f, **given)
         table = result.table
         df = table if isinstance(table, pd.DataFrame) else table.to_pandas()
         return AnalysisResult(name, f, df.reset_index(drop=True), result.coverage)
 
     def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
-        """A query of your own over the store (read-only), as a DataFrame; pass values as ``params``."""
+        """A query of your own over the store, as a DataFrame; pass values as ``params``. The store
+        cannot be changed (read-only), but the query has DuckDB's full powers (reading and writing
+        other files), like any code you run: for SQL from people you do not trust, use the CLI's
+        sandboxed ``diplotrack sql``."""
         return self.con.execute(query, list(params or [])).df()
 
     def close(self) -> None:

@@ -10,21 +10,30 @@ analysis's coverage is computed from it in Python for the data it reads (its *ba
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from diplotrack.analyses.base import Filters, Tables, account_keys, tracked_accounts, window_posts
 
-Basis = Literal["roster", "creation", "snapshots", "posts", "posts_or_snapshots", "store"]
-BASES: tuple[str, ...] = ("roster", "creation", "snapshots", "posts", "posts_or_snapshots", "store")
+BASES: tuple[str, ...] = (
+    "roster",
+    "creation",
+    "snapshots",
+    "posts",
+    "posts_or_snapshots",
+    "follows",
+    "posts_or_follows",
+)
 _DATA = {  # what an account must have to count for each basis, in words
     "roster": "a roster entry",
     "creation": "a known creation date",
     "snapshots": "a profile snapshot",
     "posts": "a post in the window",
     "posts_or_snapshots": "a post in the window or a profile snapshot",
-    "store": "a post in the window",
+    "follows": "a follow edge in the store",
+    "posts_or_follows": "a post in the window or a follow edge",
 }
 MISSING_SHOWN = 10  # handles named in the report's line; summary.json lists them all
 _POST_COLS = ("posts", "reposts", "first_post", "last_post")
@@ -97,6 +106,7 @@ def account_data(t: Tables, f: Filters) -> pd.DataFrame:
         created=sj.created_at.notnull().any(),
     )
     j = acc.left_join(ps, ["platform", "handle"]).select(acc.platform, acc.handle, *[ps[c] for c in _POST_COLS])
+    j = _with_follows(t, keys, j)
     k = j.left_join(ss, ["platform", "handle"])
     expr = k.select(
         j.platform,
@@ -109,10 +119,26 @@ def account_data(t: Tables, f: Filters) -> pd.DataFrame:
         first_snapshot=ss.first_snapshot,
         last_snapshot=ss.last_snapshot,
         created=ss.created.fill_null(False),
+        follows=j.follows.fill_null(0),
     ).order_by(["platform", "handle"])
     df = expr.to_pandas()
     t.extra[key] = df  # type: ignore[assignment]
     return df
+
+
+def _with_follows(t: Tables, keys: ir.Table, j: ir.Table) -> ir.Table:
+    """``j`` with ``follows``: the follow edges (``follow_edges``, either end) of each account."""
+    if "follow_edges" not in t.backend.list_tables():  # type: ignore[attr-defined]
+        return j.mutate(follows=ibis.literal(0, "int64"))
+    fe = t.backend.table("follow_edges")  # type: ignore[attr-defined]
+    ends = [
+        fe.join(keys, [fe.platform == keys.platform, fe[end] == keys.key]).select(keys.platform, keys.handle)
+        for end in ("follower_id", "followed_id")
+    ]
+    both = ends[0].union(ends[1], distinct=False)
+    fs = both.group_by(["platform", "handle"]).aggregate(follows=both.count())
+    out = j.left_join(fs, ["platform", "handle"])
+    return out.select(*[j[c] for c in j.columns], follows=fs.follows)
 
 
 def _iso(v: object) -> str | None:
@@ -125,22 +151,23 @@ def coverage(t: Tables, f: Filters, basis: str, needs_reposts: bool = False) -> 
     if basis not in BASES:
         raise ValueError(f"unknown coverage basis {basis!r}")  # a programming error, not a user's
     d = account_data(t, f)
-    has_posts, has_snaps = d["posts"] > 0, d["snapshots"] > 0
+    has_posts, has_snaps, has_follows = d["posts"] > 0, d["snapshots"] > 0, d["follows"] > 0
     has = {
         "roster": pd.Series(True, index=d.index),
         "creation": d["created"].astype(bool),
         "snapshots": has_snaps,
         "posts": has_posts,
-        "store": has_posts,
         "posts_or_snapshots": has_posts | has_snaps,
+        "follows": has_follows,
+        "posts_or_follows": has_posts | has_follows,
     }[basis]
     if basis in ("snapshots", "creation"):
         lo, hi = d.loc[has_snaps, "first_snapshot"].min(), d.loc[has_snaps, "last_snapshot"].max()
     elif basis == "posts_or_snapshots":
         lo = min((v for v in (d["first_post"].min(), d["first_snapshot"].min()) if pd.notna(v)), default=None)
         hi = max((v for v in (d["last_post"].max(), d["last_snapshot"].max()) if pd.notna(v)), default=None)
-    elif basis == "roster":
-        lo = hi = None
+    elif basis in ("roster", "follows"):
+        lo = hi = None  # follow edges are dated by when a list was observed, not by a period of activity
     else:
         lo, hi = d.loc[has_posts, "first_post"].min(), d.loc[has_posts, "last_post"].max()
     missing = tuple(f"{p}:{h}" for p, h in zip(d.loc[~has, "platform"], d.loc[~has, "handle"], strict=True))
@@ -159,7 +186,7 @@ def _caveats(d: pd.DataFrame, basis: str, needs_reposts: bool) -> list[str]:
     out = []
     if basis in ("creation",) and (n := int((~d["created"].astype(bool)).sum())):
         out.append(f"Creation date unknown for {n:,} account(s).")
-    if basis in ("posts", "posts_or_snapshots", "store") and len(d) and int(d["posts"].sum()) == 0:
+    if basis in ("posts", "posts_or_snapshots") and len(d) and int(d["posts"].sum()) == 0:
         out.append("No post by the selected accounts in the window, so nothing here can be measured.")
     elif needs_reposts and len(d) and int(d["reposts"].sum()) == 0:
         out.append(

@@ -43,6 +43,8 @@ class Analysis:
     produces: tuple[str, ...]  # result columns (the main ones)
     basis: str = "posts"  # what its coverage counts (analyses/coverage.py BASES)
     needs_reposts: bool = False  # it measures reposting: a selection without reposts is a caveat
+    # the basis for given parameters, where they change what the analysis reads (the follow network)
+    basis_of: Callable[[dict[str, Any]], str] | None = None
 
     @property
     def section(self) -> str:
@@ -69,6 +71,11 @@ class Result:
     name: str
     table: Any
     coverage: Coverage
+
+
+def _network_basis(params: dict[str, Any]) -> str:
+    """The follow network is built from follow edges; the others from posts."""
+    return "follows" if params.get("kind") == "follow" else "posts"
 
 
 _A, _S, _P, _E = "accounts+actors", "profile_snapshots", "posts", "post_entities"
@@ -151,10 +158,10 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("network_nodes", "The accounts of the repost, mention or follow network with the highest PageRank",
              "networks", network_analyses.network_nodes, (_A, _P, _E, "follow_edges"),
              ("label", "kind", "tracked", "in_degree", "out_degree", "pagerank", "betweenness", "community"),
-             basis="posts"),
+             basis="posts_or_follows", basis_of=_network_basis),
     Analysis("network_communities", "The Leiden communities of a network and what they are made of", "networks",
              network_analyses.network_communities, (_A, _P, _E, "follow_edges"), ("community", "nodes"),
-             basis="posts"),
+             basis="posts_or_follows", basis_of=_network_basis),
     Analysis("polyphony", "Hashtags or topics carried by several tracked accounts, and their spread", "polyphony",
              network_analyses.polyphony, (_A, _P, _E, _N), ("item", "accounts", "first_by", "median_lag_hours"),
              basis="posts"),
@@ -173,9 +180,11 @@ ANALYSES: tuple[Analysis, ...] = (
 BY_NAME = {a.name: a for a in ANALYSES}
 
 
-def analysis_coverage(a: Analysis, t: Tables, f: Filters) -> Coverage:
-    """The coverage of ``a`` for the selection ``f`` (one query per filter set, kept for the run)."""
-    return coverage(t, f, a.basis, needs_reposts=a.needs_reposts)
+def analysis_coverage(a: Analysis, t: Tables, f: Filters, params: dict[str, Any] | None = None) -> Coverage:
+    """The coverage of ``a`` for the selection ``f`` (one query per filter set, kept for the run);
+    ``params``: those of one run (None: the analysis as the report shows it, all its variants)."""
+    basis = a.basis_of(params) if a.basis_of is not None and params is not None else a.basis
+    return coverage(t, f, basis, needs_reposts=a.needs_reposts)
 
 
 def run(name: str, t: Tables, f: Filters | None = None, **params: Any) -> Result:
@@ -189,5 +198,8 @@ def run(name: str, t: Tables, f: Filters | None = None, **params: Any) -> Result
             f"analysis {name!r} takes no parameter {', '.join(unknown)}; its parameters: "
             f"{', '.join(a.params) or 'none'}"
         )
+    required = [p for p, default in a.params.items() if default is inspect.Parameter.empty and p not in params]
+    if required:
+        raise UsageError(f"analysis {name!r} needs the parameter(s) {', '.join(required)}")
     f = f or Filters()
-    return Result(name, a.function(t, f, **params), analysis_coverage(a, t, f))
+    return Result(name, a.function(t, f, **params), analysis_coverage(a, t, f, params))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from diplotrack.errors import UsageError
+from diplotrack.errors import InvalidValueError, UsageError
 from diplotrack.roster.model import KINDS, PLATFORMS
 
 if TYPE_CHECKING:
@@ -188,15 +188,23 @@ def parse_filters(
     )
 
 
-def _values(value: str | Sequence[str] | None) -> list[str]:
+def _values(value: str | Sequence[str] | None, name: str) -> list[str]:
+    """A keyword's value or values, each text; anything else is a usage error."""
     if value is None:
         return []
-    return [value] if isinstance(value, str) else list(value)
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, Sequence) or not all(isinstance(v, str) for v in values):
+        raise InvalidValueError(f"{name} takes text or a list of text, not {value!r}")
+    return list(values)
 
 
 def _day(value: str | date | datetime | None, name: str) -> date | None:
-    if value is None or isinstance(value, date):
-        return value.date() if isinstance(value, datetime) else value
+    if value is None or isinstance(value, datetime):
+        return value.date() if isinstance(value, datetime) else None
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise InvalidValueError(f"{name} takes a date (YYYY-MM-DD text, date or datetime), not {value!r}")
     return parse_date(value, name)
 
 
@@ -215,15 +223,19 @@ def make_filters(
     naming the keyword (``kind=``) instead of the option."""
     from diplotrack.analyses.base import Filters, as_datetime
 
+    if institutional is not None and not isinstance(institutional, bool):
+        raise InvalidValueError(f"institutional= takes True, False or None, not {institutional!r}")
     s, e = _day(start, "start="), _day(end, "end=")
     if s and e and s >= e:
         raise UsageError(f"start={s} is not before end={e}")
     return Filters(
         start=as_datetime(s),
         end=as_datetime(e),
-        platforms=check_platforms(split(_values(platform)), flag="platform="),
-        states=check_countries("--state", split(_values(state)), con=con, label="state="),
-        kinds=check_kinds(split(_values(kind)), flag="kind=", con=con),
+        platforms=check_platforms(split(_values(platform, "platform=")), flag="platform="),
+        states=check_countries("--state", split(_values(state, "state=")), con=con, label="state="),
+        kinds=check_kinds(split(_values(kind, "kind=")), flag="kind=", con=con),
         institutional=institutional,
-        host_countries=check_countries("--host-country", split(_values(host_country)), con=con, label="host_country="),
+        host_countries=check_countries(
+            "--host-country", split(_values(host_country, "host_country=")), con=con, label="host_country="
+        ),
     )
