@@ -193,3 +193,24 @@ def test_a_skip_names_the_short_url_once_and_keeps_the_first_and_last_cause(con,
     assert reason.index("timed out") < reason.index("cut short")  # first, then last
     shown = f"{report.skipped[0].file}: {report.skipped[0].reason}"
     assert shown.count("/tweets") == 1 and "tweet.fields" not in shown and "http" not in reason
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x = 5\n", "x must be a table"),
+        ("[x]\napi_base = 5\n", r"\[x\] api_base must be text in quotes"),
+        ("[x]\nbearer_token = 12345\n", r"\[x\] bearer_token must be text in quotes"),
+        ("[bluesky]\napi_base = [1, 2]\n", r"\[bluesky\] api_base must be text"),
+        ("http = 'fast'\n", "http must be a table"),
+    ],
+)
+def test_a_config_value_of_the_wrong_type_is_a_usage_error(tmp_path, text: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    from diplotrack.collect.config import load_settings
+    from diplotrack.errors import UsageError
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(text)
+    with pytest.raises(UsageError, match=message) as caught:
+        load_settings({"DIPLOTRACK_CONFIG": str(cfg)})
+    assert "12345" not in str(caught.value)  # a credential is never echoed

@@ -182,26 +182,45 @@ def _mastodon_tokens(from_env: str | None, from_file: object, where: str) -> dic
     return tokens
 
 
+def _section(cfg: dict[str, Any], name: str, where: str) -> dict[str, Any]:
+    """The ``[name]`` table of the config file ({} when absent); a value that is not a table is refused."""
+    value = cfg.get(name, {})
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: {name} must be a table ([{name}] and its settings below it), not a single value")
+    return value
+
+
+def _text(section: dict[str, Any], name: str, key: str, where: str) -> str | None:
+    """A text setting (None when absent); never echoes the value (it may be a credential)."""
+    value = section.get(key)
+    if value is not None and not isinstance(value, str):
+        raise UsageError(f'{where}: [{name}] {key} must be text in quotes, e.g. {key} = "..."')
+    return value
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     path = _config_path(env)
     cfg = _read_config(path)
-    x, bsky, masto, http = (cfg.get(k, {}) for k in ("x", "bluesky", "mastodon", "http"))
     where = str(path)
+    x, bsky, masto, http = (_section(cfg, k, where) for k in ("x", "bluesky", "mastodon", "http"))
 
     def secret(env_name: str, section: dict[str, Any], key: str) -> Secret | None:
-        value = env.get(env_name) or section.get(key)
+        value = env.get(env_name) or _text(section, "x", key, where)
         return Secret(str(value).strip()) if value else None
 
     return Settings(
         x_token=secret(X_TOKEN_ENV, x, "bearer_token"),
-        x_base=(env.get(X_BASE_ENV) or x.get("api_base") or X_DEFAULT_BASE).rstrip("/"),
+        x_base=(env.get(X_BASE_ENV) or _text(x, "x", "api_base", where) or X_DEFAULT_BASE).rstrip("/"),
         x_price_post_read=_number(x, "price_post_read", X_PRICE_POST_READ, where),
         x_price_user_read=_number(x, "price_user_read", X_PRICE_USER_READ, where),
         x_reread_posts=_reread_posts(x, where),
-        bluesky_base=(env.get(BLUESKY_BASE_ENV) or bsky.get("api_base") or BLUESKY_DEFAULT_BASE).rstrip("/"),
+        bluesky_base=(
+            env.get(BLUESKY_BASE_ENV) or _text(bsky, "bluesky", "api_base", where) or BLUESKY_DEFAULT_BASE
+        ).rstrip("/"),
         mastodon_tokens=_mastodon_tokens(env.get(MASTODON_TOKEN_ENV), masto.get("tokens"), where),
-        mastodon_base=(env.get(MASTODON_BASE_ENV) or masto.get("api_base") or "").rstrip("/") or None,
+        mastodon_base=(env.get(MASTODON_BASE_ENV) or _text(masto, "mastodon", "api_base", where) or "").rstrip("/")
+        or None,
         http=HttpSettings(
             timeout=_number(http, "timeout", 30.0, where),
             retries=int(_number(http, "retries", 5, where)),
