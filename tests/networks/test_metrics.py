@@ -11,8 +11,9 @@ import pytest
 
 from diplotrack.analyses.base import Filters
 from diplotrack.demo import build_demo
-from diplotrack.networks.build import KINDS, build_network
+from diplotrack.networks.build import build_network
 from diplotrack.networks.metrics import community_makeup, compute_metrics
+from diplotrack.networks.options import NETWORK_KINDS as KINDS
 from diplotrack.store.db import open_store_read_only
 
 

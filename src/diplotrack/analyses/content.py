@@ -92,7 +92,8 @@ def _shares(x: ir.Table, by: str, what: str) -> ir.Table:
     g = x.group_by([by, what]).aggregate(posts=x.count())
     tot = x.group_by(by).aggregate(group_posts=x.count())
     j = g.join(tot, by)
-    return j.mutate(share=(j.posts / j.group_posts).round(4)).drop("group_posts").order_by([by, ibis.desc("posts")])
+    shares = j.mutate(share=(j.posts / j.group_posts).round(4)).drop("group_posts")
+    return shares.order_by([by, ibis.desc("posts"), what])  # ties in a stable order, run after run
 
 
 def languages(t: Tables, f: Filters, by: str = "handle") -> ir.Table:

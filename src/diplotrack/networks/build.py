@@ -10,7 +10,7 @@ platform id, or the ``handle:`` placeholder of handle-only sources): its id is
 (a platform id, or ``handle:<handle>``), labelled with the newest handle seen for it. Hashtags are
 nodes ``#<case-folded tag>``.
 
-Kinds (``KINDS``):
+Kinds (``networks.options.NETWORK_KINDS``):
 - ``repost``, ``quote``, ``reply``: author → the author of the reposted, quoted or replied-to post
   (``posts.*_author_id``), directed, weighted by posts; a post that quotes and replies counts in
   both networks; self-loops (threads, self-reposts) are left out.
@@ -36,9 +36,8 @@ import pandas as pd
 
 from diplotrack.analyses.base import Filters, roster_keys_sql
 from diplotrack.analyses.query import account_terms, sql_conditions, window_terms
-from diplotrack.networks.options import NETWORK_KINDS, check_network_kind
+from diplotrack.networks.options import check_network_kind
 
-KINDS = NETWORK_KINDS
 DIRECTED = {"repost": True, "quote": True, "reply": True, "mention": True, "follow": True}
 
 

@@ -41,9 +41,8 @@ from diplotrack.analyses.query import (
     time_terms,
 )
 from diplotrack.errors import UsageError
-from diplotrack.networks.options import POLYPHONY_ITEMS, check_polyphony_item
+from diplotrack.networks.options import check_polyphony_item
 
-WHAT = POLYPHONY_ITEMS
 COLUMNS = (
     "item",
     "accounts",
