@@ -212,3 +212,13 @@ def test_sql_shows_time_zone_aware_values(store: Path) -> None:
     assert (row["n"], row["ok"]) == (1, True)
     table = sql(store, "SELECT TIMESTAMPTZ '2020-01-01 10:00:00+02' AS t")
     assert table.returncode == 0 and "2020-01-01" in table.stdout, table.stderr
+
+
+def test_pivot_is_refused_as_what_it_is() -> None:
+    from diplotrack.cli.sql import single_query
+    from diplotrack.errors import UsageError
+
+    with pytest.raises(UsageError, match="sql cannot run PIVOT"):
+        single_query("-- counts\nPIVOT posts ON kind USING count(*)")
+    with pytest.raises(UsageError, match="exactly one statement"):
+        single_query("select 1; create table x(a int)")

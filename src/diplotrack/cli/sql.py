@@ -20,6 +20,9 @@ def _first_line(exc: Exception) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+_PIVOT = re.compile(r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(?:UN)?PIVOT\b", re.IGNORECASE | re.DOTALL)
+
+
 def single_query(query: str) -> duckdb.Statement:
     """The one read-only statement ``query`` holds: a SELECT (WITH, FROM-first, VALUES, DESCRIBE, SHOW,
     SUMMARIZE and read-only PRAGMAs parse as one), or an EXPLAIN of one. Anything else, or more than one
@@ -28,6 +31,9 @@ def single_query(query: str) -> duckdb.Statement:
         statements = duckdb.extract_statements(query)
     except duckdb.Error as exc:
         raise UsageError(f"the query does not parse: {_first_line(exc)}") from None
+    if len(statements) == 2 and statements[0].type == duckdb.StatementType.CREATE and _PIVOT.match(query):
+        # DuckDB runs PIVOT as a CREATE of an enum type, then the query: refused as what it is
+        raise UsageError("sql cannot run PIVOT (DuckDB runs it as two statements); use GROUP BY with FILTER")
     if len(statements) != 1:
         raise UsageError(
             f"give exactly one statement to sql (this query holds {len(statements)}); run them one at a time"
