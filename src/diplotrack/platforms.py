@@ -21,6 +21,8 @@ TELEGRAM = PlatformSpec(name="telegram", label="Telegram", handle_form="the chan
 SPECS: tuple[PlatformSpec, ...] = (X, BLUESKY, MASTODON, YOUTUBE, TELEGRAM)
 
 BY_NAME = {s.name: s for s in SPECS}
+# other names people write for a platform (state-media lists, --platform): each read as the platform
+ALIASES = {"twitter": "x", "bsky": "bluesky", "fediverse": "mastodon"}
 PLATFORMS = tuple(s.name for s in SPECS)  # every platform the roster accepts
 COLLECTABLE = tuple(s.name for s in SPECS if s.collectable)  # those a collector reads
 
@@ -40,4 +42,15 @@ def labels(names: Sequence[str], conjunction: str = "and") -> str:
     return listed([BY_NAME[n].label if n in BY_NAME else n for n in names], conjunction)
 
 
-__all__ = ["BY_NAME", "COLLECTABLE", "PLATFORMS", "SPECS", "PlatformSpec", "Setting", "labels", "listed", "spec_of"]
+__all__ = [
+    "ALIASES",
+    "BY_NAME",
+    "COLLECTABLE",
+    "PLATFORMS",
+    "SPECS",
+    "PlatformSpec",
+    "Setting",
+    "labels",
+    "listed",
+    "spec_of",
+]

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from diplotrack.errors import InvalidValueError, UsageError
+from diplotrack.platforms import ALIASES as PLATFORM_ALIASES
 from diplotrack.roster.model import KINDS, PLATFORMS
 
 if TYPE_CHECKING:
     from diplotrack.analyses.base import Filters
 
-PLATFORM_ALIASES = {"twitter": "x", "bsky": "bluesky", "fediverse": "mastodon"}
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}  # codes in common use that ISO 3166 gives otherwise
 # the actors column and the store's column behind each checked option
 STORE_COLUMNS = {"--state": "actors.state", "--host-country": "actors.host_country", "--kind": "actors.kind"}
@@ -171,20 +171,18 @@ def parse_filters(
     *,
     db: str | None = None,
 ) -> Filters:
-    """The shared filter options as checked ``Filters``; a bad value is a UsageError (exit 2)."""
-    from diplotrack.analyses.base import Filters, as_datetime
-
-    s, e = parse_date(start, "--start"), parse_date(end, "--end")
-    if s and e and s >= e:
-        raise UsageError(f"--start {s} is not before --end {e}")
-    return Filters(
-        start=as_datetime(s),
-        end=as_datetime(e),
-        platforms=check_platforms(split(platform)),
-        states=check_countries("--state", split(state), db),
-        kinds=check_kinds(split(kind), db),
+    """The shared filter options as checked ``Filters``; a bad value is a UsageError (exit 2) naming
+    the option (``--kind``)."""
+    return make_filters(
+        start=start,
+        end=end,
+        platform=platform,
+        state=state,
+        kind=kind,
         institutional=institutional,
-        host_countries=check_countries("--host-country", split(host_country), db),
+        host_country=host_country,
+        db=db,
+        as_options=True,
     )
 
 
@@ -218,24 +216,36 @@ def make_filters(
     institutional: bool | None = None,
     host_country: str | Sequence[str] | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    db: str | None = None,
+    as_options: bool = False,
 ) -> Filters:
-    """The selection from Python values (the Python API): the same checks and sentences as the CLI,
-    naming the keyword (``kind=``) instead of the option."""
+    """The checked selection, for the Python API (a refused value names the keyword: ``kind=``) and,
+    with ``as_options``, for the command line (it names the option: ``--kind``). The store (``con``,
+    else ``db``) is asked only to say which codes it holds when a value is refused."""
     from diplotrack.analyses.base import Filters, as_datetime
 
+    def name(key: str) -> str:
+        return f"--{key.replace('_', '-')}" if as_options else f"{key}="
+
     if institutional is not None and not isinstance(institutional, bool):
-        raise InvalidValueError(f"institutional= takes True, False or None, not {institutional!r}")
-    s, e = _day(start, "start="), _day(end, "end=")
+        raise InvalidValueError(f"{name('institutional')} takes True, False or None, not {institutional!r}")
+    s, e = _day(start, name("start")), _day(end, name("end"))
     if s and e and s >= e:
-        raise UsageError(f"start={s} is not before end={e}")
+        raise UsageError(
+            f"{name('start')}{' ' if as_options else ''}{s} is not before {name('end')}{' ' if as_options else ''}{e}"
+        )
     return Filters(
         start=as_datetime(s),
         end=as_datetime(e),
-        platforms=check_platforms(split(_values(platform, "platform=")), flag="platform="),
-        states=check_countries("--state", split(_values(state, "state=")), con=con, label="state="),
-        kinds=check_kinds(split(_values(kind, "kind=")), flag="kind=", con=con),
+        platforms=check_platforms(split(_values(platform, name("platform"))), flag=name("platform")),
+        states=check_countries("--state", split(_values(state, name("state"))), db, con=con, label=name("state")),
+        kinds=check_kinds(split(_values(kind, name("kind"))), db, flag=name("kind"), con=con),
         institutional=institutional,
         host_countries=check_countries(
-            "--host-country", split(_values(host_country, "host_country=")), con=con, label="host_country="
+            "--host-country",
+            split(_values(host_country, name("host_country"))),
+            db,
+            con=con,
+            label=name("host_country"),
         ),
     )

@@ -35,12 +35,12 @@ from diplotrack.enrich.yaml_lines import (
     text_of,
     top_of,
 )
+from diplotrack.platforms import ALIASES as PLATFORM_ALIASES
 from diplotrack.platforms import PLATFORMS  # the registry, not the roster package (store, pyarrow)
 
 BUNDLED_FILE = "state_media.yaml"
 VERSION_PREFIX = "state-media"
 KINDS = ("state-controlled", "state-affiliated", "public-funded")
-PLATFORM_ALIASES = {"twitter": "x"}
 
 _TOP_KEYS = ("version", "description", "outlets")
 _OUTLET_KEYS = ("id", "name", "state", "kind", "domains", "accounts", "source", "notes")
