@@ -59,6 +59,21 @@ class Entity:
     normalized: str
 
 
+class EntitySet:
+    """A post's entities in the order first seen, each (kind, value) once: what every mapping builds."""
+
+    __slots__ = ("items", "_seen")
+
+    def __init__(self) -> None:
+        self.items: list[Entity] = []
+        self._seen: set[tuple[str, str]] = set()
+
+    def add(self, kind: str, value: str, normalized: str) -> None:
+        if (kind, value) not in self._seen:
+            self._seen.add((kind, value))
+            self.items.append(Entity(kind, value, normalized))
+
+
 @dataclass(slots=True)
 class ProfileSnapshot:
     platform: str

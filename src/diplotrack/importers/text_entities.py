@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from diplotrack.records import Entity
+from diplotrack.records import Entity, EntitySet
 
 _HASHTAG = re.compile(r"(?<![\w&#＃])[#＃](\w*[^\W\d]\w*)", re.UNICODE)
 _CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![\w$])")
@@ -21,13 +21,8 @@ _TRAILING = ".,;:!?…。，；："
 def entities_from_text(text: str | None) -> list[Entity]:
     if not text:
         return []
-    out: list[Entity] = []
-    seen: set[tuple[str, str]] = set()
-
-    def add(kind: str, value: str, normalized: str) -> None:
-        if (kind, value) not in seen:
-            seen.add((kind, value))
-            out.append(Entity(kind, value, normalized))
+    found = EntitySet()
+    add = found.add
 
     for m in _HASHTAG.finditer(text):
         add("hashtag", m.group(1), m.group(1).casefold())
@@ -38,4 +33,4 @@ def entities_from_text(text: str | None) -> list[Entity]:
     for m in _URL.finditer(text):
         url = m.group(0).rstrip(_TRAILING)
         add("url", url, url)
-    return out
+    return found.items

@@ -23,6 +23,7 @@ from diplotrack.provenance import Prov
 from diplotrack.records import (
     ApiError,
     Entity,
+    EntitySet,
     Post,
     ProfileSnapshot,
     Provenance,
@@ -236,13 +237,8 @@ def map_tweet(
 
 
 def _entities(t: XObject, media: dict[str | None, Media]) -> list[Entity]:
-    out: list[Entity] = []
-    seen: set[tuple[str, str]] = set()
-
-    def add(kind: str, value: str, normalized: str) -> None:
-        if (kind, value) not in seen:
-            seen.add((kind, value))
-            out.append(Entity(kind, value, normalized))
+    found = EntitySet()
+    add = found.add
 
     e = t.entities
     if e is not None:
@@ -263,7 +259,7 @@ def _entities(t: XObject, media: dict[str | None, Media]) -> list[Entity]:
             md = media.get(key)
             norm = (md.url or md.preview_image_url or md.type) if md is not None else None
             add("media", key, norm or key)
-    return out
+    return found.items
 
 
 def _emit_user(u: XObject, sink: Sink, observed: datetime, how: str, prov: Prov, pointer: str) -> None:

@@ -36,7 +36,7 @@ from diplotrack.collect.mastodon.identity import id_order, qid, qualify
 from diplotrack.collect.source import TimelinePage
 from diplotrack.importers.base import parse_time
 from diplotrack.provenance import Prov
-from diplotrack.records import Entity, Post, Provenance, Skip, primary_kind
+from diplotrack.records import Entity, EntitySet, Post, Provenance, Skip, primary_kind
 from diplotrack.store.raw import raw_id_of
 
 PLATFORM = "mastodon"
@@ -203,13 +203,8 @@ def _quoted(s: dict) -> tuple[str | None, dict | None]:
 
 
 def entities_of(s: dict, links: list[Link], instance: str) -> list[Entity]:
-    out: list[Entity] = []
-    seen: set[tuple[str, str]] = set()
-
-    def add(kind: str, value: str, normalized: str) -> None:
-        if (kind, value) not in seen:
-            seen.add((kind, value))
-            out.append(Entity(kind, value, normalized))
+    found = EntitySet()
+    add = found.add
 
     skip_urls: set[str] = set()
     for t in s.get("tags") or ():
@@ -237,7 +232,7 @@ def entities_of(s: dict, links: list[Link], instance: str) -> list[Entity]:
             norm = as_str(m.get("url")) or as_str(m.get("remote_url")) or as_str(m.get("type"))
             key = qid(instance, m["id"])
             add("media", key, norm or key)
-    return out
+    return found.items
 
 
 def map_status(
