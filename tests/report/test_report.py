@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import subprocess
 import sys
@@ -412,3 +413,22 @@ def test_report_options_are_checked_in_the_library_with_the_clis_bounds() -> Non
         assert isinstance(caught.value, UsageError)
     with pytest.raises(UsageError, match="growth_from 2022-01-01 is after growth_to 2021-01-01"):
         model.ReportOptions(growth_from=dt.date(2022, 1, 1), growth_to=dt.date(2021, 1, 1))
+
+
+def test_report_timings_name_every_section_and_table(demo_report: tuple[Path, dict], tmp_path: Path) -> None:
+    from diplotrack.report.sections import SECTIONS
+
+    db = demo_report[0].parent / "demo.duckdb"
+    proc = subprocess.run(
+        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "report", "--out", str(tmp_path / "t"),
+         "--json", "--timings"],
+        capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    json.loads(proc.stdout)  # stdout stays the summary alone: the timings go to stderr
+    err = proc.stderr
+    for spec in SECTIONS:
+        assert spec.key in err, spec.key
+    assert "top_by_followers" in err and "writing the files" in err and "total" in err
+    rows = [line for line in err.splitlines() if line.strip().endswith(" s") or " s " in line]
+    assert len(rows) >= len(SECTIONS)

@@ -74,6 +74,9 @@ def report_command(
     growth_to: str | None = typer.Option(None, "--growth-to", help="Growth to this date (default: last snapshot)."),
     topics: Path | None = TOPICS_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print summary.json to stdout."),
+    timings: bool = typer.Option(
+        False, "--timings", help="Print the seconds each section, table and step took (on stderr)."
+    ),
 ) -> None:
     filters = parse_filters(start, end, platform, state, kind, institutional, host_country, db=common.STATE.db)
     opts = report_options(
@@ -94,10 +97,18 @@ def report_command(
             result = build_report(con, out, opts)
     finally:
         con.close()
+    if timings:
+        print_timings(result)
     if as_json:
         common.print_json(result.summary)
         return
     print_report_done(result)
+
+
+def print_timings(result: ReportResult) -> None:
+    """The report's timings, in the order the steps ran, on stderr (stdout may hold the JSON summary)."""
+    rows = [(section, step, f"{seconds:.2f} s") for section, step, seconds in result.timings]
+    common.print_table(("section", "step (table / analysis)", "time"), rows, console=common.err_console)
 
 
 def print_report_done(result: ReportResult) -> None:

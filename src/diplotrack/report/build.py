@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -42,41 +44,51 @@ def _write_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions
     started = time.perf_counter()
     ctx = Context(con=con, t=tables_from_duckdb(con), opts=opts or ReportOptions())
     ch = _ChartPool()  # charts are drawn in a thread while the store answers the next queries
-    materialize_accounts(ctx.t, ctx.f)  # every analysis starts from the tracked accounts and their keys
+    timings: list[tuple[str, str, float]] = []
+    clock = _Stopwatch(timings)
+    with clock("report", "tracked accounts"):
+        materialize_accounts(ctx.t, ctx.f)  # every analysis starts from the tracked accounts and their keys
     (out / "tables").mkdir()
     (out / "charts").mkdir()
-    sections = [_section(spec, ctx, ch, out / "charts") for spec in SECTIONS]
+    sections = [_section(spec, ctx, ch, out / "charts", clock) for spec in SECTIONS]
 
     ctx.summary.update(figures.summary(ctx.frames, ctx.values["window"], ctx.opts, ctx.f))
     ctx.summary.update(figures.content_summary(ctx.frames))
     ctx.summary.update(network_summary(ctx))
-    coverage = {a.name: analysis_coverage(a, ctx.t, ctx.f) for a in ANALYSES}
+    with clock("report", "coverage"):
+        coverage = {a.name: analysis_coverage(a, ctx.t, ctx.f) for a in ANALYSES}
     ctx.summary["coverage"] = {name: {"section": a.section, **coverage[name].to_dict()}
                                for name, a in ((a.name, a) for a in ANALYSES)}  # fmt: skip
     for spec, s in zip(SECTIONS, sections, strict=True):
         s.intro = text(spec.intro, ctx)
         s.coverage = _coverage_lines(s.key, coverage)
 
-    for s in sections:
-        for tb in s.tables:
-            write_csv(tb.df, out / "tables" / f"{tb.name}.csv")
-    ch.resolve(sections)
-    summary = ctx.summary
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
-    write_markdown(out / "report.md", summary, sections)
-    write_html(out / "report.html", summary, sections)
-    return ReportResult(out=out, summary=summary, sections=sections, seconds=time.perf_counter() - started)
+    with clock("report", "writing the files"):
+        for s in sections:
+            for tb in s.tables:
+                write_csv(tb.df, out / "tables" / f"{tb.name}.csv")
+        with clock("report", "charts (waiting for the drawing thread)"):
+            ch.resolve(sections)
+        summary = ctx.summary
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
+        write_markdown(out / "report.md", summary, sections)
+        write_html(out / "report.html", summary, sections)
+    seconds = time.perf_counter() - started
+    timings.append(("report", "total", seconds))
+    return ReportResult(out=out, summary=summary, sections=sections, seconds=seconds, timings=timings)
 
 
-def _section(spec, ctx: Context, ch: _ChartPool, chart_dir: Path) -> Section:  # type: ignore[no-untyped-def]
+def _section(spec, ctx: Context, ch: _ChartPool, chart_dir: Path, clock: _Stopwatch) -> Section:  # type: ignore[no-untyped-def]
     """Compute one declared section's tables and submit its charts."""
     if spec.prepare is not None:
-        spec.prepare(ctx)
+        with clock(spec.key, "preparation"):
+            spec.prepare(ctx)
     section = Section(spec.key, spec.title, "")
     for ts in spec.tables:
         if ts.keep is not None and not ts.keep(ctx):
             continue
-        df = ts.compute(ctx)
+        with clock(spec.key, ts.name + (f" ({ts.analysis})" if ts.analysis and ts.analysis != ts.name else "")):
+            df = ts.compute(ctx)
         ctx.frames[ts.name] = df
         empty = ts.empty(ctx) if ts.empty is not None and df.empty else ""
         section.tables.append(Table(ts.name, text(ts.title, ctx), df, text(ts.note, ctx), empty))
@@ -93,6 +105,21 @@ def _coverage_lines(section: str, coverage: dict) -> list[str]:
         if a.section == section:
             groups.setdefault(coverage[a.name].line(), []).append(a.name)
     return [f"Coverage of {', '.join(names)}: {line}" for line, names in groups.items()]
+
+
+class _Stopwatch:
+    """``with clock(section, step):`` appends ``(section, step, seconds)`` to the timings."""
+
+    def __init__(self, timings: list[tuple[str, str, float]]) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, section: str, step: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings.append((section, step, time.perf_counter() - started))
 
 
 class _ChartPool:

@@ -71,3 +71,5 @@ class ReportResult:
     summary: dict
     sections: list[Section]
     seconds: float
+    # (section, step, seconds): each section's preparation and tables, coverage, charts, writing
+    timings: list[tuple[str, str, float]] = field(default_factory=list)
