@@ -52,15 +52,17 @@ def _write_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions
     (out / "charts").mkdir()
     sections = [_section(spec, ctx, ch, out / "charts", clock) for spec in SECTIONS]
 
-    ctx.summary.update(figures.summary(ctx.frames, ctx.values["window"], ctx.opts, ctx.f))
-    ctx.summary.update(figures.content_summary(ctx.frames))
-    ctx.summary.update(network_summary(ctx))
+    with clock("report", "summary figures"):
+        ctx.summary.update(figures.summary(ctx.frames, ctx.values["window"], ctx.opts, ctx.f))
+        ctx.summary.update(figures.content_summary(ctx.frames))
+        ctx.summary.update(network_summary(ctx))
     with clock("report", "coverage"):
         coverage = {a.name: analysis_coverage(a, ctx.t, ctx.f) for a in ANALYSES}
     ctx.summary["coverage"] = {name: {"section": a.section, **coverage[name].to_dict()}
                                for name, a in ((a.name, a) for a in ANALYSES)}  # fmt: skip
     for spec, s in zip(SECTIONS, sections, strict=True):
-        s.intro = text(spec.intro, ctx)
+        with clock(spec.key, "introduction"):
+            s.intro = text(spec.intro, ctx)
         s.coverage = _coverage_lines(s.key, coverage)
 
     with clock("report", "writing the files"):
@@ -85,9 +87,9 @@ def _section(spec, ctx: Context, ch: _ChartPool, chart_dir: Path, clock: _Stopwa
             spec.prepare(ctx)
     section = Section(spec.key, spec.title, "")
     for ts in spec.tables:
-        if ts.keep is not None and not ts.keep(ctx):
-            continue
         with clock(spec.key, ts.name + (f" ({ts.analysis})" if ts.analysis and ts.analysis != ts.name else "")):
+            if ts.keep is not None and not ts.keep(ctx):  # it may compute what the table shows (a network)
+                continue
             df = ts.compute(ctx)
         ctx.frames[ts.name] = df
         empty = ts.empty(ctx) if ts.empty is not None and df.empty else ""
