@@ -92,8 +92,8 @@ def test_valid_values_in_any_case_still_work(roster_db: Path, tmp_path: Path) ->
 def test_the_checks_normalise_and_suggest() -> None:
     assert check_platforms(["X", "bluesky"]) == ("x", "bluesky")
     assert check_kinds(["Consul-General"]) == ("consul_general",)
-    assert check_countries("--state", ["cn", "Fr"]) == ("CN", "FR")
+    assert check_countries(["cn", "Fr"], field="state") == ("CN", "FR")
     with pytest.raises(UsageError, match="did you mean 'RU'"):
-        check_countries("--state", ["Russia"])
+        check_countries(["Russia"], field="state")
     with pytest.raises(UsageError, match="use one of"):
         check_kinds(["zzzz"])

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}  # codes in common use that ISO 3166 gives otherwise
 # the actors column and the store's column behind each checked option
-STORE_COLUMNS = {"--state": "actors.state", "--host-country": "actors.host_country", "--kind": "actors.kind"}
+STORE_COLUMNS = {"state": "actors.state", "host_country": "actors.host_country", "kind": "actors.kind"}
 
 
 def split(values: Iterable[str] | None) -> tuple[str, ...]:
@@ -37,13 +37,18 @@ def split(values: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def parse_date(value: str | None, flag: str) -> date | None:
+def parse_date(value: str | None, label: str) -> date | None:
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{flag} {value!r} is not a date; use YYYY-MM-DD") from None
+        raise UsageError(f"{label} {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _option(field: str) -> str:
+    """The command-line option of a selection field: ``host_country`` -> ``--host-country``."""
+    return f"--{field.replace('_', '-')}"
 
 
 def _close(value: str, choices: Sequence[str]) -> str | None:
@@ -51,7 +56,7 @@ def _close(value: str, choices: Sequence[str]) -> str | None:
     return hit[0] if hit else None
 
 
-def check_platforms(values: Iterable[str], *, flag: str = "--platform") -> tuple[str, ...]:
+def check_platforms(values: Iterable[str], *, label: str = "--platform") -> tuple[str, ...]:
     """Platform names, lower-cased, each one diplotrack knows (``roster.model.PLATFORMS``)."""
     out = []
     for raw in values:
@@ -59,13 +64,17 @@ def check_platforms(values: Iterable[str], *, flag: str = "--platform") -> tuple
         if v not in PLATFORMS:
             hint = PLATFORM_ALIASES.get(v) or _close(v, PLATFORMS)
             did = f"did you mean {hint!r}? " if hint else ""
-            raise UsageError(f"{flag} {raw!r} is not a platform; {did}use one of {', '.join(PLATFORMS)}")
+            raise UsageError(f"{label} {raw!r} is not a platform; {did}use one of {', '.join(PLATFORMS)}")
         out.append(v)
     return tuple(out)
 
 
 def check_kinds(
-    values: Iterable[str], db: str | None = None, *, flag: str = "--kind", con: duckdb.DuckDBPyConnection | None = None
+    values: Iterable[str],
+    *,
+    label: str = "--kind",
+    db: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> tuple[str, ...]:
     """Roster kinds, lower-cased, each one of the roster model's (``roster.model.KINDS``)."""
     out = []
@@ -74,19 +83,19 @@ def check_kinds(
         if v not in KINDS:
             hint = _close(v, KINDS)
             did = f"did you mean {hint!r}? " if hint else ""
-            held = _in_store(db, "--kind", con)
-            raise UsageError(f"{flag} {raw!r} is not a roster kind; {did}use one of {', '.join(KINDS)}{held}")
+            held = _in_store("kind", db, con)
+            raise UsageError(f"{label} {raw!r} is not a roster kind; {did}use one of {', '.join(KINDS)}{held}")
         out.append(v)
     return tuple(out)
 
 
 def check_countries(
-    flag: str,
     values: Iterable[str],
-    db: str | None = None,
     *,
-    con: duckdb.DuckDBPyConnection | None = None,
+    field: str = "state",
     label: str | None = None,
+    db: str | None = None,
+    con: duckdb.DuckDBPyConnection | None = None,
 ) -> tuple[str, ...]:
     """ISO 3166 alpha-2 codes, upper-cased; a three-letter code or a country name is refused with its
     two-letter code as the suggestion."""
@@ -102,8 +111,8 @@ def check_countries(
         hint = _country_hint(raw.strip())
         did = f"did you mean {hint!r}? " if hint else ""
         raise UsageError(
-            f"{label or flag} {raw!r} is not an ISO 3166 two-letter country code; {did}"
-            f"use codes such as CN, FR, US{_in_store(db, flag, con)}"
+            f"{label or _option(field)} {raw!r} is not an ISO 3166 two-letter country code; {did}"
+            f"use codes such as CN, FR, US{_in_store(field, db, con)}"
         )
     return tuple(out)
 
@@ -134,11 +143,11 @@ def _country_hint(value: str) -> str | None:
     return names[name] if name else None
 
 
-def _in_store(db: str | None, flag: str, con: duckdb.DuckDBPyConnection | None = None) -> str:
+def _in_store(field: str, db: str | None, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """'` (the store holds: A, B)`' for the error message, or '' when the store cannot tell."""
     from diplotrack.store.db import open_store_read_only, resolve_db_path
 
-    table, column = STORE_COLUMNS[flag].split(".")
+    table, column = STORE_COLUMNS[field].split(".")
     sql = f"SELECT DISTINCT {column} FROM {table} WHERE {column} IS NOT NULL ORDER BY 1"  # noqa: S608 (constants)
     if con is not None:
         rows = con.execute(sql).fetchall()
@@ -225,7 +234,7 @@ def make_filters(
     from diplotrack.analyses.base import Filters, as_datetime
 
     def name(key: str) -> str:
-        return f"--{key.replace('_', '-')}" if as_options else f"{key}="
+        return _option(key) if as_options else f"{key}="
 
     if institutional is not None and not isinstance(institutional, bool):
         raise InvalidValueError(f"{name('institutional')} takes True, False or None, not {institutional!r}")
@@ -237,15 +246,17 @@ def make_filters(
     return Filters(
         start=as_datetime(s),
         end=as_datetime(e),
-        platforms=check_platforms(split(_values(platform, name("platform"))), flag=name("platform")),
-        states=check_countries("--state", split(_values(state, name("state"))), db, con=con, label=name("state")),
-        kinds=check_kinds(split(_values(kind, name("kind"))), db, flag=name("kind"), con=con),
+        platforms=check_platforms(split(_values(platform, name("platform"))), label=name("platform")),
+        states=check_countries(
+            split(_values(state, name("state"))), field="state", label=name("state"), db=db, con=con
+        ),
+        kinds=check_kinds(split(_values(kind, name("kind"))), label=name("kind"), db=db, con=con),
         institutional=institutional,
         host_countries=check_countries(
-            "--host-country",
             split(_values(host_country, name("host_country"))),
-            db,
-            con=con,
+            field="host_country",
             label=name("host_country"),
+            db=db,
+            con=con,
         ),
     )
