@@ -188,3 +188,13 @@ def test_export_includes_the_history_tables(con, tmp_path) -> None:
     written = {w["table"]: w["rows"] for w in export_tables(con, tmp_path / "out", "csv")}
     assert written["actor_history"] == 1 and written["account_history"] == 0
     assert "Rome" in (tmp_path / "out" / "actor_history.csv").read_text(encoding="utf-8")
+
+
+def test_a_roster_whose_file_name_is_not_utf8_imports_under_an_escaped_name(con, tmp_path) -> None:
+    import os
+
+    name = os.fsdecode(b"roster-\xff.csv")  # Linux allows any bytes in a file name
+    loaded = roster(tmp_path, name)
+    import_roster(con, loaded)
+    stored = rows(con, "SELECT DISTINCT roster_file FROM actors")
+    assert stored == [(str(tmp_path / "roster-\\xff.csv"),)]

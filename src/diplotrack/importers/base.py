@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from diplotrack.provenance import stored_path
 from diplotrack.records import ApiError, Post, ProfileSnapshot, Skip
 
 BOM = b"\xef\xbb\xbf"
@@ -203,16 +204,6 @@ def looks_binary(head: bytes) -> bool:
         # a multi-byte character cut at the end of the sample is still text
         return exc.start < len(head) - 4
     return False
-
-
-def stored_path(path: Path | str) -> str:
-    """A path as the store keeps it (runs, raw payloads, provenance, skips): valid UTF-8 text. Bytes
-    of a file name that are not UTF-8 (Linux allows any) are written as ``\\xff`` escapes, so
-    nothing is lost and the same file always gets the same name; a UTF-8 path is unchanged."""
-    try:
-        return os.fsencode(path).decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a str with surrogates that did not come from the file system
-        return str(path).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def quote_value(value: object) -> str:

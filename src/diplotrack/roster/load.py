@@ -10,6 +10,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from diplotrack.errors import RosterError
+from diplotrack.provenance import stored_path
 from diplotrack.regular_files import FOLDER, NotRegularFileError, read_regular_text
 from diplotrack.roster.csv_form import read_csv
 from diplotrack.roster.model import Roster, RosterProblem, SnapshotRow
@@ -80,10 +81,10 @@ def _load_roster(path: Path) -> tuple[Roster | None, list[RosterProblem]]:
         doc = read_yaml(source, report)
         actors = build_actors(doc.actors, report)
         snapshots, snapshot_problems = load_snapshots(doc.snapshot_files, path, actors, report)
-        roster = Roster(doc.name, doc.description, actors, doc.sources, snapshots, path=str(path))
+        roster = Roster(doc.name, doc.description, actors, doc.sources, snapshots, path=stored_path(path))
     else:
         actors = build_actors(read_csv(source, report), report)
-        roster = Roster(path.stem, None, actors, path=str(path))
+        roster = Roster(path.stem, None, actors, path=stored_path(path))
     problems = sorted(report.problems, key=lambda p: p.line) + snapshot_problems
     return (None, problems) if problems else (roster, [])
 
