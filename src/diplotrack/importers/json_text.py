@@ -12,7 +12,6 @@ from typing import Any
 
 import msgspec
 import orjson
-import pyarrow as pa
 
 from diplotrack.importers.base import strip_bom
 
@@ -40,9 +39,9 @@ def loads(data: bytes) -> Any:
 
 
 def utf8_problem(data: bytes) -> tuple[int, str] | None:
-    """``(byte offset, reason)`` when ``data`` is not UTF-8 text, else None. Fast: an ASCII check,
-    then Arrow's validator (about 40x faster than decoding to a str, which only finds the byte)."""
-    if data.isascii() or _valid_utf8(data):
+    """``(byte offset, reason)`` when ``data`` is not UTF-8 text, else None. Decoding is the check:
+    measured on a 1.5 KB line with Chinese text, 0.65 µs against 11 µs for Arrow's validator."""
+    if data.isascii():
         return None
     try:
         data.decode("utf-8")
@@ -53,16 +52,6 @@ def utf8_problem(data: bytes) -> tuple[int, str] | None:
             return exc.start, "truncated inside a character: the text ends with an incomplete UTF-8 sequence"
         return exc.start, f"not valid UTF-8 text (byte 0x{data[exc.start]:02x} at byte {exc.start}); fix its encoding"
     return None
-
-
-def _valid_utf8(data: bytes) -> bool:
-    offsets = pa.array([0, len(data)], pa.int64()).buffers()[1]
-    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(data)])
-    try:
-        text.validate(full=True)
-    except pa.ArrowInvalid:
-        return False
-    return True
 
 
 def json_reason(line: bytes, exc: BaseException) -> str:

@@ -199,13 +199,14 @@ def _read_whole(path: Path, sink: Sink, *, observed_at: datetime | None) -> int 
     data = path.read_bytes()
     if data.startswith(BOM):
         data = data[3:]
-    bad, obj = utf8_problem(data), None
-    if bad is not None:
-        problem = (data.count(b"\n", 0, bad[0]) + 1, bad[1])
-    else:
-        try:
-            obj, problem = loads(data), None
-        except (orjson.JSONDecodeError, msgspec.DecodeError) as exc:
+    obj = None
+    try:
+        obj, problem = loads(data), None  # orjson refuses text that is not UTF-8: checked on failure only
+    except (orjson.JSONDecodeError, msgspec.DecodeError) as exc:
+        bad = utf8_problem(data)
+        if bad is not None:
+            problem = (data.count(b"\n", 0, bad[0]) + 1, bad[1])
+        else:
             problem = (document_error_line(data, exc), json_reason(data, exc))
     if problem is not None:
         if looks_like_jsonl(data):
