@@ -46,7 +46,7 @@ class DataFileError(DiplotrackError, ValueError):
     """A data file diplotrack reads its rules from (the tone cues, a taxonomy, the state-media list)
     is not valid; the message names the file and what to fix."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class StoreError(DiplotrackError):

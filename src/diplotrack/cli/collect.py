@@ -20,7 +20,7 @@ from diplotrack.collect.engine import CollectOptions, Collector, CollectReport
 from diplotrack.collect.http import describe_wait
 from diplotrack.collect.plan import RATE_DAYS, plan
 from diplotrack.collect.registry import build_source, choose_platforms
-from diplotrack.errors import DiplotrackError, StoreError, UsageError
+from diplotrack.errors import EXIT_USAGE, DiplotrackError, StoreError, UsageError
 from diplotrack.importers.base import parse_time
 from diplotrack.platforms import COLLECTABLE, listed, spec_of
 from diplotrack.store.db import open_store, open_store_read_only
@@ -315,12 +315,12 @@ def watch_command(
             try:
                 report = run_collect(platform, options, clock, show_progress=sys.stderr.isatty(), command="watch")
                 print_report(report)
-                if exit_code(report) == 2:  # refused credentials will not fix themselves
+                if exit_code(report) == EXIT_USAGE:  # refused credentials will not fix themselves
                     raise UsageError(
                         "watch stopped: a platform refused the credentials (see above); fix them and restart"
                     )
             except DiplotrackError as exc:
-                if not exc.transient and (exc.exit_code == 2 or isinstance(exc, StoreError)):
+                if not exc.transient and (exc.exit_code == EXIT_USAGE or isinstance(exc, StoreError)):
                     raise  # a usage error or a store that cannot be opened will not fix itself
                 common.err_console.print(f"run failed: {exc}; trying again at the next period", markup=False)
                 last_failed = True

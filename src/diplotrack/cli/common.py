@@ -47,6 +47,12 @@ def print_error(message: object) -> None:
     err_console.print(clean(message), markup=False, highlight=False, soft_wrap=True)
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _default(obj: Any) -> Any:
     if isinstance(obj, dt.datetime | dt.date | dt.time):
         return obj.isoformat()

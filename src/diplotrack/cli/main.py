@@ -96,7 +96,7 @@ def main() -> None:
     except DiplotrackError as exc:
         _fail(f"error: {exc}", exc.exit_code)  # exception text may echo file names or server words
     except duckdb.Error as exc:
-        _fail(f"error: the store reported: {_first_line(exc)} (run with --debug for details)", EXIT_FAILED)
+        _fail(f"error: the store reported: {common.first_line(exc)} (run with --debug for details)", EXIT_FAILED)
     except KeyboardInterrupt:
         common.print_error("interrupted")
         sys.exit(EXIT_INTERRUPTED)
@@ -108,16 +108,12 @@ def main() -> None:
         _fail(f"error: {what}; check that the path exists and can be read and written", EXIT_USAGE)
     except Exception as exc:  # a bug: still one line, and its own exit code
         _fail(
-            f"error: internal error ({type(exc).__name__}: {_first_line(exc)}); "
+            f"error: internal error ({type(exc).__name__}: {common.first_line(exc)}); "
             "run again with --debug for the traceback and report it",
             EXIT_INTERNAL,
         )
     sys.exit(code if isinstance(code, int) else 0)
 
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _fail(message: str, code: int) -> NoReturn:

@@ -15,10 +15,6 @@ from diplotrack.store.db import open_store_sandboxed
 _EXPLAIN = re.compile(r"^\s*EXPLAIN(\s+ANALY[SZ]E)?\b(\s*\([^()]*\))?", re.IGNORECASE)
 
 
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
 
 _PIVOT = re.compile(r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(?:UN)?PIVOT\b", re.IGNORECASE | re.DOTALL)
 
@@ -30,7 +26,7 @@ def single_query(query: str) -> duckdb.Statement:
     try:
         statements = duckdb.extract_statements(query)
     except duckdb.Error as exc:
-        raise UsageError(f"the query does not parse: {_first_line(exc)}") from None
+        raise UsageError(f"the query does not parse: {common.first_line(exc)}") from None
     if len(statements) == 2 and statements[0].type == duckdb.StatementType.CREATE and _PIVOT.match(query):
         # DuckDB runs PIVOT as a CREATE of an enum type, then the query: refused as what it is
         raise UsageError("sql cannot run PIVOT (DuckDB runs it as two statements); use GROUP BY with FILTER")
@@ -44,7 +40,7 @@ def single_query(query: str) -> duckdb.Statement:
         try:
             inner = duckdb.extract_statements(_EXPLAIN.sub("", statement.query, count=1))
         except duckdb.Error as exc:
-            raise UsageError(f"the query failed: {_first_line(exc)}") from None
+            raise UsageError(f"the query failed: {common.first_line(exc)}") from None
         if len(inner) == 1 and inner[0].type == duckdb.StatementType.SELECT:
             return statement
     elif kind == duckdb.StatementType.SELECT:
@@ -110,10 +106,10 @@ def sql_command(
     try:
         names, rows = _run(con, statement)
     except duckdb.Error as exc:
-        raise UsageError(f"the query failed: {_first_line(exc)}") from None
+        raise UsageError(f"the query failed: {common.first_line(exc)}") from None
     except (OverflowError, ValueError) as exc:  # a value Python has no type for (an interval of 2**31 days)
         raise UsageError(
-            f"a value the query returned cannot be shown ({_first_line(exc)}); cast that column to text, "
+            f"a value the query returned cannot be shown ({common.first_line(exc)}); cast that column to text, "
             "e.g. CAST(x AS VARCHAR)"
         ) from None
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import orjson
 
-from diplotrack.errors import DiplotrackError
+from diplotrack.errors import EXIT_USAGE, DiplotrackError
 
 
 def body_said(response: httpx.Response, keys: tuple[str, ...]) -> str:
@@ -28,7 +28,7 @@ class CollectError(DiplotrackError):
 class AuthError(CollectError):
     """The platform refused our credentials (HTTP 401/403): the message names the setting to check."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class TransientHTTPError(CollectError):
