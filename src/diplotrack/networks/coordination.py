@@ -51,7 +51,6 @@ import pandas as pd
 
 from diplotrack.analyses.base import Filters, as_datetime, roster_keys_sql
 from diplotrack.analyses.query import sql_conditions, window_terms
-from diplotrack.networks.options import ACTIONS as ACTIONS
 from diplotrack.networks.options import check_accounts, check_action, check_co_action
 
 MIN_TEXT_CHARS = 20

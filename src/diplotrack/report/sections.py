@@ -158,6 +158,8 @@ def _languages_chart(ctx: Context) -> tuple:
 # -- networks ------------------------------------------------------------------------------------
 
 NETWORK_KINDS = ("repost", "mention", "follow")
+# the co-reposting the report shows: one set of parameters, so the summary reuses the section's result
+COREPOST: dict[str, Any] = {"action": "repost", "window_s": 60, "min_count": 2}
 
 
 def _network_note(kind: str) -> Callable[[Context], str]:
@@ -353,9 +355,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
             _head(A("co_action_clusters", "corepost_clusters",
                     "Accounts reposting the same posts within 60 seconds, at least twice",
                     "Coordination is a pattern to examine, not proof of inauthenticity.",
-                    action="repost", window_s=60, min_count=2), 25),
+                    **COREPOST), 25),
             _head(A("co_action_pairs", "corepost_pairs", "The strongest co-reposting pairs, with evidence",
-                    action="repost", window_s=60, min_count=2), 50),
+                    **COREPOST), 50),
             A("amplifier_profiles", "amplifier_profiles", "Who amplifies each tracked account, and how"),
             A("creation_bursts", "creation_bursts", "Days with far more account creations than expected", by="day"),
         ),
@@ -391,6 +393,6 @@ def network_summary(ctx: Context) -> dict:
     }
     return {
         "networks": nets,
-        "corepost_clusters": int(len(BY_NAME["co_action_clusters"].function(ctx.t, ctx.f, "repost", 60, 2))),
+        "corepost_clusters": int(len(BY_NAME["co_action_clusters"].function(ctx.t, ctx.f, **COREPOST))),
         "creation_burst_days": int(len(ctx.frames["creation_bursts"])),
     }
