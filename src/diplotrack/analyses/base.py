@@ -9,14 +9,18 @@ function takes ``(t: Tables, f: Filters, ...)`` and returns an ``ibis.Table``.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 import duckdb
 import ibis
 import ibis.expr.types as ir
 
 from diplotrack.analyses.query import account_terms, ibis_predicates, platform_terms, window_terms
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,9 @@ class Tables:
     posts: ir.Table
     post_entities: ir.Table
     post_enrichment: ir.Table | None = None
-    extra: dict[str, ir.Table] = field(default_factory=dict)
+    follow_edges: ir.Table | None = None
+    # what one run computed once and reuses, by key: temporary tables, coverage data, networks
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def tables_from_duckdb(con: duckdb.DuckDBPyConnection) -> Tables:
@@ -71,8 +77,21 @@ def tables_from_duckdb(con: duckdb.DuckDBPyConnection) -> Tables:
         profile_snapshots=backend.table("profile_snapshots"),
         posts=backend.table("posts"),
         post_entities=backend.table("post_entities"),
-        post_enrichment=backend.table("post_enrichment") if "post_enrichment" in backend.list_tables() else None,
+        post_enrichment=_optional(backend, "post_enrichment"),
+        follow_edges=_optional(backend, "follow_edges"),
     )
+
+
+def _optional(backend: Any, name: str) -> ir.Table | None:
+    """A table that an older or bare store may lack."""
+    return backend.table(name) if name in backend.list_tables() else None
+
+
+def memo(t: Tables, key: str, build: Callable[[], T]) -> T:
+    """``build()`` once per run for ``key`` (which names the filters it depends on), then reused."""
+    if key not in t.extra:
+        t.extra[key] = build()
+    return t.extra[key]  # type: ignore[no-any-return]
 
 
 def cached(t: Tables, name: str, f: Filters | None) -> ir.Table | None:
@@ -85,9 +104,7 @@ def materialize(t: Tables, name: str, f: Filters | None, expr: ir.Table) -> ir.T
     the building block ``name`` with the same filters read instead of recomputing it. A run of many
     analyses (the report) uses it for the blocks every analysis starts from."""
     key = f"{name}:{f!r}"
-    if key not in t.extra:
-        t.extra[key] = t.backend.create_table(f"_diplotrack_{name}_{abs(hash(key)):x}", expr, temp=True)
-    return t.extra[key]
+    return memo(t, key, lambda: t.backend.create_table(f"_diplotrack_{name}_{abs(hash(key)):x}", expr, temp=True))
 
 
 def tracked_accounts(t: Tables, f: Filters) -> ir.Table:

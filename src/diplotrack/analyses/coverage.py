@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from diplotrack.analyses.base import Filters, Tables, account_keys, tracked_accounts, window_posts
+from diplotrack.analyses.base import Filters, Tables, account_keys, memo, tracked_accounts, window_posts
 
 BASES: tuple[str, ...] = (
     "roster",
@@ -79,10 +79,10 @@ def account_data(t: Tables, f: Filters) -> pd.DataFrame:
     """Per tracked account (one query, kept for the run): platform, handle, posts, reposts,
     first_post, last_post (in the window), snapshots, first_snapshot, last_snapshot, created
     (a snapshot gives its creation date)."""
-    key = f"coverage:{f!r}"
-    hit = t.extra.get(key)
-    if isinstance(hit, pd.DataFrame):
-        return hit
+    return memo(t, f"coverage:{f!r}", lambda: _account_data(t, f))
+
+
+def _account_data(t: Tables, f: Filters) -> pd.DataFrame:
     acc = tracked_accounts(t, f).select("platform", "handle")
     keys = account_keys(t, f)
     p = window_posts(t, f)
@@ -121,16 +121,14 @@ def account_data(t: Tables, f: Filters) -> pd.DataFrame:
         created=ss.created.fill_null(False),
         follows=j.follows.fill_null(0),
     ).order_by(["platform", "handle"])
-    df = expr.to_pandas()
-    t.extra[key] = df  # type: ignore[assignment]
-    return df
+    return expr.to_pandas()
 
 
 def _with_follows(t: Tables, keys: ir.Table, j: ir.Table) -> ir.Table:
     """``j`` with ``follows``: the follow edges (``follow_edges``, either end) of each account."""
-    if "follow_edges" not in t.backend.list_tables():  # type: ignore[attr-defined]
+    fe = t.follow_edges
+    if fe is None:
         return j.mutate(follows=ibis.literal(0, "int64"))
-    fe = t.backend.table("follow_edges")  # type: ignore[attr-defined]
     ends = [
         fe.join(keys, [fe.platform == keys.platform, fe[end] == keys.key]).select(keys.platform, keys.handle)
         for end in ("follower_id", "followed_id")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from diplotrack.analyses.base import Filters, Tables
+from diplotrack.analyses.base import Filters, Tables, memo
 from diplotrack.networks import amplifiers as _amplifiers
 from diplotrack.networks import bursts as _bursts
 from diplotrack.networks import coordination as _coordination
@@ -29,10 +29,7 @@ def _con(t: Tables) -> duckdb.DuckDBPyConnection:
 
 def network(t: Tables, f: Filters, kind: str = "repost") -> Network:
     """The ``kind`` network with its metrics (``build_network`` + ``compute_metrics``), once per run."""
-    key = f"network:{kind}:{f!r}"
-    if key not in t.extra:
-        t.extra[key] = compute_metrics(build_network(_con(t), kind, f))  # type: ignore[assignment]
-    return t.extra[key]  # type: ignore[return-value]
+    return memo(t, f"network:{kind}:{f!r}", lambda: compute_metrics(build_network(_con(t), kind, f)))
 
 
 def network_nodes(t: Tables, f: Filters, kind: str = "repost", n: int = 25) -> pd.DataFrame:
@@ -54,12 +51,13 @@ def polyphony(t: Tables, f: Filters, what: str = "hashtag") -> pd.DataFrame:
 
 
 def _co_action(t: Tables, f: Filters, action: str, window_s: float, min_count: int) -> _coordination.Coordination:
-    key = f"co_action:{action}:{window_s}:{min_count}:{f!r}"
-    if key not in t.extra:
-        t.extra[key] = _coordination.co_action(  # type: ignore[assignment]
+    return memo(
+        t,
+        f"co_action:{action}:{window_s}:{min_count}:{f!r}",
+        lambda: _coordination.co_action(
             _con(t), action, window_s=window_s, min_count=min_count, start=f.start, end=f.end, platforms=f.platforms
-        )
-    return t.extra[key]  # type: ignore[return-value]
+        ),
+    )
 
 
 def co_action_clusters(
