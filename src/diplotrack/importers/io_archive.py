@@ -32,7 +32,7 @@ from diplotrack.importers.base import (
     read_csv_rows,
     skip,
 )
-from diplotrack.records import Entity, Post, ProfileSnapshot, Provenance, primary_kind
+from diplotrack.records import EntitySet, Post, ProfileSnapshot, Provenance, primary_kind
 
 NAME = "io-archive"
 PLATFORM = "x"
@@ -175,13 +175,12 @@ def map_tweet(row: dict[str, str], prov: Provenance) -> Post:
         reply_count=_int(row, "reply_count"),
         quote_count=_int(row, "quote_count"),
     )
-    ents: list[Entity] = []
+    found = EntitySet()
     for tag in parse_list(row.get("hashtags")):
-        ents.append(Entity("hashtag", tag, tag.casefold()))
+        found.add("hashtag", tag, tag.casefold())
     for url in parse_list(row.get("urls")):
-        ents.append(Entity("url", url, url))
+        found.add("url", url, url)
     for uid in parse_list(row.get("user_mentions")):
-        ents.append(Entity("mention", uid, uid))  # user ids (hashed ones are case-sensitive), not handles
-    seen: set[tuple[str, str]] = set()
-    post.entities = [e for e in ents if not ((e.type, e.value) in seen or seen.add((e.type, e.value)))]
+        found.add("mention", uid, uid)  # user ids (hashed ones are case-sensitive), not handles
+    post.entities = found.items
     return post

@@ -58,7 +58,7 @@ from diplotrack.collect.errors import MalformedPage
 from diplotrack.collect.source import Target, TimelinePage
 from diplotrack.importers.base import parse_time
 from diplotrack.provenance import Prov
-from diplotrack.records import Entity, Post, Provenance, Skip, primary_kind
+from diplotrack.records import Entity, EntitySet, Post, Provenance, Skip, primary_kind
 
 PLATFORM = "bluesky"
 SOURCE = "bluesky-api"  # provenance.source of collected records
@@ -206,13 +206,11 @@ def _blob_cid(blob: Any) -> str | None:
 
 
 def entities(record: dict[str, Any], embed_view: dict[str, Any] | None) -> list[Entity]:
-    out: list[Entity] = []
-    seen: set[tuple[str, str]] = set()
+    found = EntitySet()
 
     def add(kind: str, value: str | None, normalized: str | None) -> None:
-        if value and (kind, value) not in seen:
-            seen.add((kind, value))
-            out.append(Entity(kind, value, normalized or value))
+        if value:  # a facet or embed may lack its value: nothing to record
+            found.add(kind, value, normalized or value)
 
     text = record.get("text") if isinstance(record.get("text"), str) else ""
     text_bytes = text.encode("utf-8")
@@ -244,7 +242,7 @@ def entities(record: dict[str, Any], embed_view: dict[str, Any] | None) -> list[
         if tag:
             add("hashtag", tag, tag.casefold())
     _embed_entities(as_dict(record.get("embed")), as_dict(embed_view), add)
-    return out
+    return found.items
 
 
 def _embed_entities(embed: dict[str, Any], view: dict[str, Any], add: Callable[[str, Any, Any], None]) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 
 from diplotrack.collect.mastodon.identity import id_order, qid, qualify
 from diplotrack.collect.source import TimelinePage
-from diplotrack.importers.base import parse_time
+from diplotrack.importers.base import parse_time, quote_value
 from diplotrack.provenance import Prov
 from diplotrack.records import Entity, EntitySet, Post, Provenance, Skip, primary_kind
 from diplotrack.store.raw import raw_id_of
@@ -153,9 +153,9 @@ def as_time(value: Any, what: str) -> datetime | None:
     try:
         t = parse_time(value)
     except ValueError:
-        raise ValueError(f"{what} {value!r} is not a time") from None
+        raise ValueError(f"{what} {quote_value(value)} is not a time") from None
     if t is not None and t.tzinfo is not None:  # parse_time promises naive UTC; hold it to that
-        raise ValueError(f"{what} {value!r} did not parse to naive UTC")
+        raise ValueError(f"{what} {quote_value(value)} did not parse to naive UTC")
     return t
 
 
