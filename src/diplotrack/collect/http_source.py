@@ -1,7 +1,8 @@
 """What every collector's source shares: its platform spec, the settings, clock and meter, and one
 ``ApiClient`` built the same way (retries, rate limits, the platform's auth error, its credential).
 
-A platform's source subclasses ``HttpSource``, names its ``spec`` and ``auth_error``, and returns
+A platform's source subclasses ``HttpSource``, names its ``spec`` (which gives its ``platform`` and
+``label``) and ``auth_error``, and returns
 its credential from ``credential`` (none by default: Bluesky and Mastodon read anonymously).
 """
 
@@ -21,6 +22,12 @@ from diplotrack.platform_spec import PlatformSpec
 class HttpSource:
     spec: ClassVar[PlatformSpec]
     auth_error: ClassVar[AuthHandler]  # set with staticmethod(...) in the subclass
+    platform: ClassVar[str]  # the spec's name and label, set for each subclass from its spec
+    label: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.platform, cls.label = cls.spec.name, cls.spec.label
 
     def __init__(
         self,

@@ -53,8 +53,6 @@ GET_POSTS = "app.bsky.feed.getPosts"  # deletion check: which of these posts sti
 
 
 class BlueskySource(HttpSource):
-    platform = SPEC.name
-    label = SPEC.label
     timeline_endpoint = AUTHOR_FEED
     page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
     spec = SPEC

@@ -42,8 +42,6 @@ PAGE_SIZE = 40  # the most statuses GET /api/v1/accounts/:id/statuses returns a 
 
 
 class MastodonSource(HttpSource):
-    platform = SPEC.name
-    label = SPEC.label
     timeline_endpoint = "api/v1/accounts/:id/statuses"
     page_posts = PAGE_SIZE  # a full timeline page: what each sweep re-reads at least
     spec = SPEC

@@ -37,8 +37,6 @@ LOOKUP_SIZE = 100
 
 
 class XSource(HttpSource):
-    platform = SPEC.name
-    label = SPEC.label
     timeline_endpoint = "users/:id/tweets"
     page_posts = PAGE_SIZE  # what each sweep re-reads at least: settings.x_reread_posts (a full page)
     spec = SPEC
