@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from diplotrack.collect.source import Page, Sweep
+from diplotrack.store import rollups
 from diplotrack.store.db import transaction
 
 _COLUMNS = (
@@ -128,11 +129,19 @@ def save_page(
             [platform, user_id, endpoint, ids, platform, user_id, endpoint],
         )
         # a post marked deleted that shows up again was not deleted (or was restored)
-        con.execute(
-            "UPDATE posts SET deleted_at = NULL "
-            "WHERE platform = ? AND deleted_at IS NOT NULL AND list_contains(?, post_id)",
-            [platform, ids],
-        )
+        back = [
+            r[0]
+            for r in con.execute(
+                "SELECT post_id FROM posts WHERE platform = ? AND deleted_at IS NOT NULL AND list_contains(?, post_id)",
+                [platform, ids],
+            ).fetchall()
+        ]
+        if back:
+            con.execute(
+                "UPDATE posts SET deleted_at = NULL WHERE platform = ? AND list_contains(?, post_id)", [platform, back]
+            )
+            rollups.mark_ids(con, platform, back)  # their rollups count them deleted no more
+            rollups.refresh(con)
     _advance(sweep, page)
     if not page.done:
         _upsert(con, platform, user_id, endpoint, run_id, now, sweep, open_=True)
@@ -144,6 +153,8 @@ def save_page(
             [now, platform, gone],
         ).fetchone()
         deleted = int(row[0]) if row else 0
+        rollups.mark_ids(con, platform, gone)
+        rollups.refresh(con)
     _upsert(con, platform, user_id, endpoint, run_id, now, sweep, open_=False)
     con.execute(
         "DELETE FROM collection_seen WHERE platform = ? AND user_id = ? AND endpoint = ?",

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from diplotrack.store import rollups
 from diplotrack.store.db import transaction, utcnow
 
 CHUNK = 20_000
@@ -268,6 +269,7 @@ def _write(con: duckdb.DuckDBPyConnection, result: pa.Table, version: str) -> in
             con.execute(
                 "DELETE FROM post_enrichment WHERE (platform, post_id) IN (SELECT platform, post_id FROM _enrich_out)"
             )
+            rollups.mark(con, "SELECT platform, post_id FROM _enrich_out")
             con.execute(
                 """INSERT INTO post_enrichment
                    SELECT platform, post_id, ?, lang_detected, lang_confidence, topics, tone_label, tone_score,
@@ -275,6 +277,7 @@ def _write(con: duckdb.DuckDBPyConnection, result: pa.Table, version: str) -> in
                    FROM _enrich_out""",
                 [version, utcnow()],
             )
+            rollups.refresh(con)
     finally:
         con.unregister("_enrich_out")
     return result.num_rows

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from diplotrack.errors import StoreBusyError, StoreError, UsageError
+from diplotrack.store import rollups
 from diplotrack.store.migrations import LATEST_VERSION, MIGRATIONS
 
 DEFAULT_DB = "diplotrack.duckdb"
@@ -120,6 +121,9 @@ def open_store(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConne
         raise UsageError(f"the folder for the store {path} does not exist; create it or choose another --db")
     con = _connect(path, read_only=False)
     migrate(con)
+    with transaction(con):  # a session that may write: cached results of earlier ones are stale
+        if not rollups.usable(con):
+            rollups.rebuild(con)
     return con
 
 
@@ -161,10 +165,12 @@ def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """All or nothing: commit on success, roll back on any error."""
+    """All or nothing: commit on success, roll back on any error. A committed transaction counts one
+    more change of the store (``store_state.generation``: cached results know they are stale)."""
     con.execute("BEGIN TRANSACTION")
     try:
         yield con
+        rollups.bump(con)
     except BaseException:
         con.execute("ROLLBACK")
         raise

@@ -314,6 +314,63 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        6,
+        "rollups: store_state (generation), rollup_posts_day, rollup_topics_day, rollup_entities_day, rollup_refs_day",
+        """
+        CREATE TABLE store_state (
+            id INTEGER PRIMARY KEY,
+            store_id VARCHAR NOT NULL,
+            generation BIGINT NOT NULL,
+            changed_at TIMESTAMP NOT NULL,
+            rollups_version VARCHAR
+        );
+        INSERT INTO store_state VALUES (1, uuid()::VARCHAR, 0, now()::TIMESTAMP, NULL);
+        CREATE TABLE rollup_posts_day (
+            platform VARCHAR NOT NULL,
+            author_id VARCHAR NOT NULL,
+            day DATE,
+            kind VARCHAR NOT NULL,
+            lang VARCHAR,
+            lang_detected VARCHAR,
+            tone_label VARCHAR,
+            posts BIGINT NOT NULL,
+            deleted BIGINT NOT NULL,
+            first_at TIMESTAMP,
+            last_at TIMESTAMP,
+            with_metrics BIGINT NOT NULL,
+            engagement HUGEINT
+        );
+        CREATE TABLE rollup_topics_day (
+            platform VARCHAR NOT NULL,
+            author_id VARCHAR NOT NULL,
+            day DATE,
+            kind VARCHAR NOT NULL,
+            topic VARCHAR NOT NULL,
+            posts BIGINT NOT NULL,
+            first_at TIMESTAMP
+        );
+        CREATE TABLE rollup_entities_day (
+            platform VARCHAR NOT NULL,
+            author_id VARCHAR NOT NULL,
+            day DATE,
+            kind VARCHAR NOT NULL,
+            type VARCHAR NOT NULL,
+            normalized VARCHAR NOT NULL,
+            posts BIGINT NOT NULL,
+            first_at TIMESTAMP
+        );
+        CREATE TABLE rollup_refs_day (
+            platform VARCHAR NOT NULL,
+            author_id VARCHAR NOT NULL,
+            day DATE,
+            ref VARCHAR NOT NULL,
+            target_author_id VARCHAR NOT NULL,
+            posts BIGINT NOT NULL,
+            first_at TIMESTAMP
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -28,9 +28,11 @@ import duckdb
 import pyarrow as pa
 
 from diplotrack.records import ApiError, FollowEdge, Post, ProfileSnapshot, Skip
+from diplotrack.store import rollups
 from diplotrack.store.batch import RecordBatch, skips_of
 from diplotrack.store.db import transaction
 
+_NEW_POSTS = "SELECT platform, post_id FROM _bp ANTI JOIN _op USING (platform, post_id)"
 FILL_COLUMNS = (
     "author_id",
     "author_handle",
@@ -163,6 +165,13 @@ class StoreWriter:
                     counts.raw_new = self._merge_raw()
                 if tables["posts"].num_rows:
                     self._merge_posts(counts)
+                    # the rollups of the posts this batch changed (old and new keys) and added
+                    rollups.mark_rows(con, "SELECT * FROM _op")
+                    rollups.mark(con, "SELECT platform, post_id FROM _op")
+                    rollups.refresh(
+                        con,
+                        new=_NEW_POSTS,
+                    )
                 if tables["profiles"].num_rows:
                     counts.profiles_new = self._merge_profiles()
                 if tables["errors"].num_rows:
