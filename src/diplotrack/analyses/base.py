@@ -9,6 +9,7 @@ function takes ``(t: Tables, f: Filters, ...)`` and returns an ``ibis.Table``.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from diplotrack.analyses.query import account_terms, ibis_predicates, platform_terms, window_terms
+from diplotrack.store import rollups as _rollups
 
 T = TypeVar("T")
 
@@ -63,6 +65,8 @@ class Tables:
     post_entities: ir.Table
     post_enrichment: ir.Table | None = None
     follow_edges: ir.Table | None = None
+    # the store's rollups (store/rollups.py) are current and may answer day-aligned selections
+    rollups: bool = False
     # what one run computed once and reuses, by key: temporary tables, coverage data, networks
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -79,7 +83,20 @@ def tables_from_duckdb(con: duckdb.DuckDBPyConnection) -> Tables:
         post_entities=backend.table("post_entities"),
         post_enrichment=_optional(backend, "post_enrichment"),
         follow_edges=_optional(backend, "follow_edges"),
+        rollups=rollups_enabled() and _rollups.usable(con),
     )
+
+
+def rollups_enabled() -> bool:
+    """``DIPLOTRACK_ROLLUPS=0`` makes every analysis read the base tables (to compare, or to rule
+    the rollups out when in doubt)."""
+    return os.environ.get("DIPLOTRACK_ROLLUPS", "1") != "0"
+
+
+def use_rollups(t: Tables, f: Filters) -> bool:
+    """Whether the rollups can answer the selection ``f``: they are current, and the window starts
+    and ends at midnight (rollups count posts per day)."""
+    return t.rollups and all(d is None or d == datetime(d.year, d.month, d.day) for d in (f.start, f.end))
 
 
 def _optional(backend: Any, name: str) -> ir.Table | None:
