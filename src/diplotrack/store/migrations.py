@@ -323,9 +323,10 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             store_id VARCHAR NOT NULL,
             generation BIGINT NOT NULL,
             changed_at TIMESTAMP NOT NULL,
-            rollups_version VARCHAR
+            rollups_version VARCHAR,
+            rollups_seen VARCHAR
         );
-        INSERT INTO store_state VALUES (1, uuid()::VARCHAR, 0, now()::TIMESTAMP, NULL);
+        INSERT INTO store_state VALUES (1, uuid()::VARCHAR, 0, now()::TIMESTAMP, NULL, NULL);
         CREATE TABLE rollup_posts_day (
             platform VARCHAR NOT NULL,
             author_id VARCHAR NOT NULL,

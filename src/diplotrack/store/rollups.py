@@ -20,8 +20,11 @@ How they stay right. Every write of posts, entities or enrichment runs, in its o
 ``mark`` the (platform, author_id, day) keys the touched posts had before and have after the
 write; ``refresh`` deletes every rollup row of those keys and recomputes them from the base tables;
 posts new to the store whose key is not marked are added as they are (``refresh(new=...)``),
-without re-reading their key. ``store_state.generation`` is bumped by every committed transaction, so a
-cached result knows whether anything changed (analyses/cache and the report use it).
+without re-reading their key. The row counts of posts, entities and enrichment at that moment are kept
+(``store_state.rollups_seen``): a write that went around these paths (SQL typed into the store
+with DuckDB itself) changes them, and the analyses then read the base tables until the next
+read-write open rebuilds the rollups. ``store_state.generation`` is bumped by every committed
+transaction, so a cached result knows whether anything changed (the result cache uses it).
 """
 
 from __future__ import annotations
@@ -87,13 +90,28 @@ def present(con: duckdb.DuckDBPyConnection) -> bool:
     return _has(con, "store_state")
 
 
+def _seen(con: duckdb.DuckDBPyConnection) -> str:
+    """The row counts of the tables the rollups are made from: a write that went around the
+    maintained paths (SQL typed into a store opened with DuckDB itself) changes them."""
+    row = con.execute(
+        "SELECT (SELECT count(*) FROM posts), (SELECT count(*) FROM post_entities), "
+        "(SELECT count(*) FROM post_enrichment)"
+    ).fetchone()
+    return ",".join(str(x) for x in row) if row else ""
+
+
 def usable(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the rollups are built with this version's definitions (else analyses read the base
-    tables, and a read-write open rebuilds them)."""
+    """Whether the rollups are built with this version's definitions and were brought up to date by
+    the last write of posts, entities or enrichment (else analyses read the base tables, and a
+    read-write open rebuilds them)."""
     if not present(con):
         return False
-    row = con.execute("SELECT rollups_version FROM store_state WHERE id = 1").fetchone()
-    return bool(row and row[0] == ROLLUPS_VERSION)
+    row = con.execute("SELECT rollups_version, rollups_seen FROM store_state WHERE id = 1").fetchone()
+    return bool(row and row[0] == ROLLUPS_VERSION and row[1] == _seen(con))
+
+
+def _record_seen(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("UPDATE store_state SET rollups_seen = ? WHERE id = 1", [_seen(con)])
 
 
 def generation(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
@@ -173,6 +191,7 @@ def refresh(con: duckdb.DuckDBPyConnection, new: str | None = None) -> int:
                 con.execute(f"INSERT INTO {table} {sql.format(posts=new_posts)}")
     finally:
         con.execute("DROP TABLE IF EXISTS _rollup_keys")
+    _record_seen(con)
     return n
 
 
@@ -186,6 +205,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         con.execute(f"INSERT INTO {table} {sql.format(posts=every)}")
         rows[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     con.execute("UPDATE store_state SET rollups_version = ? WHERE id = 1", [ROLLUPS_VERSION])
+    _record_seen(con)
     return rows
 
 
