@@ -21,7 +21,7 @@ from diplotrack.importers.run import import_paths
 from diplotrack.store.db import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
-SIZE_MB = 40  # about three of the reader's 16 MB chunks: killed after the first
+SIZE_MB = 56  # about four of the reader's 16 MB chunks: killed after the second
 
 
 def load_generate():
@@ -42,7 +42,8 @@ def expected_post_ids(path: Path) -> set[str]:
 
 
 # The child reports progress to a side file; the reader reports a chunk's bytes only after the
-# chunk's batch was handed to the writer (and, with small batches, committed).
+# chunk's batch was handed to the writer, which writes it in the background while the next chunk is
+# read: once the second chunk is reported, the first one's batches are committed.
 CHILD = r"""
 import sys
 from diplotrack.importers.run import import_paths
@@ -86,7 +87,7 @@ def test_kill_mid_import_then_resume(tmp_path):
     )
     try:
         deadline = time.monotonic() + 60
-        while reported(side) < 2**20:  # past the first batch
+        while reported(side) <= 20 * 2**20:  # past the second chunk (~17 MB each): the first is committed
             assert proc.poll() is None, f"the import ended before it could be killed: {proc.stderr.read()!r}"
             assert time.monotonic() < deadline, "no progress within 60 s"
             time.sleep(0.01)

@@ -167,7 +167,7 @@ def _import_files(
     started = time.perf_counter()
     names = [stored_path(f) for f in files]
     run_id = start_run(con, "import", command, names)
-    writer = StoreWriter(con, run_id, batch_posts=batch_posts)
+    writer = StoreWriter(con, run_id, batch_posts=batch_posts, overlap=True)  # merges overlap reading
     report = ImportReport(run_id=run_id, files=names)
     progress = on_progress or (lambda n: None)
     status = "failed"
@@ -180,6 +180,7 @@ def _import_files(
         writer.flush()
         status = "ok" if not writer.counts.skipped else "ok_with_skips"
     finally:
+        writer.close()  # a batch still being written in the background ends before the run is recorded
         c = writer.counts
         report.posts_new, report.posts_updated = c.posts_new, c.posts_updated
         report.profiles, report.entities_new, report.api_errors = c.profiles_new, c.entities_new, c.api_errors

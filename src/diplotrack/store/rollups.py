@@ -229,3 +229,29 @@ def compact(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DELETE FROM {table}")
         con.execute(f"INSERT INTO {table} SELECT * FROM _rollup_c")
     con.execute("DROP TABLE IF EXISTS _rollup_c")
+
+
+def add_new(con: duckdb.DuckDBPyConnection, posts: str, entities: str) -> bool:
+    """The batch path of ``refresh(new=...)`` for a write that only added posts: aggregate them from
+    the writer's own batch instead of finding them again in ``posts`` and ``post_entities``.
+
+    ``posts`` is a relation of the rows just inserted into ``posts`` (every column the aggregates
+    read, ``deleted_at`` included), ``entities`` one of exactly the ``post_entities`` rows of those
+    posts. Both hold because a post new to the store has no entity rows before its first write (the
+    writer inserts a new post's entities without looking for old ones). Does nothing and returns
+    False when a key is marked: then ``refresh`` must recompute it, and the caller uses that."""
+    if not present(con):
+        return True
+    _dirty_table(con)
+    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {_DIRTY} LIMIT 1)").fetchone()[0]:
+        return False
+    rows = f"SELECT p.* FROM ({posts}) p WHERE p.author_id IS NOT NULL"
+    for table, sql in _AGGREGATES.items():
+        query = sql.format(posts=rows)
+        if table == "rollup_entities_day":
+            if "JOIN post_entities e" not in query:  # the definition changed: this path must follow
+                raise RuntimeError("rollups.add_new: the entities aggregate no longer joins post_entities e")
+            query = query.replace("JOIN post_entities e", f"JOIN ({entities}) e")
+        con.execute(f"INSERT INTO {table} {query}")
+    _record_seen(con)
+    return True

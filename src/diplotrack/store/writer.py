@@ -21,6 +21,7 @@ touches, which keeps bulk imports fast and memory flat (see docs/data-model.md).
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,7 +33,12 @@ from diplotrack.store import rollups
 from diplotrack.store.batch import RecordBatch, skips_of
 from diplotrack.store.db import transaction
 
+# an import's batches while writing in the background (StoreWriter overlap)
+OVERLAP_POSTS = 25_000
+OVERLAP_BYTES = 16 * 2**20
 _NEW_POSTS = "SELECT platform, post_id FROM _bp ANTI JOIN _op USING (platform, post_id)"
+# the rows a batch of posts all new to the store inserted, as posts holds them (rollups.add_new)
+_BATCH_NEW_POSTS = "SELECT *, NULL::TIMESTAMP AS deleted_at FROM _bp"
 FILL_COLUMNS = (
     "author_id",
     "author_handle",
@@ -85,12 +91,22 @@ class WriteCounts:
 
 
 class StoreWriter:
-    """Buffers the records of one run and writes them batch by batch, each batch one transaction."""
+    """Buffers the records of one run and writes them batch by batch, each batch one transaction.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: int, *, batch_posts: int = 200_000) -> None:
+    With ``overlap=True`` (imports) a full batch is written by a background thread while the caller
+    goes on reading: DuckDB releases the GIL while it merges, so on two cores parsing and merging
+    run at the same time. Batches are then smaller (``OVERLAP_POSTS`` posts or ``OVERLAP_BYTES`` of
+    raw payloads) so that the last, unoverlapped one is short. At most one batch is being written
+    and one filled, in file order; the connection is used by one thread at a time, and a failed
+    write is raised by the next ``maybe_flush``, ``flush`` or ``close``."""
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, run_id: int, *, batch_posts: int = 200_000, overlap: bool = False
+    ) -> None:
         self.con = con
         self.run_id = run_id
-        self.batch_posts = batch_posts
+        self.batch_posts = min(batch_posts, OVERLAP_POSTS) if overlap else batch_posts
+        self.batch_bytes = OVERLAP_BYTES if overlap else 128 * 2**20
         self.counts = WriteCounts()
         self.batch = RecordBatch()
         self._pending: list[dict[str, pa.Table]] = []
@@ -98,6 +114,8 @@ class StoreWriter:
         self._pending_bytes = 0
         self._pending_records = 0
         self._follows: list[FollowEdge] = []
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer") if overlap else None
+        self._inflight: Future[WriteCounts] | None = None
 
     # -- the sink interface importers use ---------------------------------------------------
     def add_raw(
@@ -132,15 +150,51 @@ class StoreWriter:
     def maybe_flush(self) -> None:
         posts = self._pending_posts + self.batch.n_posts
         size = self._pending_bytes + self.batch.raw_bytes
-        if posts >= self.batch_posts or size >= 128 * 2**20:
-            self.flush()
+        if posts >= self.batch_posts or size >= self.batch_bytes:
+            if self._pool is None:
+                self.flush()
+                return
+            work = self._take()
+            self._wait()
+            if work is not None:
+                self._inflight = self._pool.submit(self._write, *work, None)
 
     # -- writing ---------------------------------------------------------------------------
     def flush(self, on_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> WriteCounts:
-        """Write everything buffered in one transaction; returns this batch's counts.
+        """Write everything buffered in one transaction (after any batch still being written in the
+        background); returns this batch's counts.
 
         ``on_commit`` runs inside that same transaction, after the records are merged: a collector
         saves the cursor of the page it just wrote there, so page and cursor commit together."""
+        self._wait()
+        work = self._take()
+        if work is None:
+            if on_commit is not None:
+                with transaction(self.con):
+                    on_commit(self.con)
+            return WriteCounts()
+        return self._write(*work, on_commit)
+
+    def close(self) -> None:
+        """Wait for a batch still being written (its error, if any, is dropped: an error is already
+        on its way out, or ``flush`` raised it) and stop the background thread."""
+        if self._pool is None:
+            return
+        try:
+            self._wait()
+        except Exception:  # noqa: BLE001 - see the docstring
+            pass
+        finally:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _wait(self) -> None:
+        fut, self._inflight = self._inflight, None
+        if fut is not None:
+            fut.result()
+
+    def _take(self) -> tuple[dict[str, pa.Table], int, list[FollowEdge]] | None:
+        """Everything buffered, as Arrow tables, leaving the buffers empty; None when there is nothing."""
         parts = self._pending
         records = self._pending_records + self.batch.records
         follows, self._follows = self._follows, []
@@ -148,12 +202,21 @@ class StoreWriter:
             parts = [*parts, self.batch.to_arrow()]
         self._pending, self._pending_posts, self._pending_bytes, self._pending_records = [], 0, 0, 0
         self.batch = RecordBatch()
+        if not parts and not follows:
+            return None
         if not parts:
-            if on_commit is not None:
-                with transaction(self.con):
-                    on_commit(self.con)
-            return WriteCounts()
+            parts = [RecordBatch().to_arrow()]
         tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]}
+        return tables, records, follows
+
+    def _write(
+        self,
+        tables: dict[str, pa.Table],
+        records: int,
+        follows: list[FollowEdge],
+        on_commit: Callable[[duckdb.DuckDBPyConnection], None] | None,
+    ) -> WriteCounts:
+        """Merge one batch in one transaction (on the caller's thread or the background one)."""
         counts = WriteCounts(records=records, skipped=skips_of(tables["skips"]))
         con = self.con
         names = ("raw", "posts", "entities", "profiles", "errors", "skips")
@@ -164,14 +227,13 @@ class StoreWriter:
                 if tables["raw"].num_rows:
                     counts.raw_new = self._merge_raw()
                 if tables["posts"].num_rows:
-                    self._merge_posts(counts)
-                    # the rollups of the posts this batch changed (old and new keys) and added
-                    rollups.mark_rows(con, "SELECT * FROM _op")
-                    rollups.mark(con, "SELECT platform, post_id FROM _op")
-                    rollups.refresh(
-                        con,
-                        new=_NEW_POSTS,
-                    )
+                    known = self._merge_posts(counts)
+                    # the rollups: a batch of posts all new to the store is rolled up from its own
+                    # rows (_bp, _be); else the keys its known posts had and have are recomputed
+                    if known or not rollups.add_new(con, _BATCH_NEW_POSTS, "SELECT * FROM _be"):
+                        rollups.mark_rows(con, "SELECT * FROM _op")
+                        rollups.mark(con, "SELECT platform, post_id FROM _op")
+                        rollups.refresh(con, new=_NEW_POSTS)
                 if tables["profiles"].num_rows:
                     counts.profiles_new = self._merge_profiles()
                 if tables["errors"].num_rows:
@@ -203,9 +265,16 @@ class StoreWriter:
         finally:
             for name in names:
                 con.unregister(f"_b_{name}")
-            con.execute("DROP TABLE IF EXISTS _bp; DROP TABLE IF EXISTS _op; DROP TABLE IF EXISTS _up")
+            con.execute(" ".join(f"DROP TABLE IF EXISTS {t};" for t in ("_bp", "_op", "_up", "_be")))
         self.counts.add(counts)
         return counts
+
+    def _unique(self, table: str, keys: str) -> str:
+        """``table`` (a batch table) with one row per ``keys``: DISTINCT ON only when a key repeats,
+        which is rare and costs a hash of every column."""
+        if self._one(f"SELECT count(*) - count(DISTINCT ({keys})) FROM {table}"):
+            return f"(SELECT DISTINCT ON ({keys}) * FROM {table})"
+        return table
 
     def _one(self, sql: str) -> int:
         row = self.con.execute(sql).fetchone()
@@ -213,13 +282,14 @@ class StoreWriter:
 
     def _merge_raw(self) -> int:
         return self._one(
-            """INSERT INTO raw_payloads
+            f"""INSERT INTO raw_payloads
                SELECT b.raw_id, b.format, b.file, b.line, b.retrieved_at, b.size, 'zstd', b.payload
-               FROM (SELECT DISTINCT ON (raw_id) * FROM _b_raw) b
+               FROM {self._unique("_b_raw", "raw_id")} b
                ANTI JOIN (SELECT raw_id FROM raw_payloads SEMI JOIN _b_raw USING (raw_id)) old USING (raw_id)"""
         )
 
-    def _merge_posts(self, counts: WriteCounts) -> None:
+    def _merge_posts(self, counts: WriteCounts) -> int:
+        """Merge the batch's posts and entities; returns how many of its posts the store already held."""
         con = self.con
         dups = self._one("SELECT count(*) - count(DISTINCT (platform, post_id)) FROM _b_posts")
         if dups:
@@ -230,12 +300,17 @@ class StoreWriter:
                 for c in ("prov_source", "prov_file", "prov_line", "prov_raw_id", "prov_pointer")
             )
             con.execute(
+                # only the posts observed several times are combined; the rest pass as they are
                 f"""CREATE TEMP TABLE _bp AS
+                    WITH d AS (SELECT platform, post_id FROM _b_posts GROUP BY ALL HAVING count(*) > 1)
+                    SELECT * FROM _b_posts ANTI JOIN d USING (platform, post_id)
+                    UNION ALL BY NAME
                     SELECT platform, post_id, {fills},
                            {_RANK_KIND.format(r="min(" + _KIND_RANK.format(k="kind") + ")")} AS kind,
                            {metrics}, {provs}
                     FROM (SELECT *, {_METRIC_KEY} AS _mk, _mk::HUGEINT * 4294967296 + _row AS _rk
-                          FROM (SELECT *, row_number() OVER () AS _row FROM _b_posts))
+                          FROM (SELECT *, row_number() OVER () AS _row FROM _b_posts)
+                          SEMI JOIN d USING (platform, post_id))
                     GROUP BY platform, post_id"""
             )
         else:
@@ -253,7 +328,9 @@ class StoreWriter:
                 FROM _bp ANTI JOIN _op USING (platform, post_id)"""
         )
         entity_keys = "SELECT platform, post_id FROM _bp ANTI JOIN _op USING (platform, post_id)"
-        if self._one("SELECT count(*) FROM _op"):
+        known = self._one("SELECT count(*) FROM _op")
+        entities = self._unique("_b_entities", "platform, post_id, type, value")
+        if known:
             newer = (
                 "(b.metrics_observed_at IS NOT NULL AND (p.metrics_observed_at IS NULL "
                 "OR b.metrics_observed_at > p.metrics_observed_at))"
@@ -284,20 +361,24 @@ class StoreWriter:
             # a known post gains the entities it lacked, changed or not (e.g. a CHC post listed
             # once per mentionee, its rows in different batches)
             counts.entities_new += self._one(
-                """INSERT INTO post_entities
-                   SELECT DISTINCT ON (platform, post_id, type, value) e.*
-                   FROM _b_entities e SEMI JOIN _op USING (platform, post_id)
+                f"""INSERT INTO post_entities
+                   SELECT e.* FROM {entities} e SEMI JOIN _op USING (platform, post_id)
                    ANTI JOIN (SELECT pe.platform, pe.post_id, pe.type, pe.value
                               FROM post_entities pe SEMI JOIN _op USING (platform, post_id)) old
                         USING (platform, post_id, type, value)"""
             )
-        counts.entities_new += self._one(
-            f"""INSERT INTO post_entities
-                SELECT DISTINCT ON (platform, post_id, type, value) e.*
-                FROM _b_entities e SEMI JOIN ({entity_keys}) n USING (platform, post_id)"""
-        )
+        if known:
+            counts.entities_new += self._one(
+                f"""INSERT INTO post_entities
+                    SELECT e.* FROM {entities} e SEMI JOIN ({entity_keys}) n USING (platform, post_id)"""
+            )
+        else:  # every post is new: its entity rows are kept (_be) for rolling them up (rollups.add_new)
+            con.execute(f"CREATE TEMP TABLE _be AS SELECT * FROM {entities}")
+            counts.entities_new += self._one("INSERT INTO post_entities SELECT * FROM _be")
+        return known
 
     def _merge_profiles(self) -> int:
+        batch = self._unique("_b_profiles", "platform, user_id, observed_at")
         cols = (
             "platform, user_id, observed_at, handle, display_name, description, location, created_at, "
             "followers, following, posts_count, verified, status, source"
@@ -305,7 +386,7 @@ class StoreWriter:
         return self._one(
             f"""INSERT INTO profile_snapshots ({cols}, provenance)
                 SELECT {cols}, {_PROV.format(run=self.run_id)}
-                FROM (SELECT DISTINCT ON (platform, user_id, observed_at) * FROM _b_profiles) b
+                FROM {batch} b
                 ANTI JOIN (SELECT platform, user_id, observed_at FROM profile_snapshots
                            SEMI JOIN _b_profiles USING (platform, user_id, observed_at)) old
                      USING (platform, user_id, observed_at)"""
