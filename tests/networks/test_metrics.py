@@ -96,16 +96,3 @@ def test_every_kind_builds_and_filters_restrict(demo_con) -> None:  # type: igno
     assert set(tracked["kind"]) >= {"embassy"}
     window = build_network(demo_con, "reply", Filters(start=datetime(2021, 1, 1), end=datetime(2022, 1, 1)))
     assert len(window.edges) < len(everything.edges)
-
-
-def test_large_networks_get_backbone_betweenness(demo_con, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from diplotrack.networks import metrics
-
-    monkeypatch.setattr(metrics, "EXACT_EDGES", 100)
-    monkeypatch.setattr(metrics, "BACKBONE", 10)
-    net = compute_metrics(build_network(demo_con, "follow"))
-    assert net.summary["betweenness"].startswith("approximate")
-    known = net.nodes["betweenness"].notna()
-    assert known.sum() == 10
-    strongest = net.nodes.assign(s=net.nodes["in_degree"] + net.nodes["out_degree"]).nlargest(10, "s")
-    assert set(strongest.index) == set(net.nodes.index[known])
