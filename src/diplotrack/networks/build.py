@@ -15,11 +15,19 @@ Kinds (``networks.options.NETWORK_KINDS``):
   (``posts.*_author_id``), directed, weighted by posts; a post that quotes and replies counts in
   both networks; self-loops (threads, self-reposts) are left out.
 - ``mention``: author → each account its own text mentions (``post_entities`` of type mention;
-  not reposts, whose text is another's).
+  not reposts, whose text is another's), weighted by the posts that mention it (a post naming an
+  account twice, ``@Foo`` and ``@foo``, counts once).
 - ``follow``: follower → followed (``follow_edges``), weight 1; in a window, the edges observed in it.
 - ``hashtag``: account → hashtag (bipartite, undirected), weighted by the account's own posts
   (not reposts) using it; tracked accounts only.
 - ``cohashtag``: hashtag — hashtag, weighted by the tracked accounts' own posts using both.
+
+Where edges come from. The repost, quote, reply and mention edges are read from the store's rollups
+(``rollup_refs_day``, ``rollup_entities_day``: posts per author, day and target) when they are
+current (``store.rollups.usable``), the window starts and ends at midnight and ``DIPLOTRACK_ROLLUPS``
+is not ``0``; otherwise from ``posts`` (and ``post_entities``). Both give the same edges
+(tests/networks/test_network_rollups.py); the rollups hold one row per author, day and target
+instead of one per post. Follow and hashtag networks always read the base tables.
 
 Filters: the window applies to ``posts.created_at`` (``follow_edges.observed_at`` for follows), the
 platforms to everything. Account filters (states, kinds, institutional, host countries) keep the
@@ -30,13 +38,15 @@ of those accounts).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import duckdb
 import pandas as pd
 
-from diplotrack.analyses.base import Filters, roster_keys_sql
+from diplotrack.analyses.base import Filters, rollups_enabled, roster_keys_sql
 from diplotrack.analyses.query import account_terms, sql_conditions, window_terms
 from diplotrack.networks.options import check_network_kind
+from diplotrack.store import rollups
 
 DIRECTED = {"repost": True, "quote": True, "reply": True, "mention": True, "follow": True}
 
@@ -51,9 +61,8 @@ class Network:
 
 
 # The roster keys (analyses.base.roster_keys, compiled) with each tracked account's node and whether it
-# passes the account filters. Raw SQL rather than Ibis for the edges: aggregated in DuckDB before igraph,
-# bench/network_bench.py builds the repost and mention networks of 10M posts (with PageRank and Leiden)
-# in 55 s against a 60 s target.
+# passes the account filters. Raw SQL rather than Ibis for the edges: aggregated in DuckDB before igraph
+# (bench/network_bench.py measures building the repost and mention networks with PageRank and Leiden).
 _ROSTER = """
 CREATE OR REPLACE TEMP TABLE _net_roster AS
 SELECT rk.platform, rk.key, rk.platform || ':' || rk.handle AS node, rk.handle, rk.kind, rk.institutional, rk.state,
@@ -67,12 +76,35 @@ def _window(f: Filters, time: str = "created_at", alias: str = "") -> tuple[str,
     return where, list(params)
 
 
-def _raw_edges_sql(kind: str, f: Filters) -> tuple[str, list]:
-    """(platform, src_key, dst_key, weight) before keys are mapped to nodes."""
+REFS = {"repost": "reposted_author_id", "quote": "quoted_author_id", "reply": "replied_to_author_id"}
+
+
+def from_rollups(con: duckdb.DuckDBPyConnection, kind: str, f: Filters) -> bool:
+    """Whether the ``kind`` network's edges are read from the rollups: a repost, quote, reply or mention
+    network, rollups current and not turned off, a window that starts and ends at midnight."""
+    aligned = all(d is None or d == datetime(d.year, d.month, d.day) for d in (f.start, f.end))
+    return (kind in REFS or kind == "mention") and aligned and rollups_enabled() and rollups.usable(con)
+
+
+def _raw_edges_sql(kind: str, f: Filters, *, rolled: bool = False) -> tuple[str, list]:
+    """(platform, src_key, dst_key, weight) before keys are mapped to nodes; ``rolled``: from the
+    rollups (the caller checked ``from_rollups``)."""
+    if rolled:
+        where, params = _window(f, "day")
+        if kind in REFS:
+            return (
+                f"""SELECT platform, author_id AS src, target_author_id AS dst, sum(posts) AS weight
+                    FROM rollup_refs_day WHERE ref = ? AND {where} GROUP BY ALL""",
+                [kind, *params],
+            )
+        return (
+            f"""SELECT platform, author_id AS src, 'handle:' || normalized AS dst, sum(posts) AS weight
+                FROM rollup_entities_day WHERE type = 'mention' AND kind <> 'repost' AND {where} GROUP BY ALL""",
+            params,
+        )
     where, params = _window(f)
-    column = {"repost": "reposted_author_id", "quote": "quoted_author_id", "reply": "replied_to_author_id"}
-    if kind in column:
-        c = column[kind]
+    if kind in REFS:
+        c = REFS[kind]
         return (
             f"""SELECT platform, author_id AS src, {c} AS dst, count(*) AS weight FROM posts
                 WHERE {c} IS NOT NULL AND author_id IS NOT NULL AND {where} GROUP BY ALL""",
@@ -80,7 +112,8 @@ def _raw_edges_sql(kind: str, f: Filters) -> tuple[str, list]:
         )
     if kind == "mention":
         return (
-            f"""SELECT p.platform, p.author_id AS src, 'handle:' || e.normalized AS dst, count(*) AS weight
+            f"""SELECT p.platform, p.author_id AS src, 'handle:' || e.normalized AS dst,
+                       count(DISTINCT p.post_id) AS weight
                 FROM (SELECT platform, post_id, author_id FROM posts
                       WHERE kind <> 'repost' AND author_id IS NOT NULL AND {where}) p
                 JOIN post_entities e ON e.platform = p.platform AND e.post_id = p.post_id AND e.type = 'mention'
@@ -107,17 +140,18 @@ def build_network(con: duckdb.DuckDBPyConnection, kind: str, f: Filters | None =
         if kind in ("hashtag", "cohashtag"):
             edges = _hashtag_edges(con, kind, f)
         else:
-            raw, params = _raw_edges_sql(kind, f)
+            raw, params = _raw_edges_sql(kind, f, rolled=from_rollups(con, kind, f))
             keep = "(rs.passes OR rd.passes)" if account_terms(f) else "true"
+            # self-loops out before grouping: in DuckDB 1.5 ``GROUP BY ALL ... HAVING source <> target``
+            # also grouped by the columns under the aliases, splitting an account filed under two keys
             edges = con.execute(
                 f"""SELECT coalesce(rs.node, e.src) AS source, coalesce(rd.node, e.dst) AS target,
                            sum(e.weight)::BIGINT AS weight
                     FROM ({raw}) e
                     LEFT JOIN _net_roster rs ON rs.platform = e.platform AND rs.key = e.src
                     LEFT JOIN _net_roster rd ON rd.platform = e.platform AND rd.key = e.dst
-                    WHERE {keep}
-                    GROUP BY ALL
-                    HAVING source <> target
+                    WHERE {keep} AND coalesce(rs.node, e.src) <> coalesce(rd.node, e.dst)
+                    GROUP BY 1, 2
                     ORDER BY weight DESC, source, target""",
                 params,
             ).df()
