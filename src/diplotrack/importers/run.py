@@ -23,6 +23,7 @@ from diplotrack.store.writer import StoreWriter
 
 ENV_BATCH_POSTS = "DIPLOTRACK_BATCH_POSTS"
 ENV_IMPORT_MEMORY = "DIPLOTRACK_IMPORT_MEMORY"
+IMPORT_CHECKPOINT = "256MB"
 NOT_A_FILE = "not a regular file (a device, FIFO or socket)"
 NOT_ANY_JSON = (
     "valid JSON but not a page of any format diplotrack imports (an X API v2 page, tweet or user, "
@@ -145,13 +146,19 @@ def import_paths(
 @contextmanager
 def import_memory_limit(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Cap DuckDB's buffer pool while importing (``$DIPLOTRACK_IMPORT_MEMORY``, default 512MB), so a
-    large import keeps a flat memory profile whatever the file size; the old limit is restored."""
-    old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    large import keeps a flat memory profile whatever the file size, and checkpoint the store every
+    ``IMPORT_CHECKPOINT`` of write-ahead log rather than DuckDB's 16 MB: an import commits a batch
+    every 25,000 posts, and a checkpoint at most of those commits cost 7-10% more CPU (100-200 MB
+    of twarc2 pages). The old settings are restored."""
+    settings = ("memory_limit", "checkpoint_threshold")
+    old = [con.execute("SELECT current_setting(?)", [name]).fetchone()[0] for name in settings]
     con.execute("SET memory_limit = ?", [os.environ.get(ENV_IMPORT_MEMORY, "512MB")])
+    con.execute("SET checkpoint_threshold = ?", [IMPORT_CHECKPOINT])
     try:
         yield
     finally:
-        con.execute("SET memory_limit = ?", [old])
+        for name, value in zip(settings, old, strict=True):
+            con.execute(f"SET {name} = ?", [value])
 
 
 def _import_files(
