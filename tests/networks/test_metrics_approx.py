@@ -142,3 +142,25 @@ def test_to_igraph_maps_ids_to_the_node_order() -> None:
         to_igraph(Network(kind="repost", directed=True, nodes=nodes, edges=bad))
     empty = to_igraph(Network(kind="repost", directed=True, nodes=nodes, edges=edges.iloc[:0]))
     assert empty.vcount() == 3 and empty.ecount() == 0
+
+
+def test_metrics_are_cached_by_their_edge_set(demo_con, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from diplotrack.cache import ResultCache
+
+    cache = ResultCache(tmp_path / "cache")
+    net = build_network(demo_con, "reply")
+    first = compute_metrics(net, cache=cache)
+    assert (cache.hits, cache.writes) == (0, 1)
+    again = compute_metrics(build_network(demo_con, "reply"), cache=cache)
+    assert cache.hits == 1
+    pd.testing.assert_frame_equal(again.nodes, first.nodes)
+    assert again.summary == first.summary
+    # one weight changed: another edge set, computed afresh
+    edges = net.edges.copy()
+    edges.loc[0, "weight"] += 1
+    changed = compute_metrics(Network(net.kind, net.directed, net.nodes, edges), cache=cache)
+    assert cache.hits == 1 and cache.writes == 2
+    assert changed.nodes["in_degree"].sum() == first.nodes["in_degree"].sum() + 1
+    # another seed: another entry
+    compute_metrics(net, cache=cache, seed=7)
+    assert cache.hits == 1 and cache.writes == 3

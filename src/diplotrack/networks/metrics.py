@@ -21,11 +21,18 @@ weights; for undirected networks both are the weighted degree), unweighted ``in_
 - **Reciprocity** (directed networks): the share of linked ordered pairs that are linked both ways.
 
 ``community_makeup`` gives each community's size and its members by roster kind.
+
+Cache: given a ``cache.ResultCache``, ``compute_metrics`` keys its result by a hash of the node ids
+(in order) and the edges (source, target, weight) in the cache's content scope, so an unchanged edge
+set reuses PageRank, Leiden and betweenness across runs and writes that do not touch it (the code
+fingerprint in every key makes a code change recompute). Node attributes are not in the key: the
+metrics do not depend on them, and the cached columns are joined to the current nodes.
 """
 
 from __future__ import annotations
 
 import random
+from typing import TYPE_CHECKING
 
 import igraph as ig
 import numpy as np
@@ -33,12 +40,16 @@ import pandas as pd
 
 from diplotrack.networks.build import Network
 
+if TYPE_CHECKING:
+    from diplotrack.cache import ResultCache
+
 # betweenness: exact while nodes × (nodes + edges) is at most this (0.5–5 s on a busy 2-core machine)
 EXACT_WORK = 100_000_000
 MIN_PIVOTS = 100
 # Leiden: stop when an iteration improves modularity by less than this share, or after this many
 LEIDEN_MIN_GAIN = 5e-3
 LEIDEN_MAX_ITERATIONS = 10
+LEIDEN_PATIENCE = 1  # consecutive iterations under LEIDEN_MIN_GAIN before stopping
 SEED = 20211
 
 
@@ -61,8 +72,44 @@ def to_igraph(net: Network) -> ig.Graph:
     return g
 
 
-def compute_metrics(net: Network, *, seed: int = SEED) -> Network:
-    """``net`` with metric columns added to its nodes and a summary (reciprocity, communities…)."""
+METRIC_COLUMNS = ("in_degree", "out_degree", "in_links", "out_links", "pagerank", "betweenness", "community")
+
+
+def compute_metrics(net: Network, *, seed: int = SEED, cache: ResultCache | None = None) -> Network:
+    """``net`` with metric columns added to its nodes and a summary (reciprocity, communities…);
+    read from / written to ``cache`` when given (keyed by the edge set, see the module docstring)."""
+    parts = _cache_parts(net, seed) if cache is not None and cache.usable("content") else None
+    if parts is not None and cache is not None:
+        hit = cache.get(parts, scope="content")
+        if hit is not None and hit.frame is not None and list(hit.frame["id"]) == list(net.nodes["id"]):
+            nodes = net.nodes.copy()
+            for c in METRIC_COLUMNS:
+                nodes[c] = hit.frame[c].to_numpy()
+            return Network(kind=net.kind, directed=net.directed, nodes=nodes, edges=net.edges, summary=hit.meta)
+    out = _compute(net, seed)
+    if parts is not None and cache is not None:
+        frame = out.nodes[["id", *METRIC_COLUMNS]].reset_index(drop=True)
+        cache.put(parts, frame=frame, meta=out.summary, scope="content")
+    return out
+
+
+def _cache_parts(net: Network, seed: int) -> dict | None:
+    """The cache key of ``net``'s metrics: a hash of its node ids and edges; None if they cannot be hashed."""
+    from diplotrack.cache import frame_digest
+
+    try:
+        digest = frame_digest(
+            net.nodes["id"].astype(str).reset_index(drop=True),
+            net.edges[["source", "target", "weight"]]
+            .astype({"source": str, "target": str, "weight": float})
+            .reset_index(drop=True),
+        )
+    except (TypeError, ValueError):
+        return None
+    return {"what": "network_metrics", "kind": net.kind, "directed": net.directed, "seed": seed, "data": digest}
+
+
+def _compute(net: Network, seed: int) -> Network:
     g = to_igraph(net)
     nodes = net.nodes.copy()
     w = g.es["weight"] if g.ecount() else None
@@ -141,11 +188,15 @@ def leiden(
     seed: int = SEED,
     min_gain: float | None = LEIDEN_MIN_GAIN,
     max_iterations: int = LEIDEN_MAX_ITERATIONS,
+    patience: int = LEIDEN_PATIENCE,
 ) -> tuple[list[int], float, int]:
     """Leiden on the undirected weighted graph ``u``: (membership, modularity, iterations run).
 
-    Bounded: iterations one at a time, each starting from the previous partition, until one gains
-    less than ``min_gain`` of the modularity (relative) or after ``max_iterations``. ``min_gain=None``
+    Bounded: iterations one at a time, each starting from the previous (best) partition, until
+    ``patience`` iterations in a row each gain less than ``min_gain`` of the modularity (relative), or
+    after ``max_iterations``. A patience of 2 was tried: it costs one more iteration on the large
+    graphs and did not remove the seed-to-seed spread of the flat follow graph (docs/analyses/
+    networks.md), so it is 1. ``min_gain=None``
     runs igraph's own loop to convergence (``n_iterations=-1``), the reference the bound is measured
     against."""
     weights = u.es["weight"] if u.ecount() else None
@@ -154,7 +205,7 @@ def leiden(
         return parts.membership, u.modularity(parts.membership, weights=weights), -1
     membership: list[int] | None = None
     quality = float("-inf")
-    done = 0
+    done = quiet = 0
     for i in range(max_iterations):
         parts = _seeded_leiden(u, seed + i, weights=weights, n_iterations=1, initial_membership=membership)
         q = u.modularity(parts.membership, weights=weights)
@@ -162,7 +213,8 @@ def leiden(
         gain = q - quality
         if membership is None or q >= quality:
             membership, quality = parts.membership, q
-        if i and gain < min_gain * max(abs(quality), 1e-12):
+        quiet = quiet + 1 if i and gain < min_gain * max(abs(quality), 1e-12) else 0
+        if quiet >= patience:
             break
     assert membership is not None
     return membership, quality, done
