@@ -125,7 +125,10 @@ LINE_COLUMNS = {
 class RecordBatch:
     """Column lists for posts, entities, profiles, raw payloads, API errors and skips."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, defer_compression: bool = False) -> None:
+        # raw payloads are compressed as they arrive, or, deferred, by whoever writes the batch
+        # (``compress_raw``: the import's background writer thread, off the parsing thread)
+        self.defer_compression = defer_compression
         # posts and profiles are kept as row tuples (one C-level call per row) and turned into
         # columns once, in to_arrow
         self.post_rows: list[tuple] = []
@@ -148,7 +151,7 @@ class RecordBatch:
         raw_id = rawstore.raw_id_of(payload)
         if raw_id not in self._raw_ids:
             self._raw_ids.add(raw_id)
-            blob = rawstore.compress(payload)
+            blob = payload if self.defer_compression else rawstore.compress(payload)
             for name, value in zip(
                 RAW_SCHEMA.names, (raw_id, fmt, file, line, retrieved_at, len(payload), blob), strict=True
             ):
@@ -213,6 +216,20 @@ class RecordBatch:
                 schema=SKIP_SCHEMA,
             ),
         }
+
+
+def compress_raw(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """``tables`` with their raw payloads compressed (a batch made with ``defer_compression``).
+
+    zstd releases the GIL while it compresses, so this runs beside the parsing thread. It uses the
+    store's one compressor (raw.py), which must not be used by two threads at once: in an import
+    only the writer thread compresses (the parsing thread defers, worker processes have their own)."""
+    raw = tables["raw"]
+    if not raw.num_rows:
+        return tables
+    i = raw.schema.get_field_index("payload")
+    blobs = pa.array([rawstore.compress(p) for p in raw.column(i).to_pylist()], pa.binary())
+    return {**tables, "raw": raw.set_column(i, "payload", blobs)}
 
 
 def shift_lines(tables: dict[str, pa.Table], offset: int) -> dict[str, pa.Table]:

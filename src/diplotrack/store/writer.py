@@ -30,12 +30,12 @@ import pyarrow as pa
 
 from diplotrack.records import ApiError, FollowEdge, Post, ProfileSnapshot, Skip
 from diplotrack.store import rollups
-from diplotrack.store.batch import RecordBatch, skips_of
+from diplotrack.store.batch import RecordBatch, compress_raw, skips_of
 from diplotrack.store.db import transaction
 
 # an import's batches while writing in the background (StoreWriter overlap)
 OVERLAP_POSTS = 25_000
-OVERLAP_BYTES = 16 * 2**20
+OVERLAP_BYTES = 64 * 2**20  # of raw payloads held: not yet compressed (about 5x their stored size)
 _NEW_POSTS = "SELECT platform, post_id FROM _bp ANTI JOIN _op USING (platform, post_id)"
 # the rows a batch of posts all new to the store inserted, as posts holds them (rollups.add_new)
 _BATCH_NEW_POSTS = "SELECT *, NULL::TIMESTAMP AS deleted_at FROM _bp"
@@ -94,9 +94,11 @@ class StoreWriter:
     """Buffers the records of one run and writes them batch by batch, each batch one transaction.
 
     With ``overlap=True`` (imports) a full batch is written by a background thread while the caller
-    goes on reading: DuckDB releases the GIL while it merges, so on two cores parsing and merging
-    run at the same time. Batches are then smaller (``OVERLAP_POSTS`` posts or ``OVERLAP_BYTES`` of
-    raw payloads) so that the last, unoverlapped one is short. At most one batch is being written
+    goes on reading: DuckDB (and zstd) release the GIL while they merge (compress), so on two cores
+    parsing and merging run at the same time. The raw payloads of records added one by one are then
+    compressed by that thread too (``RecordBatch(defer_compression=True)``), and batches are smaller
+    (``OVERLAP_POSTS`` posts or ``OVERLAP_BYTES`` of raw payloads held) so that the last,
+    unoverlapped one is short. At most one batch is being written
     and one filled, in file order; the connection is used by one thread at a time, and a failed
     write is raised by the next ``maybe_flush``, ``flush`` or ``close``."""
 
@@ -108,7 +110,7 @@ class StoreWriter:
         self.batch_posts = min(batch_posts, OVERLAP_POSTS) if overlap else batch_posts
         self.batch_bytes = OVERLAP_BYTES if overlap else 128 * 2**20
         self.counts = WriteCounts()
-        self.batch = RecordBatch()
+        self.batch = RecordBatch(defer_compression=overlap)
         self._pending: list[dict[str, pa.Table]] = []
         self._pending_posts = 0
         self._pending_bytes = 0
@@ -193,30 +195,32 @@ class StoreWriter:
         if fut is not None:
             fut.result()
 
-    def _take(self) -> tuple[dict[str, pa.Table], int, list[FollowEdge]] | None:
-        """Everything buffered, as Arrow tables, leaving the buffers empty; None when there is nothing."""
-        parts = self._pending
+    def _take(self) -> tuple[list[tuple[dict[str, pa.Table], bool]], int, list[FollowEdge]] | None:
+        """Everything buffered, as Arrow tables, each with whether its raw payloads are still to be
+        compressed (the own batch of an import), leaving the buffers empty; None when there is nothing."""
+        parts = [(tables, False) for tables in self._pending]
         records = self._pending_records + self.batch.records
         follows, self._follows = self._follows, []
         if self.batch.records or self.batch.skips or self.batch.raw_bytes:
-            parts = [*parts, self.batch.to_arrow()]
+            parts.append((self.batch.to_arrow(), self.batch.defer_compression))
         self._pending, self._pending_posts, self._pending_bytes, self._pending_records = [], 0, 0, 0
-        self.batch = RecordBatch()
+        self.batch = RecordBatch(defer_compression=self._pool is not None)
         if not parts and not follows:
             return None
         if not parts:
-            parts = [RecordBatch().to_arrow()]
-        tables = {name: pa.concat_tables([p[name] for p in parts]) for name in parts[0]}
-        return tables, records, follows
+            parts = [(RecordBatch().to_arrow(), False)]
+        return parts, records, follows
 
     def _write(
         self,
-        tables: dict[str, pa.Table],
+        parts: list[tuple[dict[str, pa.Table], bool]],
         records: int,
         follows: list[FollowEdge],
         on_commit: Callable[[duckdb.DuckDBPyConnection], None] | None,
     ) -> WriteCounts:
         """Merge one batch in one transaction (on the caller's thread or the background one)."""
+        ready = [compress_raw(tables) if deferred else tables for tables, deferred in parts]
+        tables = {name: pa.concat_tables([t[name] for t in ready]) for name in ready[0]}
         counts = WriteCounts(records=records, skipped=skips_of(tables["skips"]))
         con = self.con
         names = ("raw", "posts", "entities", "profiles", "errors", "skips")
