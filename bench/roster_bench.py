@@ -10,8 +10,9 @@ Run:  .venv/bin/python bench/roster_bench.py [--accounts 100000] [--rounds 3]
 Each round runs, in separate fresh processes and alternating, the subject (``load_roster`` then
 ``import_roster`` into a new store, the path ``diplotrack roster import`` takes) for the YAML form
 and the CSV form, and the reference: DuckDB's ``read_csv`` loading the CSV form into a table (no
-validation; the floor of getting those rows into a DuckDB file). Peak RSS is the process doing
-the work, sampled every 20 ms. Prints min and median seconds and peak RSS of each, and the ratio
+validation, no actors/accounts split, no history, no store schema: the floor of getting those rows
+into a DuckDB file). Peak RSS is that of the process doing the work (and any children), sampled every
+20 ms (bench/common.py). Prints min and median seconds and peak RSS of each, and the ratio
 of each form's median to the reference's. Targets (100,000 accounts, 2 cores): under 30 s and
 under 1 GB peak RSS for each form.
 """
@@ -23,13 +24,14 @@ import csv
 import json
 import random
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import MIN_ROUNDS, alternate, run_child, summarize  # noqa: E402
 from diplotrack.roster.csv_form import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from diplotrack.roster.model import HOST_COUNTRY_KINDS, KINDS
 from diplotrack.roster.model import PLATFORMS as ROSTER_PLATFORMS
@@ -128,20 +130,7 @@ def write_csv(path: Path, actors: list[dict]) -> None:
 
 
 _CHILD = r"""
-import json, sys, threading, time
-import psutil
 mode, src, db = sys.argv[1], sys.argv[2], sys.argv[3]
-peak = 0
-def sample():
-    global peak
-    me = psutil.Process()
-    while True:
-        try:
-            peak = max(peak, me.memory_info().rss)
-        except psutil.Error:
-            pass
-        time.sleep(0.02)
-threading.Thread(target=sample, daemon=True).start()
 t0 = time.perf_counter()
 if mode == "reference":
     import duckdb
@@ -162,21 +151,19 @@ else:
     out = {"accounts": con.execute("SELECT count(*) FROM accounts").fetchone()[0], "validate_s": t_valid,
            "accounts_new": r.accounts_new}
 out["seconds"] = time.perf_counter() - t0
-time.sleep(0.05)
-out["peak_rss_mb"] = peak / 2**20
+out["peak_rss_mb"] = peak_mb()
 print(json.dumps(out))
 """
 
 
-def run_child(mode: str, src: Path, db: Path) -> dict:
+def run_step(mode: str, src: Path, db: Path, accounts: int) -> dict:
+    """One run in a fresh process on a new store file; checks every account was stored."""
     for p in (db, Path(str(db) + ".wal")):
         p.unlink(missing_ok=True)
-    res = subprocess.run(
-        [sys.executable, "-c", _CHILD, mode, str(src), str(db)], capture_output=True, text=True, check=False
-    )
-    if res.returncode != 0:
-        raise SystemExit(f"{mode} run on {src.name} failed:\n{res.stderr[-3000:]}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    out = run_child(_CHILD, mode, str(src), str(db))
+    if out["accounts"] != accounts:
+        raise SystemExit(f"{mode} on {src.name}: {out['accounts']} accounts stored, expected {accounts}")
+    return out
 
 
 def main() -> None:
@@ -185,7 +172,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3, at least 3)")
     ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one, removed)")
     args = ap.parse_args()
-    rounds = max(3, args.rounds)
+    rounds = max(MIN_ROUNDS, args.rounds)
     work = args.dir or Path(tempfile.mkdtemp(prefix="diplotrack-roster-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -199,29 +186,19 @@ def main() -> None:
         f"(written in {time.perf_counter() - t0:.1f} s)",
         flush=True,
     )
-    runs: dict[str, list[dict]] = {"yaml": [], "csv": [], "reference": []}
-    subjects = {"yaml": ("import", yaml_path), "csv": ("import", csv_path), "reference": ("reference", csv_path)}
-    for n in range(rounds):
-        for label, (mode, src) in subjects.items():
-            out = run_child(mode, src, work / f"{label}.duckdb")
-            if out["accounts"] != args.accounts:
-                raise SystemExit(f"{label}: {out['accounts']} accounts stored, expected {args.accounts}")
-            runs[label].append(out)
-            extra = f", validation {out['validate_s']:.1f} s" if "validate_s" in out else ""
-            print(
-                f"round {n + 1} {label:9}: {out['seconds']:6.2f} s, peak RSS {out['peak_rss_mb']:6.0f} MB{extra}",
-                flush=True,
-            )
-    ref = statistics.median(r["seconds"] for r in runs["reference"])
+    runs = alternate(
+        {
+            "yaml": lambda: run_step("import", yaml_path, work / "yaml.duckdb", args.accounts),
+            "csv": lambda: run_step("import", csv_path, work / "csv.duckdb", args.accounts),
+            "reference": lambda: run_step("reference", csv_path, work / "reference.duckdb", args.accounts),
+        },
+        rounds,
+    )
     names = {"yaml": "diplotrack YAML", "csv": "diplotrack CSV", "reference": "DuckDB read_csv (reference)"}
-    for label, name in names.items():
-        secs = [r["seconds"] for r in runs[label]]
-        rss = [r["peak_rss_mb"] for r in runs[label]]
-        med = statistics.median(secs)
-        print(
-            f"{name:28}: min {min(secs):6.2f} s, median {med:6.2f} s, ratio to reference {med / ref:5.1f}x; "
-            f"peak RSS min {min(rss):.0f} MB, median {statistics.median(rss):.0f} MB"
-        )
+    summarize(runs, "reference", names)
+    for label in ("yaml", "csv"):
+        valid = sorted(r["validate_s"] for r in runs[label])
+        print(f"{names[label]}: of which validation min {valid[0]:.2f} s, median {valid[len(valid) // 2]:.2f} s")
     print("targets for each form at 100,000 accounts: under 30 s and under 1024 MB peak RSS")
     if args.dir is None:
         shutil.rmtree(work)
