@@ -121,7 +121,10 @@ def materialize(t: Tables, name: str, f: Filters | None, expr: ir.Table) -> ir.T
     the building block ``name`` with the same filters read instead of recomputing it. A run of many
     analyses (the report) uses it for the blocks every analysis starts from."""
     key = f"{name}:{f!r}"
-    return memo(t, key, lambda: t.backend.create_table(f"_diplotrack_{name}_{abs(hash(key)):x}", expr, temp=True))
+    # named for these tables too: a second run on the same connection (a second report, the
+    # Python API) builds its own, and replaces one a finished run left behind
+    table = f"_diplotrack_{name}_{id(t):x}_{abs(hash(key)):x}"
+    return memo(t, key, lambda: t.backend.create_table(table, expr, temp=True, overwrite=True))
 
 
 def tracked_accounts(t: Tables, f: Filters) -> ir.Table:

@@ -41,7 +41,8 @@ def effective_window(t: Tables, f: Filters) -> dict:
 def gaps(t: Tables, f: Filters) -> pd.DataFrame:
     """Months inside the covered range with no post by any tracked account (collection gaps)."""
     p = tracked_posts(t, f)
-    months = p.select(month=p.created_at.truncate("M")).distinct().to_pandas()
+    # posts without a time belong to no month (a store of only those has no covered range)
+    months = p.select(month=p.created_at.truncate("M")).distinct().to_pandas().dropna()
     if months.empty:
         return pd.DataFrame({"month": [], "posts": []})
     have = set(pd.to_datetime(months["month"]).dt.to_period("M"))
