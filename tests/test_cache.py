@@ -207,3 +207,28 @@ def test_frame_digest_follows_the_data() -> None:
     changed.loc[0, "share"] = 0.25
     assert a != frame_digest(changed)
     assert frame_digest("x", 1) != frame_digest("x", 2)
+
+
+def test_run_frame_reads_an_analysis_from_the_cache(tmp_path, monkeypatch) -> None:
+    import ibis.expr.types as ir
+
+    from diplotrack.analyses.base import Filters, tables_from_duckdb
+    from diplotrack.analyses.registry import run_frame
+    from diplotrack.demo import build_demo
+    from diplotrack.store.db import open_store_read_only
+
+    monkeypatch.delenv("DIPLOTRACK_CACHE", raising=False)
+    monkeypatch.delenv("DIPLOTRACK_CACHE_DIR", raising=False)
+    build_demo(tmp_path / "d.duckdb")
+    con = open_store_read_only(tmp_path / "d.duckdb")
+    try:
+        c, t = open_cache(con), tables_from_duckdb(con)
+        df, cov = run_frame("joins_by_period", t, Filters(kinds=("embassy",)), c, period="year")
+        other, _ = run_frame("joins_by_period", t, Filters(kinds=("embassy",)), c, period="quarter")
+        assert c.hits == 0 and c.writes == 2 and len(other) != len(df)
+        monkeypatch.setattr(ir.Table, "to_pandas", lambda *a, **k: pytest.fail("the analysis ran again"))
+        df2, cov2 = run_frame("joins_by_period", t, Filters(kinds=("embassy",)), c, period="year")
+    finally:
+        con.close()
+    pd.testing.assert_frame_equal(df, df2)
+    assert cov == cov2 and c.hits == 1

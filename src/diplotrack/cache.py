@@ -184,7 +184,7 @@ class ResultCache:
                 if len(data) != head["data"]["size"] or hashlib.sha256(data).hexdigest() != head["data"]["sha256"]:
                     raise ValueError("its data file does not match its hash")
                 if head["data"]["suffix"] == "parquet":
-                    entry.frame = pq.read_table(pa.BufferReader(data)).to_pandas()
+                    entry.frame = _frame(data, head["data"].get("kinds", {}))
                 else:
                     entry.blob = data
         except FileNotFoundError:
@@ -217,14 +217,19 @@ class ResultCache:
             raise ValueError("an entry holds a frame or bytes, not both")
         try:
             head_meta = json.loads(json.dumps(meta or {}, ensure_ascii=False))  # JSON only
-            data, suffix = (_parquet(frame), "parquet") if frame is not None else (blob, "bin")
+            kinds: dict = {}
+            if frame is not None:
+                (data, kinds), suffix = _parquet(frame), "parquet"
+            else:
+                data, suffix = blob, "bin"
             d = self._dir(scope)
             d.mkdir(parents=True, exist_ok=True)
             name = self.key(parts, scope)
             head: dict[str, Any] = {"meta": head_meta, "data": None, "written_at": time.time()}
             if data is not None:
                 _atomic_write(d / f"{name}.{suffix}", data)
-                head["data"] = {"suffix": suffix, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                digest = hashlib.sha256(data).hexdigest()
+                head["data"] = {"suffix": suffix, "size": len(data), "sha256": digest, "kinds": kinds}
             _atomic_write(d / f"{name}.json", json.dumps(head, ensure_ascii=False).encode("utf-8"))
         except Exception as exc:  # noqa: BLE001 - caching is an optimisation: never fail the caller
             self._failed(f"{type(exc).__name__}: {str(exc)[:120]}")
@@ -276,16 +281,41 @@ def _mtime(p: Path) -> float:
         return 0.0
 
 
-def _parquet(frame: pd.DataFrame) -> bytes:
-    """The frame as Parquet bytes, after checking that reading them back gives the same frame."""
+def _parquet(frame: pd.DataFrame) -> tuple[bytes, dict]:
+    """The frame as Parquet bytes and what Parquet does not keep of it (pandas dtypes such as
+    ``datetime64[s]``, object columns of text or of lists), after checking that reading them back
+    gives the same frame."""
     if not all(isinstance(c, str) for c in frame.columns) or frame.columns.has_duplicates:
         raise TypeError("only frames with distinct text column names are cached")
+    kinds = {"dtypes": {c: str(t) for c, t in frame.dtypes.items()}, "lists": _list_columns(frame)}
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(frame), buf, compression="zstd")
     data = buf.getvalue()
-    back = pq.read_table(pa.BufferReader(data)).to_pandas()
+    back = _frame(data, kinds)
     pd.testing.assert_frame_equal(back, frame, check_exact=True, check_index_type=True, check_column_type=False)
-    return data
+    return data, kinds
+
+
+def _list_columns(frame: pd.DataFrame) -> list[str]:
+    """Object columns whose values are lists (Parquet gives them back as arrays)."""
+    out = []
+    for c in frame.columns:
+        if frame[c].dtype == object:
+            first = next((v for v in frame[c] if v is not None and not (isinstance(v, float) and v != v)), None)
+            if isinstance(first, list):
+                out.append(c)
+    return out
+
+
+def _frame(data: bytes, kinds: dict) -> pd.DataFrame:
+    """A frame read back from ``_parquet``'s bytes, with the dtypes it had."""
+    frame = pq.read_table(pa.BufferReader(data)).to_pandas()
+    for c, dtype in kinds.get("dtypes", {}).items():
+        if c in frame.columns and str(frame[c].dtype) != dtype:
+            frame[c] = frame[c].astype(dtype)
+    for c in kinds.get("lists", []):
+        frame[c] = [v.tolist() if hasattr(v, "tolist") else v for v in frame[c]]
+    return frame
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -14,12 +14,17 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from diplotrack.analyses import activity, amplification, content, growth, network_analyses, presence
 from diplotrack.analyses.base import Filters, Tables
 from diplotrack.analyses.coverage import Coverage, coverage
 from diplotrack.errors import UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from diplotrack.cache import ResultCache
 
 SECTION_OF_MODULE = {  # the report section an analysis belongs to, by its docs page
     "presence": "presence",
@@ -203,3 +208,25 @@ def run(name: str, t: Tables, f: Filters | None = None, **params: Any) -> Result
         raise UsageError(f"analysis {name!r} needs the parameter(s) {', '.join(required)}")
     f = f or Filters()
     return Result(name, a.function(t, f, **params), analysis_coverage(a, t, f, params))
+
+
+def run_frame(
+    name: str, t: Tables, f: Filters | None = None, cache: ResultCache | None = None, **params: Any
+) -> tuple[pd.DataFrame, Coverage]:
+    """``run`` with the result brought into pandas, read from (or written to) the store's result
+    cache when one is given (diplotrack/cache.py): keyed by the analysis, its filters, its
+    parameters and whether the rollups are read. For callers that run one analysis at a time over
+    an unchanged store (the dashboard's clicks)."""
+    f = f or Filters()
+    parts = ("analysis", name, f.describe(), params, t.rollups)
+    hit = cache.get(parts) if cache is not None else None
+    if hit is not None and hit.frame is not None:
+        c = hit.meta["coverage"]
+        return hit.frame, Coverage(**{**c, "missing": tuple(c["missing"]), "caveats": tuple(c["caveats"])})
+    import pandas as pd  # here: the registry is imported where pandas is not needed
+
+    r = run(name, t, f, **params)
+    df = r.table if isinstance(r.table, pd.DataFrame) else r.table.to_pandas()
+    if cache is not None:
+        cache.put(parts, frame=df, meta={"coverage": r.coverage.to_dict()})
+    return df, r.coverage
