@@ -77,6 +77,11 @@ def report_command(
     timings: bool = typer.Option(
         False, "--timings", help="Print the seconds each section, table and step took (on stderr)."
     ),
+    cache: bool = typer.Option(
+        True,
+        "--cache/--no-cache",
+        help="Reuse what an earlier report computed while the store has not changed (<store>.cache/).",
+    ),
 ) -> None:
     filters = parse_filters(start, end, platform, state, kind, institutional, host_country, db=common.STATE.db)
     opts = report_options(
@@ -94,7 +99,7 @@ def report_command(
     con = open_store_read_only(common.STATE.db)
     try:
         with common.err_console.status("running the analyses and writing the report", spinner="dots"):
-            result = build_report(con, out, opts)
+            result = build_report(con, out, opts, cache=cache)
     finally:
         con.close()
     if timings:
@@ -109,6 +114,8 @@ def print_timings(result: ReportResult) -> None:
     """The report's timings, in the order the steps ran, on stderr (stdout may hold the JSON summary)."""
     rows = [(section, step, f"{seconds:.2f} s") for section, step, seconds in result.timings]
     common.print_table(("section", "step (table / analysis)", "time"), rows, console=common.err_console)
+    if result.cache is not None:  # "[cached]" steps were read from it
+        common.err_console.print(result.cache.note, markup=False)
 
 
 def print_report_done(result: ReportResult) -> None:

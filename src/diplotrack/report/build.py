@@ -4,6 +4,13 @@ then write tables, charts, Markdown, HTML and summary.json.
 The analyses run in the store (Ibis over DuckDB); only their small result tables come into
 Python here, to be written out. Under each section the report prints the coverage of the
 registered analyses of that section; summary.json carries every analysis's coverage.
+
+What a report computes is kept in the store's result cache (diplotrack/cache.py) and read back while
+the store has not changed: each table with its title, note and whether it is shown (keyed by its
+name, its analysis and the report's options), the summary figures, coverage and introductions (one
+entry), and each chart's PNG (keyed by the data it draws, so it survives writes that leave that
+data alone). A section's preparation (materialized temporary tables, the growth dates) runs only
+when one of its tables has to be computed, so a report over an unchanged store runs no analysis.
 """
 
 from __future__ import annotations
@@ -13,13 +20,16 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from diplotrack.analyses.base import materialize_accounts, tables_from_duckdb
 from diplotrack.analyses.registry import ANALYSES, analysis_coverage
-from diplotrack.report import charts, figures
+from diplotrack.cache import ResultCache, frame_digest, open_cache
+from diplotrack.report import figures
 from diplotrack.report.folder import staged_folder
 from diplotrack.report.model import DEFAULT_COHORTS, ReportOptions, ReportResult, Section, Table
 from diplotrack.report.render import write_html, write_markdown
@@ -29,29 +39,92 @@ from diplotrack.report.write import write_csv
 __all__ = ["DEFAULT_COHORTS", "ReportOptions", "ReportResult", "Section", "Table", "build_report", "write_csv"]
 
 
-def build_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions | None = None) -> ReportResult:
+def build_report(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    opts: ReportOptions | None = None,
+    *,
+    cache: ResultCache | bool = True,
+) -> ReportResult:
     """Run every analysis and write the report into ``out``, replacing the old one whole (it is
-    written beside it, then swapped in: see report/folder.py); returns the summary."""
-    with staged_folder(out) as tmp:
-        result = _write_report(con, tmp, opts)
+    written beside it, then swapped in: see report/folder.py); returns the summary. ``cache``: the
+    store's result cache is used (True), not used (False), or the one given."""
+    with staged_folder(out) as tmp:  # first: a refused folder leaves nothing behind, a cache neither
+        started = time.perf_counter()
+        rc = cache if isinstance(cache, ResultCache) else open_cache(con, enabled=cache)
+        opened = time.perf_counter() - started
+        result = _write_report(con, tmp, opts, rc)
+    result.timings.insert(0, ("report", "opening the result cache", opened))
     for s in result.sections:  # the charts were drawn in the temporary folder
         s.charts = [(caption, out / "charts" / p.name) for caption, p in s.charts]
     result.out = out
     return result
 
 
-def _write_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions | None) -> ReportResult:
+def _write_report(
+    con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions | None, cache: ResultCache
+) -> ReportResult:
     started = time.perf_counter()
-    ctx = Context(con=con, t=tables_from_duckdb(con), opts=opts or ReportOptions())
-    ch = _ChartPool()  # charts are drawn in a thread while the store answers the next queries
     timings: list[tuple[str, str, float]] = []
     clock = _Stopwatch(timings)
-    with clock("report", "tracked accounts"):
-        materialize_accounts(ctx.t, ctx.f)  # every analysis starts from the tracked accounts and their keys
+    with clock("report", "opening the tables"):
+        ctx = Context(con=con, t=tables_from_duckdb(con), opts=opts or ReportOptions())
+    okey = _options_key(ctx)
+    ready = _Preparation(ctx, clock)
+    ch = _ChartPool(cache)  # charts are drawn in a thread while the store answers the next queries
     (out / "tables").mkdir()
     (out / "charts").mkdir()
-    sections = [_section(spec, ctx, ch, out / "charts", clock) for spec in SECTIONS]
+    run = _Run(ctx, cache, ready, ch, clock, okey)
+    sections = [_section(i, spec, run, out / "charts") for i, spec in enumerate(SECTIONS)]
 
+    texts_key = ("report-texts", okey)
+    hit = cache.get(texts_key)
+    if hit is not None:
+        timings.append(("report", "summary figures, coverage, introductions [cached]", 0.0))
+        summary, intros, lines = hit.meta["summary"], hit.meta["intros"], hit.meta["coverage"]
+    else:
+        summary, intros, lines = _texts(ctx, ready, clock, sections)
+        cache.put(texts_key, meta={"summary": summary, "intros": intros, "coverage": lines})
+    for s in sections:
+        s.intro, s.coverage = intros[s.key], lines[s.key]
+
+    with clock("report", "writing the files"):
+        for s in sections:
+            for tb in s.tables:
+                write_csv(tb.df, out / "tables" / f"{tb.name}.csv")
+        with clock("report", "charts (waiting for the drawing thread)"):
+            ch.resolve(sections)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
+        write_markdown(out / "report.md", summary, sections)
+        write_html(out / "report.html", summary, sections)
+    seconds = time.perf_counter() - started
+    timings.append(("report", "total", seconds))
+    return ReportResult(out=out, summary=summary, sections=sections, seconds=seconds, timings=timings, cache=cache)
+
+
+def _options_key(ctx: Context) -> dict:
+    """What every cached piece of the report depends on besides the store and the code: the
+    selection, the report's options and whether the rollups are read."""
+    o = ctx.opts
+    return {
+        "filters": ctx.f.describe(),
+        "cohorts": [c.isoformat() for c in o.cohorts],
+        "posts_over": o.posts_over,
+        "followers_over": o.followers_over,
+        "dormant_days": o.dormant_days,
+        "growth_from": o.growth_from.isoformat() if o.growth_from else None,
+        "growth_to": o.growth_to.isoformat() if o.growth_to else None,
+        "top_n": o.top_n,
+        "rollups": ctx.t.rollups,
+    }
+
+
+def _texts(
+    ctx: Context, ready: _Preparation, clock: _Stopwatch, sections: list[Section]
+) -> tuple[dict, dict[str, str], dict[str, list[str]]]:
+    """summary.json (as JSON gives it back, so that a cached report writes the same), each
+    section's introduction and coverage lines."""
+    ready.upto(len(SECTIONS) - 1)  # the introductions and figures read every section's values
     with clock("report", "summary figures"):
         ctx.summary.update(figures.summary(ctx.frames, ctx.values["window"], ctx.opts, ctx.f))
         ctx.summary.update(figures.content_summary(ctx.frames))
@@ -60,44 +133,92 @@ def _write_report(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions
         coverage = {a.name: analysis_coverage(a, ctx.t, ctx.f) for a in ANALYSES}
     ctx.summary["coverage"] = {name: {"section": a.section, **coverage[name].to_dict()}
                                for name, a in ((a.name, a) for a in ANALYSES)}  # fmt: skip
-    for spec, s in zip(SECTIONS, sections, strict=True):
+    intros: dict[str, str] = {}
+    for spec in SECTIONS:
         with clock(spec.key, "introduction"):
-            s.intro = text(spec.intro, ctx)
-        s.coverage = _coverage_lines(s.key, coverage)
-
-    with clock("report", "writing the files"):
-        for s in sections:
-            for tb in s.tables:
-                write_csv(tb.df, out / "tables" / f"{tb.name}.csv")
-        with clock("report", "charts (waiting for the drawing thread)"):
-            ch.resolve(sections)
-        summary = ctx.summary
-        (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
-        write_markdown(out / "report.md", summary, sections)
-        write_html(out / "report.html", summary, sections)
-    seconds = time.perf_counter() - started
-    timings.append(("report", "total", seconds))
-    return ReportResult(out=out, summary=summary, sections=sections, seconds=seconds, timings=timings)
+            intros[spec.key] = text(spec.intro, ctx)
+    lines = {s.key: _coverage_lines(s.key, coverage) for s in sections}
+    summary = json.loads(json.dumps(ctx.summary, ensure_ascii=False, default=str))
+    return summary, intros, lines
 
 
-def _section(spec, ctx: Context, ch: _ChartPool, chart_dir: Path, clock: _Stopwatch) -> Section:  # type: ignore[no-untyped-def]
-    """Compute one declared section's tables and submit its charts."""
-    if spec.prepare is not None:
-        with clock(spec.key, "preparation"):
-            spec.prepare(ctx)
+@dataclass
+class _Run:
+    """What every section of one report run shares."""
+
+    ctx: Context
+    cache: ResultCache
+    ready: _Preparation
+    charts: _ChartPool
+    clock: _Stopwatch
+    okey: dict
+
+
+def _section(index: int, spec, run: _Run, chart_dir: Path) -> Section:  # type: ignore[no-untyped-def]
+    """Compute one declared section's tables (or read them from the cache) and submit its charts."""
+    ctx, cache, clock = run.ctx, run.cache, run.clock
     section = Section(spec.key, spec.title, "")
     for ts in spec.tables:
-        with clock(spec.key, ts.name + (f" ({ts.analysis})" if ts.analysis and ts.analysis != ts.name else "")):
-            if ts.keep is not None and not ts.keep(ctx):  # it may compute what the table shows (a network)
-                continue
-            df = ts.compute(ctx)
+        step = ts.name + (f" ({ts.analysis})" if ts.analysis and ts.analysis != ts.name else "")
+        parts = ("report-table", ts.name, ts.analysis, run.okey)
+        hit = cache.get(parts)
+        if hit is not None and hit.frame is not None:
+            clock.timings.append((spec.key, step + " [cached]", 0.0))
+            df, meta = hit.frame, hit.meta
+        else:
+            run.ready.upto(index)
+            with clock(spec.key, step):
+                kept = ts.keep is None or ts.keep(ctx)  # it may compute what the table shows (a network)
+                df = ts.compute(ctx) if kept else pd.DataFrame()
+                if kept:
+                    ctx.frames[ts.name] = df  # its empty-note may read it
+                meta = {
+                    "kept": kept,
+                    "title": text(ts.title, ctx) if kept else "",
+                    "note": text(ts.note, ctx) if kept else "",
+                    "empty": ts.empty(ctx) if kept and ts.empty is not None and df.empty else "",
+                }
+            cache.put(parts, frame=df, meta=meta)
+        if not meta["kept"]:
+            continue
         ctx.frames[ts.name] = df
-        empty = ts.empty(ctx) if ts.empty is not None and df.empty else ""
-        section.tables.append(Table(ts.name, text(ts.title, ctx), df, text(ts.note, ctx), empty))
+        section.tables.append(Table(ts.name, meta["title"], df, meta["note"], meta["empty"]))
     for cs in spec.charts:
-        if cs.keep is None or cs.keep(ctx):
-            section.charts.append((cs.caption, getattr(ch, cs.chart)(*cs.args(ctx), chart_dir / cs.file)))
+        if cs.keep is None or _chart_kept(cs, index, run):
+            section.charts.append((cs.caption, run.charts.submit(cs.chart, cs.args(ctx), chart_dir / cs.file)))
     return section
+
+
+def _chart_kept(cs, index: int, run: _Run) -> bool:  # type: ignore[no-untyped-def]
+    """A chart's keep-check (it may build a network), cached like a table."""
+    parts = ("report-chart-kept", cs.file, run.okey)
+    hit = run.cache.get(parts)
+    if hit is not None:
+        return bool(hit.meta["kept"])
+    run.ready.upto(index)
+    kept = bool(cs.keep(run.ctx))
+    run.cache.put(parts, meta={"kept": kept})
+    return kept
+
+
+class _Preparation:
+    """Runs, once and only when a table must be computed, what the sections up to it prepare: the
+    tracked accounts and their keys (every analysis starts from them), then each section's own
+    preparation in order (its values, e.g. the growth dates, are read by later sections too)."""
+
+    def __init__(self, ctx: Context, clock: _Stopwatch) -> None:
+        self.ctx, self.clock, self.done = ctx, clock, -1
+
+    def upto(self, index: int) -> None:
+        if self.done < 0 <= index:
+            with self.clock("report", "tracked accounts"):
+                materialize_accounts(self.ctx.t, self.ctx.f)
+        while self.done < index:
+            self.done += 1
+            spec = SECTIONS[self.done]
+            if spec.prepare is not None:
+                with self.clock(spec.key, "preparation"):
+                    spec.prepare(self.ctx)
 
 
 def _coverage_lines(section: str, coverage: dict) -> list[str]:
@@ -125,18 +246,39 @@ class _Stopwatch:
 
 
 class _ChartPool:
-    """``ch.name(...)`` submits ``charts.name(...)`` to one worker thread and returns its future.
+    """``ch.submit(name, args, path)`` draws ``charts.name(*args, path)`` in one worker thread and
+    returns its future, or copies the PNG the cache holds for the same function and data.
 
     Drawing a chart holds the GIL, but DuckDB releases it while it runs a query, so the charts of one
     section are drawn while the next section's queries run. ``resolve`` waits for them and keeps
-    the charts that were drawn (a chart function returns None when there is nothing to draw)."""
+    the charts that were drawn (a chart function returns None when there is nothing to draw).
+    matplotlib is imported only when a chart must be drawn."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: ResultCache) -> None:
+        self.cache = cache
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
-        fn = getattr(charts, name)
-        return lambda *args, **kwargs: self.pool.submit(fn, *args, **kwargs)
+    def submit(self, name: str, args: tuple, path: Path) -> Future | Path | None:
+        try:
+            parts: tuple | None = ("chart", name, frame_digest(*args))
+        except TypeError:  # data pandas cannot hash: draw it
+            parts = None
+        hit = self.cache.get(parts, scope="content") if parts is not None else None
+        if hit is not None and (hit.blob is not None or not hit.meta.get("drawn")):
+            if hit.blob is None:
+                return None
+            path.write_bytes(hit.blob)
+            return path
+        return self.pool.submit(self._draw, name, args, path, parts)
+
+    def _draw(self, name: str, args: tuple, path: Path, parts: tuple | None) -> Path | None:
+        from diplotrack.report import charts
+
+        drawn = getattr(charts, name)(*args, path)
+        if parts is not None:
+            blob = drawn.read_bytes() if drawn is not None else None
+            self.cache.put(parts, blob=blob, meta={"drawn": drawn is not None}, scope="content")
+        return drawn  # type: ignore[no-any-return]
 
     def resolve(self, sections: list[Section]) -> None:
         try:

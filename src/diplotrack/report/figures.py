@@ -58,8 +58,6 @@ def sources(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ).df()
 
 
-
-
 def _share(thr: pd.DataFrame, measure: str) -> float | None:
     row = thr[thr["measure"] == measure]
     if row.empty or pd.isna(row["share"].iloc[0]):

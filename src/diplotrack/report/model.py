@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from diplotrack.analyses.base import Filters
+from diplotrack.cache import ResultCache
 from diplotrack.errors import InvalidValueError
 
 DEFAULT_COHORTS = (date(2019, 1, 1), date(2020, 1, 1), date(2020, 5, 1))
@@ -73,3 +74,4 @@ class ReportResult:
     seconds: float
     # (section, step, seconds): each section's preparation and tables, coverage, charts, writing
     timings: list[tuple[str, str, float]] = field(default_factory=list)
+    cache: ResultCache | None = None  # the result cache it read and wrote (its counters and note)

@@ -1,0 +1,204 @@
+"""The report over the result cache: a second report over an unchanged store runs no analysis and
+writes the same files; any write, another selection or option, a damaged entry or a folder that
+cannot be written each still give the right report."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import ibis.expr.types as ir
+import pytest
+
+from diplotrack.analyses import network_analyses
+from diplotrack.analyses.base import Filters
+from diplotrack.cache import open_cache
+from diplotrack.demo import build_demo
+from diplotrack.records import Post, Provenance
+from diplotrack.report import build as build_mod
+from diplotrack.report.build import ReportOptions, build_report
+from diplotrack.store.db import open_store, open_store_read_only
+from diplotrack.store.writer import StoreWriter
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cache-template") / "demo.duckdb"
+    build_demo(db)
+    from diplotrack.enrich.run import enrich_store
+
+    con = open_store(db)
+    try:
+        enrich_store(con)
+    finally:
+        con.close()
+    return db
+
+
+@pytest.fixture
+def db(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.delenv("DIPLOTRACK_CACHE", raising=False)
+    monkeypatch.delenv("DIPLOTRACK_CACHE_DIR", raising=False)
+    out = tmp_path / "demo.duckdb"
+    shutil.copyfile(template, out)
+    return out
+
+
+def report(db: Path, out: Path, opts: ReportOptions | None = None, **kw):  # type: ignore[no-untyped-def]
+    con = open_store_read_only(db)
+    try:
+        return build_report(con, out, opts, **kw)
+    finally:
+        con.close()
+
+
+def files(out: Path) -> dict[str, bytes]:
+    """The report's files, with the time it was generated (in report.html) left out."""
+    got = {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return {k: re.sub(rb"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", b"", v) for k, v in got.items()}
+
+
+def forbid_analyses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any Ibis query brought into pandas, any network built or the tracked accounts materialized
+    fails the test: a report that reads the cache does none of them."""
+
+    def boom(*a, **k):  # type: ignore[no-untyped-def]
+        raise AssertionError("an analysis ran")
+
+    monkeypatch.setattr(ir.Table, "to_pandas", boom)
+    monkeypatch.setattr(ir.Table, "execute", boom)
+    monkeypatch.setattr(network_analyses, "build_network", boom)
+    monkeypatch.setattr(build_mod, "materialize_accounts", boom)
+
+
+def test_second_report_reads_the_cache_and_writes_the_same_files(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = report(db, tmp_path / "cold")
+    assert cold.cache.hits == 0 and cold.cache.writes > 40 and cold.cache.failures == 0
+    with monkeypatch.context() as m:
+        forbid_analyses(m)
+        warm = report(db, tmp_path / "warm")
+    assert warm.cache.misses == 0 and warm.cache.hits == cold.cache.writes
+    steps = [step for _, step, _ in warm.timings]
+    assert any(s.endswith("[cached]") for s in steps) and "tracked accounts" not in steps
+    uncached = report(db, tmp_path / "plain", cache=False)
+    assert not uncached.cache.enabled
+    a, b, c = files(tmp_path / "cold"), files(tmp_path / "warm"), files(tmp_path / "plain")
+    assert a.keys() == b.keys() == c.keys() and any(k.startswith("charts/") for k in a)
+    for name in a:
+        if name != ".diplotrack-report.json":
+            assert a[name] == b[name], name
+            assert a[name] == c[name] or name.startswith("charts/"), name  # a chart drawn twice may differ
+
+
+def _import(con) -> None:  # type: ignore[no-untyped-def]
+    from diplotrack.importers.run import import_paths
+
+    import_paths(con, [Path(__file__).resolve().parents[1] / "fixtures" / "x-v2" / "twarc2" / "mentions_tweet.jsonl"])
+
+
+def _enrich(con) -> None:  # type: ignore[no-untyped-def]
+    from diplotrack.enrich.run import enrich_store
+
+    con.execute("DELETE FROM post_enrichment WHERE post_id IN (SELECT post_id FROM post_enrichment LIMIT 5)")
+    enrich_store(con)
+
+
+def _roster(con) -> None:  # type: ignore[no-untyped-def]
+    from diplotrack.roster import bundled_roster_path, import_roster, load_roster
+
+    loaded, problems = load_roster(bundled_roster_path())
+    assert loaded is not None and not problems
+    import_roster(con, loaded)
+
+
+def _collect(con) -> None:  # type: ignore[no-untyped-def]
+    """What a collector's page commits: posts through the store writer."""
+    w = StoreWriter(con, 0)
+    handle = con.execute("SELECT handle FROM accounts WHERE platform = 'x' LIMIT 1").fetchone()[0]
+    w.add_post(
+        Post("x", "cache-test-1", f"handle:{handle.lower()}", handle, datetime(2023, 3, 1), "new post", "en",
+             "original", Provenance("test"))
+    )  # fmt: skip
+    w.flush()
+
+
+@pytest.mark.parametrize("write", [_import, _enrich, _roster, _collect])
+def test_any_write_invalidates(db: Path, tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    report(db, tmp_path / "first")
+    con = open_store(db)
+    try:
+        write(con)
+    finally:
+        con.close()
+    again = report(db, tmp_path / "again")  # only charts (keyed by their data) may be reused
+    assert not [s for _, s, _ in again.timings if s.endswith("[cached]")]
+    report(db, tmp_path / "fresh", cache=False)
+    a, b = files(tmp_path / "again"), files(tmp_path / "fresh")
+    for name in a:
+        if name.startswith("tables/") or name == "summary.json":
+            assert a[name] == b[name], name
+
+
+def test_a_read_write_open_invalidates(db: Path, tmp_path: Path) -> None:
+    report(db, tmp_path / "first")
+    open_store(db).close()
+    assert not [s for _, s, _ in report(db, tmp_path / "again").timings if s.endswith("[cached]")]
+
+
+def test_another_filter_or_option_misses(db: Path, tmp_path: Path) -> None:
+    report(db, tmp_path / "first")
+    other_filter = report(db, tmp_path / "f", ReportOptions(filters=Filters(kinds=("embassy",))))
+    assert not [s for _, s, _ in other_filter.timings if s.endswith("[cached]")]
+    other_option = report(db, tmp_path / "o", ReportOptions(posts_over=5))
+    tables = [s for sec, s, _ in other_option.timings if sec != "report"]
+    assert tables and not [s for s in tables if s.endswith("[cached]")]
+    assert (tmp_path / "o" / "tables" / "threshold_shares.csv").read_bytes() != (
+        tmp_path / "first" / "tables" / "threshold_shares.csv"
+    ).read_bytes()
+
+
+def test_a_corrupt_entry_is_recomputed(db: Path, tmp_path: Path) -> None:
+    report(db, tmp_path / "first")
+    con = open_store_read_only(db)
+    try:
+        cache = open_cache(con)
+    finally:
+        con.close()
+    damaged = sorted(cache._dir("store").glob("*.parquet"))[:5]
+    for p in damaged:
+        p.write_bytes(p.read_bytes()[:-7] + b"garbage")
+    again = report(db, tmp_path / "again")
+    assert again.cache.misses >= 5 and again.cache.writes >= 5
+    a, b = files(tmp_path / "first"), files(tmp_path / "again")
+    assert {k: v for k, v in a.items() if k.startswith("tables/")} == {
+        k: v for k, v in b.items() if k.startswith("tables/")
+    }
+
+
+def test_an_unwritable_cache_folder_still_gives_the_report(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("DIPLOTRACK_CACHE_DIR", str(tmp_path / "a-file" / "cache"))
+    r = report(db, tmp_path / "out")
+    assert not r.cache.enabled and "cannot write" in r.cache.note
+    assert (tmp_path / "out" / "report.html").exists() and r.summary["posts_total"] > 0
+
+
+def test_timings_say_what_the_cache_did(db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from diplotrack.cli.main import app
+
+    runner = CliRunner()
+    args = ["--db", str(db), "report", "-o", str(tmp_path / "r"), "--timings"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, args)
+    assert "[cached]" in second.output and "0 misses" in second.output
+    off = runner.invoke(app, [*args, "--no-cache"])
+    assert off.exit_code == 0 and "cache off: turned off (--no-cache)" in off.output
