@@ -27,8 +27,9 @@ What is SYNTHETIC:
   reposts, 8% replies, 7% quotes) and 35% by an amplifier engaging with it (70% reposts, 15% replies,
   10% quotes, 5% originals);
 - amplifiers: untracked accounts ``amp_<j>`` whose number grows with the posts (Heaps-like: post n
-  draws j below 5 * (n + 1)^0.7 with a skew to the older ones), so distinct amplifiers grow about as
-  N^0.7 and the networks grow with the store as they do in life;
+  draws j below 5 * (n + 1)^0.7 with a skew to the older ones): 934 at 5,000 posts, 3,072 at 20,000,
+  80,592 at 1M (faster than N^0.7 while the draws do not yet fill the range, about N^0.7 above ~1M),
+  so the networks grow with the store as they do in life;
 - references: 70% of a tracked account's reposts and quotes are of state media, the ministry and
   spokespersons, 20% of other tracked accounts, 10% of amplifiers; a reference to a tracked account
   points to one of its real originals in the store from about the same time, and comes 1.5 hours
@@ -307,8 +308,8 @@ def make_store(path: str | Path, posts: int, *, seed: int = 42, tracked: int = 2
                     ELSE 'plain' END AS variant
         FROM res r""")
     # the text: a repost of a stored post carries its text; else one drawn from the post's language group
-    q("""CREATE TEMP TABLE syn_full AS
-        SELECT p.*, t.tid, t.text AS pool_text,
+    q("""CREATE TEMP VIEW syn_full AS
+        SELECT p.*, t.tid, t.text AS pool_text, t.has_url,
                (CASE WHEN p.by_amp THEN 'amp_' || p.amp_j ELSE au.handle END) AS author_handle,
                (CASE WHEN p.by_amp THEN (2000000000000000 + p.amp_j)::VARCHAR ELSE au.user_id END) AS author_id,
                coalesce(ta.handle, 'amp_' || p.ext_j) AS tgt_handle,
@@ -372,11 +373,6 @@ def _insert(q, sites: int) -> None:  # type: ignore[no-untyped-def]
                  CAST(followers * pow(1 + growth, s) AS BIGINT), CAST(50 + hash(idx, 1) % 900 AS BIGINT),
                  CAST(200 * (s + 1) + hash(idx, 2) % 500 AS BIGINT), false, 'active', 'synthetic', {_PROVENANCE}
           FROM syn_acc, range(17) r(s)""")
-    q(f"""INSERT INTO profile_snapshots ({cols})
-          SELECT platform, author_id, min(created_at), any_value(author_handle), NULL, TIMESTAMP '2015-01-01',
-                 CAST(floor(pow(10, 4.5 * pow(u(hash(author_id), 20), 2))) AS BIGINT), 100, 1000, false, 'active',
-                 'synthetic', {_PROVENANCE}
-          FROM syn_full WHERE by_amp GROUP BY platform, author_id""")
     q(f"""CREATE TEMP TABLE syn_rows AS
          SELECT f.*, (100000000000000000 + f.n)::VARCHAR AS post_id,
                 CASE WHEN f.orig_n IS NOT NULL THEN (100000000000000000 + f.orig_n)::VARCHAR
@@ -385,8 +381,13 @@ def _insert(q, sites: int) -> None:  # type: ignore[no-untyped-def]
                 CASE f.variant WHEN 'rt' THEN 'RT @' || f.prefix_handle || ': ' || f.pool_text
                                WHEN 'mention' THEN '@' || f.prefix_handle || ' ' || f.pool_text
                                ELSE f.pool_text END AS text,
-                t.has_url, s.site, s.reg, s.outlet AS link_outlet
-         FROM syn_full f JOIN syn_text t USING (tid) JOIN syn_sites s ON s.d = zipf(f.owner, 19, {sites})""")
+                s.site, s.reg, s.outlet AS link_outlet
+         FROM syn_full f JOIN syn_sites s ON s.d = zipf(f.owner, 19, {sites})""")
+    q(f"""INSERT INTO profile_snapshots ({cols})
+          SELECT platform, author_id, min(created_at), any_value(author_handle), NULL, TIMESTAMP '2015-01-01',
+                 CAST(floor(pow(10, 4.5 * pow(u(hash(author_id), 20), 2))) AS BIGINT), 100, 1000, false, 'active',
+                 'synthetic', {_PROVENANCE}
+          FROM syn_rows WHERE by_amp GROUP BY platform, author_id""")
     like = "CAST(floor(pow(10, CASE WHEN by_amp THEN 1.5 ELSE 3.5 END * pow(u(n, 21), 2))) - 1 AS BIGINT)"
     q(f"""INSERT INTO posts (platform, post_id, author_id, author_handle, created_at, text, lang, kind,
                              reposted_post_id, reposted_author_id, quoted_post_id, quoted_author_id,
