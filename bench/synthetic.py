@@ -144,8 +144,11 @@ def enrich_pool(texts: list[str]) -> pa.Table:
         out = out.append_column("variant", pa.array([variant] * n)).append_column("tid", pa.array(range(n)))
         parts.append(out.drop_columns(["platform", "post_id", "domains", "state_media", "state_media_via"]))
     table = pa.concat_tables(parts).append_column("version", pa.array([enricher.version] * (3 * len(texts))))
-    CACHE.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, cached)
+    try:
+        CACHE.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, cached)
+    except OSError:  # a read-only home: compute it again next time
+        pass
     return table
 
 
