@@ -69,7 +69,9 @@ def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def alternate(steps: dict[str, Callable[[], dict]], rounds: int = MIN_ROUNDS, *, echo: bool = True) -> dict[str, list[dict]]:
+def alternate(
+    steps: dict[str, Callable[[], dict]], rounds: int = MIN_ROUNDS, *, echo: bool = True
+) -> dict[str, list[dict]]:
     """Run every step once per round, in the given order, for ``max(rounds, MIN_ROUNDS)`` rounds.
 
     Each step returns a dict with at least ``seconds`` (and, where measured, ``peak_rss_mb``)."""
