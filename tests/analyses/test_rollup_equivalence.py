@@ -33,39 +33,19 @@ from diplotrack.store import rollups
 from diplotrack.store.db import transaction
 from diplotrack.store.writer import StoreWriter
 
-_SUMMED = {
-    "posts": "sum",
-    "deleted": "sum",
-    "with_metrics": "sum",
-    "engagement": "sum",
-    "first_at": "min",
-    "last_at": "max",
-}
-
-
-def rollup_rows(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    """Every rollup table with its rows merged per group (a key may have several rows), sorted."""
-    out = {}
-    for table in rollups.TABLES:
-        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-        keys = [c for c in cols if c not in _SUMMED]
-        aggs = ", ".join(f"{_SUMMED[c]}({c})" for c in cols if c in _SUMMED)
-        rows = con.execute(f"SELECT {', '.join(keys)}, {aggs} FROM {table} GROUP BY ALL").fetchall()
-        out[table] = sorted(rows, key=repr)
-    return out
-
 
 def assert_rollups_match_rebuild(con: duckdb.DuckDBPyConnection) -> None:
     assert rollups.usable(con)
-    kept = rollup_rows(con)
+    kept = {table: rollups.merged_rows(con, table) for table in rollups.TABLES}
     con.execute("BEGIN TRANSACTION")
     try:
         rollups.rebuild(con)
-        rebuilt = rollup_rows(con)
+        rebuilt = {table: rollups.merged_rows(con, table) for table in rollups.TABLES}
     finally:
         con.execute("ROLLBACK")
     for table in rollups.TABLES:
         assert kept[table] == rebuilt[table], table
+    assert set(rollups.check(con).values()) == {0}
 
 
 def report_files(con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions, *, use: bool) -> dict[str, bytes]:

@@ -68,6 +68,7 @@ def json_calls(tmp: Path) -> list[tuple[str, list[str], dict]]:
         ("network", ["network", "repost", "--out", str(tmp / "repost.gexf"), "--json"], {}),
         ("export", ["export", "--out", str(tmp / "export"), "--json"], {}),
         ("bursts", ["bursts", "--json"], {}),
+        ("rollups", ["rollups", "--check", "--json"], {}),
     ]
     for action in ("repost", "hashtag", "link", "post"):
         calls.append(("coordination", ["coordination", action, "--window", "86400", "--min-count", "1", "--json"], {}))

@@ -19,6 +19,7 @@ from diplotrack.cli.export import export_command
 from diplotrack.cli.imports import import_command
 from diplotrack.cli.network import bursts_command, coordination_command, network_command
 from diplotrack.cli.report import report_command
+from diplotrack.cli.rollups import rollups_command
 from diplotrack.cli.roster import roster_app
 from diplotrack.cli.sql import sql_command
 from diplotrack.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, DiplotrackError
@@ -72,6 +73,9 @@ app.command("coordination", help="Accounts that repost, post, link or tag the sa
     coordination_command
 )
 app.command("bursts", help="Periods with far more account creations than expected.")(bursts_command)
+app.command("rollups", help="The store's rollups (daily aggregates the analyses read): show, check or rebuild them.")(
+    rollups_command
+)
 app.command("demo", help="Build a fresh store from the bundled real data and show what it holds.")(demo_command)
 
 
@@ -113,7 +117,6 @@ def main() -> None:
             EXIT_INTERNAL,
         )
     sys.exit(code if isinstance(code, int) else 0)
-
 
 
 def _fail(message: str, code: int) -> NoReturn:

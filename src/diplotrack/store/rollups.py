@@ -209,6 +209,35 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return rows
 
 
+_MERGED = {
+    **dict.fromkeys(("posts", "deleted", "with_metrics", "engagement"), "sum"),
+    "first_at": "min",
+    "last_at": "max",
+}
+
+
+def merged_rows(con: duckdb.DuckDBPyConnection, table: str, source: str | None = None) -> list[tuple]:
+    """The rows of a rollup table (or of ``source``, a query with its columns) merged per group (a
+    key may have several rows), sorted."""
+    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    keys = [c for c in cols if c not in _MERGED]
+    aggs = ", ".join(f"{_MERGED[c]}({c})" for c in cols if c in _MERGED)
+    rel = f"({source})" if source else table
+    rows = con.execute(f"SELECT {', '.join(keys)}, {aggs} FROM {rel} GROUP BY ALL").fetchall()
+    return sorted(rows, key=repr)
+
+
+def check(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Compare every rollup with what a rebuild from the base tables would hold, changing nothing
+    (works on a read-only store): the number of differing groups per table (0 when right)."""
+    every = "SELECT p.* FROM posts p WHERE p.author_id IS NOT NULL"
+    out = {}
+    for table, sql in _AGGREGATES.items():
+        kept, rebuilt = merged_rows(con, table), merged_rows(con, table, sql.format(posts=every))
+        out[table] = len(set(kept) ^ set(rebuilt))
+    return out
+
+
 def compact(con: duckdb.DuckDBPyConnection) -> None:
     """Merge the several rows a key may have into one per group (inside the caller's transaction)."""
     sums = {
