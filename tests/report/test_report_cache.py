@@ -12,10 +12,10 @@ from pathlib import Path
 import ibis.expr.types as ir
 import pytest
 
-from diplotrack.analyses import network_analyses
 from diplotrack.analyses.base import Filters
 from diplotrack.cache import open_cache
 from diplotrack.demo import build_demo
+from diplotrack.networks import build as network_build
 from diplotrack.records import Post, Provenance
 from diplotrack.report import build as build_mod
 from diplotrack.report.build import ReportOptions, build_report
@@ -69,7 +69,7 @@ def forbid_analyses(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(ir.Table, "to_pandas", boom)
     monkeypatch.setattr(ir.Table, "execute", boom)
-    monkeypatch.setattr(network_analyses, "build_network", boom)
+    monkeypatch.setattr(network_build, "build_network", boom)
     monkeypatch.setattr(build_mod, "materialize_accounts", boom)
 
 

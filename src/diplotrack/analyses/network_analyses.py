@@ -9,16 +9,18 @@ pairs) compute it once.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import duckdb
 import pandas as pd
 
 from diplotrack.analyses.base import Filters, Tables, memo
-from diplotrack.networks import amplifiers as _amplifiers
-from diplotrack.networks import bursts as _bursts
-from diplotrack.networks import coordination as _coordination
-from diplotrack.networks import polyphony as _polyphony
-from diplotrack.networks.build import Network, build_network
-from diplotrack.networks.metrics import community_makeup, compute_metrics
+
+# networks/ is imported where a network analysis runs, not with the registry: igraph's import pulls
+# in matplotlib (about a second), which a report read from the result cache does not need
+if TYPE_CHECKING:
+    from diplotrack.networks.build import Network
+    from diplotrack.networks.coordination import Coordination
 
 NETWORK_COLUMNS = ["label", "kind", "tracked", "in_degree", "out_degree", "pagerank", "betweenness", "community"]
 
@@ -29,6 +31,9 @@ def _con(t: Tables) -> duckdb.DuckDBPyConnection:
 
 def network(t: Tables, f: Filters, kind: str = "repost") -> Network:
     """The ``kind`` network with its metrics (``build_network`` + ``compute_metrics``), once per run."""
+    from diplotrack.networks.build import build_network
+    from diplotrack.networks.metrics import compute_metrics
+
     return memo(t, f"network:{kind}:{f!r}", lambda: compute_metrics(build_network(_con(t), kind, f)))
 
 
@@ -42,15 +47,21 @@ def network_nodes(t: Tables, f: Filters, kind: str = "repost", n: int = 25) -> p
 
 def network_communities(t: Tables, f: Filters, kind: str = "repost") -> pd.DataFrame:
     """The Leiden communities of the ``kind`` network and what they are made of."""
+    from diplotrack.networks.metrics import community_makeup
+
     return community_makeup(network(t, f, kind).nodes)
 
 
 def polyphony(t: Tables, f: Filters, what: str = "hashtag") -> pd.DataFrame:
     """Hashtags or topics carried by several tracked accounts, and their spread from the ministry."""
+    from diplotrack.networks import polyphony as _polyphony
+
     return _polyphony.polyphony(_con(t), what=what, start=f.start, end=f.end, platforms=f.platforms)  # type: ignore[arg-type]
 
 
-def _co_action(t: Tables, f: Filters, action: str, window_s: float, min_count: int) -> _coordination.Coordination:
+def _co_action(t: Tables, f: Filters, action: str, window_s: float, min_count: int) -> Coordination:
+    from diplotrack.networks import coordination as _coordination
+
     return memo(
         t,
         f"co_action:{action}:{window_s}:{min_count}:{f!r}",
@@ -76,9 +87,13 @@ def co_action_pairs(
 
 def amplifier_profiles(t: Tables, f: Filters) -> pd.DataFrame:
     """Who amplifies each tracked account, and how."""
+    from diplotrack.networks import amplifiers as _amplifiers
+
     return _amplifiers.amplifier_profiles(_con(t), start=f.start, end=f.end, platforms=f.platforms)
 
 
 def creation_bursts(t: Tables, f: Filters, by: str = "day") -> pd.DataFrame:
     """Periods with far more account creations than expected (the whole store: filters do not apply)."""
+    from diplotrack.networks import bursts as _bursts
+
     return _bursts.creation_bursts(_con(t), by=by)  # type: ignore[arg-type]
