@@ -134,6 +134,12 @@ def import_paths(
     on_progress: Callable[[int], None] | None = None,
     batch_posts: int | None = None,
 ) -> ImportReport:
+    """Import files (folders expanded) into the store as one recorded run.
+
+    Batches are merged by a background thread while reading goes on (store/writer.py), so
+    ``on_file`` and ``on_progress`` must not use ``con``; ``on_progress`` counts bytes read, whose
+    batch may still be being written. ``batch_posts`` caps a batch (``$DIPLOTRACK_BATCH_POSTS``,
+    else 200,000; imports write every 25,000 posts at most)."""
     if batch_posts is None:  # $DIPLOTRACK_BATCH_POSTS (tests use small batches), else 200,000
         env = os.environ.get(ENV_BATCH_POSTS, "").strip()
         batch_posts = int(env) if env.isdigit() and int(env) > 0 else 200_000
