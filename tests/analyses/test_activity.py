@@ -4,6 +4,7 @@ and the bundled roster; plain Python for the small constructed stores)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 import yaml
 from small_roster import write_roster
 
+from diplotrack.analyses import activity
 from diplotrack.analyses.activity import (
     account_activity,
     diplomats_vs_state_media,
@@ -24,6 +26,8 @@ from diplotrack.analyses.activity import (
 from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb
 from diplotrack.demo import demo_data_dir
 from diplotrack.roster import bundled_roster_path, import_roster
+from diplotrack.store import rollups
+from diplotrack.store.db import transaction
 
 TIMELINES = ("MFA_China", "SpokespersonCHN", "globaltimesnews", "zlj517")
 SNAPSHOTS = bundled_roster_path().parent / "snapshots"
@@ -387,4 +391,57 @@ def test_latest_snapshot_under_either_key_and_as_of_the_window_end(tmp_path: Pat
     assert mid.loc["EmbA"].followers == 500
     early = by_handle(latest_snapshots(t, Filters(end=D(2021, 6, 1))).to_pandas())
     assert list(early.index) == ["EmbA"] and early.loc["EmbA"].followers == 400
+    con.close()
+
+
+# --- the rollup path (store/rollups.py) gives the posts' answer -----------------------------------
+
+
+def with_rollups(con: duckdb.DuckDBPyConnection) -> Tables:
+    """The store's tables after a rebuild of its rollups (the posts above were typed in with SQL,
+    around the writes that keep them)."""
+    with transaction(con):
+        rollups.rebuild(con)
+    t = tables_from_duckdb(con)
+    assert t.rollups
+    return t
+
+
+def test_rollups_answer_activity_as_the_posts_do_at_a_midnight_as_of(tmp_path: Path, new_store) -> None:
+    posts = [
+        ("q1", "handle:minc", D(2021, 12, 1, 9), "original", 3, None),
+        ("q2", "handle:minc", D(2022, 4, 1), "quote", None, None),  # exactly at as_of: seen
+        ("q3", "handle:minc", D(2022, 4, 1, 8), "quote", 7, 1),  # same day, after as_of: not seen
+        ("q4", "100", D(2022, 2, 3, 23, 59), "reply", 2, 2),
+        ("q5", "100", None, "original", None, None),  # no time: only in an unbounded window
+    ]
+    con, _ = make_store(tmp_path, new_store, posts)
+    t = with_rollups(con)
+    base = replace(t, rollups=False)
+    cases = [
+        (Filters(), D(2022, 4, 1)),
+        (Filters(start=D(2022, 2, 1), end=D(2022, 4, 2)), None),
+        (Filters(end=D(2022, 4, 1)), None),
+        (Filters(), None),
+        (Filters(), D(2022, 3, 31, 12)),  # not at midnight: the posts answer it
+    ]
+    for f, as_of in cases:
+        assert activity._rollup_answers(t, f, as_of) == (as_of is None or as_of.hour == 0)
+        got = account_activity(t, f, as_of=as_of).to_pandas()
+        want = account_activity(base, f, as_of=as_of).to_pandas()
+        pd.testing.assert_frame_equal(got, want)
+        for by in ("posts", "engagement"):
+            pd.testing.assert_frame_equal(
+                top_accounts(t, f, by=by).to_pandas(), top_accounts(base, f, by=by).to_pandas()
+            )
+        pd.testing.assert_frame_equal(
+            diplomats_vs_state_media(t, f).to_pandas(), diplomats_vs_state_media(base, f).to_pandas()
+        )
+    # the post at exactly midnight counts as seen at as_of; the later one that day does not
+    a = by_handle(account_activity(t, Filters(), dormant_days=90, as_of=D(2022, 4, 1)).to_pandas())
+    assert not a.loc["MinC"].dormant and a.loc["MinC"].posts_in_window == 3
+    assert a.loc["EmbA"].posts_in_window == 2
+    w = by_handle(account_activity(t, Filters(start=D(2022, 2, 1), end=D(2022, 4, 2))).to_pandas())
+    assert (w.loc["MinC"].reposts, w.loc["MinC"].quotes, w.loc["EmbA"].posts_in_window) == (0, 2, 1)
+    assert w.loc["MinC"].engagement_per_post == pytest.approx(8.0)
     con.close()

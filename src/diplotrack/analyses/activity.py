@@ -21,10 +21,12 @@ from diplotrack.analyses.base import (
     as_datetime,
     tracked_accounts,
     tracked_posts,
+    use_rollups,
     window_posts,
 )
 from diplotrack.analyses.growth import account_snapshots
 from diplotrack.analyses.query import STATE_MEDIA_KINDS
+from diplotrack.analyses.rollup_rows import in_window, tracked_rollup
 from diplotrack.errors import InvalidValueError
 
 TOP_BY = ("followers", "posts", "posts_count", "engagement")
@@ -79,7 +81,13 @@ def _window_bounds(t: Tables, f: Filters, as_of: datetime | None) -> ir.Table:
 
 
 def _window_counts(t: Tables, f: Filters) -> ir.Table:
-    """Per tracked account with posts in the window: posts_in_window, _posts_with_metrics, _engagement."""
+    """Per tracked account with posts in the window: posts_in_window, _posts_with_metrics, _engagement.
+    Read from the rollups when they can answer ``f`` (``use_rollups``), else from the posts."""
+    return _window_counts_rollup(t, f) if use_rollups(t, f) else _window_counts_posts(t, f)
+
+
+def _window_counts_posts(t: Tables, f: Filters) -> ir.Table:
+    """``_window_counts`` from the tracked posts."""
     p = tracked_posts(t, f)
     metrics = (p.like_count, p.repost_count, p.reply_count, p.quote_count)
     has_metrics = ibis.or_(*(m.notnull() for m in metrics))
@@ -91,10 +99,41 @@ def _window_counts(t: Tables, f: Filters) -> ir.Table:
     )
 
 
-def _post_stats(t: Tables, f: Filters, bounds: ir.Table) -> ir.Table:
+def _window_counts_rollup(t: Tables, f: Filters) -> ir.Table:
+    """``_window_counts`` from ``rollup_posts_day`` (its ``with_metrics`` and ``engagement`` are
+    the same count and sum over each day's posts)."""
+    r = tracked_rollup(t, f, "rollup_posts_day")
+    return r.group_by(platform=r.platform, handle=r.handle).aggregate(
+        posts_in_window=r.posts.sum().cast("int64"),
+        _posts_with_metrics=r.with_metrics.sum(),
+        _engagement=r.engagement.sum(),
+    )
+
+
+def _post_stats(t: Tables, f: Filters, bounds: ir.Table, as_of: datetime | None) -> ir.Table:
     """Per tracked account with posts in the store: counts by kind in the window, first/last post in
     the window, engagement in the window, and ``_last_seen`` (its last post at or before ``as_of``,
-    whatever the window's start)."""
+    whatever the window's start). Read from the rollups when they can answer it (``_rollup_answers``),
+    else from the posts."""
+    if _rollup_answers(t, f, as_of):
+        return _post_stats_rollup(t, f, bounds)
+    return _post_stats_posts(t, f, bounds)
+
+
+def _rollup_answers(t: Tables, f: Filters, as_of: datetime | None) -> bool:
+    """Whether ``_post_stats_rollup`` gives the posts' answer: a day-aligned window, and an ``as_of``
+    at midnight or the newest post in the store (none given, no ``f.end``). A day's rollup row only
+    knows its first and last post, so "the last post at or before ``as_of``" is exact only when
+    ``as_of`` cuts no day's posts in two (at midnight, only posts at exactly that time are on its
+    day and at or before it: the row's ``first_at``)."""
+    if not use_rollups(t, f):
+        return False
+    ref = as_of if as_of is not None else f.end
+    return ref is None or ref == datetime(ref.year, ref.month, ref.day)
+
+
+def _post_stats_posts(t: Tables, f: Filters, bounds: ir.Table) -> ir.Table:
+    """``_post_stats`` from the tracked posts."""
     p = tracked_posts(t, replace(f, start=None, end=None)).cross_join(bounds)
     in_window = p.post_id.notnull()  # always true: a column, so that it aggregates
     if f.start is not None:
@@ -114,6 +153,26 @@ def _post_stats(t: Tables, f: Filters, bounds: ir.Table) -> ir.Table:
         _posts_with_metrics=has_metrics.sum(),
         _engagement=engagement.sum(where=has_metrics),
         _last_seen=p.created_at.max(where=p.created_at <= p.as_of),
+    )
+
+
+def _post_stats_rollup(t: Tables, f: Filters, bounds: ir.Table) -> ir.Table:
+    """``_post_stats`` from ``rollup_posts_day`` (only where ``_rollup_answers``): the window is a
+    range of days; a row wholly at or before ``as_of`` gives its ``last_at``, a row that starts at or
+    before it (then exactly at ``as_of``, which is a midnight) its ``first_at``."""
+    r = tracked_rollup(t, f, "rollup_posts_day", window=False).cross_join(bounds)
+    w = in_window(r, f)
+    seen = ibis.cases((r.last_at <= r.as_of, r.last_at), (r.first_at <= r.as_of, r.first_at))
+    return r.group_by(platform=r.platform, handle=r.handle).aggregate(
+        posts_in_window=r.posts.sum(where=w),
+        reposts=r.posts.sum(where=w & (r.kind == "repost")),
+        replies=r.posts.sum(where=w & (r.kind == "reply")),
+        quotes=r.posts.sum(where=w & (r.kind == "quote")),
+        first_post_at=r.first_at.min(where=w),
+        last_post_at=r.last_at.max(where=w),
+        _posts_with_metrics=r.with_metrics.sum(where=w),
+        _engagement=r.engagement.sum(where=w),
+        _last_seen=seen.max(),
     )
 
 
@@ -150,7 +209,7 @@ def account_activity(
     acc = tracked_accounts(t, f)
     snap = latest_snapshots(t, f)
     bounds = _window_bounds(t, f, as_of_dt)
-    stats = _post_stats(t, f, bounds)
+    stats = _post_stats(t, f, bounds, as_of_dt)
 
     j = acc.left_join(snap, [acc.platform == snap.platform, acc.handle == snap.handle]).select(
         acc, snap.followers, snap.following, snap.posts_count, snap.snapshot_at
