@@ -16,7 +16,17 @@ from functools import lru_cache
 import ibis
 import ibis.expr.types as ir
 
-from diplotrack.analyses.base import Filters, Tables, cached, materialize, roster_keys, tracked_accounts, tracked_posts
+from diplotrack.analyses.base import (
+    Filters,
+    Tables,
+    cached,
+    materialize,
+    roster_keys,
+    tracked_accounts,
+    tracked_posts,
+    use_rollups,
+)
+from diplotrack.analyses.content_rollups import content_days, count_posts, top_value, topic_days
 from diplotrack.analyses.query import MINISTRY_KINDS, MISSION_KINDS
 from diplotrack.errors import InvalidValueError
 
@@ -87,24 +97,36 @@ def _check_by(by: str) -> None:
         raise InvalidValueError(f"by must be one of {', '.join(BY)}")
 
 
-def _shares(x: ir.Table, by: str, what: str) -> ir.Table:
+def _counted(t: Tables, f: Filters) -> tuple[ir.Table, bool]:
+    """The input of the analyses that only count posts, and whether its rows are weighted: the
+    rollups' ``content_days`` (a row stands for ``posts`` posts) when they can answer ``f``
+    (``use_rollups``), else ``content_posts`` (one row per post)."""
+    if use_rollups(t, f):
+        return content_days(t, f), True
+    return content_posts(t, f), False
+
+
+def _shares(x: ir.Table, by: str, what: str, weighted: bool = False) -> ir.Table:
     """Counts of ``what`` per ``by`` group, with each value's share of the group's posts."""
-    g = x.group_by([by, what]).aggregate(posts=x.count())
-    tot = x.group_by(by).aggregate(group_posts=x.count())
+    g = x.group_by([by, what]).aggregate(posts=count_posts(x, weighted))
+    tot = x.group_by(by).aggregate(group_posts=count_posts(x, weighted))
     j = g.join(tot, by)
     shares = j.mutate(share=(j.posts / j.group_posts).round(4)).drop("group_posts")
     return shares.order_by([by, ibis.desc("posts"), what])  # ties in a stable order, run after run
 
 
 def languages(t: Tables, f: Filters, by: str = "handle") -> ir.Table:
-    """Posts per detected language per group, with shares. Columns: <by>, lang_detected, posts, share."""
+    """Posts per detected language per group, with shares. Read from the rollups for day-aligned
+    windows. Columns: <by>, lang_detected, posts, share."""
     _check_by(by)
-    return _shares(content_posts(t, f), by, "lang_detected")
+    x, weighted = _counted(t, f)
+    return _shares(x, by, "lang_detected", weighted)
 
 
 def tone_distribution(t: Tables, f: Filters, by: str = "handle") -> ir.Table:
     """Posts per tone label per group with shares, and the group's mean tone score.
 
+    Always from the posts: the rollups count tone labels but keep no tone scores to average.
     Columns: <by>, tone_label, posts, share, mean_score."""
     _check_by(by)
     x = content_posts(t, f).filter(lambda r: r.tone_label.notnull())
@@ -114,7 +136,8 @@ def tone_distribution(t: Tables, f: Filters, by: str = "handle") -> ir.Table:
 
 
 def tone_trend(t: Tables, f: Filters) -> ir.Table:
-    """Per month: posts, the shares of confrontational and conciliatory posts, and the mean score."""
+    """Per month: posts, the shares of confrontational and conciliatory posts, and the mean score.
+    Always from the posts (the mean score needs each post's score)."""
     x = content_posts(t, f).filter(lambda r: r.tone_label.notnull())
     return (
         x.group_by("month")
@@ -129,20 +152,22 @@ def tone_trend(t: Tables, f: Filters) -> ir.Table:
 
 
 def topics(t: Tables, f: Filters, by: str | None = None, n: int = 10) -> ir.Table:
-    """Posts per topic (a post may carry several), overall or the top ``n`` per group.
+    """Posts per topic (a post may carry several), overall or the top ``n`` per group (ties in
+    topic order). Read from the rollups for day-aligned windows.
 
     Columns: [<by>,] topic, posts, share (of the group's posts)."""
-    x = content_posts(t, f)
-    u = x.select(*([by] if by else []), topic=x.topics.unnest())
-    keys = [by] if by else []
-    g = u.group_by([*keys, "topic"]).aggregate(posts=u.count())
     if by:
         _check_by(by)
-        tot = x.group_by(by).aggregate(group_posts=x.count())
+    x, weighted = _counted(t, f)
+    keys = [by] if by else []
+    u = topic_days(t, f) if weighted else x.select(*keys, topic=x.topics.unnest())
+    g = u.group_by([*keys, "topic"]).aggregate(posts=count_posts(u, weighted))
+    if by:
+        tot = x.group_by(by).aggregate(group_posts=count_posts(x, weighted))
         g = g.join(tot, by).mutate(share=lambda r: (r.posts / r.group_posts).round(4)).drop("group_posts")
         g = g.mutate(_r=ibis.row_number().over(group_by=by, order_by=[ibis.desc("posts"), "topic"]))
-        return g.filter(g._r < n).drop("_r").order_by([by, ibis.desc("posts")])
-    total = x.count()
+        return g.filter(g._r < n).drop("_r").order_by([by, ibis.desc("posts"), "topic"])
+    total = count_posts(x, weighted)
     return g.mutate(share=(g.posts / total).round(4)).order_by([ibis.desc("posts"), "topic"])
 
 
@@ -256,11 +281,13 @@ def host_languages() -> dict[str, tuple[str, ...]]:
 def host_language_share(t: Tables, f: Filters) -> ir.Table:
     """For missions and their diplomats (roster kinds embassy, consulate, mission, ambassador,
     consul_general, diplomat) with a host country: the share of their posts (reposts left out) in
-    a language of the host country, among the posts whose language could be detected.
+    a language of the host country, among the posts whose language could be detected; top_language
+    is the language of most of their posts (ties: the first alphabetically). Read from the rollups
+    for day-aligned windows.
 
     Columns: handle, kind, host_country, host_languages, posts, posts_with_language,
     posts_in_host_language, host_language_share, top_language."""
-    x = content_posts(t, f)
+    x, weighted = _counted(t, f)
     x = x.filter(x.kind.isin(list(MISSION_KINDS)) & x.host_country.notnull() & (x.post_kind != "repost"))
     table = host_languages()
     countries = sorted(table)
@@ -273,13 +300,15 @@ def host_language_share(t: Tables, f: Filters) -> ir.Table:
         detected=~j.lang_detected.isin(["und", "mul"]),
         in_host=j.host_langs.contains(j.lang_detected),
     )
-    g = j.group_by(["handle", "kind", "host_country"]).aggregate(
+    n = j.posts if weighted else ibis.literal(1, type="int64")  # the posts a row stands for
+    keys = ["handle", "kind", "host_country"]
+    g = j.group_by(keys).aggregate(
         host_languages=j.host_langs.first().join(","),
-        posts=j.count(),
-        posts_with_language=j.detected.cast("int").sum(),
-        posts_in_host_language=(j.detected & j.in_host).cast("int").sum(),
-        top_language=j.lang_detected.mode(),
+        posts=count_posts(j, weighted),
+        posts_with_language=(j.detected.cast("int64") * n).sum().cast("int64"),
+        posts_in_host_language=((j.detected & j.in_host).cast("int64") * n).sum().cast("int64"),
     )
+    g = g.join(top_value(j, keys, "lang_detected", weighted).rename(top_language="top_lang_detected"), keys)
     return g.mutate(
         host_language_share=ibis.ifelse(
             g.posts_with_language > 0, (g.posts_in_host_language / g.posts_with_language).round(4), ibis.null()
