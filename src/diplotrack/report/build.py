@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from diplotrack.analyses.base import materialize_accounts, tables_from_duckdb
+from diplotrack.analyses.base import materialize_accounts, rollups_enabled, tables_from_duckdb
 from diplotrack.analyses.registry import ANALYSES, analysis_coverage
 from diplotrack.cache import ResultCache, frame_digest, open_cache
 from diplotrack.report import figures
@@ -35,6 +35,7 @@ from diplotrack.report.model import DEFAULT_COHORTS, ReportOptions, ReportResult
 from diplotrack.report.render import write_html, write_markdown
 from diplotrack.report.sections import SECTIONS, Context, network_summary, text
 from diplotrack.report.write import write_csv
+from diplotrack.store import rollups
 
 __all__ = ["DEFAULT_COHORTS", "ReportOptions", "ReportResult", "Section", "Table", "build_report", "write_csv"]
 
@@ -67,9 +68,10 @@ def _write_report(
     started = time.perf_counter()
     timings: list[tuple[str, str, float]] = []
     clock = _Stopwatch(timings)
-    with clock("report", "opening the tables"):
-        ctx = Context(con=con, t=tables_from_duckdb(con), opts=opts or ReportOptions())
-    okey = _options_key(ctx)
+    # the Ibis tables are made when something must be computed (wrapping the connection imports
+    # Ibis's DuckDB backend: about half a second that a report read from the cache does not need)
+    ctx = Context(con=con, t=None, opts=opts or ReportOptions())  # type: ignore[arg-type]
+    okey = _options_key(ctx, rollups_enabled() and rollups.usable(con))
     ready = _Preparation(ctx, clock)
     ch = _ChartPool(cache)  # charts are drawn in a thread while the store answers the next queries
     (out / "tables").mkdir()
@@ -102,9 +104,10 @@ def _write_report(
     return ReportResult(out=out, summary=summary, sections=sections, seconds=seconds, timings=timings, cache=cache)
 
 
-def _options_key(ctx: Context) -> dict:
+def _options_key(ctx: Context, use_rollups: bool) -> dict:
     """What every cached piece of the report depends on besides the store and the code: the
-    selection, the report's options and whether the rollups are read."""
+    selection, the report's options and whether the rollups are read (as ``tables_from_duckdb``
+    decides)."""
     o = ctx.opts
     return {
         "filters": ctx.f.describe(),
@@ -115,7 +118,7 @@ def _options_key(ctx: Context) -> dict:
         "growth_from": o.growth_from.isoformat() if o.growth_from else None,
         "growth_to": o.growth_to.isoformat() if o.growth_to else None,
         "top_n": o.top_n,
-        "rollups": ctx.t.rollups,
+        "rollups": use_rollups,
     }
 
 
@@ -210,6 +213,9 @@ class _Preparation:
         self.ctx, self.clock, self.done = ctx, clock, -1
 
     def upto(self, index: int) -> None:
+        if self.ctx.t is None:
+            with self.clock("report", "opening the tables"):
+                self.ctx.t = tables_from_duckdb(self.ctx.con)
         if self.done < 0 <= index:
             with self.clock("report", "tracked accounts"):
                 materialize_accounts(self.ctx.t, self.ctx.f)
