@@ -232,3 +232,11 @@ def test_run_frame_reads_an_analysis_from_the_cache(tmp_path, monkeypatch) -> No
         con.close()
     pd.testing.assert_frame_equal(df, df2)
     assert cov == cov2 and c.hits == 1
+
+
+def test_a_store_replaced_at_the_same_path_leaves_no_stale_folder(con, store_cache: ResultCache) -> None:
+    store_cache.put("x", meta={"v": 1})
+    stale = store_cache.folder / "store-another-store-id-g3-0123456789abcdef"
+    stale.mkdir()
+    open_cache(con)
+    assert not stale.exists() and store_cache._dir("store").exists()

@@ -21,8 +21,8 @@ written to a temporary name and renamed into place, so a reader sees a whole fil
 whose files are missing, do not match their hash or do not decode is a miss and is recomputed. A
 DataFrame that Parquet would not give back equal (column names that are not text, objects Arrow
 cannot hold) is not cached. Entries of other generations (or another code fingerprint) of the same
-store are pruned when a cache is opened; content entries beyond ``CONTENT_KEEP`` files, oldest
-first.
+store are pruned when a cache is opened (in a sidecar folder, those of any other store that was at
+that path too); content entries beyond ``CONTENT_KEEP`` files, oldest first.
 """
 
 from __future__ import annotations
@@ -132,6 +132,7 @@ class ResultCache:
     folder: Path | None
     generation: tuple[str, int] | None = None
     reason: str = ""  # why it is off
+    sidecar: bool = False  # the folder belongs to this store file alone (not DIPLOTRACK_CACHE_DIR)
     hits: int = 0
     misses: int = 0
     writes: int = 0
@@ -260,7 +261,10 @@ class ResultCache:
         except OSError:
             return 0
         for child in children:
-            stale_store = prefix is not None and child.name.startswith(prefix)
+            # a sidecar holds one store file's entries: those of a store replaced at that path go too
+            stale_store = (
+                child.name.startswith("store-") if self.sidecar else bool(prefix and child.name.startswith(prefix))
+            )
             stale_content = child.name.startswith("content-")
             if child.is_dir() and child.name not in keep and (stale_store or stale_content):
                 shutil.rmtree(child, ignore_errors=True)  # a reader of it gets a miss and recomputes
@@ -361,7 +365,7 @@ def open_cache(con: duckdb.DuckDBPyConnection, *, enabled: bool = True, prune: b
         probe.close()
     except OSError as exc:
         return ResultCache(None, reason=f"cannot write {folder} ({exc.strerror or type(exc).__name__})")
-    cache = ResultCache(folder.resolve(), gen, reason="" if gen else "the store has no generation")
+    cache = ResultCache(folder.resolve(), gen, reason="" if gen else "the store has no generation", sidecar=not env)
     if prune:
         cache.prune()
     return cache
