@@ -100,8 +100,13 @@ def _check_by(by: str) -> None:
 def _counted(t: Tables, f: Filters) -> tuple[ir.Table, bool]:
     """The input of the analyses that only count posts, and whether its rows are weighted: the
     rollups' ``content_days`` (a row stands for ``posts`` posts) when they can answer ``f``
-    (``use_rollups``), else ``content_posts`` (one row per post)."""
-    if use_rollups(t, f):
+    (``use_rollups``), else ``content_posts`` (one row per post).
+
+    Except where this run already materialized ``content_posts`` (the report does, for the
+    analyses that need each post): one pass over that table was measured faster than joining
+    the rollups to the roster again (1M-post synthetic store: 0.03-0.2 s against 0.15-0.4 s per
+    analysis), so the rollups serve the single calls (the Python API, a dashboard's click)."""
+    if use_rollups(t, f) and cached(t, "content_posts", f) is None:
         return content_days(t, f), True
     return content_posts(t, f), False
 
