@@ -31,10 +31,13 @@ def _con(t: Tables) -> duckdb.DuckDBPyConnection:
 
 def network(t: Tables, f: Filters, kind: str = "repost") -> Network:
     """The ``kind`` network with its metrics (``build_network`` + ``compute_metrics``), once per run."""
+    from diplotrack.cache import open_cache
     from diplotrack.networks.build import build_network
     from diplotrack.networks.metrics import compute_metrics
 
-    return memo(t, f"network:{kind}:{f!r}", lambda: compute_metrics(build_network(_con(t), kind, f)))
+    # metrics are kept by the edge set they came from: a store changed elsewhere reuses them
+    cache = memo(t, "network_metrics_cache", lambda: open_cache(_con(t), prune=False))
+    return memo(t, f"network:{kind}:{f!r}", lambda: compute_metrics(build_network(_con(t), kind, f), cache=cache))
 
 
 def network_nodes(t: Tables, f: Filters, kind: str = "repost", n: int = 25) -> pd.DataFrame:

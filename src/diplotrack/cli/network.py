@@ -31,6 +31,7 @@ def network_command(
     options.check_network_kind(kind)
     options.check_format(fmt)
     f = parse_filters(start, end, platform, state, actor_kind, institutional, host_country, db=common.STATE.db)
+    from diplotrack.cache import open_cache
     from diplotrack.networks.build import build_network
     from diplotrack.networks.export import write_network
     from diplotrack.networks.metrics import compute_metrics
@@ -38,7 +39,7 @@ def network_command(
     con = open_store_read_only(common.STATE.db)
     try:
         with common.err_console.status(f"building the {kind} network", spinner="dots"):
-            net = compute_metrics(build_network(con, kind, f))
+            net = compute_metrics(build_network(con, kind, f), cache=open_cache(con, prune=False))
     finally:
         con.close()
     target = out or Path(f"{kind}-network.{'csv' if fmt == 'csv' else fmt}")
