@@ -322,6 +322,7 @@ def host_language_share(t: Tables, f: Filters) -> ir.Table:
 
 
 KEYNESS_MIN_COUNT = 3  # a term must occur this often in the group to be listed
+KEYNESS_MAX_POSTS = 2000  # the newest posts read per account and period
 
 
 def distinctive_terms(t: Tables, f: Filters, n: int = 10, period: str = "year") -> ir.Table:
@@ -330,10 +331,13 @@ def distinctive_terms(t: Tables, f: Filters, n: int = 10, period: str = "year") 
 
     Terms are the tokens enrichment stored for each post (``post_enrichment.terms``: words of 3+
     letters without stopwords, and character bigrams of Chinese, Japanese and Korean text; reposts
-    have none, their words being another account's). Keyness is Dunning's log-likelihood:
+    have none, their words being another account's). At most KEYNESS_MAX_POSTS posts with terms are
+    read per account and period, the newest (ties by post id), so that a prolific account does not
+    weigh on the reference more than that. Keyness is Dunning's log-likelihood:
     G² = 2·(a·ln(a/E1) + b·ln(b/E2)) with E1 = c·(a+b)/(c+d), E2 = d·(a+b)/(c+d), where a and b are
     the term's counts in the group and in the rest, c and d the groups' token totals; only terms
     over-represented in the group (a/c > b/d) and occurring at least KEYNESS_MIN_COUNT times in it.
+    Always from the posts: the rollups keep no terms.
 
     Columns: handle, period, term, g2, count, reference_count, rank."""
     if period not in ("year", "month"):
@@ -342,6 +346,9 @@ def distinctive_terms(t: Tables, f: Filters, n: int = 10, period: str = "year") 
     e = t.post_enrichment
     x = x.join(e.select("platform", "post_id", "terms").filter(e.terms.notnull()), ["platform", "post_id"])
     x = x.mutate(period=x.created_at.strftime("%Y" if period == "year" else "%Y-%m"))
+    newest = [ibis.desc(x.created_at), x.post_id]
+    x = x.mutate(_n=ibis.row_number().over(group_by=[x.handle, x.period], order_by=newest))
+    x = x.filter(x._n < KEYNESS_MAX_POSTS)
     u = x.select("handle", "period", term=x.terms.unnest())
     counts = u.group_by(["handle", "period", "term"]).aggregate(a=u.count())
     groups = counts.group_by(["handle", "period"]).aggregate(c=counts.a.sum())
