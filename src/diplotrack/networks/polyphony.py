@@ -19,6 +19,10 @@ Rules:
   (a mission that used the item before the ministry is not reached, even if it uses it again
   later); "within 24 h" includes exactly 24 hours.
 
+Always read from the posts, not the rollups (store/rollups.py): a repost carries the items of the
+post it reposts and may take that post's language, and ``rollup_entities_day`` / ``rollup_topics_day``
+count each post's own items, without its language.
+
 See docs/analyses/polyphony.md.
 """
 
@@ -82,14 +86,15 @@ WITH acc AS (
     SELECT rk.platform, rk.handle, rk.kind, rk.key FROM ({keys}) rk WHERE {acc_filter}
 ),
 tp AS MATERIALIZED (
-    SELECT DISTINCT p.platform, p.post_id, p.created_at, p.kind AS post_kind, p.reposted_post_id, acc.handle,
+    -- no DISTINCT: acc has one row per (platform, key), and every aggregate below ignores repeats
+    SELECT p.platform, p.post_id, p.created_at, p.kind AS post_kind, p.reposted_post_id, acc.handle,
            acc.kind
     FROM posts p JOIN acc ON acc.platform = p.platform AND acc.key = p.author_id
     WHERE p.created_at IS NOT NULL AND {post_filter}
 ),
 src AS (
     SELECT platform, post_id, post_id AS src_id FROM tp
-    UNION
+    UNION ALL  -- items takes DISTINCT (platform, post_id, item)
     SELECT platform, post_id, reposted_post_id AS src_id FROM tp
     WHERE post_kind = 'repost' AND reposted_post_id IS NOT NULL
 ),
