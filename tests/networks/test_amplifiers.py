@@ -8,6 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from diplotrack.analyses.base import Filters
+from diplotrack.networks.amplifier_rollups import rollups_answer
 from diplotrack.networks.amplifiers import AMPLIFIER_COLUMNS, amplifier_profiles
 from diplotrack.records import Post, ProfileSnapshot, Provenance
 from diplotrack.roster import import_roster, load_roster
@@ -61,6 +63,13 @@ def _p(pid: str, author: str, at: datetime, kind: str = "original", platform: st
         provenance=Provenance("test"),
         **refs,
     )
+
+
+@pytest.fixture(autouse=True, params=["base", "rollups"])
+def path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs on the base tables and on the rollups (which answer day-aligned windows)."""
+    monkeypatch.setenv("DIPLOTRACK_ROLLUPS", "1" if request.param == "rollups" else "0")
+    return str(request.param)
 
 
 @pytest.fixture
@@ -133,7 +142,8 @@ def _by_handle(df: pd.DataFrame) -> dict[str, dict]:
     return {r["handle"]: r for r in df.to_dict("records")}
 
 
-def test_profiles_known_answers(store) -> None:  # type: ignore[no-untyped-def]
+def test_profiles_known_answers(store, path: str) -> None:  # type: ignore[no-untyped-def]
+    assert rollups_answer(store, Filters()) is (path == "rollups")
     df = amplifier_profiles(store)
     assert list(df.columns) == AMPLIFIER_COLUMNS
     assert df["handle"].tolist() == ["emb.bsky.social", "EmbA", "MFA_China"]  # by platform, handle
@@ -169,3 +179,12 @@ def test_window_platforms_and_given_burst_days(store) -> None:  # type: ignore[n
     assert given["EmbA"]["amplifiers_created_in_bursts"] == 0
     elsewhere = pd.DataFrame({"platform": ["bluesky"], "period_start": [BURST_DAY]})
     assert amplifier_profiles(store, burst_days=elsewhere)["amplifiers_created_in_bursts"].sum() == 0
+
+
+def test_a_day_aligned_window_is_read_from_the_rollups(store, path: str) -> None:  # type: ignore[no-untyped-def]
+    day = Filters(start=datetime(2021, 3, 1), end=datetime(2021, 3, 2))
+    assert rollups_answer(store, day) is (path == "rollups")
+    assert not rollups_answer(store, Filters(start=_s(3600)))  # not at midnight: the base tables
+    got = _by_handle(amplifier_profiles(store, start=day.start, end=day.end))
+    assert got["MFA_China"]["events"] == 7 and got["MFA_China"]["median_seconds_to_repost"] == 40.0
+    assert _by_handle(amplifier_profiles(store, start=datetime(2021, 3, 2)))["MFA_China"]["events"] == 0

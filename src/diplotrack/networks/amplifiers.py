@@ -32,6 +32,7 @@ import pandas as pd
 
 from diplotrack.analyses.base import Filters, as_datetime, roster_keys_sql
 from diplotrack.analyses.query import platform_terms, sql_conditions, window_terms
+from diplotrack.networks.amplifier_rollups import engagements_sql, rollup_tables, rollups_answer
 from diplotrack.networks.bursts import creation_bursts, creations_sql
 
 AMPLIFIER_COLUMNS = [
@@ -73,29 +74,26 @@ def _events_sql(where_time: str) -> str:
         FROM refs r
         LEFT JOIN posts o ON o.platform = r.platform AND o.post_id = r.ref_post_id
     ),
-    from_engagements AS (
-        SELECT e.platform, t.user_key AS target, coalesce(a.user_key, e.actor_user_id) AS amplifier,
-               e.kind AS relation, coalesce(e.engaged_at, o.created_at) AS event_at,
-               CASE WHEN e.kind = 'repost' THEN epoch(e.engaged_at - o.created_at) END AS seconds_to_repost
-        FROM engagements e
-        LEFT JOIN posts o ON o.platform = e.platform AND o.post_id = e.post_id
-        JOIN rk t ON t.platform = e.platform
-             AND t.key = coalesce(o.author_id, regexp_extract(e.post_id, '^at://([^/]+)/', 1))
-        LEFT JOIN rk a ON a.platform = e.platform AND a.key = e.actor_user_id
-        WHERE e.kind IN ('repost', 'quote')
-          AND NOT EXISTS (
-              SELECT 1 FROM posts q
-              WHERE q.platform = e.platform AND q.author_id = e.actor_user_id
-                AND ((e.kind = 'repost' AND q.reposted_post_id = e.post_id)
-                     OR (e.kind = 'quote' AND q.quoted_post_id = e.post_id))
-          )
-          AND NOT (e.kind = 'quote' AND e.engagement_post_id IS NOT NULL AND EXISTS (
-              SELECT 1 FROM posts q WHERE q.platform = e.platform AND q.post_id = e.engagement_post_id
-          ))
-    ),
+    from_engagements AS ({engagements_sql()}),
     ev AS (SELECT * FROM from_posts UNION ALL SELECT * FROM from_engagements)
     SELECT * FROM ev WHERE amplifier <> target AND {where_time}
     """
+
+
+def _base_tables(
+    con: duckdb.DuckDBPyConnection, where_time: str, params: list, ev: str, per_amp: str, speed: str
+) -> None:
+    """The temporary tables ``per_amp`` (platform, target, amplifier, n: events) and ``speed``
+    (platform, target, seconds_to_repost: repost events with both times known) from the base tables,
+    through ``ev`` (every event)."""
+    con.execute(f"CREATE TEMP TABLE {ev} AS {_events_sql(where_time)}", params)
+    con.execute(
+        f"CREATE TEMP TABLE {per_amp} AS SELECT platform, target, amplifier, count(*) AS n FROM {ev} GROUP BY ALL"
+    )
+    con.execute(
+        f"""CREATE TEMP TABLE {speed} AS SELECT platform, target, seconds_to_repost FROM {ev}
+            WHERE relation = 'repost' AND seconds_to_repost IS NOT NULL"""
+    )
 
 
 def amplifier_profiles(
@@ -105,6 +103,7 @@ def amplifier_profiles(
     end: date | datetime | str | None = None,
     platforms: Sequence[str] = (),
     burst_days: pd.DataFrame | None = None,
+    rollups: bool | None = None,
 ) -> pd.DataFrame:
     """One row per tracked account (on the platforms given): who amplifies it (see the module docstring
     for the events).
@@ -124,6 +123,9 @@ def amplifier_profiles(
       platforms given) target this account.
 
     Ordered by platform, handle.
+
+    ``rollups``: count the events from the store's rollups (amplifier_rollups; the same answer, faster);
+    by default whenever they can answer the window (``rollups_answer``).
     """
     f = Filters(start=as_datetime(start), end=as_datetime(end), platforms=tuple(platforms))
     where_time, params = sql_conditions(window_terms(f, "event_at"))
@@ -148,15 +150,16 @@ def amplifier_profiles(
     )
     creations, creation_params = creations_sql("all")
     tag = uuid.uuid4().hex[:12]
-    ev, bview = f"_dt_amp_{tag}", f"_dt_bursts_{tag}"
+    ev, pa, sp, bview = f"_dt_amp_{tag}", f"_dt_amp_n_{tag}", f"_dt_amp_s_{tag}", f"_dt_bursts_{tag}"
     con.register(bview, bursts)
     try:
-        con.execute(f"CREATE TEMP TABLE {ev} AS {_events_sql(where_time)}", params)
+        if rollups_answer(con, f) if rollups is None else rollups:
+            rollup_tables(con, f, pa, sp)
+        else:
+            _base_tables(con, where_time, params, ev, pa, sp)
         df = con.execute(
             f"""
-            WITH per_amp AS (
-                SELECT platform, target, amplifier, count(*) AS n FROM {ev} GROUP BY ALL
-            ),
+            WITH per_amp AS (SELECT * FROM {pa}),
             ranked AS (
                 SELECT *, row_number() OVER (PARTITION BY platform, target ORDER BY n DESC, amplifier) AS rn,
                           count(*) OVER (PARTITION BY platform, target) AS n_amp
@@ -183,7 +186,7 @@ def amplifier_profiles(
             ),
             speed AS (
                 SELECT platform, target, median(seconds_to_repost) AS median_seconds_to_repost
-                FROM {ev} WHERE relation = 'repost' AND seconds_to_repost IS NOT NULL GROUP BY ALL
+                FROM {sp} GROUP BY ALL
             )
             SELECT a.handle, a.platform,
                    coalesce(t.events, 0)::BIGINT AS events, coalesce(t.amplifiers, 0)::BIGINT AS amplifiers,
@@ -200,6 +203,7 @@ def amplifier_profiles(
             [*creation_params, *acct_params],
         ).df()
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {ev}")
+        for table in (ev, pa, sp):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
         con.unregister(bview)
     return df[AMPLIFIER_COLUMNS]
