@@ -12,10 +12,17 @@ import pytest
 import yaml
 from small_roster import write_roster
 
-from diplotrack.analyses.amplification import amplified_accounts, amplifiers_of, repost_targets_by_kind
+from diplotrack.analyses.amplification import (
+    amplified_accounts,
+    amplifiers_of,
+    materialize_references,
+    repost_targets_by_kind,
+)
 from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb
 from diplotrack.demo import demo_data_dir
 from diplotrack.roster import bundled_roster_path, import_roster
+from diplotrack.store import rollups
+from diplotrack.store.db import transaction
 
 TIMELINES = ("MFA_China", "SpokespersonCHN", "globaltimesnews", "zlj517")
 RELATION = {"retweeted": "repost", "quoted": "quote", "replied_to": "reply"}
@@ -171,8 +178,10 @@ POSTS = [
 IN_2022 = Filters(start=D(2022, 1, 1))
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory, new_store):
+@pytest.fixture(scope="module", params=["base", "rollups"])
+def small(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, new_store):
+    """The constructed store, read from the base tables and (its rollups rebuilt, so that they are
+    current) from the rollups: every test of it checks both paths."""
     tmp_path = tmp_path_factory.mktemp("small")
     roster = write_roster(tmp_path, ACTORS)
     con = new_store(tmp_path / "s.duckdb")
@@ -190,8 +199,23 @@ def small(tmp_path_factory: pytest.TempPathFactory, new_store):
         "INSERT INTO profile_snapshots (platform, user_id, observed_at, handle, status) "
         "VALUES ('x', 'handle:someone', '2022-01-01', 'SomeOne', 'active')"
     )
-    yield tables_from_duckdb(con)
+    if request.param == "rollups":  # the posts went in by SQL: the rollups must be rebuilt to be used
+        with transaction(con):
+            rollups.rebuild(con)
+    t = tables_from_duckdb(con)
+    assert t.rollups is (request.param == "rollups")
+    yield t
     con.close()
+
+
+def test_rollup_path_counts_each_account_once_per_post(small: Tables) -> None:
+    """The rollups count a post once per relation; the correction brings back one per account. The
+    result is the base path's whether or not the window's references are computed first."""
+    for f in (Filters(), IN_2022, Filters(start=D(2022, 5, 1), end=D(2022, 5, 3), kinds=("spokesperson",))):
+        alone = amplified_accounts(small, f, n=100).to_pandas()
+        materialize_references(small, f)
+        assert alone.equals(amplified_accounts(small, f, n=100).to_pandas())
+        small.extra.clear()
 
 
 def test_repost_shares_by_target_kind(small: Tables) -> None:
