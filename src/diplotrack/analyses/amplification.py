@@ -156,24 +156,43 @@ def _known_handles(t: Tables, keys: ir.Table) -> ir.Table:
     return u.filter(u._rn == 0).select("platform", "target_key", "known_handle")
 
 
-def _source_counts_posts(t: Tables, f: Filters) -> ir.Table:
-    """Per tracked (filtered) account, relation and target key: its window posts referencing it
-    (``window_references``, one relation per post and referenced account), from the base tables.
+def _per_target(c: ir.Table, weighted: bool) -> ir.Table:
+    """Rows of (platform, handle, relation, target_key, target_roster_handle, target_kind[, count])
+    summed per (source, relation, referenced account): self-references left out, a tracked target's
+    two keys one account (the smaller key shown). ``weighted``: sum ``count``, else count the rows.
 
-    Columns: platform, handle, relation, target_key, count.
+    Columns: platform, handle, relation, _ident, target_key, target_roster_handle, target_kind, count.
     """
-    refs = window_references(t, f)
-    k = account_keys(t, f)
-    refs = refs.join(k, [refs.platform == k.platform, refs.author_id == k.key]).select(refs, handle=k.handle)
-    return refs.group_by(["platform", "handle", "relation", "target_key"]).aggregate(
-        count=refs.count().cast("int64")  # references are one row per (post, target): a count is exact
+    c = c.filter(c.target_roster_handle.isnull() | (c.target_roster_handle != c.handle))
+    c = c.mutate(
+        _ident=c.target_roster_handle.isnull().ifelse(c.target_key, ibis.literal("roster:") + c.target_roster_handle)
+    )
+    return c.group_by(["platform", "handle", "relation", "_ident"]).aggregate(
+        target_key=c.target_key.min(),
+        target_roster_handle=c.target_roster_handle.max(),
+        target_kind=c.target_kind.max(),
+        count=(c["count"].sum() if weighted else c.count()).cast("int64"),
     )
 
 
-def _source_counts_rollup(t: Tables, f: Filters) -> ir.Table:
-    """``_source_counts_posts`` from the rollups, corrected with the posts that reference one account
-    in several ways (amplification_rollups.source_counts)."""
-    return amplification_rollups.source_counts(t, f, _reference_rows, _one_per_account)
+def _source_targets_posts(t: Tables, f: Filters) -> ir.Table:
+    """``_per_target`` of the tracked (filtered) accounts' window posts, from ``window_references``
+    (one row per post and referenced account, so a count is exact)."""
+    refs = window_references(t, f)
+    k = account_keys(t, f)
+    refs = refs.join(k, [refs.platform == k.platform, refs.author_id == k.key]).select(refs, handle=k.handle)
+    return _per_target(refs, weighted=False)
+
+
+def _source_targets_rollup(t: Tables, f: Filters) -> ir.Table:
+    """``_source_targets_posts`` from the rollups: their per-relation counts corrected with the posts
+    that may reference one account in several ways (amplification_rollups.source_counts)."""
+    counts = amplification_rollups.source_counts(t, f, _reference_rows, _one_per_account)
+    rk = roster_keys(t)
+    c = counts.left_join(rk, [counts.platform == rk.platform, counts.target_key == rk.key]).select(
+        counts, target_roster_handle=rk.handle, target_kind=rk.kind
+    )
+    return _per_target(c, weighted=True)
 
 
 def amplified_accounts(t: Tables, f: Filters, n: int = 10) -> ir.Table:
@@ -194,30 +213,14 @@ def amplified_accounts(t: Tables, f: Filters, n: int = 10) -> ir.Table:
     Columns: platform, handle, relation, target_key, target_handle, target_tracked, target_kind,
     count, rank. Ordered by platform, handle, relation, rank, target_handle.
 
-    Counted from the rollups (``_source_counts_rollup``) when they can answer ``f`` and the window's
+    Counted from the rollups (``_source_targets_rollup``) when they can answer ``f`` and the window's
     references are not already computed (``materialize_references``, which the report runs for
-    ``amplifiers_of``): at 1M synthetic posts the rollups plus their correction took 4.7 s against
-    5.2 s for the base tables from scratch, but 4.8 s against 2.3 s for reading the computed
-    references (busy 2-core machine; docs/analyses/amplification.md).
+    ``amplifiers_of``): then reading those is as fast or faster (docs/analyses/amplification.md).
     """
     # the rollups only when the window's references are not computed already: a run that computes them
     # for amplifiers_of (the report) reads them faster than the rollups plus their correction
     rollup = use_rollups(t, f) and cached(t, "references", f) is None
-    counts = _source_counts_rollup(t, f) if rollup else _source_counts_posts(t, f)
-    rk = roster_keys(t)
-    c = counts.left_join(rk, [counts.platform == rk.platform, counts.target_key == rk.key]).select(
-        counts, target_roster_handle=rk.handle, target_kind=rk.kind
-    )
-    c = c.filter(c.target_roster_handle.isnull() | (c.target_roster_handle != c.handle))
-    c = c.mutate(
-        _ident=c.target_roster_handle.isnull().ifelse(c.target_key, ibis.literal("roster:") + c.target_roster_handle)
-    )
-    agg = c.group_by(["platform", "handle", "relation", "_ident"]).aggregate(
-        target_key=c.target_key.min(),
-        target_roster_handle=c.target_roster_handle.max(),
-        target_kind=c.target_kind.max(),
-        count=c["count"].sum().cast("int64"),
-    )
+    agg = _source_targets_rollup(t, f) if rollup else _source_targets_posts(t, f)
     agg = agg.mutate(
         rank=(
             ibis.rank().over(group_by=[agg.platform, agg.handle, agg.relation], order_by=ibis.desc(agg["count"])) + 1
