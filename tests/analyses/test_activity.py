@@ -407,7 +407,9 @@ def with_rollups(con: duckdb.DuckDBPyConnection) -> Tables:
     return t
 
 
-def test_rollups_answer_activity_as_the_posts_do_at_a_midnight_as_of(tmp_path: Path, new_store) -> None:
+def test_rollups_answer_activity_as_the_posts_do_at_a_midnight_as_of(
+    tmp_path: Path, new_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     posts = [
         ("q1", "handle:minc", D(2021, 12, 1, 9), "original", 3, None),
         ("q2", "handle:minc", D(2022, 4, 1), "quote", None, None),  # exactly at as_of: seen
@@ -418,6 +420,10 @@ def test_rollups_answer_activity_as_the_posts_do_at_a_midnight_as_of(tmp_path: P
     con, _ = make_store(tmp_path, new_store, posts)
     t = with_rollups(con)
     base = replace(t, rollups=False)
+    # 4 rollup rows for 5 posts: too little compression to pay, unless the limit allows it
+    assert not activity._rollups_pay(t, Filters())
+    monkeypatch.setattr(activity, "ROLLUP_MAX_ROWS_PER_POST", 1.0)
+    assert activity._rollups_pay(t, Filters()) and not activity._rollups_pay(base, Filters())
     cases = [
         (Filters(), D(2022, 4, 1)),
         (Filters(start=D(2022, 2, 1), end=D(2022, 4, 2)), None),

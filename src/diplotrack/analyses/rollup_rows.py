@@ -22,6 +22,20 @@ def rollup_table(t: Tables, name: str) -> ir.Table:
     return memo(t, f"rollup_table:{name}", lambda: t.backend.table(name))  # type: ignore[attr-defined]
 
 
+def rows_per_post(t: Tables) -> float:
+    """Rows of ``rollup_posts_day`` per row of ``posts`` in this store (once per run; 1.0 for an empty
+    store): how much the rollups compress it. A rollup row costs more to read than a post row (more
+    columns, a 128-bit engagement sum), so an analysis that would otherwise read ``posts`` alone gains
+    only where this is small."""
+
+    def ratio() -> float:
+        con = t.backend.con  # type: ignore[attr-defined]
+        row = con.execute("SELECT (SELECT count(*) FROM rollup_posts_day), (SELECT count(*) FROM posts)").fetchone()
+        return row[0] / row[1] if row and row[1] else 1.0
+
+    return memo(t, "rollup_rows_per_post", ratio)
+
+
 def in_window(r: ir.Table, f: Filters) -> ir.BooleanValue:
     """Whether a rollup row's ``day`` lies in the day-aligned window of ``f`` (NULL for a row of
     posts without a time when the window is bounded, so that it counts nowhere)."""
