@@ -211,8 +211,30 @@ def test_score_sign_matches_the_class(scorer: ToneScorer) -> None:
 @given(
     words=st.lists(
         st.sampled_from(
-            ["smear", "lies", "so-called", "friendship", "win-win", "not", "strongly", "US", "?", "the", "thank you",
-             "抹黑", "友谊", "所谓", "美方", "？", "合作", "并非", "坚决反对", "cooperation", "hegemony", "."]
+            [
+                "smear",
+                "lies",
+                "so-called",
+                "friendship",
+                "win-win",
+                "not",
+                "strongly",
+                "US",
+                "?",
+                "the",
+                "thank you",
+                "抹黑",
+                "友谊",
+                "所谓",
+                "美方",
+                "？",
+                "合作",
+                "并非",
+                "坚决反对",
+                "cooperation",
+                "hegemony",
+                ".",
+            ]
         ),
         max_size=30,
     ),

@@ -18,9 +18,7 @@ def test_real_follow_list_imports_dated_and_idempotent(con) -> None:  # type: ig
         "SELECT count(*), count(DISTINCT follower_id), min(observed_at), any_value(source) FROM follow_edges"
     ).fetchone()
     assert rows == (1075, 45, datetime(2021, 2, 28), "follow-edges (observed-at option)")
-    assert con.execute(
-        "SELECT count(*) FROM follow_edges WHERE followed_id = 'handle:mfa_china'"
-    ).fetchone()[0] == 41
+    assert con.execute("SELECT count(*) FROM follow_edges WHERE followed_id = 'handle:mfa_china'").fetchone()[0] == 41
     import_paths(con, [REAL], observed_at=datetime(2021, 2, 28))
     assert con.execute("SELECT count(*) FROM follow_edges").fetchone()[0] == 1075
     # a later snapshot of the same list is another dated observation
@@ -31,12 +29,7 @@ def test_real_follow_list_imports_dated_and_idempotent(con) -> None:  # type: ig
 def test_bad_rows_are_skipped_with_their_line(con, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "follows.csv"
     f.write_text(
-        "follower,followed,platform,observed_at\n"
-        "a,b,x,2021-01-01\n"
-        ",b,x,\n"
-        "a,c,myspace,\n"
-        "a,d,x,yesterday\n"
-        "@e,@F,,\n",
+        "follower,followed,platform,observed_at\na,b,x,2021-01-01\n,b,x,\na,c,myspace,\na,d,x,yesterday\n@e,@F,,\n",
         encoding="utf-8",
     )
     report = import_paths(con, [f])

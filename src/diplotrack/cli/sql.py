@@ -15,7 +15,6 @@ from diplotrack.store.db import open_store_sandboxed
 _EXPLAIN = re.compile(r"^\s*EXPLAIN(\s+ANALY[SZ]E)?\b(\s*\([^()]*\))?", re.IGNORECASE)
 
 
-
 _PIVOT = re.compile(r"\s*(?:--[^\n]*\n\s*|/\*.*?\*/\s*)*(?:UN)?PIVOT\b", re.IGNORECASE | re.DOTALL)
 
 
