@@ -129,3 +129,25 @@ def test_unbounded_window_counts_posts_without_a_time(ties: Tables) -> None:
     assert dict(zip(got.topic, got.posts, strict=True)) == {"culture": 3, "economy": 3, "taiwan": 1}
     langs = content.languages(ties, Filters(), by="handle").to_pandas()
     assert langs[langs.handle == "AmbB"].set_index("lang_detected").posts.to_dict() == {"de": 1, "en": 1, "und": 1}
+
+
+def test_the_spelling_shown_for_a_hashtag_is_the_most_used_ties_alphabetical(ties: Tables) -> None:
+    """``top_entities`` shows one spelling per hashtag: the most used, ties broken by spelling
+    (DuckDB's mode() broke them in whatever order rows arrived, so the table changed run to run)."""
+    con = ties.backend.con  # type: ignore[attr-defined]
+    posts = [r[0] for r in con.execute("SELECT post_id FROM posts WHERE kind <> 'repost' ORDER BY post_id").fetchall()]
+    assert len(posts) >= 3
+    spellings = ["#Covid", "#COVID", "#covid"]  # once each: a tie, '#COVID' first by spelling
+    con.executemany(
+        "INSERT INTO post_entities VALUES ('x', ?, 'hashtag', ?, 'covid')", list(zip(posts, spellings, strict=False))
+    )
+    t = tables_from_duckdb(con)  # the entities were typed in around the writes: base tables
+    got = content.top_entities(t, Filters(), what="hashtag").to_pandas()
+    row = got[got.value == "covid"].iloc[0]
+    assert (row.form, row.posts) == ("#COVID", 3)
+    con.execute(
+        "INSERT INTO post_entities SELECT platform, post_id, 'hashtag', '#covid', 'covid' FROM posts WHERE post_id = ?",
+        [posts[0]],
+    )
+    got = content.top_entities(tables_from_duckdb(con), Filters(), what="hashtag").to_pandas()
+    assert got[got.value == "covid"].iloc[0].form == "#covid"  # now used twice: the most used

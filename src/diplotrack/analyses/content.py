@@ -197,7 +197,10 @@ def top_entities(t: Tables, f: Filters, what: str = "hashtag", by: str | None = 
         u = j.select(*keys, value=j.normalized, form=j.value)
     else:
         raise InvalidValueError("what must be hashtag, mention, url or domain")
-    g = u.group_by([*keys, "value"]).aggregate(posts=u.count(), form=u.form.mode())
+    # the spelling used most, ties by spelling (mode() broke them in whatever order rows arrived)
+    fc = u.group_by([*keys, "value", "form"]).aggregate(_n=u.count())
+    fc = fc.mutate(_fr=ibis.row_number().over(group_by=[*keys, "value"], order_by=[ibis.desc("_n"), "form"]))
+    g = fc.group_by([*keys, "value"]).aggregate(posts=fc._n.sum(), form=fc.form.argmin(fc._fr))
     g = g.mutate(_r=ibis.row_number().over(group_by=keys or None, order_by=[ibis.desc("posts"), "value"]))
     g = g.filter(g._r < n).drop("_r")
     if what == "mention":
