@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from diplotrack.errors import StoreError, UsageError
+from diplotrack.store import rollups
 from diplotrack.store.db import PUBLIC_TABLES, migrate, open_store, open_store_read_only
 from diplotrack.store.migrations import LATEST_VERSION, MIGRATIONS
 
@@ -115,3 +117,39 @@ def test_a_failing_migration_leaves_no_trace(tmp_path, monkeypatch):
     assert "half_done" not in tables(con)
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == LATEST_VERSION
     con.close()
+
+
+def test_migration_6_builds_the_rollups_of_an_older_store(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A store made before the rollups (schema 5) with posts, entities and enrichment: the first
+    read-write open adds the rollup tables and builds them from the base tables, in one go."""
+    db = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(db))
+    old.execute(
+        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description VARCHAR, applied_at TIMESTAMP)"
+    )
+    for version, description, sql in MIGRATIONS[:5]:
+        old.execute(sql)
+        old.execute("INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, description])
+    old.execute(
+        """INSERT INTO posts (platform, post_id, author_id, created_at, kind, reposted_author_id, first_seen_at)
+           VALUES ('x', '1', 'a', TIMESTAMP '2022-01-01 10:00', 'original', NULL, now()),
+                  ('x', '2', 'a', TIMESTAMP '2022-01-01 11:00', 'repost', 'b', now()),
+                  ('x', '3', 'b', NULL, 'original', NULL, now())"""
+    )
+    old.execute("INSERT INTO post_entities VALUES ('x', '1', 'hashtag', '#China', 'china')")
+    old.execute(
+        """INSERT INTO post_enrichment (platform, post_id, enrichment_version, lang_detected, topics, enriched_at)
+           VALUES ('x', '1', 'v', 'en', ['economy'], now())"""
+    )
+    old.close()
+    con = open_store(db)
+    try:
+        assert con.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == MIGRATIONS[-1][0]
+        assert rollups.usable(con)
+        assert set(rollups.check(con).values()) == {0}
+        assert con.execute("SELECT sum(posts) FROM rollup_posts_day").fetchone()[0] == 3
+        assert con.execute("SELECT day, posts FROM rollup_refs_day").fetchall() == [(date(2022, 1, 1), 1)]
+        assert con.execute("SELECT topic, posts FROM rollup_topics_day").fetchall() == [("economy", 1)]
+        assert con.execute("SELECT normalized FROM rollup_entities_day").fetchall() == [("china",)]
+    finally:
+        con.close()
