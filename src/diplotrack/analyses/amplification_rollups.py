@@ -22,25 +22,8 @@ from collections.abc import Callable
 import ibis
 import ibis.expr.types as ir
 
-from diplotrack.analyses.base import Filters, Tables, account_keys, materialize, memo, tracked_posts
-from diplotrack.analyses.query import ibis_predicates, platform_terms
-
-
-def rollup_table(t: Tables, name: str) -> ir.Table:
-    """The rollup table ``name`` of this store (looked up once per run)."""
-    return memo(t, f"rollup_table:{name}", lambda: t.backend.table(name))  # type: ignore[attr-defined]
-
-
-def window_rows(t: Tables, f: Filters, name: str) -> ir.Table:
-    """The rows of rollup ``name`` of the filtered platforms whose day lies in the window of ``f``."""
-    r = rollup_table(t, name)
-    for predicate in ibis_predicates(r, platform_terms(f)):
-        r = r.filter(predicate)
-    if f.start is not None:
-        r = r.filter(r.day >= ibis.literal(f.start.date(), type="date"))
-    if f.end is not None:
-        r = r.filter(r.day < ibis.literal(f.end.date(), type="date"))
-    return r
+from diplotrack.analyses.base import Filters, Tables, account_keys, materialize, tracked_posts
+from diplotrack.analyses.rollup_rows import window_rows
 
 
 def nullable(x: ir.Table) -> ir.Table:

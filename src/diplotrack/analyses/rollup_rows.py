@@ -47,17 +47,24 @@ def in_window(r: ir.Table, f: Filters) -> ir.BooleanValue:
     return cond
 
 
+def window_rows(t: Tables, f: Filters, name: str) -> ir.Table:
+    """The rows of rollup ``name`` of the filtered platforms whose day lies in the window of ``f``
+    (any account)."""
+    r = rollup_table(t, name)
+    for predicate in ibis_predicates(r, platform_terms(f)):
+        r = r.filter(predicate)
+    if f.start is not None or f.end is not None:
+        r = r.filter(in_window(r, f))
+    return r
+
+
 def tracked_rollup(t: Tables, f: Filters, name: str, *, window: bool = True) -> ir.Table:
     """The rows of rollup ``name`` filed under a tracked account's key, of the filtered platforms,
     in the window unless ``window`` is False, with the account's roster fields.
 
     Columns: the rollup's, and handle, actor_id, roster_kind, host_country (the roster account's).
     """
-    r = rollup_table(t, name)
-    for predicate in ibis_predicates(r, platform_terms(f)):
-        r = r.filter(predicate)
-    if window and (f.start is not None or f.end is not None):
-        r = r.filter(in_window(r, f))
+    r = window_rows(t, f if window else Filters(platforms=f.platforms), name)
     k = roster_keys(t, f).select("platform", "key", "handle", "actor_id", "kind", "host_country")
     k = k.rename(k_platform="platform", roster_kind="kind")
     j = r.join(k, [r.platform == k.k_platform, r.author_id == k.key])
