@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import stat
 import threading
 from pathlib import Path
 
@@ -174,17 +172,14 @@ def test_folder_from_the_environment(con, tmp_path, monkeypatch) -> None:
     assert c.folder == (tmp_path / "elsewhere").resolve()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
 def test_an_unwritable_folder_turns_it_off(con, tmp_path, monkeypatch) -> None:
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    monkeypatch.setenv("DIPLOTRACK_CACHE_DIR", str(ro / "cache"))
-    try:
-        c = open_cache(con)
-        assert not c.enabled and "cannot write" in c.note
-    finally:
-        ro.chmod(stat.S_IRWXU)
+    # a path below a regular file cannot be created, even by root (CI runs as root)
+    (tmp_path / "a-file").write_text("")
+    monkeypatch.setenv("DIPLOTRACK_CACHE_DIR", str(tmp_path / "a-file" / "cache"))
+    c = open_cache(con)
+    assert not c.enabled and "cannot write" in c.note
+    assert c.get(["anything"]) is None  # reads and writes are no-ops, not errors
+    c.put(["anything"], meta={"x": 1})
 
 
 def test_fingerprint_is_stable_and_follows_the_version(monkeypatch) -> None:
