@@ -12,7 +12,7 @@ from diplotrack.analyses.selection import parse_filters
 from diplotrack.analyses.selection import split as _split
 from diplotrack.cli import common
 from diplotrack.cli.enrich import TOPICS_OPTION, ensure_enriched, topics_file
-from diplotrack.store.db import open_store_read_only
+from diplotrack.store.db import bounded_memory, open_store_read_only
 
 # the bounds ReportOptions checks (report/model.py), repeated here so that the option parser can say
 # which option is wrong without importing pandas at start-up; tests/report/test_report.py checks they agree
@@ -98,7 +98,10 @@ def report_command(
     ensure_enriched(common.STATE.db, topics_file(topics), show_progress=not as_json)
     con = open_store_read_only(common.STATE.db)
     try:
-        with common.err_console.status("running the analyses and writing the report", spinner="dots"):
+        with (
+            bounded_memory(con),
+            common.err_console.status("running the analyses and writing the report", spinner="dots"),
+        ):
             result = build_report(con, out, opts, cache=cache)
     finally:
         con.close()

@@ -149,6 +149,34 @@ def open_store_read_only(db: str | os.PathLike[str] | None = None) -> duckdb.Duc
     return con
 
 
+ENV_MEMORY = "DIPLOTRACK_MEMORY"
+
+
+@contextmanager
+def bounded_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB spill a long read (the report) to a private temporary folder (a read-only store
+    has none of its own), and cap its memory at ``$DIPLOTRACK_MEMORY`` when set (e.g. ``4GB``;
+    default: DuckDB's, 80% of the RAM). The folder goes with the block. A cap too low for a query
+    that cannot spill ends the run with DuckDB's out-of-memory error (a 10M-post report needs more
+    than 2GB)."""
+    import shutil
+    import tempfile
+
+    spill = tempfile.mkdtemp(prefix="diplotrack-spill-")
+    try:
+        con.execute("SET temp_directory = ?", [spill])
+        if os.environ.get(ENV_MEMORY):
+            try:
+                con.execute("SET memory_limit = ?", [os.environ[ENV_MEMORY]])
+            except duckdb.Error:
+                raise UsageError(
+                    f"{ENV_MEMORY}={os.environ[ENV_MEMORY]!r} is not a memory size; set it to e.g. 4GB, or unset it"
+                ) from None
+        yield
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
 def open_store_sandboxed(db: str | os.PathLike[str] | None = None) -> duckdb.DuckDBPyConnection:
     """Open an existing store read-only for queries a user writes: the store's tables and views can be
     read, nothing else (``SANDBOX_CONFIG``); the configuration is locked."""
