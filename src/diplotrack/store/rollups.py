@@ -41,7 +41,8 @@ _HAS_METRICS = (
 _METRICS = ("like_count", "repost_count", "reply_count", "quote_count")
 _ENGAGEMENT = " + ".join(f"coalesce(p.{c}, 0)::HUGEINT" for c in _METRICS)
 
-# Each aggregate reads ``{posts}``: a relation of rows of ``posts`` (alias p).
+# Each aggregate reads ``{posts}``: a relation of rows of ``posts`` (alias p); the entities one reads
+# the entity rows of those posts from ``{entities}`` (``post_entities``, or a batch's own rows).
 _AGGREGATES = {
     "rollup_posts_day": f"""
         SELECT p.platform, p.author_id, {_DAY} AS day, p.kind, p.lang, e.lang_detected, e.tone_label,
@@ -61,7 +62,7 @@ _AGGREGATES = {
     "rollup_entities_day": f"""
         SELECT p.platform, p.author_id, {_DAY} AS day, p.kind, e.type, e.normalized,
                count(DISTINCT p.post_id) AS posts, min(p.created_at) AS first_at
-        FROM ({{posts}}) p JOIN post_entities e ON e.platform = p.platform AND e.post_id = p.post_id
+        FROM ({{posts}}) p JOIN {{entities}} e ON e.platform = p.platform AND e.post_id = p.post_id
         GROUP BY ALL""",
     "rollup_refs_day": f"""
         SELECT platform, author_id, day, ref, target_author_id, count(*) AS posts, min(created_at) AS first_at
@@ -74,6 +75,20 @@ _AGGREGATES = {
 }
 
 _DIRTY = "_rollup_dirty"
+_EVERY = "SELECT p.* FROM posts p WHERE p.author_id IS NOT NULL"
+
+
+def _sql(table: str, posts: str, entities: str = "post_entities") -> str:
+    """The aggregate of rollup ``table`` over the posts ``posts`` (and their rows of ``entities``)."""
+    return _AGGREGATES[table].format(posts=posts, entities=entities)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, posts: str, entities: str = "post_entities") -> None:
+    """Add the aggregates of the posts ``posts`` to every rollup."""
+    for table in _AGGREGATES:
+        con.execute(f"INSERT INTO {table} {_sql(table, posts, entities)}")
+
+
 _KEY_MATCH = "p.platform = d.platform AND p.author_id = d.author_id AND {day} IS NOT DISTINCT FROM d.day"
 
 
@@ -179,16 +194,15 @@ def refresh(con: duckdb.DuckDBPyConnection, new: str | None = None) -> int:
         if n:
             match = _KEY_MATCH.format(day="r.day").replace("p.", "r.")
             dirty_posts = f"SELECT p.* FROM posts p SEMI JOIN _rollup_keys d ON {_KEY_MATCH.format(day=_DAY)}"
-            for table, sql in _AGGREGATES.items():
+            for table in _AGGREGATES:
                 con.execute(f"DELETE FROM {table} r USING _rollup_keys d WHERE {match}")
-                con.execute(f"INSERT INTO {table} {sql.format(posts=dirty_posts)}")
+            _insert(con, dirty_posts)
         if new is not None:
             new_posts = f"""SELECT p.* FROM posts p
                             SEMI JOIN ({new}) k ON k.platform = p.platform AND k.post_id = p.post_id
                             ANTI JOIN _rollup_keys d ON {_KEY_MATCH.format(day=_DAY)}
                             WHERE p.author_id IS NOT NULL"""
-            for table, sql in _AGGREGATES.items():
-                con.execute(f"INSERT INTO {table} {sql.format(posts=new_posts)}")
+            _insert(con, new_posts)
     finally:
         con.execute("DROP TABLE IF EXISTS _rollup_keys")
     _record_seen(con)
@@ -198,12 +212,10 @@ def refresh(con: duckdb.DuckDBPyConnection, new: str | None = None) -> int:
 def rebuild(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Recompute every rollup from the base tables (inside the caller's transaction); returns the
     rows of each."""
-    rows = {}
-    every = "SELECT p.* FROM posts p WHERE p.author_id IS NOT NULL"
-    for table, sql in _AGGREGATES.items():
+    for table in _AGGREGATES:
         con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} {sql.format(posts=every)}")
-        rows[table] = int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    _insert(con, _EVERY)
+    rows = {table: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]) for table in _AGGREGATES}
     con.execute("UPDATE store_state SET rollups_version = ? WHERE id = 1", [ROLLUPS_VERSION])
     _record_seen(con)
     return rows
@@ -230,34 +242,11 @@ def merged_rows(con: duckdb.DuckDBPyConnection, table: str, source: str | None =
 def check(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Compare every rollup with what a rebuild from the base tables would hold, changing nothing
     (works on a read-only store): the number of differing groups per table (0 when right)."""
-    every = "SELECT p.* FROM posts p WHERE p.author_id IS NOT NULL"
     out = {}
-    for table, sql in _AGGREGATES.items():
-        kept, rebuilt = merged_rows(con, table), merged_rows(con, table, sql.format(posts=every))
+    for table in _AGGREGATES:
+        kept, rebuilt = merged_rows(con, table), merged_rows(con, table, _sql(table, _EVERY))
         out[table] = len(set(kept) ^ set(rebuilt))
     return out
-
-
-def compact(con: duckdb.DuckDBPyConnection) -> None:
-    """Merge the several rows a key may have into one per group (inside the caller's transaction)."""
-    sums = {
-        "rollup_posts_day": (
-            "platform, author_id, day, kind, lang, lang_detected, tone_label",
-            "sum(posts)::BIGINT, sum(deleted)::BIGINT, min(first_at), max(last_at), sum(with_metrics)::BIGINT, "
-            "sum(engagement)::HUGEINT",
-        ),
-        "rollup_topics_day": ("platform, author_id, day, kind, topic", "sum(posts)::BIGINT, min(first_at)"),
-        "rollup_entities_day": (
-            "platform, author_id, day, kind, type, normalized",
-            "sum(posts)::BIGINT, min(first_at)",
-        ),
-        "rollup_refs_day": ("platform, author_id, day, ref, target_author_id", "sum(posts)::BIGINT, min(first_at)"),
-    }
-    for table, (keys, aggs) in sums.items():
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _rollup_c AS SELECT {keys}, {aggs} FROM {table} GROUP BY ALL")
-        con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} SELECT * FROM _rollup_c")
-    con.execute("DROP TABLE IF EXISTS _rollup_c")
 
 
 def add_new(con: duckdb.DuckDBPyConnection, posts: str, entities: str) -> bool:
@@ -274,13 +263,6 @@ def add_new(con: duckdb.DuckDBPyConnection, posts: str, entities: str) -> bool:
     _dirty_table(con)
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {_DIRTY} LIMIT 1)").fetchone()[0]:
         return False
-    rows = f"SELECT p.* FROM ({posts}) p WHERE p.author_id IS NOT NULL"
-    for table, sql in _AGGREGATES.items():
-        query = sql.format(posts=rows)
-        if table == "rollup_entities_day":
-            if "JOIN post_entities e" not in query:  # the definition changed: this path must follow
-                raise RuntimeError("rollups.add_new: the entities aggregate no longer joins post_entities e")
-            query = query.replace("JOIN post_entities e", f"JOIN ({entities}) e")
-        con.execute(f"INSERT INTO {table} {query}")
+    _insert(con, f"SELECT p.* FROM ({posts}) p WHERE p.author_id IS NOT NULL", f"({entities})")
     _record_seen(con)
     return True
