@@ -144,10 +144,8 @@ class Store:
                 )
             (chosen if key in FILTER_NAMES else given)[key] = value
         f = self.filters(**chosen)
-        result = registry.run(name, self.tables, f, **given)
-        table = result.table
-        df = table if isinstance(table, pd.DataFrame) else table.to_pandas()
-        return AnalysisResult(name, f, df.reset_index(drop=True), result.coverage)
+        df, coverage = registry.run_frame(name, self.tables, f, **given)
+        return AnalysisResult(name, f, df.reset_index(drop=True), coverage)
 
     def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         """A query of your own over the store, as a DataFrame; pass values as ``params``. The store
