@@ -202,3 +202,13 @@ def test_timings_say_what_the_cache_did(db: Path, tmp_path: Path, monkeypatch: p
     assert "[cached]" in second.output and "0 misses" in second.output
     off = runner.invoke(app, [*args, "--no-cache"])
     assert off.exit_code == 0 and "cache off: turned off (--no-cache)" in off.output
+
+
+def test_a_report_without_the_cache_writes_none_of_it(db: Path, tmp_path: Path) -> None:
+    """``--no-cache`` neither reads nor writes the cache: network metrics (kept by their edge set)
+    included."""
+    report(db, tmp_path / "plain", cache=False)
+    folder = db.with_name(db.name + ".cache")
+    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
+    report(db, tmp_path / "cached")
+    assert any(p.is_file() for p in folder.glob("content-*/*"))  # the network metrics, by edge set

@@ -19,10 +19,20 @@ from diplotrack.analyses.base import Filters, Tables, memo
 # networks/ is imported where a network analysis runs, not with the registry: igraph's import pulls
 # in matplotlib (about a second), which a report read from the result cache does not need
 if TYPE_CHECKING:
+    from diplotrack.cache import ResultCache
     from diplotrack.networks.build import Network
     from diplotrack.networks.coordination import Coordination
 
 NETWORK_COLUMNS = ["label", "kind", "tracked", "in_degree", "out_degree", "pagerank", "betweenness", "community"]
+
+
+_METRICS_CACHE = "network_metrics_cache"
+
+
+def share_cache(t: Tables, cache: ResultCache) -> None:
+    """Keep network metrics in ``cache`` (a run that has opened the store's result cache already,
+    or turned it off: the report) rather than in one these analyses open themselves."""
+    t.extra[_METRICS_CACHE] = cache
 
 
 def _con(t: Tables) -> duckdb.DuckDBPyConnection:
@@ -36,7 +46,7 @@ def network(t: Tables, f: Filters, kind: str = "repost") -> Network:
     from diplotrack.networks.metrics import compute_metrics
 
     # metrics are kept by the edge set they came from: a store changed elsewhere reuses them
-    cache = memo(t, "network_metrics_cache", lambda: open_cache(_con(t), prune=False))
+    cache = memo(t, _METRICS_CACHE, lambda: open_cache(_con(t), prune=False))
     return memo(t, f"network:{kind}:{f!r}", lambda: compute_metrics(build_network(_con(t), kind, f), cache=cache))
 
 

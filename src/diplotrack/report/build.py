@@ -27,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from diplotrack.analyses.base import materialize_accounts, rollups_enabled, tables_from_duckdb
+from diplotrack.analyses.network_analyses import share_cache
 from diplotrack.analyses.registry import ANALYSES, analysis_coverage
 from diplotrack.cache import ResultCache, frame_digest, open_cache
 from diplotrack.report import figures
@@ -72,7 +73,7 @@ def _write_report(
     # Ibis's DuckDB backend: about half a second that a report read from the cache does not need)
     ctx = Context(con=con, t=None, opts=opts or ReportOptions())  # type: ignore[arg-type]
     okey = _options_key(ctx, rollups_enabled() and rollups.usable(con))
-    ready = _Preparation(ctx, clock)
+    ready = _Preparation(ctx, clock, cache)
     ch = _ChartPool(cache)  # charts are drawn in a thread while the store answers the next queries
     (out / "tables").mkdir()
     (out / "charts").mkdir()
@@ -209,13 +210,14 @@ class _Preparation:
     tracked accounts and their keys (every analysis starts from them), then each section's own
     preparation in order (its values, e.g. the growth dates, are read by later sections too)."""
 
-    def __init__(self, ctx: Context, clock: _Stopwatch) -> None:
-        self.ctx, self.clock, self.done = ctx, clock, -1
+    def __init__(self, ctx: Context, clock: _Stopwatch, cache: ResultCache) -> None:
+        self.ctx, self.clock, self.cache, self.done = ctx, clock, cache, -1
 
     def upto(self, index: int) -> None:
         if self.ctx.t is None:
             with self.clock("report", "opening the tables"):
                 self.ctx.t = tables_from_duckdb(self.ctx.con)
+                share_cache(self.ctx.t, self.cache)  # network metrics too: --no-cache means none
         if self.done < 0 <= index:
             with self.clock("report", "tracked accounts"):
                 materialize_accounts(self.ctx.t, self.ctx.f)
