@@ -10,8 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from diplotrack.analyses.base import Filters
-from diplotrack.networks.amplifier_rollups import rollups_answer
+from diplotrack.analyses.base import Filters, rollups_answer
 from diplotrack.networks.amplifiers import amplifier_profiles
 from diplotrack.records import Post, Provenance
 from diplotrack.roster import import_roster, load_roster

@@ -93,10 +93,20 @@ def rollups_enabled() -> bool:
     return os.environ.get("DIPLOTRACK_ROLLUPS", "1") != "0"
 
 
+def day_aligned(f: Filters) -> bool:
+    """Whether the window of ``f`` starts and ends at midnight (or is open): rollups count per day."""
+    return all(d is None or d == datetime(d.year, d.month, d.day) for d in (f.start, f.end))
+
+
 def use_rollups(t: Tables, f: Filters) -> bool:
     """Whether the rollups can answer the selection ``f``: they are current, and the window starts
     and ends at midnight (rollups count posts per day)."""
-    return t.rollups and all(d is None or d == datetime(d.year, d.month, d.day) for d in (f.start, f.end))
+    return t.rollups and day_aligned(f)
+
+
+def rollups_answer(con: duckdb.DuckDBPyConnection, f: Filters) -> bool:
+    """``use_rollups`` for the raw SQL of ``networks/``, which holds a connection, not ``Tables``."""
+    return day_aligned(f) and rollups_enabled() and _rollups.usable(con)
 
 
 def _optional(backend: Any, name: str) -> ir.Table | None:

@@ -17,20 +17,10 @@ The rollups answer only a window that starts and ends at midnight (``rollups_ans
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import duckdb
 
-from diplotrack.analyses.base import Filters, rollups_enabled, roster_keys_sql
+from diplotrack.analyses.base import Filters, roster_keys_sql
 from diplotrack.analyses.query import sql_conditions, window_terms
-from diplotrack.store import rollups as _rollups
-
-
-def rollups_answer(con: duckdb.DuckDBPyConnection, f: Filters) -> bool:
-    """Whether the rollups can answer ``f`` on this store (``base.use_rollups`` for a connection):
-    not turned off (``DIPLOTRACK_ROLLUPS=0``), current, and a window bounded at midnight."""
-    aligned = all(d is None or d == datetime(d.year, d.month, d.day) for d in (f.start, f.end))
-    return aligned and rollups_enabled() and _rollups.usable(con)
 
 
 def engagements_sql() -> str:

@@ -30,9 +30,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from diplotrack.analyses.base import Filters, as_datetime, roster_keys_sql
+from diplotrack.analyses.base import Filters, as_datetime, rollups_answer, roster_keys_sql
 from diplotrack.analyses.query import platform_terms, sql_conditions, window_terms
-from diplotrack.networks.amplifier_rollups import engagements_sql, rollup_tables, rollups_answer
+from diplotrack.networks.amplifier_rollups import engagements_sql, rollup_tables
 from diplotrack.networks.bursts import creation_bursts, creations_sql
 
 AMPLIFIER_COLUMNS = [

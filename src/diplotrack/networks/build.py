@@ -38,15 +38,13 @@ of those accounts).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import duckdb
 import pandas as pd
 
-from diplotrack.analyses.base import Filters, rollups_enabled, roster_keys_sql
+from diplotrack.analyses.base import Filters, rollups_answer, roster_keys_sql
 from diplotrack.analyses.query import account_terms, sql_conditions, window_terms
 from diplotrack.networks.options import check_network_kind
-from diplotrack.store import rollups
 
 DIRECTED = {"repost": True, "quote": True, "reply": True, "mention": True, "follow": True}
 
@@ -82,8 +80,7 @@ REFS = {"repost": "reposted_author_id", "quote": "quoted_author_id", "reply": "r
 def from_rollups(con: duckdb.DuckDBPyConnection, kind: str, f: Filters) -> bool:
     """Whether the ``kind`` network's edges are read from the rollups: a repost, quote, reply or mention
     network, rollups current and not turned off, a window that starts and ends at midnight."""
-    aligned = all(d is None or d == datetime(d.year, d.month, d.day) for d in (f.start, f.end))
-    return (kind in REFS or kind == "mention") and aligned and rollups_enabled() and rollups.usable(con)
+    return (kind in REFS or kind == "mention") and rollups_answer(con, f)
 
 
 def _raw_edges_sql(kind: str, f: Filters, *, rolled: bool = False) -> tuple[str, list]:
