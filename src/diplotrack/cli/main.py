@@ -21,6 +21,7 @@ from diplotrack.cli.network import bursts_command, coordination_command, network
 from diplotrack.cli.report import report_command
 from diplotrack.cli.rollups import rollups_command
 from diplotrack.cli.roster import roster_app
+from diplotrack.cli.serve import serve_command
 from diplotrack.cli.sql import sql_command
 from diplotrack.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, DiplotrackError
 from diplotrack.platforms import COLLECTABLE, labels
@@ -75,6 +76,9 @@ app.command("coordination", help="Accounts that repost, post, link or tag the sa
 app.command("bursts", help="Periods with far more account creations than expected.")(bursts_command)
 app.command("rollups", help="The store's rollups (daily aggregates the analyses read): show, check or rebuild them.")(
     rollups_command
+)
+app.command("serve", help="Serve the dashboard and its JSON API over the store (read-only; loopback by default).")(
+    serve_command
 )
 app.command("demo", help="Build a fresh store from the bundled real data and show what it holds.")(demo_command)
 

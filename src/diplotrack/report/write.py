@@ -9,6 +9,7 @@ is for data pipelines and writes every value exactly.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -41,10 +42,10 @@ def _is_text(field: pa.Field) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t)
 
 
-def write_csv(df: pd.DataFrame, path: Path) -> None:
+def write_csv(df: pd.DataFrame, path: Path | BinaryIO) -> None:
     """A result table as CSV with a header row, for spreadsheets (Arrow's writer: several times
     pandas' speed); lists of text are written joined with "; "; text cells that would start a
-    formula get a leading apostrophe."""
+    formula get a leading apostrophe. ``path`` may be an open binary file (the dashboard's downloads)."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     for i, field_ in enumerate(table.schema):
         if pa.types.is_list(field_.type) and pa.types.is_string(field_.type.value_type):
