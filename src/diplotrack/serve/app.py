@@ -19,7 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from diplotrack import __version__
 from diplotrack.errors import DiplotrackError, UsageError
-from diplotrack.serve import render
+from diplotrack.serve import network_view, render
 from diplotrack.serve.options import filter_options
 from diplotrack.serve.pages import PAGES, NotFound
 from diplotrack.serve.pages.base import Context, Page
@@ -120,6 +120,7 @@ def create_app(reader: StoreReader, *, host: str = "127.0.0.1", port: int = 8000
 
     for page in PAGES:
         _register(app, page, handle)
+    network_view.register(app, reader)  # the network drawing and its GEXF/GraphML downloads
 
     @app.exception_handler(404)
     async def _not_found(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,40 @@
+"""The demo store, enriched, built once per test process for the dashboard tests, and an app client
+(Starlette's TestClient: the real app in-process, requests addressed to 127.0.0.1)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from diplotrack.demo import build_demo
+from diplotrack.enrich.run import enrich_store
+from diplotrack.serve.app import create_app
+from diplotrack.serve.reader import StoreReader
+from diplotrack.store.db import open_store
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The enriched demo store (do not write to it: tests share it)."""
+    path = tmp_path_factory.mktemp("serve-demo") / "demo.duckdb"
+    build_demo(path)
+    con = open_store(path)
+    enrich_store(con)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def reader(demo_db: Path):
+    r = StoreReader(demo_db)
+    yield r
+    r.close()
+
+
+@pytest.fixture(scope="session")
+def client(reader: StoreReader):
+    """The dashboard over the demo store, as a browser on the same machine reaches it."""
+    with TestClient(create_app(reader, host="127.0.0.1", port=8000), base_url="http://127.0.0.1:8000") as c:
+        yield c
