@@ -153,3 +153,12 @@ def page_frame(
     chunk = out.iloc[start : start + v.size]
     nxt = encode_cursor([start + v.size]) if start + v.size < len(out) else None
     return chunk.reset_index(drop=True), nxt
+
+
+def account_url(platform: object, handle: object) -> str | None:
+    """The address of a tracked account's page (pages/accounts.py), or None without a handle."""
+    from urllib.parse import quote
+
+    if not isinstance(platform, str) or not isinstance(handle, str) or not handle:
+        return None
+    return f"/accounts/{quote(platform, safe='')}/{quote(handle, safe='')}"
