@@ -67,3 +67,14 @@ def demo_command(
     )
     if report is not None:
         print_report_done(report)
+    say.print(dashboard_hint(db), markup=False, highlight=False)
+
+
+def dashboard_hint(db: Path) -> str:
+    """The demo's last line: how to open the dashboard on the store it built. ``--db`` is named
+    only when ``diplotrack serve`` would not find this store by itself (``--db``, else
+    ``$DIPLOTRACK_DB``, else ``./diplotrack.duckdb``)."""
+    import shlex
+
+    where = "" if Path(db) == resolve_db_path(None) else f"--db {shlex.quote(str(db))} "
+    return f"Open the dashboard: diplotrack {where}serve --open (then http://127.0.0.1:8000/)"

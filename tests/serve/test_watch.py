@@ -1,0 +1,153 @@
+"""The dashboard stays up while new data arrives (``serve --watch``, docs/dashboard.md).
+
+The server holds the store's one read-write DuckDB instance and its collection thread writes through
+it (``open_store`` in the same process gets a connection to that same instance); requests read the
+last committed state. These tests drive the real write path (``StoreWriter``: a batch of posts in
+one transaction, held open on purpose) from another thread while the app answers, and check what a
+second *process* meets instead (the store's lock), which is why the design collects inside serve.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+from starlette.testclient import TestClient
+
+from diplotrack.records import Post, Provenance
+from diplotrack.serve.app import create_app
+from diplotrack.serve.reader import StoreReader
+from diplotrack.store.db import open_store
+from diplotrack.store.runs import start_run
+from diplotrack.store.writer import StoreWriter
+
+NEW_POSTS = 7
+MONTH = "2019-06-01"
+
+
+def _month_posts(body: dict, month: str) -> int:
+    """Posts in ``month`` across kinds, from /overview.json (posts_by_month)."""
+    return sum(r["posts"] for r in body["rows"] if str(r["month"])[:10] == month)
+
+
+def _changed_at(reader: StoreReader) -> datetime:
+    """When the store last changed, to the microsecond (the pages show it to the second)."""
+    return reader.sql("SELECT changed_at FROM store_state WHERE id = 1")["changed_at"].iloc[0].to_pydatetime()
+
+
+def _write_posts(db: Path, author: tuple[str, str, str], inside: threading.Event, release: threading.Event) -> None:
+    """A collection run in miniature: NEW_POSTS posts by ``author`` through the store's writer, the
+    transaction held open (``on_commit`` waits) until ``release`` is set."""
+    con = open_store(db)  # same process: the server's own DuckDB instance, not a second lock
+    try:
+        run_id = start_run(con, "collect", "test --watch", [])
+        writer = StoreWriter(con, run_id)
+        platform, key, handle = author
+        for i in range(NEW_POSTS):
+            writer.add_post(
+                Post(
+                    platform=platform,
+                    post_id=f"watch-test-{i}",
+                    author_id=key,
+                    author_handle=handle,
+                    created_at=datetime(2019, 6, 10 + i, 12, 0),
+                    text=f"quokkamarker post {i} written while the dashboard serves",
+                    lang="en",
+                    kind="original",
+                    provenance=Provenance(source="test"),
+                )
+            )
+
+        def hold(_con: duckdb.DuckDBPyConnection) -> None:
+            inside.set()
+            assert release.wait(30), "the test never released the writer"
+
+        writer.flush(on_commit=hold)
+    finally:
+        con.close()
+
+
+def test_pages_answer_during_a_write_and_show_it_after_the_commit(demo_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "watched.duckdb"
+    shutil.copy(demo_db, db)
+    reader = StoreReader(db, writable=True)
+    try:
+        author = tuple(
+            reader.sql("SELECT platform, user_key, handle FROM accounts WHERE lower(handle) = 'mfa_china'").iloc[0]
+        )
+        with TestClient(create_app(reader), base_url="http://127.0.0.1:8000") as client:
+            before = client.get("/overview.json?_table=posts_by_month&_size=1000").json()
+            inside, release = threading.Event(), threading.Event()
+            errors: list[BaseException] = []
+
+            def target() -> None:
+                try:
+                    _write_posts(db, author, inside, release)  # type: ignore[arg-type]
+                except BaseException as exc:  # noqa: BLE001 - reported by the test below
+                    errors.append(exc)
+                    inside.set()
+
+            t = threading.Thread(target=target, daemon=True)
+            t.start()
+            try:
+                assert inside.wait(30) and not errors, errors
+                gen_during = reader.generation()  # opening the store and starting the run committed
+                changed_during = _changed_at(reader)
+                refreshed_during = client.get("/overview.json?_table=posts_by_month").json()["refreshed_at"]
+                assert refreshed_during == changed_during.isoformat(timespec="seconds")
+                # the writer's transaction is open, its posts merged but not committed
+                for path in (
+                    "/",
+                    "/overview.json?_table=posts_by_month&_size=1000",
+                    "/overview.csv?_table=posts_by_month",
+                    "/overview.json?_table=joins&kind=ministry",
+                ):
+                    r = client.get(path)
+                    assert r.status_code == 200, (path, r.text[:300])
+                    assert "in use" not in r.text
+                during = client.get("/overview.json?_table=posts_by_month&_size=1000").json()
+                assert _month_posts(during, MONTH) == _month_posts(before, MONTH)
+                assert reader.generation() == gen_during and during["refreshed_at"] == refreshed_during
+            finally:
+                release.set()
+            t.join(30)
+            assert not t.is_alive() and not errors, errors
+
+            after = client.get("/overview.json?_table=posts_by_month&_size=1000").json()
+            assert reader.generation() == gen_during + 1
+            changed_after = _changed_at(reader)  # when the writing transaction began (DuckDB's now())
+            assert changed_after > changed_during
+            assert after["refreshed_at"] == changed_after.isoformat(timespec="seconds")
+            assert _month_posts(after, MONTH) == _month_posts(before, MONTH) + NEW_POSTS
+            # the page's figure against the store itself
+            n = reader.sql(
+                "SELECT count(*) AS n FROM posts p JOIN accounts a ON a.platform = p.platform "
+                "AND a.user_key = p.author_id WHERE date_trunc('month', p.created_at)::DATE = $m::DATE",
+                {"m": MONTH},
+            )["n"].iloc[0]
+            assert _month_posts(after, MONTH) == int(n)
+            assert (
+                reader.sql("SELECT count(*) AS n FROM posts WHERE text LIKE 'quokkamarker%'")["n"].iloc[0] == NEW_POSTS
+            )
+    finally:
+        reader.close()
+
+
+def test_a_second_process_meets_the_lock_which_is_why_serve_collects_itself(demo_db: Path, tmp_path: Path) -> None:
+    """While serve holds the store read-write, another process cannot open it for writing (DuckDB: one
+    writing process): a separate ``diplotrack collect`` would stop with "in use"."""
+    db = tmp_path / "held.duckdb"
+    shutil.copy(demo_db, db)
+    reader = StoreReader(db, writable=True)
+    try:
+        code = "import sys; from diplotrack.store.db import open_store; open_store(sys.argv[1])"
+        res = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True, text=True, check=False)
+        assert res.returncode != 0
+        assert "in use by another diplotrack process" in res.stderr
+    finally:
+        reader.close()
