@@ -1,44 +1,342 @@
-"""The overview: the report's headline figures and charts for any selection."""
+"""The overview: the report's headline figures and main charts for any selection.
+
+The tables that count posts honour every filter, the language, topic and tone ones included: they
+read ``selected_posts`` (the tracked accounts' posts in the window that match the post filters), from
+the daily rollups where those can answer the view and from the posts themselves where they cannot (a
+topic filter, or rollups that are not current). The tables that count accounts (creation dates, host
+countries) say so when a post filter is set.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import pandas as pd
 
-from diplotrack.serve.pages.base import POST_FILTER_CAVEAT, Chart, Context, Page, Panel, Table, coverage_dict
+from diplotrack.serve.pages.base import (
+    POST_FILTER_CAVEAT,
+    Chart,
+    Context,
+    Page,
+    Panel,
+    Table,
+    account_url,
+    coverage_dict,
+)
 from diplotrack.serve.query import post_conditions, rollup_conditions, tracked_keys
+
+TOP_ACCOUNTS = 25
+
+# -- the selected posts, one definition for the overview and the account pages ----------------------
+
+
+def account_keys_sql(platform: str, handle: str, keys: Sequence[str]) -> tuple[str, dict[str, Any]]:
+    """The keys ``keys`` of one tracked account (its ``roster_keys``) as a subquery with the columns
+    ``tracked_keys`` gives (the roster fields NULL: a page about one account knows them), and
+    their parameters (``a_platform``, ``a_handle`` and one ``ak<i>`` per key, see ``author_in``)."""
+    params: dict[str, Any] = {"a_platform": platform, "a_handle": handle}
+    params.update({f"ak{i}": k for i, k in enumerate(keys)})
+    sql = f"""(SELECT $a_platform AS platform, u.key, $a_handle AS handle, NULL::VARCHAR AS kind,
+                      NULL::VARCHAR AS actor_id, NULL::VARCHAR AS host_country
+               FROM (SELECT unnest([{author_in(params)[1:-1]}]::VARCHAR[]) AS key) u)"""
+    return sql, params
+
+
+def author_in(params: dict[str, Any]) -> str:
+    """``($ak0, $ak1, ...)``: the keys of ``account_keys_sql`` as a list DuckDB can push into a scan
+    (a join on a subquery reads every post; this reads only the account's)."""
+    marks = [f"${k}" for k in params if k.startswith("ak") and k[2:].isdigit()]
+    return "(" + (", ".join(marks) or "NULL") + ")"
+
+
+def reads_posts(ctx: Context) -> bool:
+    """Whether the selected posts must be read from ``posts`` (a topic filter, which the posts rollup
+    does not carry, or rollups that are not current) rather than from ``rollup_posts_day``."""
+    return bool(ctx.view.topics) or not ctx.reader.tables().rollups
+
+
+def selected_posts(ctx: Context, keys: tuple[str, dict[str, Any]] | None = None) -> tuple[str, dict[str, Any]]:
+    """A subquery of the posts of ``keys`` (default: the view's tracked accounts) in the view's window
+    matching its post filters, one row per group of ``n`` posts: platform, author_id, day, post_kind,
+    lang_detected ('und' when not enriched), tone_label, n, deleted, first_at, last_at, and the
+    account's handle, kind, actor_id, host_country. Sum ``n`` to count posts."""
+    k_sql, k_params = keys if keys is not None else tracked_keys(ctx.view)
+    cols = "k.handle, k.kind, k.actor_id, k.host_country"
+    one = lambda alias: f" AND {alias}.author_id IN {author_in(k_params)}" if keys is not None else ""  # noqa: E731
+    if reads_posts(ctx):
+        where, wp = post_conditions(ctx.view)
+        where += one("p")
+        sql = f"""(SELECT p.platform, p.author_id, p.created_at::DATE AS day, p.kind AS post_kind,
+                      coalesce(e.lang_detected, 'und') AS lang_detected, e.tone_label, 1::BIGINT AS n,
+                      (p.deleted_at IS NOT NULL)::BIGINT AS deleted, p.created_at AS first_at,
+                      p.created_at AS last_at, {cols}
+                   FROM posts p JOIN {k_sql} k ON k.platform = p.platform AND k.key = p.author_id
+                   LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
+                   WHERE {where})"""
+    else:
+        where, wp = rollup_conditions(ctx.view)
+        where += one("r")
+        sql = f"""(SELECT r.platform, r.author_id, r.day, r.kind AS post_kind,
+                      coalesce(r.lang_detected, 'und') AS lang_detected, r.tone_label, r.posts AS n,
+                      r.deleted, r.first_at, r.last_at, {cols}
+                   FROM rollup_posts_day r JOIN {k_sql} k ON k.platform = r.platform AND k.key = r.author_id
+                   WHERE {where})"""
+    return sql, {**k_params, **wp}
+
+
+def selected_topics(ctx: Context, keys: tuple[str, dict[str, Any]] | None = None) -> tuple[str, dict[str, Any]]:
+    """Like ``selected_posts`` for topics: one row per (group of ``n`` posts, topic): platform, day,
+    topic, n, handle. From ``rollup_topics_day`` unless a post filter is set (that rollup carries no
+    language or tone, and a post's other topics are only in its enrichment)."""
+    k_sql, k_params = keys if keys is not None else tracked_keys(ctx.view)
+    one = lambda alias: f" AND {alias}.author_id IN {author_in(k_params)}" if keys is not None else ""  # noqa: E731
+    if ctx.view.post_filtered or not ctx.reader.tables().rollups:
+        where, wp = post_conditions(ctx.view)
+        where += one("p")
+        sql = f"""(SELECT p.platform, p.created_at::DATE AS day, unnest(e.topics) AS topic, 1::BIGINT AS n, k.handle
+                   FROM posts p JOIN {k_sql} k ON k.platform = p.platform AND k.key = p.author_id
+                   JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
+                   WHERE {where})"""
+    else:
+        where, wp = rollup_conditions(ctx.view)
+        where += one("r")
+        sql = f"""(SELECT r.platform, r.day, r.topic, r.posts AS n, k.handle
+                   FROM rollup_topics_day r JOIN {k_sql} k ON k.platform = r.platform AND k.key = r.author_id
+                   WHERE {where})"""
+    return sql, {**k_params, **wp}
+
+
+def memo_key(ctx: Context, name: str, *extra: object) -> tuple:
+    """A cache key for a table of this view: the filters decide its rows, not search, sort or page."""
+    return (name, repr(ctx.view.params), *extra)
+
+
+def _post_notes(ctx: Context) -> list[str]:
+    return [POST_FILTER_CAVEAT] if ctx.view.post_filtered else []
+
+
+def _int(v: Any) -> int | None:
+    return None if v is None or pd.isna(v) else int(v)
+
+
+def _ts(v: Any) -> pd.Timestamp | None:
+    return None if v is None or pd.isna(v) else pd.Timestamp(v)
+
+
+# -- tables -----------------------------------------------------------------------------------
+
+
+def per_account(ctx: Context) -> pd.DataFrame:
+    """Per selected account with posts: platform, handle, kind, posts, reposts, first_at, last_at."""
+
+    def build() -> pd.DataFrame:
+        sp, params = selected_posts(ctx)
+        sql = f"""SELECT platform, handle, any_value(kind) AS kind, sum(n)::BIGINT AS posts,
+                         (sum(n) FILTER (WHERE post_kind = 'repost'))::BIGINT AS reposts,
+                         min(first_at) AS first_at, max(last_at) AS last_at
+                  FROM {sp} s GROUP BY platform, handle HAVING sum(n) > 0"""
+        return ctx.reader.sql(sql, params)
+
+    return ctx.reader.memo(memo_key(ctx, "overview.per_account"), build)
+
+
+def _headline(ctx: Context) -> Panel:
+    """The headline figures as rows (figure, label, value, basis, rows_url); unknown values are None."""
+    v, f = ctx.view, ctx.view.filters
+    roster = ctx.reader.coverage(f, "roster")
+    acc = per_account(ctx)
+    posts = int(acc["posts"].sum()) if len(acc) else 0
+    reposts = int(acc["reposts"].fillna(0).sum()) if len(acc) else 0
+    snaps, _ = ctx.reader.run("latest_snapshots", f)
+    followers = snaps["followers"].dropna()
+    by_kind, _ = ctx.reader.run("accounts_by_kind", f)
+    post_basis = "posts in the window" + (" matching the language, topic and tone filters" if v.post_filtered else "")
+    accounts_url, posts_url = "/accounts" + v.query(), "/posts" + v.query()
+    as_of = f" observed before {f.end.date().isoformat()}" if f.end else ""
+    rows: list[tuple[str, str, Any, str, str | None]] = [
+        ("accounts_selected", "Tracked accounts selected", roster.selected, "roster (account filters)", accounts_url),
+        ("accounts_with_posts", "Accounts with posts in the window", len(acc), post_basis, accounts_url),
+        ("posts", "Posts in the window", posts, post_basis, posts_url),
+        ("repost_share", "Share of reposts", round(reposts / posts, 4) if posts else None, post_basis, posts_url),
+        ("first_post", "First post", _ts(acc["first_at"].min()) if len(acc) else None, post_basis, posts_url),
+        ("last_post", "Last post", _ts(acc["last_at"].max()) if len(acc) else None, post_basis, posts_url),
+        (
+            "followers",
+            "Followers at the latest snapshot",
+            int(followers.sum()) if len(followers) else None,
+            f"latest profile snapshot{as_of} of {len(followers):,} of {roster.selected:,} selected accounts",
+            accounts_url,
+        ),
+        ("followers_accounts", "Accounts the followers total rests on", len(followers), "profile snapshots", None),
+    ]
+    kinds = by_kind.groupby("kind", dropna=False)["accounts"].sum().sort_values(ascending=False)
+    for kind, n in kinds.items():
+        name = "unknown" if pd.isna(kind) else str(kind)
+        url = "/accounts" + v.query(kind=name) if not pd.isna(kind) else None
+        rows.append((f"kind:{name}", f"Accounts: {name}", int(n), "roster (account filters)", url))
+    df = pd.DataFrame(rows, columns=["figure", "label", "value", "basis", "rows_url"]).astype(object)
+    notes = []
+    if v.post_filtered:
+        notes.append(
+            "The language, topic and tone filters apply to the post figures; the accounts selected, "
+            "the followers and the accounts per kind count accounts."
+        )
+    if len(followers) < roster.selected:
+        notes.append(f"{roster.selected - len(followers):,} selected account(s) have no profile snapshot.")
+    cov = coverage_dict(ctx.reader.coverage(f, "posts_or_snapshots"))
+    return Panel(df, cov, notes=notes, total=len(df))
 
 
 def _posts_by_month(ctx: Context) -> Panel:
-    """Posts per month by the selected accounts, honouring the post filters (rollups unless a topic
-    filter asks for the posts themselves)."""
-    v = ctx.view
+    """Posts per month by the selected accounts and roster kind, honouring every filter."""
 
     def build() -> pd.DataFrame:
-        keys, kp = tracked_keys(v)
-        if v.topics:
-            where, wp = post_conditions(v)
-            sql = f"""SELECT date_trunc('month', p.created_at)::DATE AS month, k.kind, count(*) AS posts
-                      FROM posts p JOIN {keys} k ON k.platform = p.platform AND k.key = p.author_id
-                      LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
-                      WHERE p.created_at IS NOT NULL AND {where} GROUP BY ALL ORDER BY 1, 2"""
-            return ctx.reader.sql(sql, {**kp, **wp})
-        where, wp = rollup_conditions(v)
-        sql = f"""SELECT date_trunc('month', r.day)::DATE AS month, k.kind, sum(r.posts)::BIGINT AS posts
-                  FROM rollup_posts_day r JOIN {keys} k ON k.platform = r.platform AND k.key = r.author_id
-                  WHERE r.day IS NOT NULL AND {where} GROUP BY ALL ORDER BY 1, 2"""
-        return ctx.reader.sql(sql, {**kp, **wp})
+        sp, params = selected_posts(ctx)
+        sql = f"""SELECT date_trunc('month', s.day)::DATE AS month, s.kind, sum(s.n)::BIGINT AS posts
+                  FROM {sp} s WHERE s.day IS NOT NULL GROUP BY ALL ORDER BY 1, 2"""
+        return ctx.reader.sql(sql, params)
 
-    rows = ctx.reader.memo(("overview.posts_by_month", v.describe().__repr__()), build)
-    cov = ctx.reader.coverage(v.filters, "posts")
+    rows = ctx.reader.memo(memo_key(ctx, "overview.posts_by_month"), build)
+    cov = ctx.reader.coverage(ctx.view.filters, "posts")
     return Panel(rows, coverage_dict(cov), chart=Chart("line", "month", ("posts",), "Posts per month by kind", "kind"))
 
 
 def _joins(ctx: Context) -> Panel:
     df, cov = ctx.reader.run("joins_by_period", ctx.view.filters)
-    notes = [POST_FILTER_CAVEAT] if ctx.view.post_filtered else []
     return Panel(
-        df, coverage_dict(cov), chart=Chart("bar", "period", ("joins",), "Accounts created per year"), notes=notes
+        df,
+        coverage_dict(cov),
+        chart=Chart("bar", "period", ("joins",), "Accounts created per year"),
+        notes=_post_notes(ctx),
     )
+
+
+def _accounts_link(ctx: Context, param: str, column: str) -> Callable[[dict], str | None]:
+    """A link from a row's ``column`` to the accounts table with the filter ``param`` set to it."""
+
+    def link(row: dict) -> str | None:
+        value = row.get(column)
+        if not isinstance(value, str) or value in ("none given", "unknown"):
+            return None
+        return "/accounts" + ctx.view.query(**{param: value})
+
+    return link
+
+
+def _regions(ctx: Context) -> Panel:
+    df, cov = ctx.reader.run("accounts_by_region", ctx.view.filters)
+    return Panel(
+        df,
+        coverage_dict(cov),
+        chart=Chart("bar", "region", ("accounts",), "Accounts per world region of the host country"),
+        notes=_post_notes(ctx),
+        links={"region": _accounts_link(ctx, "region", "region")},
+    )
+
+
+def _hosts(ctx: Context) -> Panel:
+    from diplotrack.serve.charts import MAX_BARS  # here: charts imports pages.base, which imports the pages
+
+    df, cov = ctx.reader.run("accounts_by_host", ctx.view.filters)
+    notes = _post_notes(ctx)
+    if len(df) > MAX_BARS:
+        notes = [*notes, f"The chart shows the {MAX_BARS} host countries with most accounts; the table all."]
+    return Panel(
+        df,
+        coverage_dict(cov),
+        chart=Chart("bar", "host_country", ("accounts",), "Accounts per host country"),
+        notes=notes,
+        links={"host_country": _accounts_link(ctx, "host_country", "host_country")},
+        total=len(df),
+    )
+
+
+def _languages(ctx: Context) -> Panel:
+    """Posts per detected language (posts not enriched count as 'und'), with shares."""
+
+    def build() -> pd.DataFrame:
+        sp, params = selected_posts(ctx)
+        sql = f"""SELECT s.lang_detected AS language, sum(s.n)::BIGINT AS posts,
+                         round(sum(s.n) / sum(sum(s.n)) OVER (), 4) AS share
+                  FROM {sp} s GROUP BY 1 ORDER BY posts DESC, language"""
+        return ctx.reader.sql(sql, params)
+
+    rows = ctx.reader.memo(memo_key(ctx, "overview.languages"), build)
+    cov = ctx.reader.coverage(ctx.view.filters, "posts")
+    notes = ["Posts not yet enriched count as language 'und'."]
+    links = {"language": lambda r: "/posts" + ctx.view.query(language=r["language"]) if r.get("language") else None}
+    return Panel(rows, coverage_dict(cov), chart=Chart("bar", "language", ("posts",), "Posts per language"),
+                 notes=notes, links=links, total=len(rows))  # fmt: skip
+
+
+def _topics(ctx: Context) -> Panel:
+    """Posts per topic (a post may carry several); share of all selected posts."""
+
+    def build() -> pd.DataFrame:
+        st, params = selected_topics(ctx)
+        sp, sparams = selected_posts(ctx)
+        sql = f"""WITH t AS (SELECT s.topic, sum(s.n)::BIGINT AS posts FROM {st} s GROUP BY 1),
+                       tot AS (SELECT sum(x.n) AS all_posts FROM {sp} x)
+                  SELECT t.topic, t.posts, round(t.posts / nullif(tot.all_posts, 0), 4) AS share
+                  FROM t, tot ORDER BY t.posts DESC, t.topic"""
+        return ctx.reader.sql(sql, {**params, **sparams})
+
+    rows = ctx.reader.memo(memo_key(ctx, "overview.topics"), build)
+    cov = ctx.reader.coverage(ctx.view.filters, "posts")
+    notes = ["A post may carry several topics, so the shares can add up to more than 1; posts without a topic "
+             "are in no row."]  # fmt: skip
+    links = {"topic": lambda r: "/posts" + ctx.view.query(topic=r["topic"]) if r.get("topic") else None}
+    return Panel(rows, coverage_dict(cov), chart=Chart("bar", "topic", ("posts",), "Posts per topic"),
+                 notes=notes, links=links, total=len(rows))  # fmt: skip
+
+
+def _tone_trend(ctx: Context) -> Panel:
+    """Per month: posts with a tone label and the shares of confrontational and conciliatory ones."""
+
+    def build() -> pd.DataFrame:
+        sp, params = selected_posts(ctx)
+        sql = f"""SELECT date_trunc('month', s.day)::DATE AS month, sum(s.n)::BIGINT AS posts,
+                    round(coalesce(sum(s.n) FILTER (WHERE s.tone_label = 'confrontational'), 0) / sum(s.n), 4)
+                      AS confrontational_share,
+                    round(coalesce(sum(s.n) FILTER (WHERE s.tone_label = 'conciliatory'), 0) / sum(s.n), 4)
+                      AS conciliatory_share
+                  FROM {sp} s WHERE s.day IS NOT NULL AND s.tone_label IS NOT NULL GROUP BY 1 ORDER BY 1"""
+        return ctx.reader.sql(sql, params)
+
+    rows = ctx.reader.memo(memo_key(ctx, "overview.tone_trend"), build)
+    cov = ctx.reader.coverage(ctx.view.filters, "posts")
+    notes = ["Shares of the month's posts that have a tone label (posts not enriched are left out)."]
+    chart = Chart("line", "month", ("confrontational_share", "conciliatory_share"), "Tone per month")
+    return Panel(rows, coverage_dict(cov), chart=chart, notes=notes, total=len(rows))
+
+
+def _top_accounts(ctx: Context) -> Panel:
+    """The accounts with most posts in the window (every filter applies), with their followers."""
+    acc = per_account(ctx)
+    snaps, _ = ctx.reader.run("latest_snapshots", ctx.view.filters)
+    top = acc.sort_values(["posts", "platform", "handle"], ascending=[False, True, True]).head(TOP_ACCOUNTS)
+    top = top.merge(snaps[["platform", "handle", "followers"]], on=["platform", "handle"], how="left")
+    total = int(acc["posts"].sum()) if len(acc) else 0
+    top = top.assign(
+        share_of_posts=(top["posts"] / total).round(4) if total else None,
+        repost_share=(top["reposts"].fillna(0) / top["posts"]).round(4),
+    )
+    cols = ["platform", "handle", "kind", "posts", "share_of_posts", "repost_share", "followers", "last_at"]
+    rows = top[cols].rename(columns={"last_at": "last_post"}).reset_index(drop=True)
+    cov = ctx.reader.coverage(ctx.view.filters, "posts")
+    return Panel(
+        rows,
+        coverage_dict(cov),
+        chart=Chart("bar", "handle", ("posts",), "Posts in the window, top accounts"),
+        links={"handle": lambda r: account_url(r.get("platform"), r.get("handle"))},
+        notes=["Followers: the latest profile snapshot (unknown where the account has none)."],
+        total=len(acc),
+    )
+
+
+def _t(name: str, title: str, build: Callable[[Context], Panel], description: str, post: bool = True) -> Table:
+    return Table(name, title, build, description, post_filters=post)
 
 
 PAGES = (
@@ -47,15 +345,17 @@ PAGES = (
         "/",
         "Overview",
         (
-            Table(
-                "posts_by_month",
-                "Posts per month",
-                _posts_by_month,
-                "Posts per month by the selected accounts, by roster kind.",
-                post_filters=True,
-            ),
-            Table("joins", "Accounts created per year", _joins, "The registered analysis joins_by_period."),
+            _t("headline", "Headline figures", _headline, "The selection's headline figures, each with its basis."),
+            _t("posts_by_month", "Posts per month", _posts_by_month, "Posts per month by roster kind."),
+            _t("joins", "Accounts created per year", _joins, "The registered analysis joins_by_period.", False),
+            _t("regions", "Accounts per world region", _regions, "Host countries' world regions.", False),
+            _t("hosts", "Accounts per host country", _hosts, "Where the selected accounts are posted.", False),
+            _t("languages", "Languages", _languages, "Posts per detected language."),
+            _t("topics", "Topics", _topics, "Posts per topic."),
+            _t("tone_trend", "Tone per month", _tone_trend, "Shares of confrontational and conciliatory posts."),
+            _t("top_accounts", "Top accounts by posts", _top_accounts, "The most active accounts in the window."),
         ),
         description="The headline figures and charts of the report for the selection.",
+        template="overview.html.j2",
     ),
 )

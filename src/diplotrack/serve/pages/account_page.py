@@ -1,0 +1,489 @@
+"""One tracked account's page (``/accounts/{platform}/{handle}``): profile and follower history,
+renames and status events, posting activity, languages (and the host country's), topics, tone over
+time with example posts and their cues, hashtags, whom it amplifies and who amplifies it, deleted
+posts, and what is not known.
+
+Every table reads only this account's rows: its roster keys (``user_key`` and
+``handle:<lower handle>``) select its posts, snapshots and rollup rows, so a page costs a few
+small queries whatever the size of the store. The view's window and post filters apply; its account
+filters (kind, state, ...) select accounts, and this page shows one, so they do not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from diplotrack.analyses.base import Filters, roster_keys_sql
+from diplotrack.analyses.content import host_languages
+from diplotrack.analyses.coverage import Coverage
+from diplotrack.serve.pages.base import (
+    POST_FILTER_CAVEAT,
+    Chart,
+    Context,
+    NotFound,
+    Page,
+    Panel,
+    Table,
+    account_url,
+    coverage_dict,
+)
+from diplotrack.serve.pages.overview import account_keys_sql, author_in, memo_key, selected_posts, selected_topics
+from diplotrack.serve.query import post_conditions
+
+TOP_PER_RELATION = 15
+TONE_EXAMPLES = 5
+DELETED_SHOWN = 200
+
+
+def _account(ctx: Context) -> dict[str, Any]:
+    """The roster entry of the page's account (NotFound when the roster has none)."""
+    platform, handle = ctx.path_params.get("platform", ""), ctx.path_params.get("handle", "")
+
+    def build() -> dict[str, Any] | None:
+        df = ctx.reader.sql(
+            """SELECT a.platform, a.handle, a.user_id, a.user_key, a.source, a.notes, t.name, t.kind,
+                      t.institutional, t.state, t.host_country, t.host_city, t.organisation, t.person
+               FROM accounts a JOIN actors t ON t.actor_id = a.actor_id
+               WHERE a.platform = $platform AND lower(a.handle) = lower($handle)
+               ORDER BY a.handle = $handle DESC, a.handle LIMIT 1""",
+            {"platform": platform, "handle": handle},
+        )
+        if df.empty:
+            return None
+        acc = df.astype(object).where(df.notna(), None).iloc[0].to_dict()
+        keys = ctx.reader.sql(
+            f"SELECT rk.key FROM ({roster_keys_sql()}) rk WHERE rk.platform = $p AND rk.handle = $h ORDER BY 1",
+            {"p": acc["platform"], "h": acc["handle"]},
+        )
+        return {**acc, "keys": [str(k) for k in keys["key"]]}
+
+    acc = ctx.reader.memo(("account", platform.lower(), handle.lower()), build)
+    if acc is None:
+        raise NotFound(f"no tracked account {handle!r} on {platform!r}")
+    return acc
+
+
+def _own(ctx: Context) -> tuple[Context, dict[str, Any], tuple[str, dict[str, Any]]]:
+    """A context whose view keeps only the window and post filters (the account filters select
+    accounts, and this page shows one), the account, and its keys."""
+    acc = _account(ctx)
+    f = Filters(start=ctx.view.filters.start, end=ctx.view.filters.end)
+    own = Context(ctx.reader, replace(ctx.view, filters=f), ctx.path_params)
+    return own, acc, account_keys_sql(acc["platform"], acc["handle"], acc["keys"])
+
+
+def _memo(ctx: Context, name: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
+    acc = _account(ctx)
+    key = memo_key(ctx, f"account.{name}", acc["platform"], acc["handle"])
+    used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}  # DuckDB refuses unused ones
+    return ctx.reader.memo(key, lambda: ctx.reader.sql(sql, used))
+
+
+def _cov(basis: str, has: bool, acc: dict, start: Any = None, end: Any = None, caveats: tuple = ()) -> dict:
+    """The coverage of a table of one account: 1 of 1 account, or 0 of 1 (it lacks the data)."""
+    iso = [None if v is None or pd.isna(v) else pd.Timestamp(v).isoformat() for v in (start, end)]
+    missing = () if has else (f"{acc['platform']}:{acc['handle']}",)
+    return coverage_dict(Coverage(basis, int(has), 1, missing, iso[0], iso[1], tuple(caveats)))
+
+
+def _snapshots(ctx: Context) -> pd.DataFrame:
+    own, acc, (k_sql, kp) = _own(ctx)
+    f = own.view.filters
+    conds, params = ["s.platform = $a_platform"], dict(kp)
+    if f.start is not None:
+        conds.append("s.observed_at >= $w_start")
+        params["w_start"] = f.start
+    if f.end is not None:
+        conds.append("s.observed_at < $w_end")
+        params["w_end"] = f.end
+    sql = f"""SELECT s.observed_at, s.handle, s.display_name, s.followers, s.following, s.posts_count, s.status,
+                     s.verified, s.created_at, s.location, s.description, s.user_id
+              FROM profile_snapshots s WHERE s.user_id IN {author_in(kp)}
+                AND {" AND ".join(conds)}
+              ORDER BY s.observed_at, starts_with(s.user_id, 'handle:'), s.user_id"""
+    return _memo(own, "snapshots", sql, params)
+
+
+def _profile(ctx: Context) -> Panel:
+    own, acc, _ = _own(ctx)
+    snaps = _snapshots(ctx)
+    last = snaps.iloc[-1].to_dict() if len(snaps) else {}
+    created = snaps["created_at"].dropna()
+    fields: list[tuple[str, Any]] = [
+        (k, acc.get(k))
+        for k in (
+            "platform",
+            "handle",
+            "name",
+            "kind",
+            "institutional",
+            "state",
+            "host_country",
+            "host_city",
+            "organisation",
+            "user_id",
+            "source",
+        )  # fmt: skip
+    ]
+    fields.append(("created_at", created.iloc[-1] if len(created) else None))
+    for k in ("display_name", "followers", "following", "posts_count", "status", "verified", "location", "description"):
+        fields.append((k, last.get(k)))
+    fields += [("snapshot_at", last.get("observed_at")), ("snapshots", len(snaps))]
+    df = pd.DataFrame(fields, columns=["field", "value"]).astype(object)
+    df["value"] = [None if not isinstance(v, str | list) and pd.isna(v) else v for v in df["value"]]
+    df["value"] = [int(v) if hasattr(v, "dtype") and "int" in str(v.dtype) else v for v in df["value"]]
+    cov = _cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
+    return Panel(df, cov, notes=["The roster's fields, then the latest profile snapshot in the window."])
+
+
+def _history(ctx: Context) -> Panel:
+    _own_ctx, acc, _ = _own(ctx)
+    snaps = _snapshots(ctx).drop(columns=["created_at"])
+    cov = _cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
+    notes = [] if len(snaps) > 1 else ["Follower growth needs two snapshots or more."]
+    chart = Chart("line", "observed_at", ("followers",), "Followers at each snapshot")
+    return Panel(snaps, cov, chart=chart, notes=notes, total=len(snaps))
+
+
+def _events(ctx: Context) -> Panel:
+    own, acc, (k_sql, kp) = _own(ctx)
+    sql = f"""WITH s AS (
+                SELECT observed_at, handle, status,
+                       lag(handle) OVER w AS prev_handle, lag(status) OVER w AS prev_status
+                FROM profile_snapshots WHERE platform = $a_platform AND user_id IN {author_in(kp)}
+                WINDOW w AS (ORDER BY observed_at, user_id))
+              SELECT observed_at, event, old_value, new_value, 'account_events' AS source FROM account_events
+                WHERE platform = $a_platform AND user_id IN {author_in(kp)}
+              UNION ALL SELECT observed_at, 'status', prev_status, status, 'profile snapshots' FROM s
+                WHERE prev_status IS DISTINCT FROM status AND observed_at > (SELECT min(observed_at) FROM s)
+              UNION ALL SELECT observed_at, 'rename', prev_handle, handle, 'profile snapshots' FROM s
+                WHERE prev_handle IS DISTINCT FROM handle AND observed_at > (SELECT min(observed_at) FROM s)
+              ORDER BY observed_at, event"""
+    df = _memo(own, "events", sql, kp)
+    snaps = _snapshots(ctx)
+    notes = ["Status events are seen only when the account was observed: a change is dated by the first "
+             "snapshot or collection that showed it."]  # fmt: skip
+    cov = _cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
+    return Panel(df, cov, notes=notes, total=len(df))
+
+
+def _posts_cov(ctx: Context, acc: dict, stats: pd.DataFrame) -> dict:
+    n = int(stats["posts"].sum()) if len(stats) else 0
+    lo = stats["first_at"].min() if len(stats) else None
+    hi = stats["last_at"].max() if len(stats) else None
+    cav = () if n else ("No post by this account in the window, so nothing here can be measured.",)
+    return _cov("posts", n > 0, acc, lo, hi, cav)
+
+
+def _activity(ctx: Context) -> Panel:
+    own, acc, keys = _own(ctx)
+    sp, params = selected_posts(own, keys)
+    sql = f"""SELECT date_trunc('month', s.day)::DATE AS month, sum(s.n)::BIGINT AS posts,
+                     coalesce(sum(s.n) FILTER (WHERE s.post_kind = 'original'), 0)::BIGINT AS originals,
+                     coalesce(sum(s.n) FILTER (WHERE s.post_kind = 'repost'), 0)::BIGINT AS reposts,
+                     coalesce(sum(s.n) FILTER (WHERE s.post_kind = 'reply'), 0)::BIGINT AS replies,
+                     coalesce(sum(s.n) FILTER (WHERE s.post_kind = 'quote'), 0)::BIGINT AS quotes,
+                     sum(s.deleted)::BIGINT AS deleted, min(s.first_at) AS first_at, max(s.last_at) AS last_at
+              FROM {sp} s WHERE s.day IS NOT NULL GROUP BY 1 ORDER BY 1"""
+    df = _memo(own, "activity", sql, params)
+    chart = Chart("line", "month", ("posts", "reposts"), "Posts per month")
+    return Panel(df.drop(columns=["first_at", "last_at"]), _posts_cov(ctx, acc, df), chart=chart, total=len(df))
+
+
+def _languages(ctx: Context) -> Panel:
+    own, acc, keys = _own(ctx)
+    sp, params = selected_posts(own, keys)
+    sql = f"""SELECT s.lang_detected AS language, sum(s.n)::BIGINT AS posts,
+                     round(sum(s.n) / sum(sum(s.n)) OVER (), 4) AS share, min(s.first_at) AS first_at,
+                     max(s.last_at) AS last_at
+              FROM {sp} s GROUP BY 1 ORDER BY posts DESC, language"""
+    df = _memo(own, "languages", sql, params)
+    host = (acc.get("host_country") or "").upper()
+    langs = host_languages().get(host, ())
+    rows = df.drop(columns=["first_at", "last_at"])
+    rows["host_language"] = [lang in langs if langs else None for lang in rows["language"]]
+    note = (
+        f"Languages of the host country {host}: {', '.join(langs)}."
+        if langs
+        else "The host country's languages are unknown (no host country, or one GeoNames does not list)."
+    )
+    chart = Chart("bar", "language", ("posts",), "Posts per language")
+    notes = [note, "Posts not yet enriched count as language 'und'."]
+    return Panel(rows, _posts_cov(ctx, acc, df), chart=chart, notes=notes, total=len(rows))
+
+
+def _topics(ctx: Context) -> Panel:
+    own, acc, keys = _own(ctx)
+    st, params = selected_topics(own, keys)
+    sql = f"SELECT s.topic, sum(s.n)::BIGINT AS posts FROM {st} s GROUP BY 1 ORDER BY posts DESC, s.topic"
+    df = _memo(own, "topics", sql, params)
+    stats = _memo(own, "activity_total", *_totals(own, keys))
+    return Panel(df, _posts_cov(ctx, acc, stats), chart=Chart("bar", "topic", ("posts",), "Posts per topic"),
+                 notes=["A post may carry several topics."], total=len(df))  # fmt: skip
+
+
+def _totals(own: Context, keys: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    sp, params = selected_posts(own, keys)
+    return f"SELECT sum(n)::BIGINT AS posts, min(first_at) AS first_at, max(last_at) AS last_at FROM {sp} s", params
+
+
+def _tone(ctx: Context) -> Panel:
+    own, acc, keys = _own(ctx)
+    sp, params = selected_posts(own, keys)
+    sql = f"""SELECT date_trunc('month', s.day)::DATE AS month, sum(s.n)::BIGINT AS posts,
+                round(coalesce(sum(s.n) FILTER (WHERE s.tone_label = 'confrontational'), 0) / sum(s.n), 4)
+                  AS confrontational_share,
+                round(coalesce(sum(s.n) FILTER (WHERE s.tone_label = 'conciliatory'), 0) / sum(s.n), 4)
+                  AS conciliatory_share
+              FROM {sp} s WHERE s.day IS NOT NULL AND s.tone_label IS NOT NULL GROUP BY 1 ORDER BY 1"""
+    df = _memo(own, "tone", sql, params)
+    stats = _memo(own, "activity_total", *_totals(own, keys))
+    chart = Chart("line", "month", ("confrontational_share", "conciliatory_share"), "Tone per month")
+    notes = ["Shares of the month's posts that have a tone label (posts not enriched are left out)."]
+    return Panel(df, _posts_cov(ctx, acc, stats), chart=chart, notes=notes, total=len(df))
+
+
+def _tone_examples(ctx: Context) -> Panel:
+    own, acc, (k_sql, kp) = _own(ctx)
+    where, wp = post_conditions(own.view)
+    # the scores first (narrow columns), then the texts and cues of the few posts chosen
+    top = f"""SELECT p.post_id FROM posts p JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
+              WHERE p.platform = $a_platform AND p.author_id IN {author_in(kp)} AND {where}
+                AND p.kind <> 'repost' AND e.tone_score <> 0
+              QUALIFY row_number() OVER (PARTITION BY e.tone_score > 0 ORDER BY abs(e.tone_score) DESC, p.post_id)
+                      <= {TONE_EXAMPLES}"""
+    sql = f"""WITH top AS ({top})
+              SELECT CASE WHEN e.tone_score > 0 THEN 'confrontational' ELSE 'conciliatory' END AS side,
+                     p.created_at, e.tone_label, e.tone_score, e.tone_cues, p.text, p.post_id
+              FROM posts p JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
+              WHERE p.platform = $a_platform AND p.author_id IN {author_in(kp)}
+                AND p.post_id IN (SELECT post_id FROM top)
+              ORDER BY side DESC, abs(e.tone_score) DESC, p.post_id"""
+    df = _memo(own, "tone_examples", sql, {**kp, **wp})
+    stats = _memo(own, "activity_total", *_totals(own, (k_sql, kp)))
+    notes = [
+        "The most confrontational and most conciliatory of its own posts (reposts left out), with the "
+        "cues (words and phrases) that set the tone score."
+    ]
+    return Panel(df, _posts_cov(ctx, acc, stats), notes=notes, total=len(df))
+
+
+def _caveat(ctx: Context) -> list[str]:
+    return [POST_FILTER_CAVEAT] if ctx.view.post_filtered else []
+
+
+def _window(own: Context, column: str, alias: str) -> tuple[str, dict[str, Any]]:
+    """The view's window on a DATE ``column`` of a rollup (``alias``), as a condition."""
+    f, conds, params = own.view.filters, ["true"], {}
+    if f.start is not None:
+        conds.append(f"{alias}.{column} >= $w_start")
+        params["w_start"] = f.start.date()
+    if f.end is not None:
+        conds.append(f"{alias}.{column} < $w_end")
+        params["w_end"] = f.end.date()
+    return " AND ".join(conds), params
+
+
+def _hashtags(ctx: Context) -> Panel:
+    own, acc, (k_sql, kp) = _own(ctx)
+    if ctx.reader.tables().rollups:
+        w, wp = _window(own, "day", "r")
+        sql = f"""SELECT r.normalized AS hashtag, sum(r.posts)::BIGINT AS posts, min(r.first_at) AS first_used
+                  FROM rollup_entities_day r WHERE r.platform = $a_platform AND r.type = 'hashtag'
+                    AND r.author_id IN {author_in(kp)} AND {w}
+                  GROUP BY 1 ORDER BY posts DESC, hashtag LIMIT 100"""
+    else:
+        where, wp = post_conditions(replace(own.view, languages=(), topics=(), tones=()))
+        sql = f"""SELECT e.normalized AS hashtag, count(DISTINCT p.post_id) AS posts, min(p.created_at) AS first_used
+                  FROM posts p JOIN post_entities e ON e.platform = p.platform AND e.post_id = p.post_id
+                  WHERE p.platform = $a_platform AND e.type = 'hashtag'
+                    AND p.author_id IN {author_in(kp)} AND {where}
+                  GROUP BY 1 ORDER BY posts DESC, hashtag LIMIT 100"""
+    df = _memo(own, "hashtags", sql, {**kp, **wp})
+    stats = _memo(own, "activity_total", *_totals(own, (k_sql, kp)))
+    return Panel(df, _posts_cov(ctx, acc, stats), chart=Chart("bar", "hashtag", ("posts",), "Hashtags"),
+                 notes=_caveat(ctx), total=len(df))  # fmt: skip
+
+
+def _refs(ctx: Context) -> tuple[str, str]:
+    """Relations of references (platform, author_id, day, ref, target_author_id, posts) and of
+    mentions in an account's own words (platform, author_id, day, handle, posts): from the rollups,
+    or from the posts when the rollups are not current."""
+    if ctx.reader.tables().rollups:
+        return (
+            "(SELECT platform, author_id, day, ref, target_author_id, posts FROM rollup_refs_day)",
+            "(SELECT platform, author_id, day, normalized AS handle, posts FROM rollup_entities_day "
+            "WHERE type = 'mention' AND kind <> 'repost')",
+        )
+    return (
+        """(SELECT platform, author_id, day, ref, target_author_id, 1::BIGINT AS posts FROM (
+             SELECT p.platform, p.author_id, p.created_at::DATE AS day, unnest(['repost', 'quote', 'reply']) AS ref,
+                    unnest([p.reposted_author_id, p.quoted_author_id, p.replied_to_author_id]) AS target_author_id
+             FROM posts p) WHERE target_author_id IS NOT NULL)""",
+        """(SELECT p.platform, p.author_id, p.created_at::DATE AS day, e.normalized AS handle,
+                  count(DISTINCT p.post_id) AS posts
+           FROM posts p JOIN post_entities e ON e.platform = p.platform AND e.post_id = p.post_id
+           WHERE e.type = 'mention' AND p.kind <> 'repost' GROUP BY ALL)""",
+    )
+
+
+def _named(ctx: Context, df: pd.DataFrame, id_col: str, handle_col: str, platform: str) -> pd.DataFrame:
+    """Fill ``handle_col`` where unknown with the handle the store's posts give for ``id_col``."""
+    ids = [i for i, h in zip(df[id_col], df[handle_col], strict=True) if h is None or pd.isna(h)]
+    ids = [i for i in ids if isinstance(i, str) and not i.startswith("handle:")]
+    if ids:
+        names = ctx.reader.sql(
+            """SELECT author_id, min(author_handle) AS h FROM posts
+               WHERE platform = $pl AND list_contains($ids, author_id) AND author_handle IS NOT NULL GROUP BY 1""",
+            {"pl": platform, "ids": ids},
+        )
+        found = dict(zip(names["author_id"], names["h"], strict=True))
+        pairs = zip(df[id_col], df[handle_col], strict=True)
+        df[handle_col] = [h if isinstance(h, str) else found.get(i) for i, h in pairs]
+    df[handle_col] = [
+        h if isinstance(h, str) else (i[7:] if isinstance(i, str) and i.startswith("handle:") else None)
+        for i, h in zip(df[id_col], df[handle_col], strict=True)
+    ]
+    return df
+
+
+def _amplification(ctx: Context, outgoing: bool) -> Panel:
+    own, acc, (k_sql, kp) = _own(ctx)
+    refs, mentions = _refs(ctx)
+    w, wp = _window(own, "day", "r")
+    mine = f"r.platform = $a_platform AND r.author_id IN {author_in(kp)} AND {w}"
+    if outgoing:
+        pairs = f"""SELECT r.ref AS relation, r.target_author_id AS other_id, sum(r.posts) AS posts
+                    FROM {refs} r WHERE {mine} GROUP BY 1, 2
+                    UNION ALL SELECT 'mention', 'handle:' || r.handle, sum(r.posts) FROM {mentions} r
+                    WHERE {mine} GROUP BY 1, 2"""
+    else:
+        pairs = f"""SELECT r.ref AS relation, r.author_id AS other_id, sum(r.posts) AS posts
+                    FROM {refs} r WHERE r.platform = $a_platform AND {w}
+                      AND r.target_author_id IN {author_in(kp)}
+                      AND r.author_id NOT IN {author_in(kp)} GROUP BY 1, 2
+                    UNION ALL SELECT 'mention', r.author_id, sum(r.posts) FROM {mentions} r
+                    WHERE r.platform = $a_platform AND {w} AND r.handle = lower($a_handle)
+                      AND r.author_id NOT IN {author_in(kp)} GROUP BY 1, 2"""
+    sql = f"""WITH pairs AS ({pairs}),
+              ranked AS (SELECT *, row_number() OVER (PARTITION BY relation ORDER BY posts DESC, other_id) AS rank
+                         FROM pairs WHERE other_id NOT IN {author_in(kp)})
+              SELECT x.relation, x.rank, rk.handle AS handle, rk.handle IS NOT NULL AS tracked, rk.kind,
+                     x.posts::BIGINT AS posts, x.other_id
+              FROM ranked x LEFT JOIN ({roster_keys_sql()}) rk ON rk.platform = $a_platform AND rk.key = x.other_id
+              WHERE x.rank <= {TOP_PER_RELATION} ORDER BY x.relation, x.rank"""
+    df = _memo(own, "amplifies" if outgoing else "amplified_by", sql, {**kp, **wp})
+    df = _named(ctx, df.copy(), "other_id", "handle", acc["platform"])
+    platform = acc["platform"]
+    stats = _memo(own, "activity_total", *_totals(own, (k_sql, kp)))
+    notes = [*_caveat(ctx), f"The top {TOP_PER_RELATION} accounts per relation (repost, quote, reply, mention)."]
+    if not outgoing:
+        notes.append("Only posts the store holds: amplifiers whose posts were never collected are not seen.")
+    cov = _posts_cov(ctx, acc, stats) if outgoing else _cov("posts", True, acc)
+    link = {"handle": lambda r: account_url(platform, r.get("handle")) if r.get("tracked") else None}
+    return Panel(df, cov, notes=notes, total=len(df), links=link)
+
+
+def _deleted(ctx: Context) -> Panel:
+    own, acc, (k_sql, kp) = _own(ctx)
+    where, wp = post_conditions(replace(own.view, languages=(), topics=(), tones=()))
+    sql = f"""SELECT p.created_at, p.deleted_at, p.kind, p.text, p.post_id, count(*) OVER () AS _total
+              FROM posts p WHERE p.platform = $a_platform AND p.author_id IN {author_in(kp)}
+                AND p.deleted_at IS NOT NULL AND {where}
+              ORDER BY p.deleted_at DESC, p.post_id LIMIT {DELETED_SHOWN}"""
+    df = _memo(own, "deleted", sql, {**kp, **wp})
+    total = int(df["_total"].iloc[0]) if len(df) else 0
+    stats = _memo(own, "activity_total", *_totals(own, (k_sql, kp)))
+    notes = [*_caveat(ctx), "A post is known to be deleted only when a later collection looked for it again."]
+    if total > DELETED_SHOWN:
+        notes.append(f"The {DELETED_SHOWN} most recently deleted of {total:,} are shown.")
+    return Panel(df.drop(columns=["_total"]), _posts_cov(ctx, acc, stats), notes=notes, total=total)
+
+
+def _facts(ctx: Context) -> dict[str, Any]:
+    own, acc, (k_sql, kp) = _own(ctx)
+    where, wp = post_conditions(replace(own.view, languages=(), topics=(), tones=()))
+    sql = f"""SELECT count(*) AS all_posts, count(*) FILTER (WHERE {where}) AS posts,
+                     count(e.post_id) FILTER (WHERE {where}) AS enriched,
+                     count(*) FILTER (WHERE {where} AND (p.like_count IS NOT NULL OR p.repost_count IS NOT NULL
+                        OR p.reply_count IS NOT NULL OR p.quote_count IS NOT NULL)) AS with_metrics
+              FROM posts p LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
+              WHERE p.platform = $a_platform AND p.author_id IN {author_in(kp)}"""
+    return _memo(own, "facts", sql, {**kp, **wp}).iloc[0].to_dict()
+
+
+def _unknown(ctx: Context) -> Panel:
+    """What the store cannot say about this account in this window, one row per gap."""
+    _own_ctx, acc, _ = _own(ctx)
+    snaps, facts = _snapshots(ctx), _facts(ctx)
+    gaps: list[tuple[str, str]] = []
+    if not len(snaps):
+        gaps.append(("profile", "No profile snapshot in the window: followers, status and profile history unknown."))
+    elif len(snaps) < 2:
+        gaps.append(("growth", "One profile snapshot only: follower growth cannot be computed."))
+    if snaps["created_at"].dropna().empty:
+        gaps.append(("creation date", "No snapshot gives the account's creation date."))
+    if not acc.get("user_id"):
+        gaps.append(("platform id", "The roster gives no platform user id: posts are matched by handle only, "
+                     "so posts from before a rename may be missing."))  # fmt: skip
+    if not acc.get("host_country"):
+        gaps.append(("host country", "The roster gives no host country: host-language shares cannot be computed."))
+    posts, all_posts = int(facts["posts"] or 0), int(facts["all_posts"] or 0)
+    if all_posts == 0:
+        gaps.append(("posts", "The store holds no post of this account: its timeline may never have been collected."))
+    elif posts == 0:
+        gaps.append(("posts", f"No post in the window ({all_posts:,} outside it)."))
+    if posts and int(facts["enriched"] or 0) < posts:
+        gaps.append(("enrichment", f"{posts - int(facts['enriched']):,} of {posts:,} posts in the window are not "
+                     "enriched: their language, topics and tone are unknown."))  # fmt: skip
+    if posts and int(facts["with_metrics"] or 0) < posts:
+        gaps.append(("engagement", f"{posts - int(facts['with_metrics']):,} of {posts:,} posts in the window carry "
+                     "no engagement counts."))  # fmt: skip
+    gaps.append(("deletions", "Deleted posts are known only where a later collection looked for them again."))
+    gaps.append(("amplifiers", "Who amplifies the account is seen only in the posts the store holds."))
+    df = pd.DataFrame(gaps, columns=["gap", "detail"])
+    return Panel(df, None, total=len(df))
+
+
+PAGE = Page(
+    "account",
+    "/accounts/{platform}/{handle}",
+    "Account",
+    (
+        Table("profile", "Profile", _profile, "The roster entry and the latest profile snapshot."),
+        Table("history", "Profile history and followers", _history, "Every profile snapshot in the window."),
+        Table("events", "Renames and status events", _events, "Status changes, renames and recorded events."),
+        Table("activity", "Posting activity", _activity, "Posts per month by kind.", post_filters=True),
+        Table("languages", "Languages", _languages, "Posts per detected language.", post_filters=True),
+        Table("topics", "Topics", _topics, "Posts per topic.", post_filters=True),
+        Table("tone", "Tone per month", _tone, "Confrontational and conciliatory shares.", post_filters=True),
+        Table(
+            "tone_examples",
+            "Tone: example posts",
+            _tone_examples,
+            "Posts at both ends of the tone scale.",
+            post_filters=True,
+        ),
+        Table("hashtags", "Hashtags", _hashtags, "The hashtags it uses most."),
+        Table(
+            "amplifies",
+            "Whom it amplifies",
+            lambda c: _amplification(c, True),
+            "The accounts it reposts, quotes, replies to and mentions most.",
+        ),
+        Table(
+            "amplified_by",
+            "Who amplifies it",
+            lambda c: _amplification(c, False),
+            "The accounts that repost, quote, reply to and mention it most.",
+        ),
+        Table("deleted", "Deleted posts", _deleted, "Its posts found deleted."),
+        Table("unknown", "What is not known", _unknown, "The gaps in what the store holds on this account."),
+    ),  # fmt: skip
+    description="One tracked account: profile, followers, activity, content and amplification.",
+    in_nav=False,
+)
