@@ -1,7 +1,316 @@
-"""(being written)"""
+"""The Hashtags, Topics and Links pages: what the selected accounts' posts carry, ranked, with a
+monthly timeline of the leading items and how many accounts use each.
+
+Counts are posts (a post counted once per item it carries; reposts count with the account that
+reposted, as in the report's content section). They come from the rollups (``rollup_entities_day``
+for hashtags and URLs, ``rollup_topics_day`` for topics) when those can answer the selection, and
+from the posts with their entities and enrichment when a language, topic or tone filter selects
+posts (the entity and topic rollups do not have those columns) or the rollups are not current.
+Link domains are the enrichment's registered domains (``post_enrichment.domains``: no rollup holds
+them), marked where an outlet of the bundled state-media list owns them (enrich/state_media.py).
+
+Each ranking row links to the Posts page showing its posts (``hashtag:``, ``domain:`` and ``url:``
+searches, or the topic filter). ``q`` on these pages keeps the items that contain it.
+"""
 
 from __future__ import annotations
 
-from diplotrack.serve.pages.base import Page
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-PAGES: tuple[Page, ...] = ()
+import pandas as pd
+
+from diplotrack.enrich.domains import registered_domain
+from diplotrack.enrich.state_media import load_state_media
+from diplotrack.serve.pages.base import Chart, Context, Page, Panel, Table, coverage_dict, page_frame
+from diplotrack.serve.params import View
+from diplotrack.serve.query import post_conditions, rollup_conditions, tracked_keys
+from diplotrack.store import rollups
+
+TIMELINE_ITEMS = 8  # items drawn in a timeline (the chart's series)
+MAX_ITEMS = 1000  # ranking rows kept for item types with very many values (URLs)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of item: its column name on the page, where its rows come from, how its posts are
+    searched."""
+
+    name: str  # hashtag, topic, domain, url
+    rollup: str | None  # the rollup holding it (None: only the posts do)
+    cap: int | None = None  # keep only the top ``cap`` items
+
+
+HASHTAG = Kind("hashtag", "rollup_entities_day")
+TOPIC = Kind("topic", "rollup_topics_day")
+DOMAIN = Kind("domain", None)
+URL = Kind("url", "rollup_entities_day", cap=MAX_ITEMS)
+
+
+def _rollups_usable(ctx: Context) -> bool:
+    return ctx.reader.memo(("rollups.usable",), lambda: rollups.usable(ctx.reader.cursor()))  # type: ignore[no-any-return]
+
+
+def _from_rollups(ctx: Context, kind: Kind) -> bool:
+    return kind.rollup is not None and not ctx.view.post_filtered and _rollups_usable(ctx)
+
+
+def _source(ctx: Context, kind: Kind) -> tuple[str, dict[str, Any]]:
+    """A query of (item, day, platform, handle, posts, first_at) rows for the view: per account and
+    day from the rollups, else per post."""
+    v = ctx.view
+    keys, kp = tracked_keys(v)
+    if _from_rollups(ctx, kind):
+        where, wp = rollup_conditions(v)
+        item, extra = ("r.topic", "") if kind is TOPIC else ("r.normalized", f"AND r.type = '{kind.name}'")
+        return (
+            f"""SELECT {item} AS item, r.day, k.platform, k.handle, r.posts, r.first_at
+                FROM {kind.rollup} r JOIN {keys} k ON k.platform = r.platform AND k.key = r.author_id
+                WHERE {where} {extra}""",
+            {**kp, **wp},
+        )
+    where, wp = post_conditions(v)
+    base = f"""FROM posts p JOIN {keys} k ON k.platform = p.platform AND k.key = p.author_id
+               LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id"""
+    if kind in (HASHTAG, URL):
+        sql = f"""SELECT DISTINCT x.normalized AS item, p.created_at::DATE AS day, k.platform, k.handle,
+                         p.post_id, p.created_at
+                  {base} JOIN post_entities x ON x.platform = p.platform AND x.post_id = p.post_id
+                  WHERE {where} AND x.type = '{kind.name}'"""
+    else:
+        column = "e.topics" if kind is TOPIC else "e.domains"
+        sql = f"""SELECT unnest(list_distinct({column})) AS item, p.created_at::DATE AS day, k.platform,
+                         k.handle, p.post_id, p.created_at
+                  {base} WHERE {where} AND {column} IS NOT NULL"""
+    return (
+        f"SELECT item, day, platform, handle, 1 AS posts, created_at AS first_at FROM ({sql}) WHERE item IS NOT NULL",
+        {**kp, **wp},
+    )
+
+
+def _selected_posts(ctx: Context) -> int:
+    """Posts of the selection (the denominator of the shares)."""
+    v = ctx.view
+    keys, kp = tracked_keys(v)
+    if not v.topics and _rollups_usable(ctx):
+        where, wp = rollup_conditions(v)
+        sql = f"""SELECT sum(r.posts) FROM rollup_posts_day r
+                  JOIN {keys} k ON k.platform = r.platform AND k.key = r.author_id WHERE {where}"""
+    else:
+        where, wp = post_conditions(v)
+        sql = f"""SELECT count(*) FROM posts p JOIN {keys} k ON k.platform = p.platform AND k.key = p.author_id
+                  LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id WHERE {where}"""
+    value = ctx.reader.sql(sql, {**kp, **wp}).iloc[0, 0]
+    return 0 if pd.isna(value) else int(value)
+
+
+def ranking(ctx: Context, kind: Kind) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ranking (item, posts, share, accounts, first_post; the top ``cap`` where capped) and the
+    monthly timeline (month, item, posts) of its ``TIMELINE_ITEMS`` leading items, cached per store
+    generation and selection."""
+    v = ctx.view
+
+    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+        source, params = _source(ctx, kind)
+        limit = f"LIMIT {int(kind.cap)}" if kind.cap else ""
+        # one read of the source for both: the ranking, and the months of its leading items
+        both = ctx.reader.sql(
+            f"""WITH s AS MATERIALIZED ({source}),
+                r AS (SELECT item, sum(posts)::BIGINT AS posts, count(DISTINCT (platform, handle)) AS accounts,
+                             min(first_at) AS first_post
+                      FROM s GROUP BY item ORDER BY posts DESC, item {limit}),
+                lead AS (SELECT item FROM r ORDER BY posts DESC, item LIMIT {TIMELINE_ITEMS}),
+                t AS (SELECT date_trunc('month', day)::DATE AS month, item, sum(posts)::BIGINT AS posts
+                      FROM s WHERE item IN (SELECT item FROM lead) GROUP BY ALL)
+            SELECT 'rank' AS part, item, NULL::DATE AS month, posts, accounts, first_post FROM r
+            UNION ALL SELECT 'month', item, month, posts, NULL, NULL FROM t""",
+            params,
+        )
+        ranked = both[both["part"] == "rank"].drop(columns=["part", "month"])
+        ranked = ranked.sort_values(["posts", "item"], ascending=[False, True]).reset_index(drop=True)
+        ranked["accounts"] = ranked["accounts"].astype("int64")
+        total = _selected_posts(ctx)
+        ranked.insert(2, "share", (ranked["posts"] / total).round(4) if total else None)
+        timeline = both[both["part"] == "month"][["month", "item", "posts"]]
+        timeline = timeline.assign(month=pd.to_datetime(timeline["month"]).dt.date)
+        return ranked, timeline.sort_values(["month", "item"]).reset_index(drop=True)
+
+    return ctx.reader.memo(("entities", kind.name, repr(_no_q(v))), build)
+
+
+def _no_q(v: View) -> dict:
+    d = v.describe()
+    d.pop("q", None)
+    return d
+
+
+def _spellings(ctx: Context) -> dict[str, str]:
+    """Each case-folded hashtag's most used spelling in the store (ties: the first in sort order)."""
+
+    def build() -> dict[str, str]:
+        df = ctx.reader.sql(
+            """SELECT normalized, value, count(*) AS n FROM post_entities WHERE type = 'hashtag'
+               GROUP BY ALL ORDER BY normalized, n DESC, value"""
+        )
+        return dict(df.drop_duplicates("normalized")[["normalized", "value"]].itertuples(index=False, name=None))
+
+    return ctx.reader.memo(("hashtag.spellings",), build)  # type: ignore[no-any-return]
+
+
+def _state_media(domain: object) -> tuple[str | None, str | None, str | None]:
+    outlet = load_state_media().by_domain(domain) if isinstance(domain, str) else None
+    return (outlet.name, outlet.state, outlet.kind) if outlet is not None else (None, None, None)
+
+
+def _posts_link(ctx: Context, **changes: str) -> str:
+    return "/posts" + ctx.view.query(**changes)
+
+
+def _searched(ctx: Context, df: pd.DataFrame, column: str) -> pd.DataFrame:
+    if not ctx.view.q:
+        return df
+    return df[df[column].astype(str).str.casefold().str.contains(ctx.view.q.casefold(), regex=False)]
+
+
+def _notes(ctx: Context, kind: Kind) -> list[str]:
+    notes = []
+    if ctx.view.q:
+        notes.append(f"Only the {kind.name}s containing {ctx.view.q!r}.")
+    if kind.cap:
+        notes.append(f"The {kind.cap:,} {kind.name}s with the most posts (sorting reorders these).")
+    if kind is DOMAIN:
+        notes.append(
+            "Link domains are registered domains found by the enrichment; state media are those of the bundled "
+            "state-media list (an outlet's kind and state as it says)."
+        )
+    return notes
+
+
+def _ranking_panel(ctx: Context, kind: Kind, shape: Callable[[pd.DataFrame], pd.DataFrame], links: dict) -> Panel:
+    ranked, _ = ranking(ctx, kind)
+    df = shape(ranked.rename(columns={"item": kind.name}))
+    df = _searched(ctx, df, kind.name)
+    page, nxt = page_frame(df, ctx, key=[kind.name], default_sort="posts", default_desc=True)
+    cov = coverage_dict(ctx.reader.coverage(ctx.view.filters, "posts"))
+    return Panel(page, cov, next=nxt, notes=_notes(ctx, kind), links=links, total=len(df))
+
+
+def _timeline_panel(ctx: Context, kind: Kind, title: str) -> Panel:
+    _, timeline = ranking(ctx, kind)
+    df = timeline.rename(columns={"item": kind.name})
+    cov = coverage_dict(ctx.reader.coverage(ctx.view.filters, "posts"))
+    chart = Chart("line", "month", ("posts",), title, series=kind.name)
+    notes = [f"The {TIMELINE_ITEMS} {kind.name}s with the most posts in the selection, per month."]
+    return Panel(df, cov, chart=chart, notes=notes)
+
+
+# -- the pages --------------------------------------------------------------------------------------
+
+
+def _hashtags(ctx: Context) -> Panel:
+    def shape(df: pd.DataFrame) -> pd.DataFrame:
+        spell = _spellings(ctx)
+        df = df.copy()
+        df.insert(1, "spelling", [spell.get(h, h) for h in df["hashtag"]])
+        return df
+
+    links = {"hashtag": lambda r: _posts_link(ctx, q=f"hashtag:{r['hashtag']}")}
+    return _ranking_panel(ctx, HASHTAG, shape, links)
+
+
+def _topics(ctx: Context) -> Panel:
+    links = {"topic": lambda r: _posts_link(ctx, topic=r["topic"])}
+    return _ranking_panel(ctx, TOPIC, lambda df: df, links)
+
+
+def _domains(ctx: Context) -> Panel:
+    def shape(df: pd.DataFrame) -> pd.DataFrame:
+        marks = [_state_media(d) for d in df["domain"]]
+        return df.assign(
+            state_media=[m[0] for m in marks],
+            state_media_state=[m[1] for m in marks],
+            state_media_kind=[m[2] for m in marks],
+        )
+
+    links = {"domain": lambda r: _posts_link(ctx, q=f"domain:{r['domain']}")}
+    return _ranking_panel(ctx, DOMAIN, shape, links)
+
+
+def _urls(ctx: Context) -> Panel:
+    def shape(df: pd.DataFrame) -> pd.DataFrame:
+        domains = [registered_domain(u) for u in df["url"]]
+        return df.assign(domain=domains, state_media=[_state_media(d)[0] for d in domains])
+
+    # the URL itself links out (http(s) only, render.safe_url); its post count links to the posts
+    links = {"posts": lambda r: _posts_link(ctx, q=f"url:{r['url']}")}
+    return _ranking_panel(ctx, URL, shape, links)
+
+
+def _table(name: str, title: str, build: Callable[[Context], Panel], description: str) -> Table:
+    return Table(name, title, build, description, post_filters=True)
+
+
+PAGES = (
+    Page(
+        "hashtags",
+        "/hashtags",
+        "Hashtags",
+        (
+            _table(
+                "hashtags",
+                "Hashtags",
+                _hashtags,
+                "Hashtags by posts (case-folded; the spelling most used in the store), with the accounts using each.",
+            ),
+            _table(
+                "timeline",
+                "Leading hashtags per month",
+                lambda c: _timeline_panel(c, HASHTAG, "Posts per month"),
+                "Posts per month carrying each of the leading hashtags.",
+            ),
+        ),
+        description="The hashtags the selected accounts use, ranked, and the leading ones over time.",
+    ),
+    Page(
+        "topics",
+        "/topics",
+        "Topics",
+        (
+            _table(
+                "topics",
+                "Topics",
+                _topics,
+                "Topics (the bundled or the user's taxonomy) by posts, with the accounts posting on each.",
+            ),
+            _table(
+                "timeline",
+                "Leading topics per month",
+                lambda c: _timeline_panel(c, TOPIC, "Posts per month"),
+                "Posts per month on each of the leading topics.",
+            ),
+        ),
+        description="What the selected accounts post about, ranked, and the leading topics over time.",
+    ),
+    Page(
+        "links",
+        "/links",
+        "Links",
+        (
+            _table(
+                "domains",
+                "Link domains",
+                _domains,
+                "Registered domains the posts link, with state-media outlets marked.",
+            ),
+            _table("urls", "Linked URLs", _urls, "The URLs the posts link (expanded where the archive gave it)."),
+            _table(
+                "timeline",
+                "Leading domains per month",
+                lambda c: _timeline_panel(c, DOMAIN, "Posts per month"),
+                "Posts per month linking each of the leading domains.",
+            ),
+        ),
+        description="The sites the selected accounts link to, state media marked, and the leading ones over time.",
+    ),
+)
