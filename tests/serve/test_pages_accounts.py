@@ -125,3 +125,11 @@ def test_an_account_page_answers_every_table_and_lists_what_is_not_known(client,
     assert any(r["gap"] == "posts" and "No post in the window" in r["detail"] for r in empty)
     examples = client.get(f"/accounts/{platform}/{handle}.json?_table=tone_examples").json()["rows"]
     assert all((r["tone_score"] > 0) == (r["side"] == "confrontational") for r in examples)
+
+
+def test_the_accounts_page_has_a_search_box_and_facet_links(client):
+    html = client.get("/accounts?kind=embassy&q=%3Cb%3Eus").text
+    assert 'type="search" name="q" value="&lt;b&gt;us"' in html and "<b>us" not in html
+    assert '<input type="hidden" name="kind" value="embassy">' in html
+    html = client.get("/accounts?q=us").text
+    assert 'href="/accounts?q=us&amp;kind=embassy"' in html

@@ -486,4 +486,5 @@ PAGE = Page(
     ),  # fmt: skip
     description="One tracked account: profile, followers, activity, content and amplification.",
     in_nav=False,
+    template="account.html.j2",
 )

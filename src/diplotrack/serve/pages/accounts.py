@@ -113,6 +113,7 @@ PAGES = (
             ),
         ),
         description="The tracked accounts: sort by any column, search, and open an account's page.",
+        template="accounts.html.j2",
     ),
     account_page.PAGE,
 )

@@ -199,7 +199,23 @@ def _posts_by_month(ctx: Context) -> Panel:
 
     rows = ctx.reader.memo(memo_key(ctx, "overview.posts_by_month"), build)
     cov = ctx.reader.coverage(ctx.view.filters, "posts")
-    return Panel(rows, coverage_dict(cov), chart=Chart("line", "month", ("posts",), "Posts per month by kind", "kind"))
+    chart = Chart("line", "month", ("posts",), "Posts per month by kind", "kind")
+    return Panel(
+        rows, coverage_dict(cov), chart=chart, links={"posts": lambda r: _month_posts(ctx, r)}, total=len(rows)
+    )
+
+
+def _month_posts(ctx: Context, row: dict) -> str | None:
+    """The posts page for a row's month and kind (within the view's window)."""
+    month = row.get("month")
+    if not hasattr(month, "year") or not isinstance(row.get("kind"), str):
+        return None
+    f = ctx.view.filters
+    start = max(pd.Timestamp(month), pd.Timestamp(f.start)) if f.start else pd.Timestamp(month)
+    end = pd.Timestamp(month) + pd.offsets.MonthBegin(1)
+    end = min(end, pd.Timestamp(f.end)) if f.end else end
+    q = ctx.view.query(start=start.date().isoformat(), end=end.date().isoformat(), kind=row["kind"])
+    return "/posts" + q
 
 
 def _joins(ctx: Context) -> Panel:
