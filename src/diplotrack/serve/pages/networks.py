@@ -1,7 +1,303 @@
-"""(being written)"""
+"""The networks pages: ``/networks`` lists the repost, quote, reply, mention and follow networks;
+``/networks/<kind>`` shows one with its nodes, edges and communities (``_table=``), an interactive
+drawing of its top nodes (an iframe on ``/networks/<kind>/view``) and downloads of the whole
+network for Gephi (``/networks/<kind>/download.gexf|.graphml|.csv``, routes in serve/network_view.py).
+
+One literal page per kind (not a path parameter) keeps every address of a network a plain page of
+the registry, with the same filters, JSON and CSV twins as any other page.
+
+The network is ``networks/build.py``'s, with the metrics the dashboard can afford per click:
+weighted degrees, PageRank and Leiden communities (``networks/metrics.py``). Betweenness is left
+out: at a million posts it alone costs seconds (``diplotrack network KIND`` computes it). Each
+network is built once per store generation and selection (``StoreReader.memo``), in memory: the
+store's result cache (a folder beside the store) is not written by a request.
+"""
 
 from __future__ import annotations
 
-from diplotrack.serve.pages.base import Page
+from collections.abc import Callable
 
-PAGES: tuple[Page, ...] = ()
+import pandas as pd
+
+from diplotrack.analyses.base import Filters
+from diplotrack.errors import UsageError
+from diplotrack.networks.build import Network
+from diplotrack.serve.pages.base import (
+    POST_FILTER_CAVEAT,
+    Context,
+    Page,
+    Panel,
+    Table,
+    account_url,
+    coverage_dict,
+    decode_cursor,
+    encode_cursor,
+)
+from diplotrack.serve.reader import StoreReader
+
+KINDS = ("repost", "quote", "reply", "mention", "follow")
+EDGE_MEANING = {
+    "repost": "author → the author of the post it reposts, weighted by posts",
+    "quote": "author → the author of the post it quotes, weighted by posts",
+    "reply": "author → the author of the post it replies to, weighted by posts",
+    "mention": "author → each account its own text mentions (reposts left out), weighted by posts",
+    "follow": "follower → followed account (follow edges observed), weight 1",
+}
+NODE_COLUMNS = [
+    "id",
+    "label",
+    "name",
+    "platform",
+    "tracked",
+    "kind",
+    "institutional",
+    "state",
+    "host_country",
+    "in_degree",
+    "out_degree",
+    "in_links",
+    "out_links",
+    "pagerank",
+    "community",
+]
+EDGE_COLUMNS = ["source", "target", "weight", "source_label", "target_label"]
+METRICS_NOTE = (
+    "Degrees are sums of edge weights (links: edges); PageRank weighted, damping 0.85; communities by "
+    "Leiden (modularity, weighted, on the undirected network; 1 is the largest). Betweenness is not "
+    "computed here (seconds on large networks): 'diplotrack network KIND' computes it."
+)
+
+
+# -- the network of a view ------------------------------------------------------------------------
+
+
+def _with_metrics(net: Network) -> Network:
+    """``net`` with degrees, PageRank and communities (metrics.py's, without betweenness)."""
+    from diplotrack.networks.metrics import communities, to_igraph
+
+    g = to_igraph(net)
+    nodes = net.nodes.copy()
+    w = g.es["weight"] if g.ecount() else None
+    mode_in, mode_out = ("in", "out") if net.directed else ("all", "all")
+    nodes["in_degree"] = g.strength(mode=mode_in, weights=w, loops=False)
+    nodes["out_degree"] = g.strength(mode=mode_out, weights=w, loops=False)
+    nodes["in_links"] = g.degree(mode=mode_in, loops=False)
+    nodes["out_links"] = g.degree(mode=mode_out, loops=False)
+    nodes["pagerank"] = g.pagerank(weights=w, directed=net.directed, damping=0.85) if g.vcount() else []
+    nodes["community"] = communities(g)
+    summary = {
+        "nodes": g.vcount(),
+        "edges": g.ecount(),
+        "directed": net.directed,
+        "reciprocity": g.reciprocity(ignore_loops=True) if net.directed and g.ecount() else None,
+        "communities": int(nodes["community"].max()) if len(nodes) else 0,
+    }
+    return Network(kind=net.kind, directed=net.directed, nodes=nodes, edges=net.edges, summary=summary)
+
+
+def network_of(reader: StoreReader, kind: str, f: Filters) -> Network:
+    """The ``kind`` network for the selection ``f`` with its metrics, once per store generation."""
+    if kind not in KINDS:
+        raise UsageError(f"unknown network kind {kind!r}; use one of {', '.join(KINDS)}")
+
+    def build() -> Network:
+        from diplotrack.networks.build import build_network
+
+        return _with_metrics(build_network(reader.cursor(), kind, f))
+
+    return reader.memo(("networks.network", kind, repr(f)), build)
+
+
+def node_table(reader: StoreReader, kind: str, f: Filters) -> pd.DataFrame:
+    """The nodes as the page, its JSON twin and the downloads show them."""
+    return reader.memo(("networks.nodes", kind, repr(f)), lambda: network_of(reader, kind, f).nodes[NODE_COLUMNS])
+
+
+def edge_table(reader: StoreReader, kind: str, f: Filters) -> pd.DataFrame:
+    """The edges (source, target, weight) with the labels of their ends."""
+
+    def build() -> pd.DataFrame:
+        net = network_of(reader, kind, f)
+        ids, labels = pd.Index(net.nodes["id"]), net.nodes["label"].to_numpy()
+        e = net.edges[["source", "target", "weight"]].reset_index(drop=True)
+        e["source_label"] = labels[ids.get_indexer(e["source"])] if len(e) else []
+        e["target_label"] = labels[ids.get_indexer(e["target"])] if len(e) else []
+        return e[EDGE_COLUMNS]
+
+    return reader.memo(("networks.edges", kind, repr(f)), build)
+
+
+def sorted_page(
+    ctx: Context,
+    name: tuple,
+    df: pd.DataFrame,
+    *,
+    key: list[str],
+    default_sort: str | None,
+    default_desc: bool = True,
+    presorted: bool = False,
+) -> tuple[pd.DataFrame, str | None]:
+    """``base.page_frame`` for large tables: the sorted frame is kept per sort order (``memo``), so a
+    request for another page of a 300,000-edge table only cuts rows instead of sorting them again.
+    ``presorted``: ``df`` is already in the default order (the edges, as build.py orders them)."""
+    v = ctx.view
+    sort = v.sort or default_sort
+    desc = v.sort_desc if v.sort else default_desc
+    if sort is not None and sort not in df.columns:
+        raise UsageError(
+            f"_sort {sort!r} is not a column of this table; its columns: {', '.join(map(str, df.columns))}"
+        )
+
+    def build() -> pd.DataFrame:
+        if presorted and not v.sort:
+            return df.reset_index(drop=True)
+        order = ([sort] if sort and sort not in key else []) + key
+        asc = [True] * len(order)
+        if sort:
+            asc[order.index(sort)] = not desc
+        return df.sort_values(order, ascending=asc, na_position="last", kind="stable").reset_index(drop=True)
+
+    out = ctx.reader.memo(("networks.sorted", *name, sort, desc), build)
+    after = decode_cursor(v.next, 1)
+    start = 0
+    if after is not None:
+        if not isinstance(after[0], int) or after[0] < 0:
+            raise UsageError("_next is not a cursor this server gave; start from the first page")
+        start = after[0]
+    nxt = encode_cursor([start + v.size]) if start + v.size < len(out) else None
+    return out.iloc[start : start + v.size].reset_index(drop=True), nxt
+
+
+def _coverage(ctx: Context, kind: str) -> dict:
+    return coverage_dict(ctx.reader.coverage(ctx.view.filters, "follows" if kind == "follow" else "posts"))
+
+
+def _notes(ctx: Context, *extra: str) -> list[str]:
+    return ([POST_FILTER_CAVEAT] if ctx.view.post_filtered else []) + list(extra)
+
+
+def _search(df: pd.DataFrame, q: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Rows where any of ``columns`` contains ``q`` (case-insensitive, plain text)."""
+    if not q:
+        return df
+    hit = pd.Series(False, index=df.index)
+    for c in columns:
+        hit |= df[c].astype("string").str.contains(q, case=False, regex=False).fillna(False).astype(bool)
+    return df[hit]
+
+
+def _tracked_link(row: dict) -> str | None:
+    return account_url(row.get("platform"), row.get("label")) if row.get("tracked") else None
+
+
+# -- tables ---------------------------------------------------------------------------------------
+
+
+def _nodes(kind: str) -> Callable[[Context], Panel]:
+    def build(ctx: Context) -> Panel:
+        f, q = ctx.view.filters, ctx.view.q
+        df = node_table(ctx.reader, kind, f)
+        df = _search(df, q, ("label", "name", "id")) if q else df
+        rows, nxt = sorted_page(ctx, ("nodes", kind, repr(f), q), df, key=["id"], default_sort="pagerank")
+        summary = network_of(ctx.reader, kind, f).summary
+        recip = summary.get("reciprocity")
+        line = f"{summary['nodes']:,} nodes, {summary['edges']:,} edges, {summary['communities']:,} communities" + (
+            f", reciprocity {recip:.3f}." if recip is not None else "."
+        )
+        return Panel(
+            rows,
+            _coverage(ctx, kind),
+            next=nxt,
+            total=len(df),
+            notes=_notes(ctx, line, METRICS_NOTE),
+            links={"label": _tracked_link},
+        )
+
+    return build
+
+
+def _edges(kind: str) -> Callable[[Context], Panel]:
+    def build(ctx: Context) -> Panel:
+        f, q = ctx.view.filters, ctx.view.q
+        df = edge_table(ctx.reader, kind, f)
+        df = _search(df, q, ("source", "target", "source_label", "target_label")) if q else df
+        rows, nxt = sorted_page(
+            ctx, ("edges", kind, repr(f), q), df, key=["source", "target"], default_sort="weight", presorted=True
+        )
+        return Panel(rows, _coverage(ctx, kind), next=nxt, total=len(df), notes=_notes(ctx, EDGE_MEANING[kind] + "."))
+
+    return build
+
+
+def _communities(kind: str) -> Callable[[Context], Panel]:
+    def build(ctx: Context) -> Panel:
+        from diplotrack.networks.metrics import community_makeup
+
+        f = ctx.view.filters
+        df = ctx.reader.memo(
+            ("networks.communities", kind, repr(f)), lambda: community_makeup(network_of(ctx.reader, kind, f).nodes)
+        )
+        rows, nxt = sorted_page(ctx, ("communities", kind, repr(f)), df, key=["community"], default_sort=None)
+        return Panel(rows, _coverage(ctx, kind), next=nxt, total=len(df), notes=_notes(ctx))
+
+    return build
+
+
+def _kinds(ctx: Context) -> Panel:
+    rows = pd.DataFrame(
+        {
+            "network": list(KINDS),
+            "directed": [True] * len(KINDS),
+            "edge": [EDGE_MEANING[k] for k in KINDS],
+            "built_from": ["follow_edges" if k == "follow" else "posts" for k in KINDS],
+        }
+    )
+    view = ctx.view
+    return Panel(
+        rows,
+        coverage_dict(ctx.reader.coverage(view.filters, "posts_or_follows")),
+        notes=_notes(ctx),
+        links={"network": lambda r: view.url(f"/networks/{r['network']}")},
+    )
+
+
+def _kind_page(kind: str) -> Page:
+    return Page(
+        f"network_{kind}",
+        f"/networks/{kind}",
+        f"{kind.capitalize()} network",
+        (
+            Table("nodes", "Accounts (nodes)", _nodes(kind), "Every account of the network with its metrics."),
+            Table("edges", "Links (edges)", _edges(kind), f"One row per linked pair: {EDGE_MEANING[kind]}."),
+            Table(
+                "communities",
+                "Communities",
+                _communities(kind),
+                "Leiden communities: size, tracked members, members by roster kind, the top five by PageRank.",
+            ),
+        ),
+        description=(
+            f"The {kind} network ({EDGE_MEANING[kind]}) of the selection. Account filters keep the links "
+            "that touch at least one selected tracked account; the window applies to the posts "
+            "(follows: when the edge was observed). A link is an interaction the store holds, not a "
+            "relationship: what was not collected is not here."
+        ),
+        template="networks.html.j2",
+        in_nav=False,
+    )
+
+
+PAGES: tuple[Page, ...] = (
+    Page(
+        "networks",
+        "/networks",
+        "Networks",
+        (Table("networks", "Networks", _kinds, "The networks the dashboard draws, and what their links are."),),
+        description=(
+            "Who reposts, quotes, replies to, mentions and follows whom, among the selected accounts and "
+            "everyone they interact with. Pick a network for its accounts, links, communities, an "
+            "interactive drawing and downloads for Gephi."
+        ),
+    ),
+    *(_kind_page(k) for k in KINDS),
+)
