@@ -13,12 +13,16 @@ import shutil
 import subprocess
 import sys
 import threading
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from starlette.testclient import TestClient
 
+from diplotrack.cli import common
+from diplotrack.cli.serve import Watcher
 from diplotrack.records import Post, Provenance
 from diplotrack.serve.app import create_app
 from diplotrack.serve.reader import StoreReader
@@ -151,3 +155,58 @@ def test_a_second_process_meets_the_lock_which_is_why_serve_collects_itself(demo
         assert "in use by another diplotrack process" in res.stderr
     finally:
         reader.close()
+
+
+def test_the_watcher_collects_inside_the_server_while_pages_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``serve --watch`` as it runs: the real ``Watcher`` collects from a local X API (the collector
+    tests' server, real response objects) through the server's own store while requests come in."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
+    from apiservers import LocalServer, XApi
+    from helpers import track
+
+    api = XApi(1, 150, token="watch-test-token")  # 2 pages of 100
+    api.delay = 0.02  # a run that lasts long enough for requests to meet it
+    db = tmp_path / "watched.duckdb"
+    con = open_store(db)
+    track(con, tmp_path, ["acct0000"])
+    con.close()
+    config = tmp_path / "config.toml"
+    config.write_text("[http]\ntimeout = 2\nretries = 3\nbackoff_initial = 0.01\nbackoff_max = 0.05\n")
+    with LocalServer(api) as srv:
+        monkeypatch.setenv("DIPLOTRACK_X_BEARER_TOKEN", "watch-test-token")
+        monkeypatch.setenv("DIPLOTRACK_X_API_BASE", srv.url)
+        monkeypatch.setenv("DIPLOTRACK_CONFIG", str(config))
+        monkeypatch.setattr(common.STATE, "db", str(db))
+        reader = StoreReader(db, writable=True)  # what 'serve --watch' opens
+        app = create_app(reader)
+        watcher = Watcher(timedelta(hours=1))
+        app.inner.state.watcher = watcher
+        answers: list[tuple[int, bool]] = []  # (status, whether the run was still going when it came)
+        try:
+            with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+                before = client.get("/overview.json?_table=posts_by_month").json()
+                assert _month_posts_all(before) == 0
+                watcher.start()
+                deadline = time.monotonic() + 60
+                while "last run" not in watcher.state and time.monotonic() < deadline:
+                    r = client.get("/overview.json?_table=posts_by_month")
+                    answers.append((r.status_code, "in progress" in watcher.state))
+                    assert "in use" not in r.text
+                assert "last run finished" in watcher.state, watcher.state
+                assert "collecting every 1h" in client.get("/").text  # the stamp says so
+                after = client.get("/overview.json?_table=posts_by_month").json()
+        finally:
+            watcher.stop()
+            watcher.thread.join(30)
+            reader.close()
+    assert {status for status, _ in answers} == {200}, answers
+    assert sum(going for _, going in answers) >= 2, answers  # requests met the run in progress
+    own = len(api.timelines["9000000000"])
+    assert _month_posts_all(after) == own == 150
+    assert after["refreshed_at"] > before["refreshed_at"]
+
+
+def _month_posts_all(body: dict) -> int:
+    return sum(r["posts"] for r in body["rows"])
