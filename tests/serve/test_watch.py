@@ -162,7 +162,7 @@ def test_the_watcher_collects_inside_the_server_while_pages_answer(
 ) -> None:
     """``serve --watch`` as it runs: the real ``Watcher`` collects from a local X API (the collector
     tests' server, real response objects) through the server's own store while requests come in."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "collect"))
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "collect"))
     from apiservers import LocalServer, XApi
     from helpers import track
 
