@@ -125,3 +125,28 @@ def test_the_index_links_every_network(client):
     html = client.get("/networks?state=CN").text
     for kind in ("repost", "quote", "reply", "mention", "follow"):
         assert f'href="/networks/{kind}?state=CN"' in html
+
+
+def test_a_sort_by_one_tables_column_leaves_the_other_tables_of_the_page_alone(client):
+    assert client.get("/networks/repost?_sort=label").status_code == 200
+    assert client.get("/data?_sort_desc=handle").status_code == 200
+    assert client.get("/coordination?_sort=handle").status_code == 200
+    body = client.get("/networks/repost.json?_table=communities&_sort=label").json()
+    assert [r["community"] for r in body["rows"]] == sorted(r["community"] for r in body["rows"])
+    assert any("no column 'label'" in n for n in body["notes"])
+    labels = [r["label"] for r in client.get("/networks/repost.json?_sort=label&_size=1000").json()["rows"]]
+    assert labels == sorted(labels)
+
+
+def test_warm_up_fills_the_cache_the_pages_read(reader, monkeypatch):
+    from diplotrack.serve.network_view import warm_up
+    from diplotrack.serve.pages.networks import network_of
+    from diplotrack.serve.params import parse_view
+
+    warm_up(reader)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("built again: the warm-up did not fill the cache")
+
+    monkeypatch.setattr("diplotrack.networks.build.build_network", refuse)
+    assert network_of(reader, "mention", parse_view({}).filters).summary["nodes"] > 0

@@ -24,6 +24,7 @@ from diplotrack.serve.pages.base import (
     coverage_dict,
     page_frame,
 )
+from diplotrack.serve.pages.networks import own_sort
 
 COREPOST: dict[str, Any] = {"action": "repost", "window_s": 60, "min_count": 2}  # the report's
 MAX_BURST_ACCOUNTS = 100  # accounts listed per burst (a bulk-created batch can hold tens of thousands)
@@ -42,6 +43,16 @@ def _notes(ctx: Context, *extra: str) -> list[str]:
     return out + ([POST_FILTER_CAVEAT] if v.post_filtered else [])
 
 
+def _paged(
+    ctx: Context, df: pd.DataFrame, key: list[str], default_sort: str | None = None
+) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """One page of ``df`` (``base.page_frame``), the next cursor, and a note when the view's ``_sort``
+    names a column of another table of the page (``networks.own_sort``)."""
+    ctx, note = own_sort(ctx, df.columns)
+    rows, nxt = page_frame(df, ctx, key=key, default_sort=default_sort)
+    return rows, nxt, note
+
+
 def _evidence(items: Any) -> list[str]:
     """The evidence of a pair as text: item, the two posts, the seconds between them."""
     if items is None or (isinstance(items, float) and pd.isna(items)):
@@ -55,9 +66,9 @@ def _evidence(items: Any) -> list[str]:
 def _clusters(ctx: Context) -> Panel:
     f = ctx.view.filters
     df, cov = ctx.reader.run("co_action_clusters", f, **COREPOST)
-    rows, nxt = page_frame(df, ctx, key=["cluster"], default_sort=None)
+    rows, nxt, sorted_note = _paged(ctx, df, ["cluster"])
     note = "A cluster: accounts linked by reposting the same posts within 60 seconds of each other on 2 or more posts."
-    return Panel(rows, coverage_dict(cov), next=nxt, total=len(df), notes=_notes(ctx, CAVEAT, note))
+    return Panel(rows, coverage_dict(cov), next=nxt, total=len(df), notes=_notes(ctx, CAVEAT, note, *sorted_note))
 
 
 def _pairs(ctx: Context) -> Panel:
@@ -70,7 +81,7 @@ def _pairs(ctx: Context) -> Panel:
         return df
 
     df = ctx.reader.memo(("coordination.pairs", repr(f)), build)
-    rows, nxt = page_frame(df, ctx, key=["platform", "account_a", "account_b"], default_sort="events")
+    rows, nxt, sorted_note = _paged(ctx, df, ["platform", "account_a", "account_b"], "events")
     note = (
         "evidence: up to 10 items per pair, closest first: the reposted item, each account's post "
         "(post_a is account_a's) and the seconds between them."
@@ -79,7 +90,9 @@ def _pairs(ctx: Context) -> Panel:
         "handle_a": lambda r: account_url(r.get("platform"), r.get("handle_a")) if r.get("tracked_a") else None,
         "handle_b": lambda r: account_url(r.get("platform"), r.get("handle_b")) if r.get("tracked_b") else None,
     }
-    return Panel(rows, coverage_dict(cov), next=nxt, total=len(df), notes=_notes(ctx, CAVEAT, note), links=links)
+    return Panel(
+        rows, coverage_dict(cov), next=nxt, total=len(df), notes=_notes(ctx, CAVEAT, note, *sorted_note), links=links
+    )
 
 
 def _bursts(ctx: Context) -> Panel:
@@ -94,8 +107,9 @@ def _bursts(ctx: Context) -> Panel:
         return df
 
     df = ctx.reader.memo(("coordination.bursts",), build)
-    rows, nxt = page_frame(df, ctx, key=["period_start"], default_sort=None)
+    rows, nxt, sorted_note = _paged(ctx, df, ["period_start"])
     notes = [
+        *sorted_note,
         "A burst: a day with far more account creations than its neighbouring days (Poisson, p < 0.001). "
         "Bulk creation is a sign of inauthentic accounts, and also of imports and platform migrations.",
         f"accounts: the first {MAX_BURST_ACCOUNTS} of each burst ('diplotrack bursts --json' lists all).",
@@ -113,14 +127,14 @@ def _bursts(ctx: Context) -> Panel:
 def _amplifiers(ctx: Context) -> Panel:
     f = ctx.view.filters
     df, cov = ctx.reader.run("amplifier_profiles", f)
-    rows, nxt = page_frame(df, ctx, key=["platform", "handle"], default_sort="events")
+    rows, nxt, sorted_note = _paged(ctx, df, ["platform", "handle"], "events")
     note = (
         "events: reposts, quotes and replies of the account's posts by others; top1pct_share: the share "
         "of events by the most active 1% of its amplifiers; amplifiers_created_in_bursts: amplifier "
         "accounts created in a creation burst; amplifiers_only_this: amplifiers of no other tracked account."
     )
     links = {"handle": lambda r: account_url(r.get("platform"), r.get("handle"))}
-    return Panel(rows, coverage_dict(cov), next=nxt, total=len(df), notes=_notes(ctx, note), links=links)
+    return Panel(rows, coverage_dict(cov), next=nxt, total=len(df), notes=_notes(ctx, note, *sorted_note), links=links)
 
 
 PAGES: tuple[Page, ...] = (

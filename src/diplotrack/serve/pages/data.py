@@ -23,6 +23,7 @@ from diplotrack.serve.pages.base import (
     coverage_dict,
     page_frame,
 )
+from diplotrack.serve.pages.networks import own_sort
 from diplotrack.serve.params import View
 from diplotrack.serve.reader import StoreReader
 
@@ -72,6 +73,16 @@ def _notes(ctx: Context, *extra: str) -> list[str]:
     return list(extra) + ([POST_FILTER_CAVEAT] if ctx.view.post_filtered else [])
 
 
+def _paged(
+    ctx: Context, df: pd.DataFrame, key: list[str], default_sort: str | None = None, default_desc: bool = False
+) -> tuple[pd.DataFrame, str | None, list[str]]:
+    """One page of ``df`` in the view's order (``base.page_frame``), the next cursor, and a note when
+    the view's ``_sort`` names a column of another table of the page (``networks.own_sort``)."""
+    ctx, note = own_sort(ctx, df.columns)
+    rows, nxt = page_frame(df, ctx, key=key, default_sort=default_sort, default_desc=default_desc)
+    return rows, nxt, note
+
+
 # -- freshness, runs, sources ---------------------------------------------------------------------
 
 
@@ -93,15 +104,16 @@ def _freshness(ctx: Context) -> Panel:
         FROM k LEFT JOIN a USING (platform) LEFT JOIN c USING (platform) LEFT JOIN p USING (platform)
                LEFT JOIN s USING (platform) LEFT JOIN f USING (platform)
         WHERE {where} ORDER BY k.platform"""
-    rows = ctx.reader.memo(("data.freshness", repr(params)), lambda: ctx.reader.sql(sql, params))
+    df = ctx.reader.memo(("data.freshness", repr(params)), lambda: ctx.reader.sql(sql, params))
+    rows, nxt, sorted_note = _paged(ctx, df, ["platform"])
     notes = [
+        *sorted_note,
         PLATFORM_ONLY,
         "last_collected: the last collection run's end (unknown: never collected here, imported only); "
         "latest_post: the newest post time; latest_post_stored: when the newest post was first stored.",
     ]
-    return Panel(
-        rows, coverage_dict(ctx.reader.coverage(ctx.view.filters, "posts_or_snapshots")), notes=_notes(ctx, *notes)
-    )
+    cov = coverage_dict(ctx.reader.coverage(ctx.view.filters, "posts_or_snapshots"))
+    return Panel(rows, cov, next=nxt, total=len(df), notes=_notes(ctx, *notes))
 
 
 RUNS_SQL = """
@@ -112,8 +124,8 @@ RUNS_SQL = """
 
 def _runs(ctx: Context) -> Panel:
     df = ctx.reader.memo(("data.runs",), lambda: ctx.reader.sql(RUNS_SQL))
-    rows, nxt = page_frame(df, ctx, key=["run_id"], default_sort="run_id", default_desc=True)
-    notes = [STORE_WIDE, "Skipped lines and rows are kept in the table run_skips ('diplotrack sql')."]
+    rows, nxt, sorted_note = _paged(ctx, df, ["run_id"], "run_id", True)
+    notes = [*sorted_note, STORE_WIDE, "Skipped lines and rows are kept in the table run_skips ('diplotrack sql')."]
     return Panel(rows, None, next=nxt, total=len(df), notes=_notes(ctx, *notes))
 
 
@@ -133,10 +145,11 @@ def _sources(ctx: Context) -> Panel:
             SELECT 'engagements', platform, provenance.source, count(*), min(observed_at), max(observed_at)
             FROM engagements GROUP BY ALL
         ) WHERE {where} ORDER BY stored_in, platform, rows DESC, source"""
-    rows = ctx.reader.memo(("data.sources", repr(params)), lambda: ctx.reader.sql(sql, params))
+    df = ctx.reader.memo(("data.sources", repr(params)), lambda: ctx.reader.sql(sql, params))
+    rows, nxt, sorted_note = _paged(ctx, df, ["stored_in", "platform", "source"])
     note = "source: the importer or collector that wrote the rows (unknown: not recorded)."
     cov = coverage_dict(ctx.reader.coverage(ctx.view.filters, "posts_or_snapshots"))
-    return Panel(rows, cov, notes=_notes(ctx, PLATFORM_ONLY, note))
+    return Panel(rows, cov, next=nxt, total=len(df), notes=_notes(ctx, *sorted_note, PLATFORM_ONLY, note))
 
 
 # -- what is missing ------------------------------------------------------------------------------
@@ -146,9 +159,11 @@ def _gaps(ctx: Context) -> Panel:
     from diplotrack.report.figures import gaps
 
     f = ctx.view.filters
-    rows = ctx.reader.memo(("data.gaps", repr(f)), lambda: gaps(ctx.reader.tables(), f))
+    df = ctx.reader.memo(("data.gaps", repr(f)), lambda: gaps(ctx.reader.tables(), f))
+    rows, nxt, sorted_note = _paged(ctx, df, ["month"])
     note = "Months inside the covered range with no post by any selected tracked account (collection gaps)."
-    return Panel(rows, coverage_dict(ctx.reader.coverage(f, "posts")), notes=_notes(ctx, note))
+    cov = coverage_dict(ctx.reader.coverage(f, "posts"))
+    return Panel(rows, cov, next=nxt, total=len(df), notes=_notes(ctx, *sorted_note, note))
 
 
 def _never_observed(ctx: Context) -> Panel:
@@ -159,9 +174,10 @@ def _never_observed(ctx: Context) -> Panel:
         never = act[(act["posts_in_window"].fillna(0) == 0) & act["snapshot_at"].isna()]
         return never[["platform", "handle", "kind"]].reset_index(drop=True)
 
-    rows = ctx.reader.memo(("data.never_observed", repr(f)), build)
+    df = ctx.reader.memo(("data.never_observed", repr(f)), build)
+    rows, nxt, sorted_note = _paged(ctx, df, ["platform", "handle"])
     links = {"handle": lambda r: account_url(r.get("platform"), r.get("handle"))}
-    return Panel(rows, coverage_dict(cov), notes=_notes(ctx), links=links, total=len(rows))
+    return Panel(rows, coverage_dict(cov), next=nxt, total=len(df), notes=_notes(ctx, *sorted_note), links=links)
 
 
 # -- the roster -----------------------------------------------------------------------------------
@@ -194,8 +210,9 @@ def roster_table(reader: StoreReader, view: View) -> pd.DataFrame:
 
 def _roster(ctx: Context) -> Panel:
     df = roster_table(ctx.reader, ctx.view)
-    rows, nxt = page_frame(df, ctx, key=["platform", "handle"], default_sort=None)
+    rows, nxt, sorted_note = _paged(ctx, df, ["platform", "handle"])
     notes = [
+        *sorted_note,
         DISCLAIMER,
         "All rows: /data/roster.csv (with the same filters). The platform and account filters apply.",
     ]

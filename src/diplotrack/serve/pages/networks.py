@@ -16,6 +16,7 @@ store's result cache (a folder beside the store) is not written by a request.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import pandas as pd
 
@@ -127,6 +128,18 @@ def edge_table(reader: StoreReader, kind: str, f: Filters) -> pd.DataFrame:
     return reader.memo(("networks.edges", kind, repr(f)), build)
 
 
+def own_sort(ctx: Context, columns: object) -> tuple[Context, list[str]]:
+    """``ctx`` without its ``_sort`` when this table has no such column, and the note that says so.
+
+    A page of several tables gets one ``_sort`` for all of them (the sort links of its HTML carry no
+    ``_table``): a column of one table must not make the page's other tables an error."""
+    v = ctx.view
+    if v.sort is None or v.sort in list(columns):  # type: ignore[call-overload]
+        return ctx, []
+    note = f"Shown in its default order: this table has no column {v.sort!r} to sort by."
+    return Context(ctx.reader, replace(v, sort=None, sort_desc=False), ctx.path_params), [note]
+
+
 def sorted_page(
     ctx: Context,
     name: tuple,
@@ -198,6 +211,7 @@ def _nodes(kind: str) -> Callable[[Context], Panel]:
         f, q = ctx.view.filters, ctx.view.q
         df = node_table(ctx.reader, kind, f)
         df = _search(df, q, ("label", "name", "id")) if q else df
+        ctx, sorted_note = own_sort(ctx, df.columns)
         rows, nxt = sorted_page(ctx, ("nodes", kind, repr(f), q), df, key=["id"], default_sort="pagerank")
         summary = network_of(ctx.reader, kind, f).summary
         recip = summary.get("reciprocity")
@@ -209,7 +223,7 @@ def _nodes(kind: str) -> Callable[[Context], Panel]:
             _coverage(ctx, kind),
             next=nxt,
             total=len(df),
-            notes=_notes(ctx, line, METRICS_NOTE),
+            notes=_notes(ctx, line, METRICS_NOTE, *sorted_note),
             links={"label": _tracked_link},
         )
 
@@ -221,10 +235,17 @@ def _edges(kind: str) -> Callable[[Context], Panel]:
         f, q = ctx.view.filters, ctx.view.q
         df = edge_table(ctx.reader, kind, f)
         df = _search(df, q, ("source", "target", "source_label", "target_label")) if q else df
+        ctx, sorted_note = own_sort(ctx, df.columns)
         rows, nxt = sorted_page(
             ctx, ("edges", kind, repr(f), q), df, key=["source", "target"], default_sort="weight", presorted=True
         )
-        return Panel(rows, _coverage(ctx, kind), next=nxt, total=len(df), notes=_notes(ctx, EDGE_MEANING[kind] + "."))
+        return Panel(
+            rows,
+            _coverage(ctx, kind),
+            next=nxt,
+            total=len(df),
+            notes=_notes(ctx, EDGE_MEANING[kind] + ".", *sorted_note),
+        )
 
     return build
 
@@ -237,8 +258,9 @@ def _communities(kind: str) -> Callable[[Context], Panel]:
         df = ctx.reader.memo(
             ("networks.communities", kind, repr(f)), lambda: community_makeup(network_of(ctx.reader, kind, f).nodes)
         )
+        ctx, sorted_note = own_sort(ctx, df.columns)
         rows, nxt = sorted_page(ctx, ("communities", kind, repr(f)), df, key=["community"], default_sort=None)
-        return Panel(rows, _coverage(ctx, kind), next=nxt, total=len(df), notes=_notes(ctx))
+        return Panel(rows, _coverage(ctx, kind), next=nxt, total=len(df), notes=_notes(ctx, *sorted_note))
 
     return build
 
@@ -255,7 +277,7 @@ def _kinds(ctx: Context) -> Panel:
     view = ctx.view
     return Panel(
         rows,
-        coverage_dict(ctx.reader.coverage(view.filters, "posts_or_follows")),
+        None,  # a list of the networks: nothing counted
         notes=_notes(ctx),
         links={"network": lambda r: view.url(f"/networks/{r['network']}")},
     )
