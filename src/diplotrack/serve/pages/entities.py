@@ -90,7 +90,7 @@ def _source(ctx: Context, kind: Kind) -> tuple[str, dict[str, Any]]:
 
 
 def _selected_posts(ctx: Context) -> int:
-    """Posts of the selection (the denominator of the shares)."""
+    """Posts of the selection (the denominator of the percentages)."""
     v = ctx.view
     keys, kp = tracked_keys(v)
     if not v.topics and _rollups_usable(ctx):
@@ -101,12 +101,12 @@ def _selected_posts(ctx: Context) -> int:
         where, wp = post_conditions(v)
         sql = f"""SELECT count(*) FROM posts p JOIN {keys} k ON k.platform = p.platform AND k.key = p.author_id
                   LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id WHERE {where}"""
-    value = ctx.reader.sql(sql, {**kp, **wp}).iloc[0, 0]
-    return 0 if pd.isna(value) else int(value)
+    value = ctx.reader.memo(("entities.selected_posts", repr(_no_q(v))), lambda: ctx.reader.sql(sql, {**kp, **wp}))
+    return 0 if pd.isna(value.iloc[0, 0]) else int(value.iloc[0, 0])
 
 
 def ranking(ctx: Context, kind: Kind) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ranking (item, posts, share, accounts, first_post; the top ``cap`` where capped) and the
+    """The ranking (item, posts, percent, accounts, first_post; the top ``cap`` where capped) and the
     monthly timeline (month, item, posts) of its ``TIMELINE_ITEMS`` leading items, cached per store
     generation and selection."""
     v = ctx.view
@@ -117,13 +117,15 @@ def ranking(ctx: Context, kind: Kind) -> tuple[pd.DataFrame, pd.DataFrame]:
         # one read of the source for both: the ranking, and the months of its leading items
         both = ctx.reader.sql(
             f"""WITH s AS MATERIALIZED ({source}),
-                r AS (SELECT item, sum(posts)::BIGINT AS posts, count(DISTINCT (platform, handle)) AS accounts,
-                             min(first_at) AS first_post
+                r AS (SELECT item, sum(posts)::BIGINT AS posts, min(first_at) AS first_post
                       FROM s GROUP BY item ORDER BY posts DESC, item {limit}),
+                a AS (SELECT item, count(DISTINCT (platform, handle)) AS accounts
+                      FROM s WHERE item IN (SELECT item FROM r) GROUP BY item),
                 lead AS (SELECT item FROM r ORDER BY posts DESC, item LIMIT {TIMELINE_ITEMS}),
                 t AS (SELECT date_trunc('month', day)::DATE AS month, item, sum(posts)::BIGINT AS posts
                       FROM s WHERE item IN (SELECT item FROM lead) GROUP BY ALL)
-            SELECT 'rank' AS part, item, NULL::DATE AS month, posts, accounts, first_post FROM r
+            SELECT 'rank' AS part, r.item, NULL::DATE AS month, r.posts, a.accounts, r.first_post
+            FROM r JOIN a ON a.item = r.item
             UNION ALL SELECT 'month', item, month, posts, NULL, NULL FROM t""",
             params,
         )
@@ -131,12 +133,24 @@ def ranking(ctx: Context, kind: Kind) -> tuple[pd.DataFrame, pd.DataFrame]:
         ranked = ranked.sort_values(["posts", "item"], ascending=[False, True]).reset_index(drop=True)
         ranked["accounts"] = ranked["accounts"].astype("int64")
         total = _selected_posts(ctx)
-        ranked.insert(2, "share", (ranked["posts"] / total).round(4) if total else None)
-        timeline = both[both["part"] == "month"][["month", "item", "posts"]]
-        timeline = timeline.assign(month=pd.to_datetime(timeline["month"]).dt.date)
-        return ranked, timeline.sort_values(["month", "item"]).reset_index(drop=True)
+        # percent, not a share: a share of 0.0001 reads as 0 in a table
+        ranked.insert(2, "percent", (100 * ranked["posts"] / total).round(2) if total else None)
+        return ranked, _every_month(both[both["part"] == "month"][["month", "item", "posts"]])
 
     return ctx.reader.memo(("entities", kind.name, repr(_no_q(v))), build)
+
+
+def _every_month(timeline: pd.DataFrame) -> pd.DataFrame:
+    """The timeline with a row (0 posts) for every month from the first to the last of each leading
+    item, so a line does not bridge months without posts."""
+    if timeline.empty:
+        return timeline.assign(month=pd.Series(dtype=object))
+    months = pd.to_datetime(timeline["month"])
+    span = pd.date_range(months.min(), months.max(), freq="MS")
+    full = pd.MultiIndex.from_product([span, sorted(timeline["item"].unique())], names=["month", "item"])
+    out = timeline.assign(month=months).set_index(["month", "item"])["posts"].reindex(full, fill_value=0)
+    out = out.reset_index().sort_values(["month", "item"]).reset_index(drop=True)
+    return out.assign(month=out["month"].dt.date, posts=out["posts"].astype("int64"))
 
 
 def _no_q(v: View) -> dict:
@@ -158,9 +172,11 @@ def _spellings(ctx: Context) -> dict[str, str]:
     return ctx.reader.memo(("hashtag.spellings",), build)  # type: ignore[no-any-return]
 
 
-def _state_media(domain: object) -> tuple[str | None, str | None, str | None]:
+def _state_media(domain: object) -> tuple[bool, str, str, str]:
+    """Whether the bundled state-media list names the domain's outlet, and its name, state and kind
+    (empty text when it does not: not listed is not the same as unknown)."""
     outlet = load_state_media().by_domain(domain) if isinstance(domain, str) else None
-    return (outlet.name, outlet.state, outlet.kind) if outlet is not None else (None, None, None)
+    return (True, outlet.name, outlet.state, outlet.kind) if outlet is not None else (False, "", "", "")
 
 
 def _posts_link(ctx: Context, **changes: str) -> str:
@@ -229,8 +245,9 @@ def _domains(ctx: Context) -> Panel:
         marks = [_state_media(d) for d in df["domain"]]
         return df.assign(
             state_media=[m[0] for m in marks],
-            state_media_state=[m[1] for m in marks],
-            state_media_kind=[m[2] for m in marks],
+            outlet=[m[1] for m in marks],
+            outlet_state=[m[2] for m in marks],
+            outlet_kind=[m[3] for m in marks],
         )
 
     links = {"domain": lambda r: _posts_link(ctx, q=f"domain:{r['domain']}")}
@@ -240,7 +257,8 @@ def _domains(ctx: Context) -> Panel:
 def _urls(ctx: Context) -> Panel:
     def shape(df: pd.DataFrame) -> pd.DataFrame:
         domains = [registered_domain(u) for u in df["url"]]
-        return df.assign(domain=domains, state_media=[_state_media(d)[0] for d in domains])
+        marks = [_state_media(d) for d in domains]
+        return df.assign(domain=domains, state_media=[m[0] for m in marks], outlet=[m[1] for m in marks])
 
     # the URL itself links out (http(s) only, render.safe_url); its post count links to the posts
     links = {"posts": lambda r: _posts_link(ctx, q=f"url:{r['url']}")}
