@@ -11,11 +11,12 @@ measures:
   ``--duration`` seconds, drawn at random (skewed: some addresses come back often, most rarely) from a
   pool of addresses made from what the store holds: every page of ``diplotrack.serve.pages.PAGES``
   whose address has no parameter (overview, accounts, posts, hashtags, topics, links, networks,
-  coordination, data...) as HTML, as its JSON twin (``?_table=`` any of its tables) and now and then
-  as CSV; account pages of real handles (``/accounts/{platform}/{handle}``); filters drawn from the
-  store's own kinds, platforms, states, host countries, regions, years, languages, topics and tones;
-  searches (``q``: handles on the accounts page, English and Chinese words on the posts page); sorts
-  by a column a JSON answer of that table showed; and the next page of a JSON answer (``next_url``).
+  coordination, data...; the network pages together as often as one other page) as HTML, as its
+  JSON twin (``?_table=`` any of its tables) and now and then as CSV; account pages of real handles
+  (``/accounts/{platform}/{handle}``); filters drawn from the store's own kinds, platforms, states,
+  host countries, regions, years, languages, topics and tones; searches (``q``: handles on the
+  accounts page, English and Chinese words on the posts page); sorts by a column a JSON answer of
+  that table showed; and the next page of a JSON answer (``next_url``).
 
 Printed per round and per page: p50, p95, p99 and max latency, requests per second, and separately
 the **cold** requests (the first request of an address on this server: nothing of it cached yet)
@@ -155,7 +156,13 @@ def url_pool(facts: StoreFacts, size: int, seed: int) -> list[tuple[str, str]]:
     from diplotrack.serve.pages import PAGES
 
     rng = random.Random(seed)
-    plain = [p for p in PAGES if "{" not in p.path]
+    # pages without path parameters, by family: the five network pages and their index are one
+    # family, so that the mix is not half networks
+    families: dict[str, list] = defaultdict(list)
+    for p in PAGES:
+        if "{" not in p.path:
+            families["networks" if p.path.startswith("/networks") else p.name].append(p)
+    names = sorted(families)
     account_page = next((p for p in PAGES if p.path.count("{") == 2 and "{handle}" in p.path), None)
     pool: list[tuple[str, str]] = []
     while len(pool) < size:
@@ -170,7 +177,7 @@ def url_pool(facts: StoreFacts, size: int, seed: int) -> list[tuple[str, str]]:
                 path += ".json"
             pool.append((path, f"{account_page.name} {fmt}"))
             continue
-        page = rng.choice(plain)
+        page = rng.choice(families[rng.choice(names)])
         params = _filters(rng, facts)
         if page.name == "accounts" and rng.random() < 0.3 and facts.accounts:
             params["q"] = rng.choice(facts.accounts)[1][: rng.randint(3, 6)]
