@@ -123,6 +123,12 @@ def test_an_account_page_answers_every_table_and_lists_what_is_not_known(client,
     assert "platform id" in gaps  # the demo roster gives handles only
     empty = client.get(f"/accounts/{platform}/{handle}.json?_table=unknown&start=2035-01-01").json()["rows"]
     assert any(r["gap"] == "posts" and "No post in the window" in r["detail"] for r in empty)
+    silent = con.execute(
+        f"SELECT a.handle FROM accounts a WHERE a.handle NOT IN (SELECT a.handle {OWN}) ORDER BY 1 LIMIT 1"
+    ).fetchone()[0]
+    gaps = client.get(f"/accounts/x/{silent}.json?_table=unknown").json()["rows"]
+    assert any(r["gap"] == "posts" and "holds no post" in r["detail"] for r in gaps)
+    assert client.get(f"/accounts/x/{silent}.json?_table=activity").json()["coverage"]["accounts"] == 0
     examples = client.get(f"/accounts/{platform}/{handle}.json?_table=tone_examples").json()["rows"]
     assert all((r["tone_score"] > 0) == (r["side"] == "confrontational") for r in examples)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -37,6 +38,9 @@ from diplotrack.serve.query import post_conditions
 TOP_PER_RELATION = 15
 TONE_EXAMPLES = 5
 DELETED_SHOWN = 200
+HASHTAGS_SHOWN = 100
+ROSTER_FIELDS = ("platform", "handle", "name", "kind", "institutional", "state", "host_country", "host_city",
+                 "organisation", "user_id", "source")  # fmt: skip
 
 
 def _account(ctx: Context) -> dict[str, Any]:
@@ -92,20 +96,12 @@ def _cov(basis: str, has: bool, acc: dict, start: Any = None, end: Any = None, c
 
 def _snapshots(ctx: Context) -> pd.DataFrame:
     own, acc, (k_sql, kp) = _own(ctx)
-    f = own.view.filters
-    conds, params = ["s.platform = $a_platform"], dict(kp)
-    if f.start is not None:
-        conds.append("s.observed_at >= $w_start")
-        params["w_start"] = f.start
-    if f.end is not None:
-        conds.append("s.observed_at < $w_end")
-        params["w_end"] = f.end
+    w, wp = _window(own, "observed_at", "s")
     sql = f"""SELECT s.observed_at, s.handle, s.display_name, s.followers, s.following, s.posts_count, s.status,
                      s.verified, s.created_at, s.location, s.description, s.user_id
-              FROM profile_snapshots s WHERE s.user_id IN {author_in(kp)}
-                AND {" AND ".join(conds)}
+              FROM profile_snapshots s WHERE s.platform = $a_platform AND s.user_id IN {author_in(kp)} AND {w}
               ORDER BY s.observed_at, starts_with(s.user_id, 'handle:'), s.user_id"""
-    return _memo(own, "snapshots", sql, params)
+    return _memo(own, "snapshots", sql, {**kp, **wp})
 
 
 def _profile(ctx: Context) -> Panel:
@@ -113,22 +109,7 @@ def _profile(ctx: Context) -> Panel:
     snaps = _snapshots(ctx)
     last = snaps.iloc[-1].to_dict() if len(snaps) else {}
     created = snaps["created_at"].dropna()
-    fields: list[tuple[str, Any]] = [
-        (k, acc.get(k))
-        for k in (
-            "platform",
-            "handle",
-            "name",
-            "kind",
-            "institutional",
-            "state",
-            "host_country",
-            "host_city",
-            "organisation",
-            "user_id",
-            "source",
-        )  # fmt: skip
-    ]
+    fields: list[tuple[str, Any]] = [(k, acc.get(k)) for k in ROSTER_FIELDS]
     fields.append(("created_at", created.iloc[-1] if len(created) else None))
     for k in ("display_name", "followers", "following", "posts_count", "status", "verified", "location", "description"):
         fields.append((k, last.get(k)))
@@ -179,32 +160,40 @@ def _posts_cov(ctx: Context, acc: dict, stats: pd.DataFrame) -> dict:
     return _cov("posts", n > 0, acc, lo, hi, cav)
 
 
-def _activity(ctx: Context) -> Panel:
-    own, acc, keys = _own(ctx)
+def _grouped(ctx: Context) -> pd.DataFrame:
+    """Its selected posts per month, post kind, language and tone label (one query, a small frame the
+    activity, language and tone tables and the posts coverage are computed from): month, post_kind,
+    lang_detected, tone_label, posts, deleted, first_at, last_at."""
+    own, _acc, keys = _own(ctx)
     sp, params = selected_posts(own, keys)
-    sql = f"""SELECT date_trunc('month', s.day)::DATE AS month, sum(s.n)::BIGINT AS posts,
-                     coalesce(sum(s.n) FILTER (WHERE s.post_kind = 'original'), 0)::BIGINT AS originals,
-                     coalesce(sum(s.n) FILTER (WHERE s.post_kind = 'repost'), 0)::BIGINT AS reposts,
-                     coalesce(sum(s.n) FILTER (WHERE s.post_kind = 'reply'), 0)::BIGINT AS replies,
-                     coalesce(sum(s.n) FILTER (WHERE s.post_kind = 'quote'), 0)::BIGINT AS quotes,
-                     sum(s.deleted)::BIGINT AS deleted, min(s.first_at) AS first_at, max(s.last_at) AS last_at
-              FROM {sp} s WHERE s.day IS NOT NULL GROUP BY 1 ORDER BY 1"""
-    df = _memo(own, "activity", sql, params)
+    sql = f"""SELECT date_trunc('month', s.day)::DATE AS month, s.post_kind, s.lang_detected, s.tone_label,
+                     sum(s.n)::BIGINT AS posts, sum(s.deleted)::BIGINT AS deleted, min(s.first_at) AS first_at,
+                     max(s.last_at) AS last_at
+              FROM {sp} s GROUP BY ALL"""
+    return _memo(own, "grouped", sql, params)
+
+
+def _activity(ctx: Context) -> Panel:
+    _own_ctx, acc, _ = _own(ctx)
+    g = _grouped(ctx)
+    m = g[g["month"].notna()]
+    out = m.groupby("month").agg(posts=("posts", "sum"))
+    for kind, col in (("original", "originals"), ("repost", "reposts"), ("reply", "replies"), ("quote", "quotes")):
+        out[col] = m[m["post_kind"] == kind].groupby("month")["posts"].sum().reindex(out.index, fill_value=0)
+    out["deleted"] = m.groupby("month")["deleted"].sum()
+    rows = out.astype("int64").reset_index().sort_values("month", ignore_index=True)
     chart = Chart("line", "month", ("posts", "reposts"), "Posts per month")
-    return Panel(df.drop(columns=["first_at", "last_at"]), _posts_cov(ctx, acc, df), chart=chart, total=len(df))
+    return Panel(rows, _posts_cov(ctx, acc, g), chart=chart, total=len(rows))
 
 
 def _languages(ctx: Context) -> Panel:
-    own, acc, keys = _own(ctx)
-    sp, params = selected_posts(own, keys)
-    sql = f"""SELECT s.lang_detected AS language, sum(s.n)::BIGINT AS posts,
-                     round(sum(s.n) / sum(sum(s.n)) OVER (), 4) AS share, min(s.first_at) AS first_at,
-                     max(s.last_at) AS last_at
-              FROM {sp} s GROUP BY 1 ORDER BY posts DESC, language"""
-    df = _memo(own, "languages", sql, params)
+    _own_ctx, acc, _ = _own(ctx)
+    g = _grouped(ctx)
+    rows = g.groupby("lang_detected")["posts"].sum().rename_axis("language").reset_index()
+    rows = rows.sort_values(["posts", "language"], ascending=[False, True], ignore_index=True)
+    rows["share"] = (rows["posts"] / rows["posts"].sum()).round(4) if len(rows) else []
     host = (acc.get("host_country") or "").upper()
     langs = host_languages().get(host, ())
-    rows = df.drop(columns=["first_at", "last_at"])
     rows["host_language"] = [lang in langs if langs else None for lang in rows["language"]]
     note = (
         f"Languages of the host country {host}: {', '.join(langs)}."
@@ -213,7 +202,7 @@ def _languages(ctx: Context) -> Panel:
     )
     chart = Chart("bar", "language", ("posts",), "Posts per language")
     notes = [note, "Posts not yet enriched count as language 'und'."]
-    return Panel(rows, _posts_cov(ctx, acc, df), chart=chart, notes=notes, total=len(rows))
+    return Panel(rows, _posts_cov(ctx, acc, g), chart=chart, notes=notes, total=len(rows))
 
 
 def _topics(ctx: Context) -> Panel:
@@ -221,30 +210,23 @@ def _topics(ctx: Context) -> Panel:
     st, params = selected_topics(own, keys)
     sql = f"SELECT s.topic, sum(s.n)::BIGINT AS posts FROM {st} s GROUP BY 1 ORDER BY posts DESC, s.topic"
     df = _memo(own, "topics", sql, params)
-    stats = _memo(own, "activity_total", *_totals(own, keys))
-    return Panel(df, _posts_cov(ctx, acc, stats), chart=Chart("bar", "topic", ("posts",), "Posts per topic"),
-                 notes=["A post may carry several topics."], total=len(df))  # fmt: skip
-
-
-def _totals(own: Context, keys: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
-    sp, params = selected_posts(own, keys)
-    return f"SELECT sum(n)::BIGINT AS posts, min(first_at) AS first_at, max(last_at) AS last_at FROM {sp} s", params
+    chart = Chart("bar", "topic", ("posts",), "Posts per topic")
+    notes = ["A post may carry several topics."]
+    return Panel(df, _posts_cov(ctx, acc, _grouped(ctx)), chart=chart, notes=notes, total=len(df))
 
 
 def _tone(ctx: Context) -> Panel:
-    own, acc, keys = _own(ctx)
-    sp, params = selected_posts(own, keys)
-    sql = f"""SELECT date_trunc('month', s.day)::DATE AS month, sum(s.n)::BIGINT AS posts,
-                round(coalesce(sum(s.n) FILTER (WHERE s.tone_label = 'confrontational'), 0) / sum(s.n), 4)
-                  AS confrontational_share,
-                round(coalesce(sum(s.n) FILTER (WHERE s.tone_label = 'conciliatory'), 0) / sum(s.n), 4)
-                  AS conciliatory_share
-              FROM {sp} s WHERE s.day IS NOT NULL AND s.tone_label IS NOT NULL GROUP BY 1 ORDER BY 1"""
-    df = _memo(own, "tone", sql, params)
-    stats = _memo(own, "activity_total", *_totals(own, keys))
+    _own_ctx, acc, _ = _own(ctx)
+    g = _grouped(ctx)
+    m = g[g["month"].notna() & g["tone_label"].notna()]
+    rows = m.groupby("month").agg(posts=("posts", "sum"))
+    for label in ("confrontational", "conciliatory"):
+        n = m[m["tone_label"] == label].groupby("month")["posts"].sum().reindex(rows.index, fill_value=0)
+        rows[f"{label}_share"] = (n / rows["posts"]).round(4)
+    rows = rows.reset_index().sort_values("month", ignore_index=True)
     chart = Chart("line", "month", ("confrontational_share", "conciliatory_share"), "Tone per month")
     notes = ["Shares of the month's posts that have a tone label (posts not enriched are left out)."]
-    return Panel(df, _posts_cov(ctx, acc, stats), chart=chart, notes=notes, total=len(df))
+    return Panel(rows, _posts_cov(ctx, acc, g), chart=chart, notes=notes, total=len(rows))
 
 
 def _tone_examples(ctx: Context) -> Panel:
@@ -264,7 +246,7 @@ def _tone_examples(ctx: Context) -> Panel:
                 AND p.post_id IN (SELECT post_id FROM top)
               ORDER BY side DESC, abs(e.tone_score) DESC, p.post_id"""
     df = _memo(own, "tone_examples", sql, {**kp, **wp})
-    stats = _memo(own, "activity_total", *_totals(own, (k_sql, kp)))
+    stats = _grouped(ctx)
     notes = [
         "The most confrontational and most conciliatory of its own posts (reposts left out), with the "
         "cues (words and phrases) that set the tone score."
@@ -288,46 +270,66 @@ def _window(own: Context, column: str, alias: str) -> tuple[str, dict[str, Any]]
     return " AND ".join(conds), params
 
 
-def _hashtags(ctx: Context) -> Panel:
-    own, acc, (k_sql, kp) = _own(ctx)
+def _entities(ctx: Context) -> pd.DataFrame:
+    """Its hashtags and mentions in the window, one query for both tables: type, normalized, own
+    (not in a repost: its own words), posts, first_at. From the rollups, else the posts."""
+    own, _acc, (_k, kp) = _own(ctx)
     if ctx.reader.tables().rollups:
         w, wp = _window(own, "day", "r")
-        sql = f"""SELECT r.normalized AS hashtag, sum(r.posts)::BIGINT AS posts, min(r.first_at) AS first_used
-                  FROM rollup_entities_day r WHERE r.platform = $a_platform AND r.type = 'hashtag'
-                    AND r.author_id IN {author_in(kp)} AND {w}
-                  GROUP BY 1 ORDER BY posts DESC, hashtag LIMIT 100"""
+        sql = f"""SELECT r.type, r.normalized, r.kind <> 'repost' AS own, sum(r.posts)::BIGINT AS posts,
+                         min(r.first_at) AS first_at
+                  FROM rollup_entities_day r WHERE r.platform = $a_platform AND r.type IN ('hashtag', 'mention')
+                    AND r.author_id IN {author_in(kp)} AND {w} GROUP BY ALL"""
     else:
-        where, wp = post_conditions(replace(own.view, languages=(), topics=(), tones=()))
-        sql = f"""SELECT e.normalized AS hashtag, count(DISTINCT p.post_id) AS posts, min(p.created_at) AS first_used
+        w, wp = post_conditions(replace(own.view, languages=(), topics=(), tones=()))
+        sql = f"""SELECT e.type, e.normalized, p.kind <> 'repost' AS own, count(DISTINCT p.post_id) AS posts,
+                         min(p.created_at) AS first_at
                   FROM posts p JOIN post_entities e ON e.platform = p.platform AND e.post_id = p.post_id
-                  WHERE p.platform = $a_platform AND e.type = 'hashtag'
-                    AND p.author_id IN {author_in(kp)} AND {where}
-                  GROUP BY 1 ORDER BY posts DESC, hashtag LIMIT 100"""
-    df = _memo(own, "hashtags", sql, {**kp, **wp})
-    stats = _memo(own, "activity_total", *_totals(own, (k_sql, kp)))
-    return Panel(df, _posts_cov(ctx, acc, stats), chart=Chart("bar", "hashtag", ("posts",), "Hashtags"),
-                 notes=_caveat(ctx), total=len(df))  # fmt: skip
+                  WHERE p.platform = $a_platform AND e.type IN ('hashtag', 'mention')
+                    AND p.author_id IN {author_in(kp)} AND {w} GROUP BY ALL"""
+    return _memo(own, "entities", sql, {**kp, **wp})
 
 
-def _refs(ctx: Context) -> tuple[str, str]:
-    """Relations of references (platform, author_id, day, ref, target_author_id, posts) and of
-    mentions in an account's own words (platform, author_id, day, handle, posts): from the rollups,
-    or from the posts when the rollups are not current."""
+def _hashtags(ctx: Context) -> Panel:
+    _own_ctx, acc, _ = _own(ctx)
+    e = _entities(ctx)
+    tags = e[e["type"] == "hashtag"].groupby("normalized").agg(posts=("posts", "sum"), first_used=("first_at", "min"))
+    tags = tags.rename_axis("hashtag").reset_index()
+    tags = tags.sort_values(["posts", "hashtag"], ascending=[False, True], ignore_index=True)
+    rows = tags.head(HASHTAGS_SHOWN)
+    chart = Chart("bar", "hashtag", ("posts",), "Hashtags")
+    return Panel(rows, _posts_cov(ctx, acc, _grouped(ctx)), chart=chart, notes=_caveat(ctx), total=len(tags))
+
+
+def _refs(ctx: Context) -> str:
+    """The references (platform, author_id, day, ref, target_author_id, posts): from the rollups, or
+    from the posts when the rollups are not current."""
+    if ctx.reader.tables().rollups:
+        return "(SELECT platform, author_id, day, ref, target_author_id, posts FROM rollup_refs_day)"
+    return """(SELECT platform, author_id, day, ref, target_author_id, 1::BIGINT AS posts FROM (
+                SELECT p.platform, p.author_id, p.created_at::DATE AS day, unnest(['repost', 'quote', 'reply']) AS ref,
+                       unnest([p.reposted_author_id, p.quoted_author_id, p.replied_to_author_id]) AS target_author_id
+                FROM posts p) WHERE target_author_id IS NOT NULL)"""
+
+
+def _mentioned_by(ctx: Context) -> str:
+    """Mentions in others' own words (platform, author_id, day, handle, posts), as ``_refs``."""
     if ctx.reader.tables().rollups:
         return (
-            "(SELECT platform, author_id, day, ref, target_author_id, posts FROM rollup_refs_day)",
             "(SELECT platform, author_id, day, normalized AS handle, posts FROM rollup_entities_day "
-            "WHERE type = 'mention' AND kind <> 'repost')",
+            "WHERE type = 'mention' AND kind <> 'repost')"
         )
-    return (
-        """(SELECT platform, author_id, day, ref, target_author_id, 1::BIGINT AS posts FROM (
-             SELECT p.platform, p.author_id, p.created_at::DATE AS day, unnest(['repost', 'quote', 'reply']) AS ref,
-                    unnest([p.reposted_author_id, p.quoted_author_id, p.replied_to_author_id]) AS target_author_id
-             FROM posts p) WHERE target_author_id IS NOT NULL)""",
-        """(SELECT p.platform, p.author_id, p.created_at::DATE AS day, e.normalized AS handle,
-                  count(DISTINCT p.post_id) AS posts
-           FROM posts p JOIN post_entities e ON e.platform = p.platform AND e.post_id = p.post_id
-           WHERE e.type = 'mention' AND p.kind <> 'repost' GROUP BY ALL)""",
+    return """(SELECT p.platform, p.author_id, p.created_at::DATE AS day, e.normalized AS handle,
+                     count(DISTINCT p.post_id) AS posts
+              FROM posts p JOIN post_entities e ON e.platform = p.platform AND e.post_id = p.post_id
+              WHERE e.type = 'mention' AND p.kind <> 'repost' GROUP BY ALL)"""
+
+
+def _roster_keys(ctx: Context) -> pd.DataFrame:
+    """Every roster key (platform, key, handle, kind), kept per store generation."""
+    return ctx.reader.memo(
+        ("account.roster_keys",),
+        lambda: ctx.reader.sql(f"SELECT platform, key, handle, kind FROM ({roster_keys_sql()}) rk"),
     )
 
 
@@ -352,52 +354,62 @@ def _named(ctx: Context, df: pd.DataFrame, id_col: str, handle_col: str, platfor
 
 
 def _amplification(ctx: Context, outgoing: bool) -> Panel:
-    own, acc, (k_sql, kp) = _own(ctx)
-    refs, mentions = _refs(ctx)
+    own, acc, (_k, kp) = _own(ctx)
+    refs = _refs(ctx)
     w, wp = _window(own, "day", "r")
-    mine = f"r.platform = $a_platform AND r.author_id IN {author_in(kp)} AND {w}"
     if outgoing:
-        pairs = f"""SELECT r.ref AS relation, r.target_author_id AS other_id, sum(r.posts) AS posts
-                    FROM {refs} r WHERE {mine} GROUP BY 1, 2
-                    UNION ALL SELECT 'mention', 'handle:' || r.handle, sum(r.posts) FROM {mentions} r
-                    WHERE {mine} GROUP BY 1, 2"""
+        sql = f"""SELECT r.ref AS relation, r.target_author_id AS other_id, sum(r.posts)::BIGINT AS posts
+                  FROM {refs} r WHERE r.platform = $a_platform AND r.author_id IN {author_in(kp)} AND {w}
+                  GROUP BY 1, 2"""
+        e = _entities(ctx)
+        m = e[(e["type"] == "mention") & e["own"].astype(bool)].groupby("normalized")["posts"].sum()
+        mentions = pd.DataFrame({"relation": "mention", "other_id": "handle:" + m.index.astype(str), "posts": m.values})
     else:
-        pairs = f"""SELECT r.ref AS relation, r.author_id AS other_id, sum(r.posts) AS posts
-                    FROM {refs} r WHERE r.platform = $a_platform AND {w}
-                      AND r.target_author_id IN {author_in(kp)}
-                      AND r.author_id NOT IN {author_in(kp)} GROUP BY 1, 2
-                    UNION ALL SELECT 'mention', r.author_id, sum(r.posts) FROM {mentions} r
-                    WHERE r.platform = $a_platform AND {w} AND r.handle = lower($a_handle)
-                      AND r.author_id NOT IN {author_in(kp)} GROUP BY 1, 2"""
-    sql = f"""WITH pairs AS ({pairs}),
-              ranked AS (SELECT *, row_number() OVER (PARTITION BY relation ORDER BY posts DESC, other_id) AS rank
-                         FROM pairs WHERE other_id NOT IN {author_in(kp)})
-              SELECT x.relation, x.rank, rk.handle AS handle, rk.handle IS NOT NULL AS tracked, rk.kind,
-                     x.posts::BIGINT AS posts, x.other_id
-              FROM ranked x LEFT JOIN ({roster_keys_sql()}) rk ON rk.platform = $a_platform AND rk.key = x.other_id
-              WHERE x.rank <= {TOP_PER_RELATION} ORDER BY x.relation, x.rank"""
-    df = _memo(own, "amplifies" if outgoing else "amplified_by", sql, {**kp, **wp})
-    df = _named(ctx, df.copy(), "other_id", "handle", acc["platform"])
+        sql = f"""SELECT r.ref AS relation, r.author_id AS other_id, sum(r.posts)::BIGINT AS posts
+                  FROM {refs} r WHERE r.platform = $a_platform AND {w} AND r.target_author_id IN {author_in(kp)}
+                  GROUP BY 1, 2
+                  UNION ALL SELECT 'mention', r.author_id, sum(r.posts)::BIGINT FROM {_mentioned_by(ctx)} r
+                  WHERE r.platform = $a_platform AND {w} AND r.handle = lower($a_handle) GROUP BY 1, 2"""
+        mentions = None
+    pairs = _memo(own, "amplifies" if outgoing else "amplified_by", sql, {**kp, **wp})
+    if mentions is not None:
+        pairs = pd.concat([pairs, mentions], ignore_index=True)
+    pairs = pairs[~pairs["other_id"].isin(acc["keys"])]  # not itself
+    pairs = pairs.sort_values(["relation", "posts", "other_id"], ascending=[True, False, True], ignore_index=True)
+    pairs["rank"] = pairs.groupby("relation").cumcount() + 1
+    top = pairs[pairs["rank"] <= TOP_PER_RELATION]
+    rk = _roster_keys(ctx)
+    rk = rk[rk["platform"] == acc["platform"]][["key", "handle", "kind"]]
+    df = top.merge(rk, left_on="other_id", right_on="key", how="left").drop(columns=["key"])
+    df["tracked"] = df["handle"].notna()
+    df = _named(ctx, df, "other_id", "handle", acc["platform"])
+    df = df[["relation", "rank", "handle", "tracked", "kind", "posts", "other_id"]]
     platform = acc["platform"]
-    stats = _memo(own, "activity_total", *_totals(own, (k_sql, kp)))
     notes = [*_caveat(ctx), f"The top {TOP_PER_RELATION} accounts per relation (repost, quote, reply, mention)."]
     if not outgoing:
         notes.append("Only posts the store holds: amplifiers whose posts were never collected are not seen.")
-    cov = _posts_cov(ctx, acc, stats) if outgoing else _cov("posts", True, acc)
+    cov = _posts_cov(ctx, acc, _grouped(ctx)) if outgoing else _cov("posts", True, acc)
     link = {"handle": lambda r: account_url(platform, r.get("handle")) if r.get("tracked") else None}
-    return Panel(df, cov, notes=notes, total=len(df), links=link)
+    return Panel(df.reset_index(drop=True), cov, notes=notes, total=len(pairs), links=link)
 
 
 def _deleted(ctx: Context) -> Panel:
     own, acc, (k_sql, kp) = _own(ctx)
     where, wp = post_conditions(replace(own.view, languages=(), topics=(), tones=()))
-    sql = f"""SELECT p.created_at, p.deleted_at, p.kind, p.text, p.post_id, count(*) OVER () AS _total
-              FROM posts p WHERE p.platform = $a_platform AND p.author_id IN {author_in(kp)}
-                AND p.deleted_at IS NOT NULL AND {where}
-              ORDER BY p.deleted_at DESC, p.post_id LIMIT {DELETED_SHOWN}"""
-    df = _memo(own, "deleted", sql, {**kp, **wp})
-    total = int(df["_total"].iloc[0]) if len(df) else 0
-    stats = _memo(own, "activity_total", *_totals(own, (k_sql, kp)))
+    mine = f"p.platform = $a_platform AND p.author_id IN {author_in(kp)} AND p.deleted_at IS NOT NULL AND {where}"
+    # the narrow columns first: reading the texts of all its posts to find the few deleted costs more
+    sql = f"""WITH d AS (SELECT p.post_id, count(*) OVER () AS _total FROM posts p WHERE {mine}
+                         ORDER BY p.deleted_at DESC, p.post_id LIMIT {DELETED_SHOWN})
+              SELECT p.created_at, p.deleted_at, p.kind, p.text, p.post_id, d._total
+              FROM posts p JOIN d ON d.post_id = p.post_id WHERE {mine}
+              ORDER BY p.deleted_at DESC, p.post_id"""
+    counted = _memo(own, "deleted_n", f"SELECT count(*) AS n FROM posts p WHERE {mine}", {**kp, **wp})
+    if int(counted["n"].iloc[0]):
+        df = _memo(own, "deleted", sql, {**kp, **wp})
+    else:  # most accounts: no deleted post, and no text to read
+        df = pd.DataFrame(columns=["created_at", "deleted_at", "kind", "text", "post_id", "_total"])
+    total = int(counted["n"].iloc[0])
+    stats = _grouped(ctx)
     notes = [*_caveat(ctx), "A post is known to be deleted only when a later collection looked for it again."]
     if total > DELETED_SHOWN:
         notes.append(f"The {DELETED_SHOWN} most recently deleted of {total:,} are shown.")
@@ -413,7 +425,14 @@ def _facts(ctx: Context) -> dict[str, Any]:
                         OR p.reply_count IS NOT NULL OR p.quote_count IS NOT NULL)) AS with_metrics
               FROM posts p LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
               WHERE p.platform = $a_platform AND p.author_id IN {author_in(kp)}"""
-    return _memo(own, "facts", sql, {**kp, **wp}).iloc[0].to_dict()
+    if ctx.reader.tables().rollups:  # the same counts from its rollup rows (enrichment always records a language)
+        where, wp = _window(own, "day", "r")
+        sql = f"""SELECT sum(r.posts) AS all_posts, sum(r.posts) FILTER (WHERE {where}) AS posts,
+                         sum(r.posts) FILTER (WHERE {where} AND r.lang_detected IS NOT NULL) AS enriched,
+                         sum(r.with_metrics) FILTER (WHERE {where}) AS with_metrics
+                  FROM rollup_posts_day r WHERE r.platform = $a_platform AND r.author_id IN {author_in(kp)}"""
+    row = _memo(own, "facts", sql, {**kp, **wp}).iloc[0].to_dict()
+    return {k: 0 if v is None or pd.isna(v) else int(v) for k, v in row.items()}  # sums over no row are 0 posts
 
 
 def _unknown(ctx: Context) -> Panel:
@@ -432,16 +451,16 @@ def _unknown(ctx: Context) -> Panel:
                      "so posts from before a rename may be missing."))  # fmt: skip
     if not acc.get("host_country"):
         gaps.append(("host country", "The roster gives no host country: host-language shares cannot be computed."))
-    posts, all_posts = int(facts["posts"] or 0), int(facts["all_posts"] or 0)
+    posts, all_posts = facts["posts"], facts["all_posts"]
     if all_posts == 0:
         gaps.append(("posts", "The store holds no post of this account: its timeline may never have been collected."))
     elif posts == 0:
         gaps.append(("posts", f"No post in the window ({all_posts:,} outside it)."))
-    if posts and int(facts["enriched"] or 0) < posts:
-        gaps.append(("enrichment", f"{posts - int(facts['enriched']):,} of {posts:,} posts in the window are not "
+    if posts and facts["enriched"] < posts:
+        gaps.append(("enrichment", f"{posts - facts['enriched']:,} of {posts:,} posts in the window are not "
                      "enriched: their language, topics and tone are unknown."))  # fmt: skip
-    if posts and int(facts["with_metrics"] or 0) < posts:
-        gaps.append(("engagement", f"{posts - int(facts['with_metrics']):,} of {posts:,} posts in the window carry "
+    if posts and facts["with_metrics"] < posts:
+        gaps.append(("engagement", f"{posts - facts['with_metrics']:,} of {posts:,} posts in the window carry "
                      "no engagement counts."))  # fmt: skip
     gaps.append(("deletions", "Deleted posts are known only where a later collection looked for them again."))
     gaps.append(("amplifiers", "Who amplifies the account is seen only in the posts the store holds."))
@@ -449,41 +468,29 @@ def _unknown(ctx: Context) -> Panel:
     return Panel(df, None, total=len(df))
 
 
+def _t(name: str, title: str, build: Any, description: str, post: bool = False) -> Table:
+    return Table(name, title, build, description, post_filters=post)
+
+
 PAGE = Page(
     "account",
     "/accounts/{platform}/{handle}",
     "Account",
     (
-        Table("profile", "Profile", _profile, "The roster entry and the latest profile snapshot."),
-        Table("history", "Profile history and followers", _history, "Every profile snapshot in the window."),
-        Table("events", "Renames and status events", _events, "Status changes, renames and recorded events."),
-        Table("activity", "Posting activity", _activity, "Posts per month by kind.", post_filters=True),
-        Table("languages", "Languages", _languages, "Posts per detected language.", post_filters=True),
-        Table("topics", "Topics", _topics, "Posts per topic.", post_filters=True),
-        Table("tone", "Tone per month", _tone, "Confrontational and conciliatory shares.", post_filters=True),
-        Table(
-            "tone_examples",
-            "Tone: example posts",
-            _tone_examples,
-            "Posts at both ends of the tone scale.",
-            post_filters=True,
-        ),
-        Table("hashtags", "Hashtags", _hashtags, "The hashtags it uses most."),
-        Table(
-            "amplifies",
-            "Whom it amplifies",
-            lambda c: _amplification(c, True),
-            "The accounts it reposts, quotes, replies to and mentions most.",
-        ),
-        Table(
-            "amplified_by",
-            "Who amplifies it",
-            lambda c: _amplification(c, False),
-            "The accounts that repost, quote, reply to and mention it most.",
-        ),
-        Table("deleted", "Deleted posts", _deleted, "Its posts found deleted."),
-        Table("unknown", "What is not known", _unknown, "The gaps in what the store holds on this account."),
-    ),  # fmt: skip
+        _t("profile", "Profile", _profile, "The roster entry and the latest profile snapshot."),
+        _t("history", "Profile history and followers", _history, "Every profile snapshot in the window."),
+        _t("events", "Renames and status events", _events, "Status changes, renames and recorded events."),
+        _t("activity", "Posting activity", _activity, "Posts per month by kind.", True),
+        _t("languages", "Languages", _languages, "Posts per detected language.", True),
+        _t("topics", "Topics", _topics, "Posts per topic.", True),
+        _t("tone", "Tone per month", _tone, "Confrontational and conciliatory shares.", True),
+        _t("tone_examples", "Tone: example posts", _tone_examples, "Posts at both ends of the tone scale.", True),
+        _t("hashtags", "Hashtags", _hashtags, "The hashtags it uses most."),
+        _t("amplifies", "Whom it amplifies", partial(_amplification, outgoing=True), "Whom it amplifies most."),
+        _t("amplified_by", "Who amplifies it", partial(_amplification, outgoing=False), "Who amplifies it most."),
+        _t("deleted", "Deleted posts", _deleted, "Its posts found deleted."),
+        _t("unknown", "What is not known", _unknown, "The gaps in what the store holds on this account."),
+    ),
     description="One tracked account: profile, followers, activity, content and amplification.",
     in_nav=False,
     template="account.html.j2",
