@@ -110,3 +110,16 @@ def test_top_accounts_link_to_their_account_pages(client, con):
     assert client.get(href.group(1)).status_code == 200
     assert f'href="/accounts/x/{top["handle"]}"' in html
     assert 'class="figures"' in html and 'data-figure="posts"' in html
+
+
+def test_tone_per_month_counts_the_labelled_posts_like_sql(client, con):
+    rows = client.get("/overview.json?_table=tone_trend&kind=spokesperson").json()["rows"]
+    expected = con.execute(
+        f"""SELECT date_trunc('month', p.created_at)::DATE, count(*),
+                   avg((e.tone_label = 'confrontational')::INT) {TRACKED}
+            WHERE t.kind = 'spokesperson' AND e.tone_label IS NOT NULL GROUP BY 1 ORDER BY 1"""
+    ).fetchall()
+    assert len(rows) == len(expected) > 1
+    for row, (month, n, share) in zip(rows, expected, strict=True):
+        assert row["month"].startswith(month.isoformat()) and row["posts"] == n
+        assert row["confrontational_share"] == pytest.approx(share, abs=1e-4)
