@@ -139,3 +139,13 @@ def test_the_accounts_page_has_a_search_box_and_facet_links(client):
     assert '<input type="hidden" name="kind" value="embassy">' in html
     html = client.get("/accounts?q=us").text
     assert 'href="/accounts?q=us&amp;kind=embassy"' in html
+
+
+def test_status_events_come_from_the_snapshots_within_the_window(client):
+    url = "/accounts/x/GeneralkonsulDu.json?_table=events"
+    events = client.get(url).json()["rows"]
+    assert [(e["event"], e["old_value"], e["new_value"]) for e in events] == [("status", "active", "suspended")]
+    assert events[0]["observed_at"].startswith("2022-04-30")
+    assert client.get(url + "&end=2022-01-01").json()["rows"] == []
+    profile = {r["field"]: r["value"] for r in client.get("/accounts/x/GeneralkonsulDu.json").json()["rows"]}
+    assert profile["status"] == "suspended" and profile["followers"] is None  # unknown, not 0

@@ -52,7 +52,7 @@ def _account(ctx: Context) -> dict[str, Any]:
             """SELECT a.platform, a.handle, a.user_id, a.user_key, a.source, a.notes, t.name, t.kind,
                       t.institutional, t.state, t.host_country, t.host_city, t.organisation, t.person
                FROM accounts a JOIN actors t ON t.actor_id = a.actor_id
-               WHERE a.platform = $platform AND lower(a.handle) = lower($handle)
+               WHERE lower(a.platform) = lower($platform) AND lower(a.handle) = lower($handle)
                ORDER BY a.handle = $handle DESC, a.handle LIMIT 1""",
             {"platform": platform, "handle": handle},
         )
@@ -144,7 +144,8 @@ def _events(ctx: Context) -> Panel:
               UNION ALL SELECT observed_at, 'rename', prev_handle, handle, 'profile snapshots' FROM s
                 WHERE prev_handle IS DISTINCT FROM handle AND observed_at > (SELECT min(observed_at) FROM s)
               ORDER BY observed_at, event"""
-    df = _memo(own, "events", sql, kp)
+    w, wp = _window(own, "observed_at", "x")
+    df = _memo(own, "events", f"SELECT * FROM ({sql}) x WHERE {w} ORDER BY observed_at, event", {**kp, **wp})
     snaps = _snapshots(ctx)
     notes = ["Status events are seen only when the account was observed: a change is dated by the first "
              "snapshot or collection that showed it."]  # fmt: skip
@@ -388,7 +389,8 @@ def _amplification(ctx: Context, outgoing: bool) -> Panel:
     notes = [*_caveat(ctx), f"The top {TOP_PER_RELATION} accounts per relation (repost, quote, reply, mention)."]
     if not outgoing:
         notes.append("Only posts the store holds: amplifiers whose posts were never collected are not seen.")
-    cov = _posts_cov(ctx, acc, _grouped(ctx)) if outgoing else _cov("posts", True, acc)
+    none = () if len(pairs) else ("No post the store holds amplifies it in the window.",)
+    cov = _posts_cov(ctx, acc, _grouped(ctx)) if outgoing else _cov("posts", len(pairs) > 0, acc, caveats=none)
     link = {"handle": lambda r: account_url(platform, r.get("handle")) if r.get("tracked") else None}
     return Panel(df.reset_index(drop=True), cov, notes=notes, total=len(pairs), links=link)
 

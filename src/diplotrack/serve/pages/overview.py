@@ -153,10 +153,11 @@ def _headline(ctx: Context) -> Panel:
     by_kind, _ = ctx.reader.run("accounts_by_kind", f)
     post_basis = "posts in the window" + (" matching the language, topic and tone filters" if v.post_filtered else "")
     accounts_url, posts_url = "/accounts" + v.query(), "/posts" + v.query()
+    by_posts = "/accounts" + v.query(_sort_desc="posts")
     as_of = f" observed before {f.end.date().isoformat()}" if f.end else ""
     rows: list[tuple[str, str, Any, str, str | None]] = [
         ("accounts_selected", "Tracked accounts selected", roster.selected, "roster (account filters)", accounts_url),
-        ("accounts_with_posts", "Accounts with posts in the window", len(acc), post_basis, accounts_url),
+        ("accounts_with_posts", "Accounts with posts in the window", len(acc), post_basis, by_posts),
         ("posts", "Posts in the window", posts, post_basis, posts_url),
         ("repost_share", "Share of reposts", round(reposts / posts, 4) if posts else None, post_basis, posts_url),
         ("first_post", "First post", _ts(acc["first_at"].min()) if len(acc) else None, post_basis, posts_url),
@@ -166,7 +167,7 @@ def _headline(ctx: Context) -> Panel:
             "Followers at the latest snapshot",
             int(followers.sum()) if len(followers) else None,
             f"latest profile snapshot{as_of} of {len(followers):,} of {roster.selected:,} selected accounts",
-            accounts_url,
+            "/accounts" + v.query(_sort_desc="followers"),
         ),
         ("followers_accounts", "Accounts the followers total rests on", len(followers), "profile snapshots", None),
     ]
