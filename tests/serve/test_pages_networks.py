@@ -150,3 +150,19 @@ def test_warm_up_fills_the_cache_the_pages_read(reader, monkeypatch):
 
     monkeypatch.setattr("diplotrack.networks.build.build_network", refuse)
     assert network_of(reader, "mention", parse_view({}).filters).summary["nodes"] > 0
+
+
+def test_only_the_most_recent_networks_are_kept(reader, monkeypatch):
+    from diplotrack.analyses.base import Filters
+    from diplotrack.serve.pages import networks
+
+    monkeypatch.setattr(networks, "MAX_NETWORKS", 2)
+    built: list[str] = []
+
+    def get(platform: str) -> str:
+        f = Filters(platforms=(platform,))
+        return networks.network_memo(reader, "test", f, ("t",), lambda: built.append(platform) or platform)
+
+    assert [get(p) for p in ("a", "b", "a", "c", "b", "a")] == ["a", "b", "a", "c", "b", "a"]
+    # a, b kept; c evicts b (a was used after b); b evicts a; a is built again
+    assert built == ["a", "b", "c", "b", "a"]

@@ -113,7 +113,7 @@ def drawing_html(nodes: pd.DataFrame, edges: pd.DataFrame, *, directed: bool, ti
 
 def _view_response(reader: StoreReader, kind: str, view: View) -> Response:
     from diplotrack.networks.html_view import CSP
-    from diplotrack.serve.pages.networks import network_of, node_table
+    from diplotrack.serve.pages.networks import network_memo, network_of, node_table
 
     f = view.filters
 
@@ -125,7 +125,7 @@ def _view_response(reader: StoreReader, kind: str, view: View) -> Response:
             shown += f", the {DRAW_EDGES:,} heaviest links among them"
         return drawing_html(nodes, edges, directed=net.directed, title=f"{kind.capitalize()} network ({shown})")
 
-    html = reader.memo(("networks.view", kind, repr(f)), build)
+    html = network_memo(reader, kind, f, ("view",), build)
     # html_view's policy (its own script and style by hash), framed only by this dashboard
     return HTMLResponse(html, headers={"content-security-policy": f"{CSP}; frame-ancestors 'self'"})
 

@@ -9,14 +9,19 @@ the registry, with the same filters, JSON and CSV twins as any other page.
 The network is ``networks/build.py``'s, with the metrics the dashboard can afford per click:
 weighted degrees, PageRank and Leiden communities (``networks/metrics.py``). Betweenness is left
 out: at a million posts it alone costs seconds (``diplotrack network KIND`` computes it). Each
-network is built once per store generation and selection (``StoreReader.memo``), in memory: the
-store's result cache (a folder beside the store) is not written by a request.
+network is built once per store generation and selection and kept, with its tables, while it is
+one of the few most recently used (``network_memo``: bounded by networks, since each can weigh
+50-100 MB), in memory: the store's result cache (a folder beside the store) is not written by a request.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -36,7 +41,10 @@ from diplotrack.serve.pages.base import (
 )
 from diplotrack.serve.reader import StoreReader
 
+T = TypeVar("T")
 KINDS = ("repost", "quote", "reply", "mention", "follow")
+MAX_NETWORKS = 8  # networks (kind and selection) kept with their tables: 50-100 MB each at 1M posts
+MAX_DERIVED = 24  # tables, sorted copies and drawings kept per network
 EDGE_MEANING = {
     "repost": "author → the author of the post it reposts, weighted by posts",
     "quote": "author → the author of the post it quotes, weighted by posts",
@@ -96,6 +104,59 @@ def _with_metrics(net: Network) -> Network:
     return Network(kind=net.kind, directed=net.directed, nodes=nodes, edges=net.edges, summary=summary)
 
 
+class _Networks:
+    """The networks of one reader's recent views, each with what is derived from it (tables, sorted
+    copies, the drawing), at most ``MAX_NETWORKS`` of them, least recently used out first.
+
+    Not ``StoreReader.memo``: that cache bounds entries, not bytes, and a million-post network with
+    its tables holds 50-100 MB; a visitor walking through filters must not pile them up. The same
+    rules otherwise: keyed by the store's generation, and concurrent requests for one network wait
+    for the first to build it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.bundles: OrderedDict[tuple, OrderedDict[tuple, Any]] = OrderedDict()
+        self.gates: dict[tuple, threading.Lock] = {}
+
+    def get(self, key: tuple, name: tuple, build: Callable[[], Any]) -> Any:
+        with self.lock:
+            bundle = self.bundles.get(key)
+            if bundle is not None:
+                self.bundles.move_to_end(key)
+                if name in bundle:
+                    bundle.move_to_end(name)
+                    return bundle[name]
+            gate = self.gates.setdefault((*key, *name), threading.Lock())
+        with gate:
+            with self.lock:
+                bundle = self.bundles.get(key)
+                if bundle is not None and name in bundle:
+                    return bundle[name]
+            value = build()
+            with self.lock:
+                bundle = self.bundles.setdefault(key, OrderedDict())
+                bundle[name] = value
+                while len(bundle) > MAX_DERIVED:
+                    bundle.popitem(last=False)
+                self.bundles.move_to_end(key)
+                while len(self.bundles) > MAX_NETWORKS:
+                    self.bundles.popitem(last=False)
+                self.gates.pop((*key, *name), None)
+            return value
+
+
+_CACHES: weakref.WeakKeyDictionary[StoreReader, _Networks] = weakref.WeakKeyDictionary()
+_CACHES_LOCK = threading.Lock()
+
+
+def network_memo(reader: StoreReader, kind: str, f: Filters, name: tuple, build: Callable[[], T]) -> T:
+    """``build()`` once per store generation, network (``kind``, ``f``) and ``name``, kept while the
+    network is one of the ``MAX_NETWORKS`` most recently used (see ``_Networks``)."""
+    with _CACHES_LOCK:
+        cache = _CACHES.setdefault(reader, _Networks())
+    return cache.get((reader.generation(), kind, repr(f)), name, build)  # type: ignore[no-any-return]
+
+
 def network_of(reader: StoreReader, kind: str, f: Filters) -> Network:
     """The ``kind`` network for the selection ``f`` with its metrics, once per store generation."""
     if kind not in KINDS:
@@ -106,12 +167,12 @@ def network_of(reader: StoreReader, kind: str, f: Filters) -> Network:
 
         return _with_metrics(build_network(reader.cursor(), kind, f))
 
-    return reader.memo(("networks.network", kind, repr(f)), build)
+    return network_memo(reader, kind, f, ("network",), build)
 
 
 def node_table(reader: StoreReader, kind: str, f: Filters) -> pd.DataFrame:
     """The nodes as the page, its JSON twin and the downloads show them."""
-    return reader.memo(("networks.nodes", kind, repr(f)), lambda: network_of(reader, kind, f).nodes[NODE_COLUMNS])
+    return network_memo(reader, kind, f, ("nodes",), lambda: network_of(reader, kind, f).nodes[NODE_COLUMNS])
 
 
 def edge_table(reader: StoreReader, kind: str, f: Filters) -> pd.DataFrame:
@@ -125,7 +186,7 @@ def edge_table(reader: StoreReader, kind: str, f: Filters) -> pd.DataFrame:
         e["target_label"] = labels[ids.get_indexer(e["target"])] if len(e) else []
         return e[EDGE_COLUMNS]
 
-    return reader.memo(("networks.edges", kind, repr(f)), build)
+    return network_memo(reader, kind, f, ("edges",), build)
 
 
 def own_sort(ctx: Context, columns: object) -> tuple[Context, list[str]]:
@@ -142,6 +203,7 @@ def own_sort(ctx: Context, columns: object) -> tuple[Context, list[str]]:
 
 def sorted_page(
     ctx: Context,
+    kind: str,
     name: tuple,
     df: pd.DataFrame,
     *,
@@ -150,8 +212,9 @@ def sorted_page(
     default_desc: bool = True,
     presorted: bool = False,
 ) -> tuple[pd.DataFrame, str | None]:
-    """``base.page_frame`` for large tables: the sorted frame is kept per sort order (``memo``), so a
-    request for another page of a 300,000-edge table only cuts rows instead of sorting them again.
+    """``base.page_frame`` for a network's large tables: the sorted frame is kept with the ``kind``
+    network of the view (``network_memo``) per table ``name`` and sort order, so a request for another
+    page of a 300,000-edge table only cuts rows instead of sorting them again.
     ``presorted``: ``df`` is already in the default order (the edges, as build.py orders them)."""
     v = ctx.view
     sort = v.sort or default_sort
@@ -170,7 +233,7 @@ def sorted_page(
             asc[order.index(sort)] = not desc
         return df.sort_values(order, ascending=asc, na_position="last", kind="stable").reset_index(drop=True)
 
-    out = ctx.reader.memo(("networks.sorted", *name, sort, desc), build)
+    out = network_memo(ctx.reader, kind, v.filters, ("sorted", *name, sort, desc), build)
     after = decode_cursor(v.next, 1)
     start = 0
     if after is not None:
@@ -212,7 +275,7 @@ def _nodes(kind: str) -> Callable[[Context], Panel]:
         df = node_table(ctx.reader, kind, f)
         df = _search(df, q, ("label", "name", "id")) if q else df
         ctx, sorted_note = own_sort(ctx, df.columns)
-        rows, nxt = sorted_page(ctx, ("nodes", kind, repr(f), q), df, key=["id"], default_sort="pagerank")
+        rows, nxt = sorted_page(ctx, kind, ("nodes", q), df, key=["id"], default_sort="pagerank")
         summary = network_of(ctx.reader, kind, f).summary
         recip = summary.get("reciprocity")
         line = f"{summary['nodes']:,} nodes, {summary['edges']:,} edges, {summary['communities']:,} communities" + (
@@ -237,7 +300,7 @@ def _edges(kind: str) -> Callable[[Context], Panel]:
         df = _search(df, q, ("source", "target", "source_label", "target_label")) if q else df
         ctx, sorted_note = own_sort(ctx, df.columns)
         rows, nxt = sorted_page(
-            ctx, ("edges", kind, repr(f), q), df, key=["source", "target"], default_sort="weight", presorted=True
+            ctx, kind, ("edges", q), df, key=["source", "target"], default_sort="weight", presorted=True
         )
         return Panel(
             rows,
@@ -255,11 +318,11 @@ def _communities(kind: str) -> Callable[[Context], Panel]:
         from diplotrack.networks.metrics import community_makeup
 
         f = ctx.view.filters
-        df = ctx.reader.memo(
-            ("networks.communities", kind, repr(f)), lambda: community_makeup(network_of(ctx.reader, kind, f).nodes)
+        df = network_memo(
+            ctx.reader, kind, f, ("communities",), lambda: community_makeup(network_of(ctx.reader, kind, f).nodes)
         )
         ctx, sorted_note = own_sort(ctx, df.columns)
-        rows, nxt = sorted_page(ctx, ("communities", kind, repr(f)), df, key=["community"], default_sort=None)
+        rows, nxt = sorted_page(ctx, kind, ("communities",), df, key=["community"], default_sort=None)
         return Panel(rows, _coverage(ctx, kind), next=nxt, total=len(df), notes=_notes(ctx, *sorted_note))
 
     return build
