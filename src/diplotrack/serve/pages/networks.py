@@ -52,22 +52,22 @@ EDGE_MEANING = {
     "mention": "author → each account its own text mentions (reposts left out), weighted by posts",
     "follow": "follower → followed account (follow edges observed), weight 1",
 }
-NODE_COLUMNS = [
-    "id",
+NODE_COLUMNS = [  # the label first and the long or technical columns last, for reading
     "label",
-    "name",
-    "platform",
     "tracked",
     "kind",
-    "institutional",
-    "state",
-    "host_country",
+    "platform",
     "in_degree",
     "out_degree",
     "in_links",
     "out_links",
     "pagerank",
     "community",
+    "institutional",
+    "state",
+    "host_country",
+    "name",
+    "id",
 ]
 EDGE_COLUMNS = ["source", "target", "weight", "source_label", "target_label"]
 METRICS_NOTE = (
