@@ -72,8 +72,7 @@ def _account(ctx: Context) -> dict[str, Any]:
 
 
 def _own(ctx: Context) -> tuple[Context, dict[str, Any], tuple[str, dict[str, Any]]]:
-    """A context whose view keeps only the window and post filters (the account filters select
-    accounts, and this page shows one), the account, and its keys."""
+    """A context keeping only the view's window and post filters, the account, and its keys."""
     acc = _account(ctx)
     f = Filters(start=ctx.view.filters.start, end=ctx.view.filters.end)
     own = Context(ctx.reader, replace(ctx.view, filters=f), ctx.path_params)
@@ -155,10 +154,8 @@ def _events(ctx: Context) -> Panel:
 
 def _posts_cov(ctx: Context, acc: dict, stats: pd.DataFrame) -> dict:
     n = int(stats["posts"].sum()) if len(stats) else 0
-    lo = stats["first_at"].min() if len(stats) else None
-    hi = stats["last_at"].max() if len(stats) else None
     cav = () if n else ("No post by this account in the window, so nothing here can be measured.",)
-    return _cov("posts", n > 0, acc, lo, hi, cav)
+    return _cov("posts", n > 0, acc, stats["first_at"].min(), stats["last_at"].max(), cav)
 
 
 def _grouped(ctx: Context) -> pd.DataFrame:
@@ -381,17 +378,20 @@ def _amplification(ctx: Context, outgoing: bool) -> Panel:
     top = pairs[pairs["rank"] <= TOP_PER_RELATION]
     rk = _roster_keys(ctx)
     rk = rk[rk["platform"] == acc["platform"]][["key", "handle", "kind"]]
-    df = top.merge(rk, left_on="other_id", right_on="key", how="left").drop(columns=["key"])
-    df["tracked"] = df["handle"].notna()
-    df = _named(ctx, df, "other_id", "handle", acc["platform"])
-    df = df[["relation", "rank", "handle", "tracked", "kind", "posts", "other_id"]]
-    platform = acc["platform"]
+
+    def named() -> pd.DataFrame:
+        df = top.merge(rk, left_on="other_id", right_on="key", how="left").drop(columns=["key"])
+        df["tracked"] = df["handle"].notna()
+        df = _named(ctx, df, "other_id", "handle", acc["platform"])
+        return df[["relation", "rank", "handle", "tracked", "kind", "posts", "other_id"]]
+
+    df = ctx.reader.memo(memo_key(own, "account.amplification", acc["platform"], acc["handle"], outgoing), named)
     notes = [*_caveat(ctx), f"The top {TOP_PER_RELATION} accounts per relation (repost, quote, reply, mention)."]
     if not outgoing:
         notes.append("Only posts the store holds: amplifiers whose posts were never collected are not seen.")
     none = () if len(pairs) else ("No post the store holds amplifies it in the window.",)
     cov = _posts_cov(ctx, acc, _grouped(ctx)) if outgoing else _cov("posts", len(pairs) > 0, acc, caveats=none)
-    link = {"handle": lambda r: account_url(platform, r.get("handle")) if r.get("tracked") else None}
+    link = {"handle": lambda r: account_url(acc["platform"], r.get("handle")) if r.get("tracked") else None}
     return Panel(df.reset_index(drop=True), cov, notes=notes, total=len(pairs), links=link)
 
 
