@@ -113,20 +113,26 @@ def watch(context: Any, origin: str) -> Watched:
 
     page = context.new_page()
     w = Watched(page, origin)
-    page.route("**/*", route)
+    context.route("**/*", route)  # the context's: a link opened in a new tab is held to it too
     page.on("console", lambda m: w.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: w.page_errors.append(str(e)))
-    page.on(
-        "requestfailed",
-        lambda r: w.failed.append(f"{r.url} ({r.failure})") if not _is_foreign(r.url, origin) else None,
-    )
+    page.on("requestfailed", lambda r: w.failed.append(f"{r.url} ({r.failure})") if _counts(r, origin) else None)
     page.on("response", lambda r: w.failed.append(f"{r.url} answered {r.status}") if r.status >= 400 else None)
     return w
 
 
-def _is_foreign(url: str, origin: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and f"{parts.scheme}://{parts.netloc}" != origin
+def _counts(request: Any, origin: str) -> bool:
+    """Whether a failed request is a fault: not one to another host (aborted by the router, and
+    recorded there) nor one the browser cancelled because the test moved on (a lazy frame)."""
+    parts = urlsplit(request.url)
+    foreign = parts.scheme in ("http", "https") and f"{parts.scheme}://{parts.netloc}" != origin
+    return not foreign and request.failure != "net::ERR_ABORTED"
+
+
+def settle(page: Any) -> None:
+    """Wait until a page's frames (the network drawing is a lazy frame) have loaded too."""
+    if page.locator("iframe").count():
+        page.wait_for_load_state("networkidle")
 
 
 def screenshot(page: Any, name: str, *, full_page: bool = False) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from diplotrack.serve.pages import PAGES
 
-from .support import Watched
+from .support import Watched, settle
 
 PLAIN = [p for p in PAGES if "{" not in p.path]
 WITH_PARAMS = [p for p in PAGES if "{" in p.path]
@@ -30,7 +30,7 @@ def hrefs(w: Watched) -> list[str]:
 def test_page_loads_clean(page: Watched, page_def) -> None:
     response = page.page.goto(page_def.path)
     assert response is not None and response.status == 200
-    page.page.wait_for_load_state("load")
+    settle(page.page)
     assert page.page.locator("h1").first.inner_text().strip(), "a page has a heading"
     assert page.page.title().endswith("· diplotrack")
     page.assert_clean(page_def.path)
@@ -50,6 +50,7 @@ def test_pages_with_a_parameter_are_reached_by_links_and_load_clean(page: Watche
             continue
         response = page.page.goto(targets[0])
         assert response is not None and response.status == 200, targets[0]
+        settle(page.page)
         assert page.page.locator("h1").first.inner_text().strip()
     assert not missing, f"no page links to {missing}"
     page.assert_clean("pages with parameters")
