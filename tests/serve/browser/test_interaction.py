@@ -59,6 +59,26 @@ def test_a_kind_chosen_in_the_form_gives_the_sql_count(page: Watched, reader: St
     page.assert_clean("overview filtered by kind")
 
 
+def test_the_accounts_filtered_in_the_form_are_the_rosters(page: Watched, reader: StoreReader) -> None:
+    """Kind embassy chosen in the form: the accounts table lists exactly the roster's embassies."""
+    p = page.page
+    p.goto("/accounts")
+    p.locator("form.filters summary").click()
+    p.locator("form.filters select[name=kind]").select_option("embassy")
+    with p.expect_navigation():
+        p.locator("form.filters button[type=submit]").click()
+    header, rows = table_rows(page, "accounts")
+    shown = sorted(r[header.index("handle")] for r in rows)
+    expected = reader.sql(
+        """SELECT a.handle FROM accounts a JOIN actors ac ON ac.actor_id = a.actor_id
+           WHERE ac.kind = $kind ORDER BY 1""",
+        {"kind": "embassy"},
+    )["handle"].tolist()
+    assert shown == sorted(expected) and len(expected) > 1
+    assert {r[header.index("kind")] for r in rows} == {"embassy"}
+    page.assert_clean("accounts filtered by kind")
+
+
 def test_an_account_is_followed_from_the_overview_to_its_page(page: Watched) -> None:
     p = page.page
     p.goto("/")

@@ -13,7 +13,7 @@ import pytest
 
 from diplotrack.serve.pages import PAGES
 
-from .support import TIMEOUT_MS, LiveServer, Watched, screenshot, watch
+from .support import TIMEOUT_MS, LiveServer, Watched, screenshot, settle, watch
 
 PATHS = {p.name: p.path for p in PAGES}
 PHONE = {"width": 390, "height": 844}
@@ -69,16 +69,21 @@ def _account_path(page: Watched) -> str | None:
 
 
 def test_main_pages_at_1280_px(page: Watched) -> None:
-    """The main pages load clean at 1280 px (and are saved as screenshots when asked)."""
-    shots = [(n, PATHS[n]) for n in ("overview", "accounts", "posts", "networks", "data") if n in PATHS]
+    """The main pages load clean and fit at 1280 px (saved as screenshots when asked): the overview,
+    the accounts, an account, a posts search, a network with its drawing, the data page."""
+    shots = [(n, PATHS[n]) for n in ("overview", "accounts", "data") if n in PATHS]
     if "posts" in PATHS:
-        shots = [(n, p + "?q=China" if n == "posts" else p) for n, p in shots]
+        shots.append(("posts", PATHS["posts"] + "?q=China"))
+    network = next((n for n in ("network_mention", "network_repost", "networks") if n in PATHS), None)
+    if network is not None:
+        shots.append(("networks", PATHS[network]))
     account = _account_path(page)
     if account is not None:
         shots.append(("account", account))
     for name, path in shots:
         response = page.page.goto(path)
         assert response is not None and response.status == 200, path
+        settle(page.page)
         assert page.page.evaluate(OVERFLOW) <= 1, f"{path} is wider than 1280 px"
         screenshot(page.page, name)
     page.assert_clean("main pages")
