@@ -197,3 +197,31 @@ def test_window_start_holds_the_page_below_the_cursor():
     assert window_start(months, None, 6) == datetime(2022, 2, 1)
     assert window_start(months, datetime(2022, 3, 9), 4) == datetime(2022, 1, 1)  # March is partly shown
     assert window_start(months, None, 30) is None
+
+
+def test_a_repost_shows_the_post_it_points_to_when_the_store_holds_it(reader, con):
+    import pandas as pd
+
+    from diplotrack.serve.pages.base import Context
+    from diplotrack.serve.pages.posts import _with_targets, post_url
+    from diplotrack.serve.params import View
+
+    held = con.execute(
+        f"SELECT p.platform, p.post_id, p.author_id, p.author_handle, p.text, a.handle FROM {TRACKED} LIMIT 1"
+    ).fetchone()
+    rows = pd.DataFrame(
+        {
+            "platform": [held[0], held[0]],
+            "post_id": ["r1", "r2"],
+            "target_post_id": [held[1], "not-in-the-store"],
+            "target_author_id": [held[2], held[2]],
+        }
+    )
+    out = _with_targets(Context(reader, View()), rows)
+    assert out.loc[0, "target_text"] == held[4] and out.loc[0, "target_handle"] == held[3]
+    assert out.loc[1, "target_text"] is None and out.loc[1, "target_handle"] == held[5]  # the roster's handle
+    assert post_url("x", "123") == "https://x.com/i/web/status/123"
+    assert (
+        post_url("bluesky", "at://did:plc:abc/app.bsky.feed.post/3k") == "https://bsky.app/profile/did:plc:abc/post/3k"
+    )
+    assert post_url("x", "javascript:alert(1)") is None

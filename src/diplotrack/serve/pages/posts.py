@@ -233,6 +233,10 @@ def post_url(platform: object, post_id: object, handle: object = None) -> str | 
 _ENRICHMENT = ("language", "topics", "tone", "tone_score", "tone_cues", "domains", "state_media")
 
 
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and x != x)
+
+
 def page_rows(ctx: Context, posts: pd.DataFrame) -> pd.DataFrame:
     """The page's posts with their enrichment, their address and what they point to, in the
     columns of ``_empty_rows``."""
@@ -245,8 +249,8 @@ def page_rows(ctx: Context, posts: pd.DataFrame) -> pd.DataFrame:
         {"ids": posts["post_id"].tolist()},
     ).drop_duplicates(["platform", "post_id"])
     rows = posts.merge(enrichment, on=["platform", "post_id"], how="left")
-    for col in _ENRICHMENT:
-        rows[col] = rows[col].astype(object).where(rows[col].notna(), None)
+    for col in _ENRICHMENT:  # a post not enriched: None (unknown), not NaN
+        rows[col] = pd.Series([None if _missing(x) else x for x in rows[col]], dtype=object)
     rows = _with_targets(ctx, rows)
     rows["url"] = [post_url(pl, pid) for pl, pid in zip(rows["platform"], rows["post_id"], strict=True)]
     return rows[list(_empty_rows().columns)]
@@ -275,8 +279,9 @@ def _with_targets(ctx: Context, rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.merge(found, on=["platform", "target_post_id"], how="left")
     out = out.merge(roster, on=["platform", "target_author_id"], how="left")
     handle = out["t_handle"].where(out["t_handle"].notna(), out["r_handle"])
-    out["target_handle"] = handle.where(handle.notna(), None)
-    out["target_text"] = out["target_text"].where(out["target_text"].notna(), None)
+    # object columns: None stays None (a text column would turn it into NaN)
+    out["target_handle"] = pd.Series([h if isinstance(h, str) else None for h in handle], dtype=object)
+    out["target_text"] = pd.Series([t if isinstance(t, str) else None for t in out["target_text"]], dtype=object)
     return out.drop(columns=["t_handle", "r_handle"])
 
 
@@ -454,6 +459,8 @@ def _posts(ctx: Context) -> Panel:
     if v.post_filtered:
         notes.append("A post not yet enriched has no language, topic or tone, so it matches none of those filters.")
     notes.append("Facets count every matching post; a post kind (original, repost, quote, reply) is not a filter.")
+    if v.sort:
+        notes.append(f"Posts are listed newest first (paged by key): _sort={v.sort} does not apply to them.")
     cov = coverage_dict(ctx.reader.coverage(v.filters, "posts"))
     links = {
         "handle": lambda r: account_url(r.get("platform"), r.get("handle")),
