@@ -111,7 +111,7 @@ def test_an_account_page_answers_every_table_and_lists_what_is_not_known(client,
     assert html.status_code == 200
     for table in ("profile", "history", "events", "tone_examples", "amplifies", "amplified_by", "deleted", "unknown"):
         assert f'id="{table}"' in html.text
-    profile = {r["field"]: r["value"] for r in client.get(f"/accounts/{platform}/{handle}.json").json()["rows"]}
+    [profile] = client.get(f"/accounts/{platform}/{handle}.json").json()["rows"]
     snaps = con.execute(
         "SELECT count(*), first(s.followers ORDER BY s.observed_at DESC) FROM profile_snapshots s JOIN accounts a "
         "ON a.platform = s.platform AND (s.user_id = a.user_key OR s.user_id = 'handle:' || lower(a.handle)) "
@@ -147,5 +147,5 @@ def test_status_events_come_from_the_snapshots_within_the_window(client):
     assert [(e["event"], e["old_value"], e["new_value"]) for e in events] == [("status", "active", "suspended")]
     assert events[0]["observed_at"].startswith("2022-04-30")
     assert client.get(url + "&end=2022-01-01").json()["rows"] == []
-    profile = {r["field"]: r["value"] for r in client.get("/accounts/x/GeneralkonsulDu.json").json()["rows"]}
+    [profile] = client.get("/accounts/x/GeneralkonsulDu.json").json()["rows"]
     assert profile["status"] == "suspended" and profile["followers"] is None  # unknown, not 0

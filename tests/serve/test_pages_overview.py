@@ -36,8 +36,8 @@ def test_headline_counts_posts_and_accounts_of_the_selection(client, con):
     assert posts > 0
     assert got["posts"]["value"] == posts
     assert got["repost_share"]["value"] == pytest.approx(reposts / posts, abs=1e-4)
-    assert got["first_post"]["value"].startswith(first.isoformat()[:19])
-    assert got["last_post"]["value"].startswith(last.isoformat()[:19])
+    assert got["first_post"]["at"].startswith(first.isoformat()[:19])
+    assert got["last_post"]["at"].startswith(last.isoformat()[:19])
     accounts = con.execute(
         "SELECT count(*) FROM accounts a JOIN actors t USING (actor_id) WHERE t.kind = 'spokesperson'"
     )
@@ -94,7 +94,7 @@ def test_an_empty_window_shows_unknown_not_zero(client):
     got = figures(client, "&start=2035-01-01")
     assert got["posts"]["value"] == 0
     for name in ("repost_share", "first_post", "last_post"):
-        assert got[name]["value"] is None
+        assert got[name]["value"] is None and got[name]["at"] is None
     html = client.get("/?start=2035-01-01").text
     assert "unknown" in html
 

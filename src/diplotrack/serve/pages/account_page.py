@@ -104,18 +104,16 @@ def _snapshots(ctx: Context) -> pd.DataFrame:
 
 
 def _profile(ctx: Context) -> Panel:
-    own, acc, _ = _own(ctx)
+    """One row: the roster's fields, the creation date and the latest snapshot in the window."""
+    _own_ctx, acc, _ = _own(ctx)
     snaps = _snapshots(ctx)
-    last = snaps.iloc[-1].to_dict() if len(snaps) else {}
     created = snaps["created_at"].dropna()
-    fields: list[tuple[str, Any]] = [(k, acc.get(k)) for k in ROSTER_FIELDS]
-    fields.append(("created_at", created.iloc[-1] if len(created) else None))
-    for k in ("display_name", "followers", "following", "posts_count", "status", "verified", "location", "description"):
-        fields.append((k, last.get(k)))
-    fields += [("snapshot_at", last.get("observed_at")), ("snapshots", len(snaps))]
-    df = pd.DataFrame(fields, columns=["field", "value"]).astype(object)
-    df["value"] = [None if not isinstance(v, str | list) and pd.isna(v) else v for v in df["value"]]
-    df["value"] = [int(v) if hasattr(v, "dtype") and "int" in str(v.dtype) else v for v in df["value"]]
+    row = {k: acc.get(k) for k in ROSTER_FIELDS} | {"created_at": created.iloc[-1] if len(created) else None}
+    last = snaps.tail(1).rename(columns={"observed_at": "snapshot_at"}).reset_index(drop=True)
+    if last.empty:
+        last = pd.DataFrame([dict.fromkeys(last.columns)])
+    cols = ["display_name", "followers", "following", "posts_count", "status", "verified", "location", "description"]
+    df = pd.concat([pd.DataFrame([row]), last[[*cols, "snapshot_at"]]], axis=1).assign(snapshots=len(snaps))
     cov = _cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
     return Panel(df, cov, notes=["The roster's fields, then the latest profile snapshot in the window."])
 

@@ -142,7 +142,8 @@ def per_account(ctx: Context) -> pd.DataFrame:
 
 
 def _headline(ctx: Context) -> Panel:
-    """The headline figures as rows (figure, label, value, basis, rows_url); unknown values are None."""
+    """The headline figures as rows: figure, label, value (a number) or at (a time), basis, rows_url;
+    unknown values are None (null), never 0."""
     v, f = ctx.view, ctx.view.filters
     roster = ctx.reader.coverage(f, "roster")
     acc = per_account(ctx)
@@ -176,7 +177,11 @@ def _headline(ctx: Context) -> Panel:
         name = "unknown" if pd.isna(kind) else str(kind)
         url = "/accounts" + v.query(kind=name) if not pd.isna(kind) else None
         rows.append((f"kind:{name}", f"Accounts: {name}", int(n), "roster (account filters)", url))
-    df = pd.DataFrame(rows, columns=["figure", "label", "value", "basis", "rows_url"]).astype(object)
+    df = pd.DataFrame(rows, columns=["figure", "label", "value", "basis", "rows_url"])
+    # typed columns (a number, or a time), so that the CSV writer and JSON clients get one type each
+    times = [isinstance(x, pd.Timestamp) for x in df["value"]]
+    df.insert(3, "at", pd.to_datetime(df["value"].where(times, None)))
+    df["value"] = pd.to_numeric(df["value"].where([not t for t in times], None))
     notes = []
     if v.post_filtered:
         notes.append(
