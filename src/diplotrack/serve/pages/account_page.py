@@ -472,6 +472,8 @@ def _t(name: str, title: str, build: Any, description: str, post: bool = False) 
     return Table(name, title, build, description, post_filters=post)
 
 
+_OUT = "The accounts it reposts, quotes, replies to and mentions most."
+_IN = "The accounts that repost, quote, reply to and mention it most."
 PAGE = Page(
     "account",
     "/accounts/{platform}/{handle}",
@@ -486,8 +488,8 @@ PAGE = Page(
         _t("tone", "Tone per month", _tone, "Confrontational and conciliatory shares.", True),
         _t("tone_examples", "Tone: example posts", _tone_examples, "Posts at both ends of the tone scale.", True),
         _t("hashtags", "Hashtags", _hashtags, "The hashtags it uses most."),
-        _t("amplifies", "Whom it amplifies", partial(_amplification, outgoing=True), "Whom it amplifies most."),
-        _t("amplified_by", "Who amplifies it", partial(_amplification, outgoing=False), "Who amplifies it most."),
+        _t("amplifies", "Whom it amplifies", partial(_amplification, outgoing=True), _OUT),
+        _t("amplified_by", "Who amplifies it", partial(_amplification, outgoing=False), _IN),
         _t("deleted", "Deleted posts", _deleted, "Its posts found deleted."),
         _t("unknown", "What is not known", _unknown, "The gaps in what the store holds on this account."),
     ),
