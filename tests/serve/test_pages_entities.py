@@ -125,3 +125,13 @@ def test_linked_urls_equal_sql_and_only_http_links_out(client, con):
 def test_q_keeps_the_items_containing_it(client):
     rows = client.get("/hashtags.json?q=CHIN&_size=1000").json()["rows"]
     assert rows and all("chin" in r["hashtag"] for r in rows)
+
+
+def test_sorting_a_ranking_and_a_timeline_header(client):
+    body = client.get("/hashtags.json?_sort=hashtag&_size=5").json()
+    assert [r["hashtag"] for r in body["rows"]] == sorted(r["hashtag"] for r in body["rows"])
+    by_accounts = client.get("/hashtags.json?_sort_desc=accounts&_size=5").json()["rows"]
+    assert by_accounts[0]["accounts"] == max(
+        r["accounts"] for r in client.get("/hashtags.json?_size=1000").json()["rows"]
+    )
+    assert client.get("/hashtags?_sort=month").status_code == 200  # a timeline header clicked in the page

@@ -16,7 +16,7 @@ searches, or the topic filter). ``q`` on these pages keeps the items that contai
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -207,9 +207,15 @@ def _ranking_panel(ctx: Context, kind: Kind, shape: Callable[[pd.DataFrame], pd.
     ranked, _ = ranking(ctx, kind)
     df = shape(ranked.rename(columns={"item": kind.name}))
     df = _searched(ctx, df, kind.name)
+    notes = _notes(ctx, kind)
+    if ctx.view.sort and ctx.view.sort not in df.columns:
+        # a sort by a column of this page's timeline (its HTML headers do not name the table): the
+        # ranking keeps its order instead of refusing the whole page
+        notes.append(f"This table has no column {ctx.view.sort!r}: ranked by posts.")
+        ctx = replace(ctx, view=replace(ctx.view, sort=None, sort_desc=False))
     page, nxt = page_frame(df, ctx, key=[kind.name], default_sort="posts", default_desc=True)
     cov = coverage_dict(ctx.reader.coverage(ctx.view.filters, "posts"))
-    return Panel(page, cov, next=nxt, notes=_notes(ctx, kind), links=links, total=len(df))
+    return Panel(page, cov, next=nxt, notes=notes, links=links, total=len(df))
 
 
 def _timeline_panel(ctx: Context, kind: Kind, title: str) -> Panel:
