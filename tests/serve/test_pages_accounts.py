@@ -149,3 +149,14 @@ def test_status_events_come_from_the_snapshots_within_the_window(client):
     assert client.get(url + "&end=2022-01-01").json()["rows"] == []
     [profile] = client.get("/accounts/x/GeneralkonsulDu.json").json()["rows"]
     assert profile["status"] == "suspended" and profile["followers"] is None  # unknown, not 0
+
+
+def test_an_account_page_lists_its_actors_accounts(client, con):
+    shared = "(SELECT actor_id FROM accounts GROUP BY 1 HAVING count(*) > 1)"
+    platform, handle, actor = con.execute(
+        f"SELECT platform, handle, actor_id FROM accounts ORDER BY actor_id IN {shared} DESC, handle LIMIT 1"
+    ).fetchone()
+    rows = client.get(f"/accounts/{platform}/{handle}.json?_table=actor").json()["rows"]
+    expected = con.execute("SELECT handle FROM accounts WHERE actor_id = ? ORDER BY platform, handle", [actor])
+    assert [r["handle"] for r in rows] == [h for (h,) in expected.fetchall()]
+    assert [r["handle"] for r in rows if r["this_page"]] == [handle]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -26,9 +25,7 @@ from diplotrack.serve.pages.base import (
     Chart,
     Context,
     NotFound,
-    Page,
     Panel,
-    Table,
     account_url,
     coverage_dict,
 )
@@ -43,7 +40,7 @@ ROSTER_FIELDS = ("platform", "handle", "name", "kind", "institutional", "state",
                  "organisation", "user_id", "source")  # fmt: skip
 
 
-def _account(ctx: Context) -> dict[str, Any]:
+def account(ctx: Context) -> dict[str, Any]:
     """The roster entry of the page's account (NotFound when the roster has none)."""
     platform, handle = ctx.path_params.get("platform", ""), ctx.path_params.get("handle", "")
 
@@ -73,20 +70,20 @@ def _account(ctx: Context) -> dict[str, Any]:
 
 def _own(ctx: Context) -> tuple[Context, dict[str, Any], tuple[str, dict[str, Any]]]:
     """A context keeping only the view's window and post filters, the account, and its keys."""
-    acc = _account(ctx)
+    acc = account(ctx)
     f = Filters(start=ctx.view.filters.start, end=ctx.view.filters.end)
     own = Context(ctx.reader, replace(ctx.view, filters=f), ctx.path_params)
     return own, acc, account_keys_sql(acc["platform"], acc["handle"], acc["keys"])
 
 
 def _memo(ctx: Context, name: str, sql: str, params: dict[str, Any]) -> pd.DataFrame:
-    acc = _account(ctx)
+    acc = account(ctx)
     key = memo_key(ctx, f"account.{name}", acc["platform"], acc["handle"])
     used = {k: v for k, v in params.items() if re.search(rf"\${k}\b", sql)}  # DuckDB refuses unused ones
     return ctx.reader.memo(key, lambda: ctx.reader.sql(sql, used))
 
 
-def _cov(basis: str, has: bool, acc: dict, start: Any = None, end: Any = None, caveats: tuple = ()) -> dict:
+def account_cov(basis: str, has: bool, acc: dict, start: Any = None, end: Any = None, caveats: tuple = ()) -> dict:
     """The coverage of a table of one account: 1 of 1 account, or 0 of 1 (it lacks the data)."""
     iso = [None if v is None or pd.isna(v) else pd.Timestamp(v).isoformat() for v in (start, end)]
     missing = () if has else (f"{acc['platform']}:{acc['handle']}",)
@@ -103,7 +100,7 @@ def _snapshots(ctx: Context) -> pd.DataFrame:
     return _memo(own, "snapshots", sql, {**kp, **wp})
 
 
-def _profile(ctx: Context) -> Panel:
+def profile(ctx: Context) -> Panel:
     """One row: the roster's fields, the creation date and the latest snapshot in the window."""
     _own_ctx, acc, _ = _own(ctx)
     snaps = _snapshots(ctx)
@@ -114,20 +111,20 @@ def _profile(ctx: Context) -> Panel:
         last = pd.DataFrame([dict.fromkeys(last.columns)])
     cols = ["display_name", "followers", "following", "posts_count", "status", "verified", "location", "description"]
     df = pd.concat([pd.DataFrame([row]), last[[*cols, "snapshot_at"]]], axis=1).assign(snapshots=len(snaps))
-    cov = _cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
+    cov = account_cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
     return Panel(df, cov, notes=["The roster's fields, then the latest profile snapshot in the window."])
 
 
-def _history(ctx: Context) -> Panel:
+def history(ctx: Context) -> Panel:
     _own_ctx, acc, _ = _own(ctx)
     snaps = _snapshots(ctx).drop(columns=["created_at"])
-    cov = _cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
+    cov = account_cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
     notes = [] if len(snaps) > 1 else ["Follower growth needs two snapshots or more."]
     chart = Chart("line", "observed_at", ("followers",), "Followers at each snapshot")
     return Panel(snaps, cov, chart=chart, notes=notes, total=len(snaps))
 
 
-def _events(ctx: Context) -> Panel:
+def events(ctx: Context) -> Panel:
     own, acc, (k_sql, kp) = _own(ctx)
     sql = f"""WITH s AS (
                 SELECT observed_at, handle, status,
@@ -146,14 +143,14 @@ def _events(ctx: Context) -> Panel:
     snaps = _snapshots(ctx)
     notes = ["Status events are seen only when the account was observed: a change is dated by the first "
              "snapshot or collection that showed it."]  # fmt: skip
-    cov = _cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
+    cov = account_cov("snapshots", bool(len(snaps)), acc, snaps["observed_at"].min(), snaps["observed_at"].max())
     return Panel(df, cov, notes=notes, total=len(df))
 
 
 def _posts_cov(ctx: Context, acc: dict, stats: pd.DataFrame) -> dict:
     n = int(stats["posts"].sum()) if len(stats) else 0
     cav = () if n else ("No post by this account in the window, so nothing here can be measured.",)
-    return _cov("posts", n > 0, acc, stats["first_at"].min(), stats["last_at"].max(), cav)
+    return account_cov("posts", n > 0, acc, stats["first_at"].min(), stats["last_at"].max(), cav)
 
 
 def _grouped(ctx: Context) -> pd.DataFrame:
@@ -169,7 +166,7 @@ def _grouped(ctx: Context) -> pd.DataFrame:
     return _memo(own, "grouped", sql, params)
 
 
-def _activity(ctx: Context) -> Panel:
+def activity(ctx: Context) -> Panel:
     _own_ctx, acc, _ = _own(ctx)
     g = _grouped(ctx)
     m = g[g["month"].notna()]
@@ -182,7 +179,7 @@ def _activity(ctx: Context) -> Panel:
     return Panel(rows, _posts_cov(ctx, acc, g), chart=chart, total=len(rows))
 
 
-def _languages(ctx: Context) -> Panel:
+def languages(ctx: Context) -> Panel:
     _own_ctx, acc, _ = _own(ctx)
     g = _grouped(ctx)
     rows = g.groupby("lang_detected")["posts"].sum().rename_axis("language").reset_index()
@@ -201,7 +198,7 @@ def _languages(ctx: Context) -> Panel:
     return Panel(rows, _posts_cov(ctx, acc, g), chart=chart, notes=notes, total=len(rows))
 
 
-def _topics(ctx: Context) -> Panel:
+def topics(ctx: Context) -> Panel:
     own, acc, keys = _own(ctx)
     st, params = selected_topics(own, keys)
     sql = f"SELECT s.topic, sum(s.n)::BIGINT AS posts FROM {st} s GROUP BY 1 ORDER BY posts DESC, s.topic"
@@ -211,7 +208,7 @@ def _topics(ctx: Context) -> Panel:
     return Panel(df, _posts_cov(ctx, acc, _grouped(ctx)), chart=chart, notes=notes, total=len(df))
 
 
-def _tone(ctx: Context) -> Panel:
+def tone(ctx: Context) -> Panel:
     _own_ctx, acc, _ = _own(ctx)
     g = _grouped(ctx)
     m = g[g["month"].notna() & g["tone_label"].notna()]
@@ -225,7 +222,7 @@ def _tone(ctx: Context) -> Panel:
     return Panel(rows, _posts_cov(ctx, acc, g), chart=chart, notes=notes, total=len(rows))
 
 
-def _tone_examples(ctx: Context) -> Panel:
+def tone_examples(ctx: Context) -> Panel:
     own, acc, (k_sql, kp) = _own(ctx)
     where, wp = post_conditions(own.view)
     # the scores first (narrow columns), then the texts and cues of the few posts chosen
@@ -286,7 +283,7 @@ def _entities(ctx: Context) -> pd.DataFrame:
     return _memo(own, "entities", sql, {**kp, **wp})
 
 
-def _hashtags(ctx: Context) -> Panel:
+def hashtags(ctx: Context) -> Panel:
     _own_ctx, acc, _ = _own(ctx)
     e = _entities(ctx)
     tags = e[e["type"] == "hashtag"].groupby("normalized").agg(posts=("posts", "sum"), first_used=("first_at", "min"))
@@ -349,7 +346,7 @@ def _named(ctx: Context, df: pd.DataFrame, id_col: str, handle_col: str, platfor
     return df
 
 
-def _amplification(ctx: Context, outgoing: bool) -> Panel:
+def amplification(ctx: Context, outgoing: bool) -> Panel:
     own, acc, (_k, kp) = _own(ctx)
     refs = _refs(ctx)
     w, wp = _window(own, "day", "r")
@@ -388,12 +385,12 @@ def _amplification(ctx: Context, outgoing: bool) -> Panel:
     if not outgoing:
         notes.append("Only posts the store holds: amplifiers whose posts were never collected are not seen.")
     none = () if len(pairs) else ("No post the store holds amplifies it in the window.",)
-    cov = _posts_cov(ctx, acc, _grouped(ctx)) if outgoing else _cov("posts", len(pairs) > 0, acc, caveats=none)
+    cov = _posts_cov(ctx, acc, _grouped(ctx)) if outgoing else account_cov("posts", len(pairs) > 0, acc, caveats=none)
     link = {"handle": lambda r: account_url(acc["platform"], r.get("handle")) if r.get("tracked") else None}
     return Panel(df.reset_index(drop=True), cov, notes=notes, total=len(pairs), links=link)
 
 
-def _deleted(ctx: Context) -> Panel:
+def deleted(ctx: Context) -> Panel:
     own, acc, (k_sql, kp) = _own(ctx)
     where, wp = post_conditions(replace(own.view, languages=(), topics=(), tones=()))
     mine = f"p.platform = $a_platform AND p.author_id IN {author_in(kp)} AND p.deleted_at IS NOT NULL AND {where}"
@@ -435,7 +432,7 @@ def _facts(ctx: Context) -> dict[str, Any]:
     return {k: 0 if v is None or pd.isna(v) else int(v) for k, v in row.items()}  # sums over no row are 0 posts
 
 
-def _unknown(ctx: Context) -> Panel:
+def unknown(ctx: Context) -> Panel:
     """What the store cannot say about this account in this window, one row per gap."""
     _own_ctx, acc, _ = _own(ctx)
     snaps, facts = _snapshots(ctx), _facts(ctx)
@@ -466,34 +463,3 @@ def _unknown(ctx: Context) -> Panel:
     gaps.append(("amplifiers", "Who amplifies the account is seen only in the posts the store holds."))
     df = pd.DataFrame(gaps, columns=["gap", "detail"])
     return Panel(df, None, total=len(df))
-
-
-def _t(name: str, title: str, build: Any, description: str, post: bool = False) -> Table:
-    return Table(name, title, build, description, post_filters=post)
-
-
-_OUT = "The accounts it reposts, quotes, replies to and mentions most."
-_IN = "The accounts that repost, quote, reply to and mention it most."
-PAGE = Page(
-    "account",
-    "/accounts/{platform}/{handle}",
-    "Account",
-    (
-        _t("profile", "Profile", _profile, "The roster entry and the latest profile snapshot."),
-        _t("history", "Profile history and followers", _history, "Every profile snapshot in the window."),
-        _t("events", "Renames and status events", _events, "Status changes, renames and recorded events."),
-        _t("activity", "Posting activity", _activity, "Posts per month by kind.", True),
-        _t("languages", "Languages", _languages, "Posts per detected language.", True),
-        _t("topics", "Topics", _topics, "Posts per topic.", True),
-        _t("tone", "Tone per month", _tone, "Confrontational and conciliatory shares.", True),
-        _t("tone_examples", "Tone: example posts", _tone_examples, "Posts at both ends of the tone scale.", True),
-        _t("hashtags", "Hashtags", _hashtags, "The hashtags it uses most."),
-        _t("amplifies", "Whom it amplifies", partial(_amplification, outgoing=True), _OUT),
-        _t("amplified_by", "Who amplifies it", partial(_amplification, outgoing=False), _IN),
-        _t("deleted", "Deleted posts", _deleted, "Its posts found deleted."),
-        _t("unknown", "What is not known", _unknown, "The gaps in what the store holds on this account."),
-    ),
-    description="One tracked account: profile, followers, activity, content and amplification.",
-    in_nav=False,
-    template="account.html.j2",
-)

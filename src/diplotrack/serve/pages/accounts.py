@@ -7,9 +7,12 @@ work on that table in memory (``page_frame``).
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 import pandas as pd
 
-from diplotrack.serve.pages import account_page
+from diplotrack.serve.pages import account_page as ap
 from diplotrack.serve.pages.base import (
     Context,
     Page,
@@ -97,6 +100,57 @@ def _accounts(ctx: Context) -> Panel:
     )
 
 
+def _actor_accounts(ctx: Context) -> Panel:
+    """Every roster account of the page's actor (the same person or body on other platforms or
+    under other handles), with its posts in the view's window and followers, linked to its page."""
+    acc = ap.account(ctx)
+
+    def build() -> pd.DataFrame:
+        sql = """SELECT a.platform, a.handle, a.user_id, a.source, a.platform = $p AND a.handle = $h AS this_page
+                 FROM accounts a WHERE a.actor_id = (SELECT actor_id FROM accounts WHERE platform = $p AND handle = $h)
+                 ORDER BY a.platform, a.handle"""
+        return ctx.reader.sql(sql, {"p": acc["platform"], "h": acc["handle"]})
+
+    df = ctx.reader.memo(("account.actor", acc["platform"], acc["handle"]), build)
+    cov = ap.account_cov("roster", True, acc)
+    notes = ["The roster groups accounts into actors: one embassy, ministry or person may hold several."]
+    return Panel(
+        df, cov, notes=notes, total=len(df), links={"handle": lambda r: account_url(r["platform"], r["handle"])}
+    )
+
+
+def _t(name: str, title: str, build: Any, description: str, post: bool = False) -> Table:
+    return Table(name, title, build, description, post_filters=post)
+
+
+_OUT = "The accounts it reposts, quotes, replies to and mentions most."
+_IN = "The accounts that repost, quote, reply to and mention it most."
+PAGE = Page(
+    "account",
+    "/accounts/{platform}/{handle}",
+    "Account",
+    (
+        _t("profile", "Profile", ap.profile, "The roster entry and the latest profile snapshot."),
+        _t("actor", "The actor's accounts", _actor_accounts, "The accounts of the same actor (person or body)."),
+        _t("history", "Profile history and followers", ap.history, "Every profile snapshot in the window."),
+        _t("events", "Renames and status events", ap.events, "Status changes, renames and recorded events."),
+        _t("activity", "Posting activity", ap.activity, "Posts per month by kind.", True),
+        _t("languages", "Languages", ap.languages, "Posts per detected language.", True),
+        _t("topics", "Topics", ap.topics, "Posts per topic.", True),
+        _t("tone", "Tone per month", ap.tone, "Confrontational and conciliatory shares.", True),
+        _t("tone_examples", "Tone: example posts", ap.tone_examples, "Posts at both ends of the tone scale.", True),
+        _t("hashtags", "Hashtags", ap.hashtags, "The hashtags it uses most."),
+        _t("amplifies", "Whom it amplifies", partial(ap.amplification, outgoing=True), _OUT),
+        _t("amplified_by", "Who amplifies it", partial(ap.amplification, outgoing=False), _IN),
+        _t("deleted", "Deleted posts", ap.deleted, "Its posts found deleted."),
+        _t("unknown", "What is not known", ap.unknown, "The gaps in what the store holds on this account."),
+    ),
+    description="One tracked account: profile, followers, activity, content and amplification.",
+    in_nav=False,
+    template="account.html.j2",
+)
+
+
 PAGES = (
     Page(
         "accounts",
@@ -115,5 +169,5 @@ PAGES = (
         description="The tracked accounts: sort by any column, search, and open an account's page.",
         template="accounts.html.j2",
     ),
-    account_page.PAGE,
+    PAGE,
 )
