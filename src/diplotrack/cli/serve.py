@@ -9,6 +9,7 @@ printed or logged. With ``--watch 6h`` the server collects itself on that schedu
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import webbrowser
@@ -24,19 +25,34 @@ from diplotrack.errors import DiplotrackError, UsageError
 ENV_TOKEN = "DIPLOTRACK_SERVE_TOKEN"  # noqa: S105 (the variable's name, not a secret)
 
 
-def serve_token(flag: str | None) -> str | None:
-    """The access token: the flag, else the environment, else the config file's ``[serve] token``."""
-    if flag:
-        return flag
-    if os.environ.get(ENV_TOKEN):
-        return os.environ[ENV_TOKEN]
-    from diplotrack.collect.config import _config_path, _read_config
+# printable ASCII but space, double quote, comma, semicolon and backslash
+_TOKEN_CHARS = re.compile(r"^[!#-+\--:<-\[\]-~]+$")
 
-    section = _read_config(_config_path(dict(os.environ))).get("serve", {})
-    token = section.get("token") if isinstance(section, dict) else None
-    if token is not None and not isinstance(token, str):
-        raise UsageError("the config file's [serve] token must be text")
-    return token or None
+
+def serve_token(flag: str | None) -> str | None:
+    """The access token: the flag, else the environment, else the config file's ``[serve] token``.
+    It travels in a header or a cookie: printable ASCII without spaces, quotes, commas, semicolons or
+    backslashes (a refusal never repeats it)."""
+    if flag:
+        token, where = flag, "--token"
+    elif os.environ.get(ENV_TOKEN):
+        token, where = os.environ[ENV_TOKEN], f"${ENV_TOKEN}"
+    else:
+        from diplotrack.collect.config import _config_path, _read_config
+
+        section = _read_config(_config_path(dict(os.environ))).get("serve", {})
+        value = section.get("token") if isinstance(section, dict) else None
+        if value is not None and not isinstance(value, str):
+            raise UsageError("the config file's [serve] token must be text")
+        if not value:
+            return None
+        token, where = value, "the config file's [serve] token"
+    if not _TOKEN_CHARS.match(token):
+        raise UsageError(
+            f"{where} may hold only printable ASCII without spaces, double quotes, commas, semicolons or backslashes; "
+            "e.g. make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(24))'"
+        )
+    return token
 
 
 class Watcher:

@@ -9,6 +9,7 @@ the app under uvicorn.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -87,7 +88,12 @@ def create_app(reader: StoreReader, *, host: str = "127.0.0.1", port: int = 8000
             ctx = Context(reader, view, dict(request.path_params))
             base = request.url.path
             if fmt == "html":
-                panels = [(t, t.build(Context(reader, view.with_table(t.name), ctx.path_params))) for t in page.tables]
+                panels = []
+                for t in page.tables:
+                    tv = table_view(view, page, t)
+                    panel = t.build(Context(reader, tv, ctx.path_params))
+                    panel.view = tv
+                    panels.append((t, panel))
                 html = env.get_template(page.template).render(panels=panels, ctx=ctx, **common(request, page, view))
                 return HTMLResponse(html)
             table = page.table(view.table)
@@ -129,6 +135,16 @@ def create_app(reader: StoreReader, *, host: str = "127.0.0.1", port: int = 8000
     guard = Guard(app, host=host, port=port, token=token)
     guard.inner = app  # the FastAPI app (its routes, its OpenAPI description)
     return guard
+
+
+def table_view(view: View, page: Page, table: Any) -> View:
+    """The view one table of an HTML page is built for: the sort and page (``_sort``, ``_next``)
+    belong to the table ``_table`` names (the first one when none is named); the others show their
+    first page in their own order."""
+    own = view.table == table.name or (view.table is None and table is page.tables[0])
+    if own:
+        return view.with_table(table.name)
+    return replace(view, table=table.name, sort=None, sort_desc=False, next=None)
 
 
 def _next_url(view: View, base: str, table: str, cursor: str | None) -> str | None:

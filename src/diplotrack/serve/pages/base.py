@@ -57,6 +57,7 @@ class Panel:
     # the page each row links to, by column: column -> function(row) -> url (or None)
     links: dict[str, Callable[[dict], str | None]] = field(default_factory=dict)
     total: int | None = None  # rows in all pages, where counted
+    view: View | None = None  # the view it was built for (its own sort and page): set by the app
 
 
 @dataclass(frozen=True)
