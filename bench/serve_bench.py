@@ -42,6 +42,7 @@ import argparse
 import itertools
 import json
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -49,7 +50,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -63,6 +64,7 @@ from common import MIN_ROUNDS  # noqa: E402
 P95_TARGETS = ((1_000_000, 0.3), (10_000_000, 1.0))  # (posts up to, seconds)
 FIRST_PAGE_TARGET = 2.0
 WORDS_EN = ("China", "cooperation", "Taiwan", "development", "people", "United States", "peace", "Xinjiang")
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")  # a traceback's last line
 WORDS_ZH = ("中国", "合作", "发展", "外交部", "美国", "和平")
 
 
@@ -221,7 +223,9 @@ def start_server(db: Path) -> tuple[subprocess.Popen[str], str, float, float]:
                 raise SystemExit(f"diplotrack serve did not start (exit {proc.returncode})")
         listening = time.perf_counter() - t0
         base = line.split("dashboard on ", 1)[1].split(" ", 1)[0].rstrip("/")
-        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+        log: list[str] = []  # what the server says after start (an unexpected error's traceback)
+        threading.Thread(target=lambda: log.extend(proc.stdout), daemon=True).start()  # type: ignore[arg-type]
+        proc.log = log  # type: ignore[attr-defined]
         r = httpx.get(base + "/", timeout=60)
         first = time.perf_counter() - t0
         if r.status_code != 200:
@@ -346,6 +350,11 @@ def run_round(db: Path, facts: StoreFacts, args: argparse.Namespace, n: int) -> 
     for r in sorted(out, key=lambda r: -r.seconds)[: args.slowest]:
         print(f"    {r.seconds * 1000:7.0f} ms {'cold' if r.cold else 'repeat'} {r.url}")
     errors = [r for r in out if r.status != 200]
+    raised = Counter(ln.strip()[:200] for ln in getattr(proc, "log", []) if _EXCEPTION.match(ln))
+    if raised:  # the server's own words: the exception line of each traceback it logged
+        print(f"  the server logged {sum(raised.values())} exception(s):")
+        for text, k in raised.most_common(10):
+            print(f"    {k} x {text}")
     for r in errors[:20]:
         print(f"  ERROR {r.status} {r.url}: {r.body.strip()[:200]}")
     if len(errors) > 20:
