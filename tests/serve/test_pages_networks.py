@@ -138,20 +138,6 @@ def test_a_sort_by_one_tables_column_leaves_the_other_tables_of_the_page_alone(c
     assert labels == sorted(labels)
 
 
-def test_warm_up_fills_the_cache_the_pages_read(reader, monkeypatch):
-    from diplotrack.serve.network_view import warm_up
-    from diplotrack.serve.pages.networks import network_of
-    from diplotrack.serve.params import parse_view
-
-    warm_up(reader)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("built again: the warm-up did not fill the cache")
-
-    monkeypatch.setattr("diplotrack.networks.build.build_network", refuse)
-    assert network_of(reader, "mention", parse_view({}).filters).summary["nodes"] > 0
-
-
 def test_only_the_most_recent_networks_are_kept(reader, monkeypatch):
     from diplotrack.analyses.base import Filters
     from diplotrack.serve.pages import networks

@@ -14,6 +14,7 @@ import threading
 import time
 import webbrowser
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -21,6 +22,9 @@ from diplotrack.cli import common
 from diplotrack.cli.collect import _options, parse_span, print_report, run_collect
 from diplotrack.collect.clock import Clock
 from diplotrack.errors import DiplotrackError, UsageError
+
+if TYPE_CHECKING:
+    from diplotrack.serve.reader import StoreReader
 
 ENV_TOKEN = "DIPLOTRACK_SERVE_TOKEN"  # noqa: S105 (the variable's name, not a secret)
 
@@ -59,8 +63,9 @@ class Watcher:
     """Collection on a schedule inside the server process (``--watch``), through the same DuckDB
     instance as the pages: they read the last committed state while it writes."""
 
-    def __init__(self, every: timedelta) -> None:
+    def __init__(self, every: timedelta, reader: StoreReader | None = None) -> None:
         self.every = every
+        self.reader = reader  # warmed again after each run (the cache is per store generation)
         self.clock = Clock()
         self.state = f"collecting every {_span(every)}; first run starting"
         self.thread = threading.Thread(target=self._loop, name="diplotrack-watch", daemon=True)
@@ -80,6 +85,10 @@ class Watcher:
                 report = run_collect([], options, self.clock, show_progress=False, command="serve --watch")
                 print_report(report)
                 outcome = "last run finished"
+                if self.reader is not None:
+                    from diplotrack.serve.warm import warm_up
+
+                    warm_up(self.reader)
             except DiplotrackError as exc:
                 common.err_console.print(f"collection run failed: {exc}; trying again at the next period", markup=False)
                 outcome = "last run failed"
@@ -113,6 +122,7 @@ def serve_command(
     from diplotrack.serve.app import create_app
     from diplotrack.serve.reader import StoreReader
     from diplotrack.serve.security import is_loopback
+    from diplotrack.serve.warm import warm_in_background
 
     secret = serve_token(token)
     if not is_loopback(host) and not secret:
@@ -126,7 +136,7 @@ def serve_command(
     started = time.monotonic()
     reader = StoreReader(common.STATE.db, writable=every is not None)
     app = create_app(reader, host=host, port=port, token=secret)
-    watcher = Watcher(every) if every is not None else None
+    watcher = Watcher(every, reader) if every is not None else None
     if watcher is not None:
         app.inner.state.watcher = watcher
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
@@ -147,6 +157,7 @@ def serve_command(
             markup=False,
             highlight=False,
         )
+        warm_in_background(reader)  # the unfiltered pages, computed before their first visitor
         if watcher is not None:
             watcher.start()
         if open_browser:

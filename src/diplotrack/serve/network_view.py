@@ -190,29 +190,18 @@ def _download(reader: StoreReader, kind: str, what: str, view: View) -> Response
 # -- warming up -----------------------------------------------------------------------------------
 
 
-def warm_up(reader: StoreReader) -> None:
-    """Compute the unfiltered view of the networks, coordination and data pages and the drawings once,
-    so that their first visitor does not wait for them (networks and co-action take seconds each at a
-    million posts). Meant for a background thread at start-up and after a write (the cache is keyed by
-    the store's generation); a table that fails is logged and skipped."""
+def warm_drawings(reader: StoreReader) -> None:
+    """Draw the unfiltered view of every network once (serve/warm.py calls it after the pages)."""
     import logging
 
-    from diplotrack.serve.pages import coordination, data, networks
-    from diplotrack.serve.pages.base import Context
+    from diplotrack.serve.pages import networks
 
-    log = logging.getLogger("diplotrack.serve")
     view = parse_view({}, con=reader.cursor())
-    for page in (*networks.PAGES, *coordination.PAGES, *data.PAGES):
-        for table in page.tables:
-            try:
-                table.build(Context(reader, view.with_table(table.name)))
-            except Exception:  # a warm-up must not stop the server; the request will say what failed
-                log.exception("warming %s/%s failed", page.name, table.name)
     for kind in networks.KINDS:
         try:
             _view_response(reader, kind, view)
-        except Exception:
-            log.exception("warming the %s drawing failed", kind)
+        except Exception:  # a warm-up must not stop the server; the request will say what failed
+            logging.getLogger("diplotrack.serve").exception("warming the %s drawing failed", kind)
 
 
 # -- registration ---------------------------------------------------------------------------------
