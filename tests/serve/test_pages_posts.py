@@ -102,7 +102,15 @@ def _facet(body: dict, name: str) -> dict:
     return {f["value"]: f["count"] for f in body["facets"][name]}
 
 
-def test_facets_count_what_sql_counts(client, con):
+@pytest.fixture
+def every_match(monkeypatch):
+    """Facets that count every match (the demo's common words would otherwise be sampled)."""
+    from diplotrack.serve.pages import posts_search
+
+    monkeypatch.setattr(posts_search, "FACET_SAMPLE", 10**9)
+
+
+def test_facets_count_what_sql_counts(client, con, every_match):
     for url, where in (("/posts.json", "true"), ("/posts.json?q=china", "strpos(lower(p.text), 'china') > 0")):
         body = client.get(url).json()
         sql = f"""SELECT act.kind, p.kind, e.lang_detected, e.tone_label, strftime(p.created_at, '%Y-%m'), a.handle
@@ -121,7 +129,7 @@ def test_facets_count_what_sql_counts(client, con):
         assert _facet(body, "topic") == dict(sorted(topics, key=lambda x: (-x[1], x[0]))[:30])
 
 
-def test_a_facet_link_adds_its_filter_and_keeps_the_search(client, con):
+def test_a_facet_link_adds_its_filter_and_keeps_the_search(client, con, every_match):
     body = client.get("/posts.json?q=china").json()
     lang = next(f for f in body["facets"]["language"] if f["value"] == "en")
     assert lang["url"] == "/posts?q=china&language=en"
@@ -225,3 +233,21 @@ def test_a_repost_shows_the_post_it_points_to_when_the_store_holds_it(reader, co
         post_url("bluesky", "at://did:plc:abc/app.bsky.feed.post/3k") == "https://bsky.app/profile/did:plc:abc/post/3k"
     )
     assert post_url("x", "javascript:alert(1)") is None
+
+
+def test_a_common_word_is_counted_in_its_newest_months_and_paged_to_the_oldest(client, con, monkeypatch):
+    from diplotrack.serve.pages import posts_search
+
+    monkeypatch.setattr(posts_search, "FACET_SAMPLE", 40)
+    word = "people"  # searched by no other test: its facets are not in the reader's memory yet
+    want = _ids(con, "strpos(lower(p.text), ?) > 0", [word])
+    assert len(want) > 200
+    body = client.get(f"/posts.json?q={word}&_size=30").json()
+    assert body["total"] is None and any("since" in n for n in body["notes"])
+    counted = sum(f["count"] for f in body["facets"]["post_kind"])
+    since = min(f["value"] for f in body["facets"]["month"]) + "-01"
+    assert 40 <= counted == len(_ids(con, "strpos(lower(p.text), ?) > 0 AND p.created_at >= ?", [word, since]))
+    assert counted < len(want)
+    rows = _all_pages(client, f"/posts.json?q={word}&_size=30")
+    ids = [r["post_id"] for r in rows]
+    assert len(ids) == len(set(ids)) and set(ids) == want

@@ -20,9 +20,7 @@ per store generation and selection, so paging does not count again.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -38,79 +36,21 @@ from diplotrack.serve.pages.base import (
     decode_cursor,
     encode_cursor,
 )
+from diplotrack.serve.pages.posts_search import (
+    FACET_SAMPLE,
+    Search,
+    facet_counts,
+    facets,
+    match_condition,
+    needs_enrichment,
+    parse_search,
+    text_pattern,
+    time_range,
+)
 from diplotrack.serve.params import View
-from diplotrack.serve.query import post_conditions, rollup_conditions, tracked_keys
-from diplotrack.store import rollups
+from diplotrack.serve.query import post_conditions, tracked_keys
 
-OPERATORS = ("hashtag", "domain", "url")
-FACET_TOP = 30  # values shown per facet (months: all)
-ACCOUNT_TOP = 10
-_REGEX_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # ASCII punctuation: escaped for RE2, so literal
-
-
-@dataclass(frozen=True)
-class Search:
-    """What ``q`` asks for: ``mode`` text, hashtag, domain or url (empty: no search) and its value."""
-
-    mode: str = ""
-    value: str = ""
-
-    @property
-    def describe(self) -> str:
-        if self.mode == "text":
-            return f"posts whose text contains {self.value!r} (case-insensitive; a repost carries the reposted text)"
-        if self.mode == "hashtag":
-            return f"posts carrying the hashtag #{self.value} (any capitalisation)"
-        if self.mode == "domain":
-            return f"posts linking the domain {self.value} (the enrichment's registered domains)"
-        if self.mode == "url":
-            return f"posts linking the URL {self.value} (expanded)"
-        return ""
-
-
-def parse_search(q: str) -> Search:
-    """``q`` as a ``Search``: ``hashtag:``, ``domain:`` or ``url:`` followed by a value are exact
-    look-ups; anything else is a substring of the text."""
-    q = q.strip()
-    if not q:
-        return Search()
-    head, sep, rest = q.partition(":")
-    if sep and head.lower() in OPERATORS and rest.strip():
-        value = rest.strip()
-        if head.lower() == "hashtag":
-            value = value.lstrip("#＃").casefold()
-        elif head.lower() == "domain":
-            value = value.lower().rstrip(".")
-        if value:
-            return Search(head.lower(), value)
-    return Search("text", q)
-
-
-def text_pattern(text: str) -> str:
-    """An RE2 pattern matching ``text`` literally (ASCII punctuation escaped; letters of every
-    script, digits and spaces stand for themselves), for ``regexp_matches(..., 'i')``: measured
-    2-3 times faster on 1M posts than ``contains(lower(text), ...)`` and ``ILIKE``."""
-    return _REGEX_SPECIAL.sub(r"\\\1", text)
-
-
-def match_condition(search: Search, *, prefix: str = "s") -> tuple[str, dict[str, Any]]:
-    """The SQL condition (on ``p`` posts and ``e`` post_enrichment) of a search, with its parameter."""
-    name = f"{prefix}q"
-    if search.mode == "text":
-        if search.value.lower() == search.value.upper():  # nothing to fold (Chinese, digits): plain, faster
-            return f"contains(p.text, ${name})", {name: search.value}
-        return f"regexp_matches(p.text, ${name}, 'i')", {name: text_pattern(search.value)}
-    if search.mode in ("hashtag", "url"):
-        sql = f"""EXISTS (SELECT 1 FROM post_entities x WHERE x.platform = p.platform AND x.post_id = p.post_id
-                  AND x.type = '{search.mode}' AND x.normalized = ${name})"""
-        return sql, {name: search.value}
-    if search.mode == "domain":
-        return f"list_contains(e.domains, ${name})", {name: search.value}
-    return "true", {}
-
-
-def _needs_enrichment(view: View, search: Search) -> bool:
-    return view.post_filtered or search.mode == "domain"
+__all__ = ["PAGES", "page_posts", "page_rows", "parse_search", "post_url", "text_pattern", "window_start"]
 
 
 def _selection(view: View, search: Search) -> tuple[str, str, dict[str, Any]]:
@@ -119,7 +59,7 @@ def _selection(view: View, search: Search) -> tuple[str, str, dict[str, Any]]:
     where, wp = post_conditions(view)
     match, mp = match_condition(search)
     joins = f"FROM posts p JOIN {keys} k ON k.platform = p.platform AND k.key = p.author_id"
-    if _needs_enrichment(view, search):
+    if needs_enrichment(view, search):
         joins += " LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id"
     return joins, f"{where} AND {match}", {**kp, **wp, **mp}
 
@@ -180,29 +120,41 @@ _POST_COLUMNS = f"""p.created_at, p.platform, p.post_id, k.handle, k.kind AS acc
     CASE p.kind {" ".join(f"WHEN '{k}' THEN p.{c}_author_id" for k, c in _TARGET.items())} END AS target_author_id"""
 
 
-def page_posts(ctx: Context, search: Search, months: dict[str, int]) -> tuple[pd.DataFrame, str | None]:
+def page_posts(
+    ctx: Context, search: Search, months: dict[str, int], since: datetime | None = None
+) -> tuple[pd.DataFrame, str | None]:
     """The posts of the page the view's cursor points at (their own columns and their account's
     roster handle and kind), and the cursor of the next page. The matches per month (``months``,
-    from the facets) bound the read to the newest months that hold the page, which the store's zone
-    maps let DuckDB skip to; the other columns are read for the page's rows only (DuckDB's top-N
-    late materialization: measured 10% over reading the keys alone, where a second look-up by id
-    read every column of the months in range)."""
+    from the facets, which counted the months from ``since`` on; None: all) bound the read to the
+    newest months that hold the page, which the store's zone maps let DuckDB skip to; below the
+    counted months, windows 1, 8, 64... months deep are tried. The other columns are read for the
+    page's rows only (DuckDB's top-N late materialization: measured 10% over reading the keys alone,
+    where a second look-up by id read every column of the months in range)."""
     v = ctx.view
     joins, where, params = _selection(v, search)
     cur = _cursor(v)
     after, ap = _after(cur)
-    lower, lp = "true", {}
-    if cur is None or cur[0] is not None:
+    sql = f"""SELECT {_POST_COLUMNS} {joins} WHERE {where} AND {after} AND {{lower}}
+              ORDER BY p.created_at DESC NULLS LAST, p.platform, p.post_id LIMIT {int(v.size) + 1}"""
+    timed = cur is None or cur[0] is not None
+    lows: list[datetime] = []
+    if timed:
         lo = window_start(months, cur[0] if cur else None, v.size + 1)
         if lo is not None:
-            lower, lp = "p.created_at >= $lo", {"lo": lo}
-            if cur is not None:  # the cursor's time as a plain bound too, which the zone maps can use
-                lower += " AND p.created_at <= $hi"
-                lp["hi"] = cur[0]
-    sql = f"""SELECT {_POST_COLUMNS} {joins}
-              WHERE {where} AND {after} AND {lower}
-              ORDER BY p.created_at DESC NULLS LAST, p.platform, p.post_id LIMIT {int(v.size) + 1}"""
-    rows = ctx.reader.sql(sql, {**params, **ap, **lp})
+            lows = [lo]
+        elif since is not None:
+            floor = max(x for x in (time_range(ctx)[0], v.filters.start, datetime.min) if x is not None)
+            top = min(since, cur[0]) if cur is not None and cur[0] is not None else since
+            lows = [top - timedelta(days=31 * 8**i) for i in range(4)]
+            lows = [x for x in lows if x > floor]
+    rows = pd.DataFrame()
+    for lo in [*lows, None]:
+        lower, lp = ("true", {}) if lo is None else ("p.created_at >= $lo", {"lo": lo})
+        if lo is not None and cur is not None:  # the cursor's time as a plain bound too, for the zone maps
+            lower, lp = lower + " AND p.created_at <= $hi", {**lp, "hi": cur[0]}
+        rows = ctx.reader.sql(sql.format(lower=lower), {**params, **ap, **lp})
+        if len(rows) > v.size:
+            break
     nxt = None
     if len(rows) > v.size:
         rows = rows.iloc[: v.size]
@@ -296,159 +248,23 @@ def _empty_rows() -> pd.DataFrame:
     return pd.DataFrame(columns=cols)
 
 
-# -- facets ---------------------------------------------------------------------------------------
-
-_FACETS = ("account", "kind", "post_kind", "language", "topic", "tone", "month")
-
-
-def _facet_union(source: str, *, with_topics: bool) -> str:
-    """One query counting the facets of ``source`` (columns platform, handle, roster_kind,
-    post_kind, language, tone, topics, month, n): grouping sets (measured a third faster than a
-    union of group-bys on the 1M-post store's rollup), and the topics unnested."""
-    sets = (("account", "handle"), ("kind", "roster_kind"), ("post_kind", "post_kind"))
-    sets += (("language", "language"), ("tone", "tone"))
-    facet = " ".join(f"WHEN GROUPING({col}) = 0 THEN '{name}'" for name, col in sets)
-    value = " ".join(f"WHEN GROUPING({col}) = 0 THEN {col}" for _, col in sets)
-    sql = f"""WITH m AS MATERIALIZED ({source})
-        SELECT CASE {facet} ELSE 'month' END AS facet, CASE {value} ELSE strftime(month, '%Y-%m') END AS value,
-               CASE WHEN GROUPING(handle) = 0 THEN platform END AS platform, sum(n) AS n
-        FROM m GROUP BY GROUPING SETS ((handle, platform), (roster_kind), (post_kind), (language), (tone), (month))"""
-    if with_topics:
-        topics = "SELECT unnest(topics) AS topic, n FROM m"
-        sql += f"\nUNION ALL SELECT 'topic', topic, NULL, sum(n) FROM ({topics}) GROUP BY ALL"
-    return sql
-
-
-def _posts_source(view: View, search: Search) -> tuple[str, dict]:
-    """The matches as rows of the facets' source. With a search and no post filter, the matches are
-    found first and only their enrichment is read (measured about 20% faster on 1M posts than
-    joining every post's enrichment before the search)."""
-    keys, kp = tracked_keys(view)
-    where, wp = post_conditions(view)
-    match, mp = match_condition(search)
-    params = {**kp, **wp, **mp}
-    if search.mode and not _needs_enrichment(view, search):
-        return (
-            f"""WITH hits AS MATERIALIZED (
-                    SELECT p.platform, p.post_id, p.kind, p.created_at, k.handle, k.kind AS roster_kind
-                    FROM posts p JOIN {keys} k ON k.platform = p.platform AND k.key = p.author_id
-                    WHERE {where} AND {match})
-                SELECT h.platform, h.handle, h.roster_kind, h.kind AS post_kind, e.lang_detected AS language,
-                       e.tone_label AS tone, e.topics, date_trunc('month', h.created_at)::DATE AS month, 1 AS n
-                FROM hits h LEFT JOIN (SELECT * FROM post_enrichment WHERE post_id IN (SELECT post_id FROM hits)) e
-                     ON e.platform = h.platform AND e.post_id = h.post_id""",
-            params,
-        )
-    return (
-        f"""SELECT k.platform, k.handle, k.kind AS roster_kind, p.kind AS post_kind, e.lang_detected AS language,
-                   e.tone_label AS tone, e.topics, date_trunc('month', p.created_at)::DATE AS month, 1 AS n
-            FROM posts p JOIN {keys} k ON k.platform = p.platform AND k.key = p.author_id
-            LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
-            WHERE {where} AND {match}""",
-        params,
-    )
-
-
-def facet_counts(ctx: Context, search: Search) -> pd.DataFrame:
-    """Counts per facet and value (columns facet, value, platform, n), every match counted: from
-    the rollups when they can answer (no search, no topic filter, rollups current), else from the
-    posts. Cached per store generation and selection."""
-    v = ctx.view
-    usable = ctx.reader.memo(("rollups.usable",), lambda: rollups.usable(ctx.reader.cursor()))
-
-    def build() -> pd.DataFrame:
-        if search.mode or v.topics or not usable:
-            source, params = _posts_source(v, search)
-            return ctx.reader.sql(_facet_union(source, with_topics=True), params)
-        keys, kp = tracked_keys(v)
-        where, wp = rollup_conditions(v)
-        source = f"""SELECT k.platform, k.handle, k.kind AS roster_kind, r.kind AS post_kind,
-                            r.lang_detected AS language, r.tone_label AS tone, NULL::VARCHAR[] AS topics,
-                            date_trunc('month', r.day)::DATE AS month, r.posts AS n
-                     FROM rollup_posts_day r JOIN {keys} k ON k.platform = r.platform AND k.key = r.author_id
-                     WHERE {where}"""
-        counts = ctx.reader.sql(_facet_union(source, with_topics=False), {**kp, **wp})
-        if v.languages or v.tones:  # rollup_topics_day has neither: the topic facet reads the posts
-            source, params = _posts_source(v, search)
-            topics = ctx.reader.sql(
-                f"WITH m AS ({source}) SELECT 'topic' AS facet, topic AS value, "
-                "NULL AS platform, count(*) AS n FROM (SELECT unnest(topics) AS topic FROM m) "
-                "GROUP BY ALL",
-                params,
-            )
-        else:
-            plain = replace(v, languages=(), tones=())
-            tw, tp = rollup_conditions(plain)
-            topics = ctx.reader.sql(
-                f"""SELECT 'topic' AS facet, r.topic AS value, NULL AS platform, sum(r.posts) AS n
-                    FROM rollup_topics_day r JOIN {keys} k ON k.platform = r.platform AND k.key = r.author_id
-                    WHERE {tw} GROUP BY ALL""",
-                {**kp, **tp},
-            )
-        return pd.concat([counts, topics], ignore_index=True)
-
-    key = ("posts.facets", repr(v.describe()), search.mode, search.value)
-    return ctx.reader.memo(key, build)
-
-
-def _month_bounds(month: str) -> tuple[str, str] | None:
-    try:
-        first = date.fromisoformat(month + "-01")
-    except ValueError:
-        return None
-    nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
-    return first.isoformat(), nxt.isoformat()
-
-
-def facets(ctx: Context, counts: pd.DataFrame) -> dict[str, list[dict]]:
-    """The facets as ``{name: [{value, count, url}]}``; a url adds that filter to the view (keeping
-    the search); an account links to its page; post kinds have no filter (url None)."""
-    v = ctx.view
-    out: dict[str, list[dict]] = {}
-    for name in _FACETS:
-        part = counts[counts["facet"] == name]
-        part = part.assign(n=part["n"].astype("int64"))
-        if name == "month":
-            part = part.sort_values("value", na_position="last")
-        else:
-            part = part.sort_values(["n", "value"], ascending=[False, True], na_position="last")
-            part = part.head(ACCOUNT_TOP if name == "account" else FACET_TOP)
-        items = []
-        for r in part.itertuples(index=False):
-            value = None if pd.isna(r.value) else str(r.value)
-            url = None
-            if value is not None:
-                if name == "account":
-                    url = account_url(r.platform, value)
-                elif name in ("kind", "language", "topic", "tone"):
-                    url = "/posts" + v.query(keep_controls=True, **{name: value})
-                elif name == "month" and (b := _month_bounds(value)):
-                    url = "/posts" + v.query(keep_controls=True, start=b[0], end=b[1])
-            item: dict[str, Any] = {"value": value, "count": int(r.n), "url": url}
-            if name == "account":
-                item["platform"] = r.platform
-            items.append(item)
-        out[name] = items
-    return out
-
-
 # -- the table --------------------------------------------------------------------------------------
 
 
 def _posts(ctx: Context) -> Panel:
     v = ctx.view
     search = parse_search(v.q)
-    counts = facet_counts(ctx, search)
-    total = int(counts.loc[counts["facet"] == "post_kind", "n"].sum())
+    counts, since = facet_counts(ctx, search)
+    counted = int(counts.loc[counts["facet"] == "post_kind", "n"].sum())
     month_counts = counts[counts["facet"] == "month"]
     months = {
         (None if pd.isna(m) else str(m)): int(n) for m, n in zip(month_counts["value"], month_counts["n"], strict=True)
     }
 
     def page() -> tuple[pd.DataFrame, str | None]:
-        if not total:
+        if not counted and since is None:
             return _empty_rows(), None
-        posts, nxt = page_posts(ctx, search, months)
+        posts, nxt = page_posts(ctx, search, months, since)
         return page_rows(ctx, posts), nxt
 
     # a page is read once per store generation (a replayed or shared address answers from memory)
@@ -458,13 +274,20 @@ def _posts(ctx: Context) -> Panel:
         notes.append(f"Showing {search.describe}.")
     if v.post_filtered:
         notes.append("A post not yet enriched has no language, topic or tone, so it matches none of those filters.")
-    notes.append("Facets count every matching post; a post kind (original, repost, quote, reply) is not a filter.")
+    if since is None:
+        notes.append("Facets count every matching post; a post kind (original, repost, quote, reply) is not a filter.")
+    else:
+        notes.append(
+            f"Facets count the {counted:,} matching posts since {since:%Y-%m-%d} (the newest months holding at "
+            f"least {FACET_SAMPLE:,} matches: counting all would read every post); the pages go on to the oldest."
+        )
     if v.sort:
         notes.append(f"Posts are listed newest first (paged by key): _sort={v.sort} does not apply to them.")
     cov = coverage_dict(ctx.reader.coverage(v.filters, "posts"))
     links = {
         "handle": lambda r: account_url(r.get("platform"), r.get("handle")),
     }
+    total = counted if since is None else None  # unknown beyond the counted months
     return Panel(rows, cov, facets=facets(ctx, counts), next=nxt, notes=notes, links=links, total=total)
 
 
