@@ -13,9 +13,10 @@ last row's key. The facets are counted first (below); their matches per month bo
 to the newest months that hold it, which the store's zone maps let DuckDB skip to, so a page reads
 a few months of posts, not the store.
 
-Facets (account, roster kind, post kind, language, topic, tone, month) count every match: from the
-rollups without a search or a topic filter, from one scan of the matches otherwise; both are cached
-per store generation and selection, so paging does not count again.
+Facets (account, roster kind, post kind, language, topic, tone, month; pages/posts_search.py) count
+every post from the rollups without a search or a topic filter; a search's count the newest months
+that hold a few thousand matches (a rare word: all of them), and the page says since when (its
+``total`` is then null). Both are cached per store generation and selection, and so is each page.
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ def page_posts(
 # -- the rows of a page ---------------------------------------------------------------------------
 
 
-def post_url(platform: object, post_id: object, handle: object = None) -> str | None:
+def post_url(platform: object, post_id: object) -> str | None:
     """The post's address on its platform where the id says it (X ids, Bluesky at:// URIs, URLs)."""
     if not isinstance(post_id, str) or not isinstance(platform, str):
         return None
