@@ -134,4 +134,7 @@ def test_sorting_a_ranking_and_a_timeline_header(client):
     assert by_accounts[0]["accounts"] == max(
         r["accounts"] for r in client.get("/hashtags.json?_size=1000").json()["rows"]
     )
-    assert client.get("/hashtags?_sort=month").status_code == 200  # a timeline header clicked in the page
+    timeline = client.get("/hashtags.json?_table=timeline&_sort_desc=posts").json()["rows"]
+    assert [r["posts"] for r in timeline] == sorted((r["posts"] for r in timeline), reverse=True)
+    assert client.get("/hashtags?_table=timeline&_sort=month").status_code == 200  # a timeline header in the page
+    assert client.get("/hashtags.json?_sort=colour").status_code == 400

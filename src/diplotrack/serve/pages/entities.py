@@ -16,13 +16,14 @@ searches, or the topic filter). ``q`` on these pages keeps the items that contai
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from diplotrack.enrich.domains import registered_domain
 from diplotrack.enrich.state_media import load_state_media
+from diplotrack.errors import UsageError
 from diplotrack.serve.pages.base import Chart, Context, Page, Panel, Table, coverage_dict, page_frame
 from diplotrack.serve.params import View
 from diplotrack.serve.query import post_conditions, rollup_conditions, tracked_keys
@@ -208,11 +209,6 @@ def _ranking_panel(ctx: Context, kind: Kind, shape: Callable[[pd.DataFrame], pd.
     df = shape(ranked.rename(columns={"item": kind.name}))
     df = _searched(ctx, df, kind.name)
     notes = _notes(ctx, kind)
-    if ctx.view.sort and ctx.view.sort not in df.columns:
-        # a sort by a column of this page's timeline (its HTML headers do not name the table): the
-        # ranking keeps its order instead of refusing the whole page
-        notes.append(f"This table has no column {ctx.view.sort!r}: ranked by posts.")
-        ctx = replace(ctx, view=replace(ctx.view, sort=None, sort_desc=False))
     page, nxt = page_frame(df, ctx, key=[kind.name], default_sort="posts", default_desc=True)
     cov = coverage_dict(ctx.reader.coverage(ctx.view.filters, "posts"))
     return Panel(page, cov, next=nxt, notes=notes, links=links, total=len(df))
@@ -221,6 +217,11 @@ def _ranking_panel(ctx: Context, kind: Kind, shape: Callable[[pd.DataFrame], pd.
 def _timeline_panel(ctx: Context, kind: Kind, title: str) -> Panel:
     _, timeline = ranking(ctx, kind)
     df = timeline.rename(columns={"item": kind.name})
+    v = ctx.view
+    if v.sort:  # sorted, not paged: the chart draws every row
+        if v.sort not in df.columns:
+            raise UsageError(f"_sort {v.sort!r} is not a column of this table; its columns: {', '.join(df.columns)}")
+        df = df.sort_values([v.sort, "month", kind.name], ascending=[not v.sort_desc, True, True], kind="stable")
     cov = coverage_dict(ctx.reader.coverage(ctx.view.filters, "posts"))
     chart = Chart("line", "month", ("posts",), title, series=kind.name)
     notes = [f"The {TIMELINE_ITEMS} {kind.name}s with the most posts in the selection, per month."]
