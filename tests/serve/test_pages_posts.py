@@ -251,3 +251,53 @@ def test_a_common_word_is_counted_in_its_newest_months_and_paged_to_the_oldest(c
     rows = _all_pages(client, f"/posts.json?q={word}&_size=30")
     ids = [r["post_id"] for r in rows]
     assert len(ids) == len(set(ids)) and set(ids) == want
+
+
+def test_hostile_text_handles_and_links_are_escaped_in_the_cards(reader):
+    import pandas as pd
+
+    from diplotrack.serve import render
+    from diplotrack.serve.app import csv_path, json_path
+    from diplotrack.serve.options import filter_options
+    from diplotrack.serve.pages.base import Panel
+    from diplotrack.serve.pages.posts import PAGES, _empty_rows
+    from diplotrack.serve.params import View
+
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    row = {c: None for c in _empty_rows().columns}
+    row.update(
+        created_at=datetime(2022, 1, 1),
+        platform="x",
+        post_id="1",
+        handle=evil,
+        kind="quote",
+        text=evil,
+        url="javascript:alert(3)",
+        source_pointer="javascript:alert(4)",
+        target_post_id="2",
+        target_text=evil,
+        target_handle=evil,
+        tone="neutral",
+        tone_cues=[evil],
+    )
+    panel = Panel(pd.DataFrame([row]), facets={"language": [{"value": evil, "count": 1, "url": None}]})
+    page = PAGES[0]
+    html = (
+        render.environment()
+        .get_template("posts.html.j2")
+        .render(
+            panels=[(page.tables[0], panel)],
+            ctx=None,
+            page=page,
+            pages=[page],
+            view=View(q=evil),
+            path="/posts",
+            options=filter_options(reader),
+            refreshed_at=None,
+            json_path=json_path,
+            csv_path=csv_path,
+            watching=None,
+        )
+    )
+    assert "<script>alert" not in html and "<img src=x" not in html and 'href="javascript:' not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
