@@ -287,7 +287,7 @@ def _client(base: str, pool: list[tuple[str, str]], seed: int, until: float, sha
                 with shared.lock:
                     shared.columns.setdefault(key, data.get("columns") or [])
                     if data.get("next_url") and len(shared.follow) < 200:
-                        shared.follow.append((data["next_url"], label + " next"))
+                        shared.follow.append((data["next_url"], label.removesuffix(" next") + " next"))
 
 
 def _table_of(url: str) -> str:
