@@ -9,6 +9,7 @@ a URL becomes a link only when it is http(s) (``safe_url``).
 from __future__ import annotations
 
 import io
+import json
 import math
 from datetime import date, datetime
 from decimal import Decimal
@@ -120,9 +121,33 @@ def json_payload(
     return body
 
 
+def _flat(value: Any) -> Any:
+    """A nested cell as CSV text: a list's items joined with "; ", a mapping as JSON."""
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, list | tuple) or hasattr(value, "tolist"):
+        items = value.tolist() if hasattr(value, "tolist") else value
+        if not isinstance(items, list):
+            return items
+        return "; ".join(
+            "" if v is None else str(_flat(v)).lower() if isinstance(v, bool) else str(_flat(v)) for v in items
+        )
+    return value
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
+    """A table as CSV for spreadsheets (report/write.py: would-be formulas get an apostrophe); lists
+    are written as their items joined with "; " and mappings as JSON, as the report's tables do."""
+    out = df
+    for c in df.columns:
+        if (
+            df[c].dtype == object
+            and df[c].map(lambda v: isinstance(v, list | tuple | dict) or hasattr(v, "tolist")).any()
+        ):
+            out = out.copy() if out is df else out
+            out[c] = df[c].map(lambda v: None if v is None else _flat(v))
     buf = io.BytesIO()
-    write_csv(df, buf)
+    write_csv(out, buf)
     return buf.getvalue()
 
 
