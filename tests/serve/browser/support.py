@@ -3,6 +3,7 @@ dashboard's server in a thread, and a browser page that records what went wrong 
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -136,10 +137,14 @@ def settle(page: Any) -> None:
 
 
 def screenshot(page: Any, name: str, *, full_page: bool = False) -> None:
-    """Save ``docs/img/dashboard-<name>.png`` (or wherever $DIPLOTRACK_SCREENSHOTS says) when asked."""
+    """Save ``docs/img/dashboard-<name>.png`` (or wherever $DIPLOTRACK_SCREENSHOTS says) when asked,
+    in 256 colours (a third of the size; text and charts stay sharp)."""
     folder = os.environ.get(SCREENSHOTS_ENV)
     if not folder:
         return
+    from PIL import Image
+
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(out / f"dashboard-{name}.png"), full_page=full_page)
+    image = Image.open(io.BytesIO(page.screenshot(full_page=full_page))).convert("RGB")
+    image.quantize(256).save(out / f"dashboard-{name}.png", optimize=True)
