@@ -56,11 +56,6 @@ def test_only_get_and_head(client: TestClient, method: str) -> None:
         assert "content-security-policy" in r.headers
 
 
-@pytest.mark.xfail(strict=True, reason="the page routes are GET only: HEAD passes the guard, then the router says 405")
-def test_head_is_answered(client: TestClient) -> None:
-    assert client.head("/").status_code == 200
-
-
 def test_a_loopback_server_checks_the_host_header(client: TestClient) -> None:
     for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost:8001", "192.0.2.10:8000"):
         r = client.get("/", headers={"host": host})
@@ -234,3 +229,22 @@ def test_hostile_requests_leave_the_store_byte_identical(
     after = (_fingerprint(demo_db), reader.generation(), int(reader.sql("SELECT count(*) AS n FROM posts")["n"][0]))
     assert after == before
     assert not Path("/tmp/diplotrack-pwn.csv").exists() and not Path("/tmp/diplotrack-pwn.duckdb").exists()
+
+
+def test_port_zero_accepts_the_bound_port_of_a_loopback_name_only(reader):
+    """``serve --port 0``: the port is the system's choice, so the guard cannot know it in advance."""
+    from starlette.testclient import TestClient
+
+    from diplotrack.serve.app import create_app
+
+    app = create_app(reader, host="127.0.0.1", port=0)
+    with TestClient(app, base_url="http://127.0.0.1:45678") as c:
+        assert c.get("/data.json?_table=runs").status_code == 200
+        assert c.get("/data.json?_table=runs", headers={"host": "localhost:45678"}).status_code == 200
+        assert c.get("/data.json?_table=runs", headers={"host": "evil.example:45678"}).status_code == 400
+
+
+def test_head_is_answered_like_get_without_a_body(client):
+    for path in ("/", "/overview.json", "/accounts.csv"):
+        r = client.head(path)
+        assert r.status_code == 200 and r.content == b""

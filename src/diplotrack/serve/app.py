@@ -189,3 +189,5 @@ def _register(app: FastAPI, page: Page, handle: Any) -> None:
         tags=[page.name],
     )
     app.add_api_route(page.path, as_html, methods=["GET"], include_in_schema=False, name=page.name)
+    for path, endpoint in ((json_path(page), as_json), (csv_path(page), as_csv), (page.path, as_html)):
+        app.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)

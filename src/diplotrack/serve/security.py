@@ -36,8 +36,9 @@ HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
     (b"x-frame-options", b"SAMEORIGIN"),
-    (b"cross-origin-opener-policy", b"same-origin"),
 ]
+# browsers honour it only on a trustworthy origin (https or loopback) and log an error elsewhere
+COOP = (b"cross-origin-opener-policy", b"same-origin")
 
 
 def is_loopback(host: str) -> bool:
@@ -59,8 +60,12 @@ class Guard:
         self.inner: Any = None
         self.token = token
         self.loopback = is_loopback(host)
+        self.headers = HEADERS + [COOP] if self.loopback else HEADERS
         names = {"localhost", "127.0.0.1", "[::1]", host if ":" not in host else f"[{host}]"}
-        self.hosts = {n.lower() for n in names} | {f"{n.lower()}:{port}" for n in names}
+        self.names = {n.lower() for n in names}
+        # port 0: the system picks the port when the server starts; any port of a loopback name is
+        # then accepted (what the check guards against is another host name: DNS rebinding)
+        self.hosts = self.names | {f"{n}:{port}" for n in self.names} if port else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -75,7 +80,7 @@ class Guard:
                 [(b"allow", b"GET, HEAD")],
             )
             return
-        if self.loopback and headers.get("host", "").lower() not in self.hosts:
+        if self.loopback and not self._host_ok(headers.get("host", "").lower()):
             await _plain(send, 400, "unexpected Host header; open the dashboard at the address serve printed")
             return
         if self.token is not None:
@@ -104,11 +109,17 @@ class Guard:
                 present = {k.lower() for k, _ in hs}
                 if b"content-security-policy" not in present:
                     hs.append((b"content-security-policy", CSP.encode()))
-                hs += [h for h in HEADERS if h[0] not in present]
+                hs += [h for h in self.headers if h[0] not in present]
                 message["headers"] = hs
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _host_ok(self, host: str) -> bool:
+        if self.hosts is not None:
+            return host in self.hosts
+        name, sep, port = host.rpartition(":")
+        return (name if sep and port.isdigit() else host) in self.names
 
     def _check_token(self, scope: Scope, headers: dict[str, str]) -> str:
         assert self.token is not None

@@ -138,9 +138,13 @@ def generation(con: duckdb.DuckDBPyConnection) -> tuple[str, int] | None:
 
 
 def bump(con: duckdb.DuckDBPyConnection) -> None:
-    """Count one more change of the store (inside the writing transaction)."""
+    """Count one more change of the store (inside the writing transaction, just before its commit:
+    ``changed_at`` is this moment in UTC, not the transaction's start, which DuckDB's ``now()`` gives)."""
     if present(con):
-        con.execute("UPDATE store_state SET generation = generation + 1, changed_at = now()::TIMESTAMP WHERE id = 1")
+        from datetime import UTC, datetime
+
+        when = datetime.now(UTC).replace(tzinfo=None)
+        con.execute("UPDATE store_state SET generation = generation + 1, changed_at = ? WHERE id = 1", [when])
 
 
 def _dirty_table(con: duckdb.DuckDBPyConnection) -> None:
