@@ -88,6 +88,7 @@ def create_app(reader: StoreReader, *, host: str = "127.0.0.1", port: int = 8000
             ctx = Context(reader, view, dict(request.path_params))
             base = request.url.path
             if fmt == "html":
+                page.table(view.table)  # an unknown _table: 400, as on the JSON and CSV twins
                 panels = []
                 for t in page.tables:
                     tv = table_view(view, page, t)
@@ -150,10 +151,7 @@ def table_view(view: View, page: Page, table: Any) -> View:
 def _next_url(view: View, base: str, table: str, cursor: str | None) -> str | None:
     if cursor is None:
         return None
-    q = view.query(keep_controls=True, _table=table if view.table else None, _next=cursor)
-    if view.size != 100:
-        q += f"&_size={view.size}"
-    return base + q
+    return base + view.query(keep_controls=True, _table=table if view.table else None, _next=cursor)
 
 
 def _register(app: FastAPI, page: Page, handle: Any) -> None:

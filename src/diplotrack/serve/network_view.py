@@ -139,8 +139,17 @@ def _cell(v: Any) -> str:
     return "" if not is_list(v) and is_missing(v) else as_text(v)
 
 
+def _text(value: Any, kind: str = "str") -> Any:
+    """A text cell as a spreadsheet must show it (report/write.py): handles and names come from the
+    internet, and one that starts like a formula (``=``, ``+``, ``-``, ``@``) gets an apostrophe."""
+    from diplotrack.report.write import spreadsheet_text
+
+    return spreadsheet_text(value) if kind == "str" and isinstance(value, str) else value
+
+
 def gephi_csv(nodes: pd.DataFrame, edges: pd.DataFrame, *, directed: bool, part: str) -> bytes:
-    """networks/export.py's Gephi spreadsheet tables (``part`` nodes or edges), in memory."""
+    """networks/export.py's Gephi spreadsheet tables (``part`` nodes or edges), in memory; text cells
+    that would start a formula get a leading apostrophe, as in every CSV the dashboard sends."""
     from diplotrack.networks.tables import as_value, checked_tables, column_kind, node_labels
 
     nodes, edges = checked_tables(nodes, edges)
@@ -152,7 +161,8 @@ def gephi_csv(nodes: pd.DataFrame, edges: pd.DataFrame, *, directed: bool, part:
         cols = {c: nodes[c].tolist() for c in attrs}
         w.writerow(["Id", "Label", *attrs])
         for i, (node_id, label) in enumerate(zip(nodes["id"].tolist(), node_labels(nodes), strict=True)):
-            w.writerow([node_id, label, *(_cell(as_value(cols[c][i], kinds[c])) for c in attrs)])
+            values = (_text(_cell(as_value(cols[c][i], kinds[c])), kinds[c]) for c in attrs)
+            w.writerow([_text(node_id), _text(label), *values])
     else:
         attrs = [c for c in edges.columns if c not in ("source", "target", "weight")]
         kinds = {c: column_kind(edges[c]) for c in [*attrs, "weight"]}
@@ -161,7 +171,8 @@ def gephi_csv(nodes: pd.DataFrame, edges: pd.DataFrame, *, directed: bool, part:
         w.writerow(["Source", "Target", "Type", "Weight", *attrs])
         for i, (s, t) in enumerate(zip(edges["source"].tolist(), edges["target"].tolist(), strict=True)):
             weight = _cell(as_value(cols["weight"][i], kinds["weight"]))
-            w.writerow([s, t, kind, weight, *(_cell(as_value(cols[c][i], kinds[c])) for c in attrs)])
+            values = (_text(_cell(as_value(cols[c][i], kinds[c])), kinds[c]) for c in attrs)
+            w.writerow([_text(s), _text(t), kind, weight, *values])
     return buf.getvalue().encode("utf-8")
 
 

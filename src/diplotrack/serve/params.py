@@ -110,6 +110,8 @@ class View:
                 pairs.append(("q", self.q))
             if self.sort:
                 pairs.append(("_sort_desc" if self.sort_desc else "_sort", self.sort))
+            if self.size != DEFAULT_SIZE:
+                pairs.append(("_size", str(self.size)))
         for key, value in changes.items():
             pairs = [(k, v) for k, v in pairs if k != key]
             if value is not None and value != "":

@@ -17,9 +17,8 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Awaitable, Callable, MutableMapping
-from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlencode
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -86,12 +85,8 @@ class Guard:
         if self.token is not None:
             verdict = self._check_token(scope, headers)
             if verdict == "redirect":
-                query = [
-                    (k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True) if k != "token"
-                ]
-                target = scope["path"] + (("?" + urlencode(query)) if query else "")
                 cookie = f"{COOKIE}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode("latin-1")
-                await _plain(send, 303, "see other", [(b"location", target.encode("latin-1")), (b"set-cookie", cookie)])
+                await _plain(send, 303, "see other", [(b"location", _same_origin(scope)), (b"set-cookie", cookie)])
                 return
             if verdict != "ok":
                 await _plain(
@@ -127,17 +122,26 @@ class Guard:
         auth = headers.get("authorization", "")
         if auth.lower().startswith("bearer ") and hmac.compare_digest(auth[7:].strip().encode(), want):
             return "ok"
-        cookie = SimpleCookie()
-        try:
-            cookie.load(headers.get("cookie", ""))
-        except Exception:  # a garbled cookie header is no token
-            cookie = SimpleCookie()
-        if COOKIE in cookie and hmac.compare_digest(cookie[COOKIE].value.encode(), want):
-            return "ok"
+        # each "name=value" of the Cookie header on its own: another application's cookie on this host,
+        # however it is written, cannot hide this one
+        for part in headers.get("cookie", "").split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep and name == COOKIE and hmac.compare_digest(value.strip().strip('"').encode(), want):
+                return "ok"
         for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True):
             if k == "token" and hmac.compare_digest(v.encode(), want):
                 return "redirect"
         return "refused"
+
+
+def _same_origin(scope: Scope) -> bytes:
+    """The address of this request without its ``token`` parameter, as a path on this server: the raw
+    (still percent-encoded) path, never ``//host`` (another site), no control characters."""
+    raw = scope.get("raw_path") or scope["path"].encode("utf-8")
+    path = quote(unquote_to_bytes(raw.split(b"?", 1)[0]), safe="/:@!$&'()*+,;=-._~")
+    path = "/" + path.lstrip("/")
+    query = [(k, v) for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), True) if k != "token"]
+    return (path + (("?" + urlencode(query)) if query else "")).encode("ascii")
 
 
 async def _plain(send: Send, status: int, text: str, extra: list[tuple[bytes, bytes]] | None = None) -> None:

@@ -28,6 +28,7 @@ from diplotrack.serve.pages.base import (
     Panel,
     account_url,
     coverage_dict,
+    page_frame,
 )
 from diplotrack.serve.pages.overview import account_keys_sql, author_in, memo_key, selected_posts, selected_topics
 from diplotrack.serve.query import post_conditions
@@ -35,7 +36,6 @@ from diplotrack.serve.query import post_conditions
 TOP_PER_RELATION = 15
 TONE_EXAMPLES = 5
 DELETED_SHOWN = 200
-HASHTAGS_SHOWN = 100
 ROSTER_FIELDS = ("platform", "handle", "name", "kind", "institutional", "state", "host_country", "host_city",
                  "organisation", "user_id", "source")  # fmt: skip
 
@@ -288,10 +288,9 @@ def hashtags(ctx: Context) -> Panel:
     e = _entities(ctx)
     tags = e[e["type"] == "hashtag"].groupby("normalized").agg(posts=("posts", "sum"), first_used=("first_at", "min"))
     tags = tags.rename_axis("hashtag").reset_index()
-    tags = tags.sort_values(["posts", "hashtag"], ascending=[False, True], ignore_index=True)
-    rows = tags.head(HASHTAGS_SHOWN)
+    rows, nxt = page_frame(tags, ctx, key=["hashtag"], default_sort="posts", default_desc=True)
     chart = Chart("bar", "hashtag", ("posts",), "Hashtags")
-    return Panel(rows, _posts_cov(ctx, acc, _grouped(ctx)), chart=chart, notes=_caveat(ctx), total=len(tags))
+    return Panel(rows, _posts_cov(ctx, acc, _grouped(ctx)), chart=chart, notes=_caveat(ctx), total=len(tags), next=nxt)
 
 
 def _refs(ctx: Context) -> str:

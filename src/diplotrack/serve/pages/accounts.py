@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from diplotrack.analyses.base import roster_keys_sql
 from diplotrack.serve.pages import account_page as ap
 from diplotrack.serve.pages.base import (
     Context,
@@ -50,13 +51,30 @@ def _roster_table(ctx: Context) -> pd.DataFrame:
         posts = per_account(ctx)[["platform", "handle", "posts", "last_at"]]
         df = roster.merge(snaps[["platform", "handle", "followers", "status"]], on=["platform", "handle"], how="left")
         df = df.merge(posts, on=["platform", "handle"], how="left")
-        df["posts"] = df["posts"].fillna(0).astype("int64")  # the store holds none of its posts in the window
+        # none in the window is 0 for an account the store holds posts of; for one whose timeline was
+        # never collected (no post of it at all) the count is unknown
+        ever = _ever_posted(ctx)
+        held = pd.Series([(p, h) in ever for p, h in zip(df["platform"], df["handle"], strict=True)], index=df.index)
+        df["posts"] = df["posts"].astype("Int64").where(df["posts"].notna() | ~held, 0)
         df["followers"] = df["followers"].astype("Int64")
         df = df.rename(columns={"last_at": "last_post"})
         cols = ["platform", "handle", "name", "kind", "institutional", "state", "host_country"]
         return df[[*cols, "followers", "posts", "last_post", "status"]]
 
     return ctx.reader.memo(memo_key(ctx, "accounts.list"), build)
+
+
+def _ever_posted(ctx: Context) -> set[tuple[str, str]]:
+    """The (platform, handle) of every roster account the store holds at least one post of."""
+
+    def build() -> set[tuple[str, str]]:
+        rows = ctx.reader.sql(
+            f"""SELECT DISTINCT k.platform, k.handle FROM ({roster_keys_sql()}) k
+                WHERE EXISTS (SELECT 1 FROM rollup_posts_day r WHERE r.platform = k.platform AND r.author_id = k.key)"""
+        )
+        return set(zip(rows["platform"], rows["handle"], strict=True))
+
+    return ctx.reader.memo(("accounts.ever_posted",), build)
 
 
 def _search(df: pd.DataFrame, q: str) -> pd.DataFrame:

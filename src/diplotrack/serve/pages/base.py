@@ -143,12 +143,23 @@ def page_frame(
     ascending = [not desc] + [True] * (len(order) - 1) if sort and sort not in key else [True] * len(order)
     if sort and sort in key:
         ascending[list(key).index(sort)] = not desc
-    out = df.sort_values(order, ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
+    try:
+        out = df.sort_values(order, ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
+    except TypeError:  # a column of lists or mixed values: in the order of its text
+        keyed = {c: df[c].map(lambda v: None if v is None else str(v)) for c in order if df[c].dtype == object}
+        out = (
+            df.assign(**{f"__{c}": v for c, v in keyed.items()})
+            .sort_values(
+                [f"__{c}" if c in keyed else c for c in order], ascending=ascending, na_position="last", kind="stable"
+            )
+            .drop(columns=[f"__{c}" for c in keyed])
+            .reset_index(drop=True)
+        )
     start = 0
     after = decode_cursor(v.next, 1)
     if after is not None:
         pos = after[0]
-        if not isinstance(pos, int) or pos < 0:
+        if isinstance(pos, bool) or not isinstance(pos, int) or pos < 0:
             raise UsageError("_next is not a cursor this server gave; start from the first page")
         start = pos
     chunk = out.iloc[start : start + v.size]

@@ -196,6 +196,11 @@ def _notes(ctx: Context, kind: Kind) -> list[str]:
         notes.append(f"Only the {kind.name}s containing {ctx.view.q!r}.")
     if kind.cap:
         notes.append(f"The {kind.cap:,} {kind.name}s with the most posts (sorting reorders these).")
+        if ctx.view.q:
+            notes.append(
+                f"The search looks among those {kind.cap:,} only; any {kind.name} of the store is found on the "
+                f"posts page with q={kind.name}:<the exact {kind.name}>."
+            )
     if kind is DOMAIN:
         notes.append(
             "Link domains are registered domains found by the enrichment; state media are those of the bundled "

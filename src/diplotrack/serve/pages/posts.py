@@ -79,6 +79,8 @@ def _cursor(view: View) -> tuple[datetime | None, str, str] | None:
         at = datetime.fromisoformat(when) if when is not None else None
     except ValueError:
         raise UsageError("_next is not a cursor this server gave; start from the first page") from None
+    if at is not None and (at.tzinfo is not None or not datetime(1800, 1, 1) <= at <= datetime(2200, 1, 1)):
+        raise UsageError("_next is not a cursor this server gave; start from the first page")
     return at, platform, post_id
 
 
