@@ -132,9 +132,24 @@ def _collect(con) -> None:  # type: ignore[no-untyped-def]
     w.flush()
 
 
+@pytest.fixture(scope="module")
+def reported(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store after one report, with its cache folder: each write test starts from a copy."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("DIPLOTRACK_CACHE", raising=False)
+        mp.delenv("DIPLOTRACK_CACHE_DIR", raising=False)
+        db = tmp_path_factory.mktemp("reported") / "demo.duckdb"
+        shutil.copyfile(template, db)
+        report(db, db.parent / "first")
+    return db
+
+
 @pytest.mark.parametrize("write", [_import, _enrich, _roster, _collect])
-def test_any_write_invalidates(db: Path, tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
-    report(db, tmp_path / "first")
+def test_any_write_invalidates(db: Path, reported: Path, tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    # the store and cache of a first report (copied: the report is the same for every write)
+    shutil.copyfile(reported, db)
+    shutil.copytree(reported.with_name(reported.name + ".cache"), db.with_name(db.name + ".cache"))
+    assert [s for _, s, _ in report(db, tmp_path / "check").timings if s.endswith("[cached]")]  # the copy is warm
     con = open_store(db)
     try:
         write(con)
