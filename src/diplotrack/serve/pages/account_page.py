@@ -30,7 +30,14 @@ from diplotrack.serve.pages.base import (
     coverage_dict,
     page_frame,
 )
-from diplotrack.serve.pages.overview import account_keys_sql, author_in, memo_key, selected_posts, selected_topics
+from diplotrack.serve.pages.overview import (
+    account_keys_sql,
+    author_in,
+    memo_key,
+    selected_posts,
+    selected_topics,
+    tone_shares,
+)
 from diplotrack.serve.query import post_conditions
 
 TOP_PER_RELATION = 15
@@ -211,12 +218,7 @@ def topics(ctx: Context) -> Panel:
 def tone(ctx: Context) -> Panel:
     _own_ctx, acc, _ = _own(ctx)
     g = _grouped(ctx)
-    m = g[g["month"].notna() & g["tone_label"].notna()]
-    rows = m.groupby("month").agg(posts=("posts", "sum"))
-    for label in ("confrontational", "conciliatory"):
-        n = m[m["tone_label"] == label].groupby("month")["posts"].sum().reindex(rows.index, fill_value=0)
-        rows[f"{label}_share"] = (n / rows["posts"]).round(4)
-    rows = rows.reset_index().sort_values("month", ignore_index=True)
+    rows = tone_shares(g)
     chart = Chart("line", "month", ("confrontational_share", "conciliatory_share"), "Tone per month")
     notes = ["Shares of the month's posts that have a tone label (posts not enriched are left out)."]
     return Panel(rows, _posts_cov(ctx, acc, g), chart=chart, notes=notes, total=len(rows))

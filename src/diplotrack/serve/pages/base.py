@@ -132,6 +132,14 @@ def page_frame(
     total), and cut the page of ``view.size`` rows the cursor points at. The cursor holds the position
     in that total order; tables read from SQL page by key instead (the posts page). Returns the page
     and the cursor of the next one (None on the last page)."""
+    return cut_page(sort_frame(df, ctx, key=key, default_sort=default_sort, default_desc=default_desc), ctx)
+
+
+def sort_order(
+    df: pd.DataFrame, ctx: Context, *, key: Sequence[str], default_sort: str | None, default_desc: bool
+) -> tuple[list[str], list[bool]]:
+    """The columns and directions ``page_frame`` sorts by: the view's ``_sort`` (else ``default_sort``),
+    then ``key``; a column the table does not have is a UsageError naming those it has."""
     v = ctx.view
     sort = v.sort or default_sort
     desc = v.sort_desc if v.sort else default_desc
@@ -140,14 +148,22 @@ def page_frame(
             f"_sort {sort!r} is not a column of this table; its columns: {', '.join(map(str, df.columns))}"
         )
     order = ([sort] if sort and sort not in key else []) + list(key)
-    ascending = [not desc] + [True] * (len(order) - 1) if sort and sort not in key else [True] * len(order)
-    if sort and sort in key:
-        ascending[list(key).index(sort)] = not desc
+    ascending = [True] * len(order)
+    if sort:
+        ascending[order.index(sort)] = not desc
+    return order, ascending
+
+
+def sort_frame(
+    df: pd.DataFrame, ctx: Context, *, key: Sequence[str], default_sort: str | None, default_desc: bool = True
+) -> pd.DataFrame:
+    """``df`` in ``sort_order``; a column of lists or mixed values sorts in the order of its text."""
+    order, ascending = sort_order(df, ctx, key=key, default_sort=default_sort, default_desc=default_desc)
     try:
-        out = df.sort_values(order, ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
-    except TypeError:  # a column of lists or mixed values: in the order of its text
+        return df.sort_values(order, ascending=ascending, na_position="last", kind="stable").reset_index(drop=True)
+    except TypeError:
         keyed = {c: df[c].map(lambda v: None if v is None else str(v)) for c in order if df[c].dtype == object}
-        out = (
+        return (
             df.assign(**{f"__{c}": v for c, v in keyed.items()})
             .sort_values(
                 [f"__{c}" if c in keyed else c for c in order], ascending=ascending, na_position="last", kind="stable"
@@ -155,6 +171,12 @@ def page_frame(
             .drop(columns=[f"__{c}" for c in keyed])
             .reset_index(drop=True)
         )
+
+
+def cut_page(out: pd.DataFrame, ctx: Context) -> tuple[pd.DataFrame, str | None]:
+    """The ``view.size`` rows of the sorted ``out`` that the view's cursor points at, and the cursor
+    of the next page (None on the last)."""
+    v = ctx.view
     start = 0
     after = decode_cursor(v.next, 1)
     if after is not None:
@@ -162,9 +184,8 @@ def page_frame(
         if isinstance(pos, bool) or not isinstance(pos, int) or pos < 0:
             raise UsageError("_next is not a cursor this server gave; start from the first page")
         start = pos
-    chunk = out.iloc[start : start + v.size]
     nxt = encode_cursor([start + v.size]) if start + v.size < len(out) else None
-    return chunk.reset_index(drop=True), nxt
+    return out.iloc[start : start + v.size].reset_index(drop=True), nxt
 
 
 def account_url(platform: object, handle: object) -> str | None:

@@ -36,8 +36,9 @@ from diplotrack.serve.pages.base import (
     Table,
     account_url,
     coverage_dict,
-    decode_cursor,
-    encode_cursor,
+    cut_page,
+    sort_frame,
+    sort_order,
 )
 from diplotrack.serve.reader import StoreReader
 
@@ -217,31 +218,18 @@ def sorted_page(
     page of a 300,000-edge table only cuts rows instead of sorting them again.
     ``presorted``: ``df`` is already in the default order (the edges, as build.py orders them)."""
     v = ctx.view
-    sort = v.sort or default_sort
-    desc = v.sort_desc if v.sort else default_desc
-    if sort is not None and sort not in df.columns:
-        raise UsageError(
-            f"_sort {sort!r} is not a column of this table; its columns: {', '.join(map(str, df.columns))}"
-        )
+    # an unknown column is refused before anything is kept
+    sort_order(df, ctx, key=key, default_sort=default_sort, default_desc=default_desc)
 
     def build() -> pd.DataFrame:
         if presorted and not v.sort:
             return df.reset_index(drop=True)
-        order = ([sort] if sort and sort not in key else []) + key
-        asc = [True] * len(order)
-        if sort:
-            asc[order.index(sort)] = not desc
-        return df.sort_values(order, ascending=asc, na_position="last", kind="stable").reset_index(drop=True)
+        return sort_frame(df, ctx, key=key, default_sort=default_sort, default_desc=default_desc)
 
+    sort = v.sort or default_sort
+    desc = v.sort_desc if v.sort else default_desc
     out = network_memo(ctx.reader, kind, v.filters, ("sorted", *name, sort, desc), build)
-    after = decode_cursor(v.next, 1)
-    start = 0
-    if after is not None:
-        if not isinstance(after[0], int) or after[0] < 0:
-            raise UsageError("_next is not a cursor this server gave; start from the first page")
-        start = after[0]
-    nxt = encode_cursor([start + v.size]) if start + v.size < len(out) else None
-    return out.iloc[start : start + v.size].reset_index(drop=True), nxt
+    return cut_page(out, ctx)
 
 
 def _coverage(ctx: Context, kind: str) -> dict:

@@ -317,15 +317,21 @@ def _topics(ctx: Context) -> Panel:
                  notes=notes, links=links, total=len(rows))  # fmt: skip
 
 
-def _tone_trend(ctx: Context) -> Panel:
-    """Per month: posts with a tone label and the shares of confrontational and conciliatory ones."""
-    g = _grouped(ctx)
+def tone_shares(g: pd.DataFrame) -> pd.DataFrame:
+    """Per month of ``g`` (rows of month, tone_label, posts): the posts with a tone label and the
+    shares of confrontational and conciliatory ones (the overview's and an account's tone)."""
     m = g[g["month"].notna() & g["tone_label"].notna()]
     rows = m.groupby("month").agg(posts=("posts", "sum"))
     for label in ("confrontational", "conciliatory"):
         n = m[m["tone_label"] == label].groupby("month")["posts"].sum().reindex(rows.index, fill_value=0)
         rows[f"{label}_share"] = (n / rows["posts"]).round(4)
-    rows = rows.reset_index().sort_values("month", ignore_index=True)
+    return rows.reset_index().sort_values("month", ignore_index=True)
+
+
+def _tone_trend(ctx: Context) -> Panel:
+    """Per month: posts with a tone label and the shares of confrontational and conciliatory ones."""
+    g = _grouped(ctx)
+    rows = tone_shares(g)
     cov = ctx.reader.coverage(ctx.view.filters, "posts")
     notes = ["Shares of the month's posts that have a tone label (posts not enriched are left out)."]
     chart = Chart("line", "month", ("confrontational_share", "conciliatory_share"), "Tone per month")
