@@ -155,37 +155,27 @@ def _next_url(view: View, base: str, table: str, cursor: str | None) -> str | No
 
 
 def _register(app: FastAPI, page: Page, handle: Any) -> None:
-    """Three GET routes for ``page``: JSON and CSV first (their paths end in .json/.csv)."""
+    """GET and HEAD routes for ``page``: JSON and CSV first (their paths end in .json/.csv), in the
+    OpenAPI description; then the HTML page, which is not."""
     tables = ", ".join(f"`{t.name}` ({t.description or t.title})" for t in page.tables)
     doc = f"{page.description or page.title}\n\nTables (`_table=`): {tables}. Filters and controls: see docs/api.md."
 
-    def as_json(request: Request) -> Response:
-        return handle(request, page, "json")
+    def endpoint(fmt: str) -> Any:
+        def answer(request: Request) -> Response:
+            return handle(request, page, fmt)
 
-    def as_csv(request: Request) -> Response:
-        return handle(request, page, "csv")
+        return answer
 
-    def as_html(request: Request) -> Response:
-        return handle(request, page, "html")
-
-    app.add_api_route(
-        json_path(page),
-        as_json,
-        methods=["GET"],
-        summary=f"{page.title} (JSON)",
-        description=doc,
-        name=f"{page.name}_json",
-        tags=[page.name],
-    )
-    app.add_api_route(
-        csv_path(page),
-        as_csv,
-        methods=["GET"],
-        summary=f"{page.title} (CSV)",
-        description=doc,
-        name=f"{page.name}_csv",
-        tags=[page.name],
-    )
-    app.add_api_route(page.path, as_html, methods=["GET"], include_in_schema=False, name=page.name)
-    for path, endpoint in ((json_path(page), as_json), (csv_path(page), as_csv), (page.path, as_html)):
-        app.add_api_route(path, endpoint, methods=["HEAD"], include_in_schema=False)
+    for fmt, path in (("json", json_path(page)), ("csv", csv_path(page)), ("html", page.path)):
+        documented = fmt != "html"
+        app.add_api_route(
+            path,
+            endpoint(fmt),
+            methods=["GET"],
+            summary=f"{page.title} ({fmt.upper()})",
+            description=doc,
+            name=f"{page.name}_{fmt}" if documented else page.name,
+            tags=[page.name],
+            include_in_schema=documented,
+        )
+        app.add_api_route(path, endpoint(fmt), methods=["HEAD"], include_in_schema=False)

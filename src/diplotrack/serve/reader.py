@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from diplotrack.analyses import registry
-from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb
+from diplotrack.analyses.base import Filters, Tables, rollups_enabled, tables_from_duckdb
 from diplotrack.analyses.coverage import Coverage, coverage
 from diplotrack.store import rollups
 from diplotrack.store.db import open_store, open_store_read_only, resolve_db_path
@@ -71,12 +71,15 @@ class StoreReader:
         gen = self.generation()
         held = getattr(self._local, "tables", None)
         if held is None or held[0] != gen:
-            cur = self.cursor()
-            t = tables_from_duckdb(cur)
-            t.rollups = t.rollups and rollups.usable(cur)
+            t = tables_from_duckdb(self.cursor())  # it says whether the rollups can answer
             self._local.tables = (gen, t)
             return t
         return held[1]  # type: ignore[no-any-return]
+
+    def rollups_current(self) -> bool:
+        """Whether the rollups may answer (current, and not switched off by ``DIPLOTRACK_ROLLUPS=0``):
+        the same answer the analyses' tables give (``analyses/base.py``), without building them."""
+        return self.memo(("rollups.current",), lambda: rollups_enabled() and rollups.usable(self.cursor()))
 
     # -- queries -----------------------------------------------------------------------------
 

@@ -269,7 +269,7 @@ def _entities(ctx: Context) -> pd.DataFrame:
     """Its hashtags and mentions in the window, one query for both tables: type, normalized, own
     (not in a repost: its own words), posts, first_at. From the rollups, else the posts."""
     own, _acc, (_k, kp) = _own(ctx)
-    if ctx.reader.tables().rollups:
+    if ctx.reader.rollups_current():
         w, wp = _window(own, "day", "r")
         sql = f"""SELECT r.type, r.normalized, r.kind <> 'repost' AS own, sum(r.posts)::BIGINT AS posts,
                          min(r.first_at) AS first_at
@@ -298,7 +298,7 @@ def hashtags(ctx: Context) -> Panel:
 def _refs(ctx: Context) -> str:
     """The references (platform, author_id, day, ref, target_author_id, posts): from the rollups, or
     from the posts when the rollups are not current."""
-    if ctx.reader.tables().rollups:
+    if ctx.reader.rollups_current():
         return "(SELECT platform, author_id, day, ref, target_author_id, posts FROM rollup_refs_day)"
     return """(SELECT platform, author_id, day, ref, target_author_id, 1::BIGINT AS posts FROM (
                 SELECT p.platform, p.author_id, p.created_at::DATE AS day, unnest(['repost', 'quote', 'reply']) AS ref,
@@ -308,7 +308,7 @@ def _refs(ctx: Context) -> str:
 
 def _mentioned_by(ctx: Context) -> str:
     """Mentions in others' own words (platform, author_id, day, handle, posts), as ``_refs``."""
-    if ctx.reader.tables().rollups:
+    if ctx.reader.rollups_current():
         return (
             "(SELECT platform, author_id, day, normalized AS handle, posts FROM rollup_entities_day "
             "WHERE type = 'mention' AND kind <> 'repost')"
@@ -423,7 +423,7 @@ def _facts(ctx: Context) -> dict[str, Any]:
                         OR p.reply_count IS NOT NULL OR p.quote_count IS NOT NULL)) AS with_metrics
               FROM posts p LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
               WHERE p.platform = $a_platform AND p.author_id IN {author_in(kp)}"""
-    if ctx.reader.tables().rollups:  # the same counts from its rollup rows (enrichment always records a language)
+    if ctx.reader.rollups_current():  # the same counts from its rollup rows (enrichment always records a language)
         where, wp = _window(own, "day", "r")
         sql = f"""SELECT sum(r.posts) AS all_posts, sum(r.posts) FILTER (WHERE {where}) AS posts,
                          sum(r.posts) FILTER (WHERE {where} AND r.lang_detected IS NOT NULL) AS enriched,

@@ -27,7 +27,6 @@ from diplotrack.errors import UsageError
 from diplotrack.serve.pages.base import Chart, Context, Page, Panel, Table, coverage_dict, page_frame
 from diplotrack.serve.params import View
 from diplotrack.serve.query import post_conditions, rollup_conditions, tracked_keys
-from diplotrack.store import rollups
 
 TIMELINE_ITEMS = 8  # items drawn in a timeline (the chart's series)
 MAX_ITEMS = 1000  # ranking rows kept for item types with very many values (URLs)
@@ -49,12 +48,8 @@ DOMAIN = Kind("domain", None)
 URL = Kind("url", "rollup_entities_day", cap=MAX_ITEMS)
 
 
-def _rollups_usable(ctx: Context) -> bool:
-    return ctx.reader.memo(("rollups.usable",), lambda: rollups.usable(ctx.reader.cursor()))  # type: ignore[no-any-return]
-
-
 def _from_rollups(ctx: Context, kind: Kind) -> bool:
-    return kind.rollup is not None and not ctx.view.post_filtered and _rollups_usable(ctx)
+    return kind.rollup is not None and not ctx.view.post_filtered and ctx.reader.rollups_current()
 
 
 def _source(ctx: Context, kind: Kind) -> tuple[str, dict[str, Any]]:
@@ -94,7 +89,7 @@ def _selected_posts(ctx: Context) -> int:
     """Posts of the selection (the denominator of the percentages)."""
     v = ctx.view
     keys, kp = tracked_keys(v)
-    if not v.topics and _rollups_usable(ctx):
+    if not v.topics and ctx.reader.rollups_current():
         where, wp = rollup_conditions(v)
         sql = f"""SELECT sum(r.posts) FROM rollup_posts_day r
                   JOIN {keys} k ON k.platform = r.platform AND k.key = r.author_id WHERE {where}"""

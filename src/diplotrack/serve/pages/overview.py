@@ -53,7 +53,7 @@ def author_in(params: dict[str, Any]) -> str:
 def reads_posts(ctx: Context) -> bool:
     """Whether the selected posts must be read from ``posts`` (a topic filter, which the posts rollup
     does not carry, or rollups that are not current) rather than from ``rollup_posts_day``."""
-    return bool(ctx.view.topics) or not ctx.reader.tables().rollups
+    return bool(ctx.view.topics) or not ctx.reader.rollups_current()
 
 
 def selected_posts(ctx: Context, keys: tuple[str, dict[str, Any]] | None = None) -> tuple[str, dict[str, Any]]:
@@ -91,7 +91,7 @@ def selected_topics(ctx: Context, keys: tuple[str, dict[str, Any]] | None = None
     language or tone, and a post's other topics are only in its enrichment)."""
     k_sql, k_params = keys if keys is not None else tracked_keys(ctx.view)
     one = lambda alias: f" AND {alias}.author_id IN {author_in(k_params)}" if keys is not None else ""  # noqa: E731
-    if ctx.view.post_filtered or not ctx.reader.tables().rollups:
+    if ctx.view.post_filtered or not ctx.reader.rollups_current():
         where, wp = post_conditions(ctx.view)
         where += one("p")
         sql = f"""(SELECT p.platform, p.created_at::DATE AS day, unnest(e.topics) AS topic, 1::BIGINT AS n, k.handle

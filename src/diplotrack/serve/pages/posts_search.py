@@ -22,7 +22,6 @@ import pandas as pd
 from diplotrack.serve.pages.base import Context, account_url
 from diplotrack.serve.params import View
 from diplotrack.serve.query import post_conditions, rollup_conditions, tracked_keys
-from diplotrack.store import rollups
 
 OPERATORS = ("hashtag", "domain", "url")
 FACET_TOP = 30  # values shown per facet (months: all)
@@ -181,7 +180,7 @@ def facet_counts(ctx: Context, search: Search) -> tuple[pd.DataFrame, datetime |
     rollups current: every post), else from the posts, in windows (``_sample_starts``) until one
     holds ``FACET_SAMPLE`` matches. Cached per store generation and selection."""
     v = ctx.view
-    usable = ctx.reader.memo(("rollups.usable",), lambda: rollups.usable(ctx.reader.cursor()))
+    usable = ctx.reader.rollups_current()
 
     def count(since: datetime | None) -> tuple[pd.DataFrame, int]:
         source, params = _posts_source(v, search, since)
