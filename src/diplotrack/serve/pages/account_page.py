@@ -30,15 +30,15 @@ from diplotrack.serve.pages.base import (
     coverage_dict,
     page_frame,
 )
-from diplotrack.serve.pages.overview import (
+from diplotrack.serve.pages.overview import tone_shares
+from diplotrack.serve.query import (
     account_keys_sql,
     author_in,
     memo_key,
+    post_conditions,
     selected_posts,
     selected_topics,
-    tone_shares,
 )
-from diplotrack.serve.query import post_conditions
 
 TOP_PER_RELATION = 15
 TONE_EXAMPLES = 5

@@ -23,11 +23,8 @@ from diplotrack.serve.pages.base import (
     coverage_dict,
     page_frame,
 )
-from diplotrack.serve.pages.overview import (
-    memo_key,
-    per_account,
-)
-from diplotrack.serve.query import tracked_keys
+from diplotrack.serve.pages.overview import per_account
+from diplotrack.serve.query import memo_key, tracked_keys
 
 FACETS = ("kind", "platform", "host_country")
 FACET_VALUES = 30  # values shown per facet (the most frequent)
