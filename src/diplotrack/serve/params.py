@@ -168,7 +168,6 @@ def parse_view(
         return split(query.get(name, []))
 
     regions_given = _choices(many("region"), "region", list(regions()))
-    host = list(many("host_country"))
     f = make_filters(
         start=_one(query.get("start", []), "start"),
         end=_one(query.get("end", []), "end"),
@@ -176,9 +175,10 @@ def parse_view(
         state=list(many("state")),
         kind=list(many("kind")),
         institutional=_bool(_one(query.get("institutional", []), "institutional"), "institutional"),
-        host_country=host,
+        host_country=list(many("host_country")),
         con=con,
     )
+    hosts_given = f.host_countries  # checked codes, before a region narrows them
     if regions_given:  # a region is the set of its countries, within any host_country given
         in_regions = {c for r in regions_given for c in regions()[r]}
         chosen = [c for c in (f.host_countries or sorted(in_regions)) if c in in_regions]
@@ -223,7 +223,7 @@ def parse_view(
         "state": f.states,
         "kind": f.kinds,
         "institutional": [] if f.institutional is None else ["true" if f.institutional else "false"],
-        "host_country": [c for c in split(host)] if host else [],
+        "host_country": hosts_given,
         "region": regions_given,
         "language": languages,
         "topic": topics_given,
@@ -231,8 +231,6 @@ def parse_view(
     }
     for name in FILTERS:
         values = described[name]
-        if name == "host_country":
-            values = [v.upper() for v in values]
         if values:
             params.append((name, ",".join(values)))
     return View(
