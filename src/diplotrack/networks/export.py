@@ -19,6 +19,7 @@ left out of the node's or edge's attributes. Every node gets a label: its ``labe
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -118,29 +119,47 @@ def _cell(v: Any) -> str:
     return "" if not is_list(v) and is_missing(v) else as_text(v)
 
 
-def _write_csv(nodes: pd.DataFrame, edges: pd.DataFrame, directed: bool, base: Path) -> list[Path]:
-    node_path = base.with_name(base.name + "-nodes.csv")
-    edge_path = base.with_name(base.name + "-edges.csv")
-    node_kinds = {c: column_kind(nodes[c]) for c in nodes.columns}
-    attrs = [c for c in nodes.columns if c not in ("id", "label")]
-    node_cols = {c: nodes[c].tolist() for c in nodes.columns}
-    with node_path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["Id", "Label", *attrs])
+def _same(value: Any, kind: str) -> Any:
+    return value
+
+
+def gephi_rows(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    directed: bool,
+    part: str,
+    text: Callable[[Any, str], Any] = _same,
+) -> Iterator[list[Any]]:
+    """The rows, header first, of Gephi's spreadsheet table ``part`` (``nodes`` or ``edges``).
+    ``text(value, kind)`` may rewrite each id, label and attribute cell (``kind``: the column's, ``str``
+    for ids and labels): the files written here keep every value exact, the dashboard's downloads
+    neutralise would-be spreadsheet formulas."""
+    if part == "nodes":
+        kinds = {c: column_kind(nodes[c]) for c in nodes.columns}
+        attrs = [c for c in nodes.columns if c not in ("id", "label")]
+        cols = {c: nodes[c].tolist() for c in nodes.columns}
+        yield ["Id", "Label", *attrs]
         for i, label in enumerate(node_labels(nodes)):
-            row = [node_cols["id"][i], label]
-            row += [_cell(as_value(node_cols[c][i], node_kinds[c])) for c in attrs]
-            w.writerow(row)
-    edge_kinds = {c: column_kind(edges[c]) for c in edges.columns}
-    e_attrs = [c for c in edges.columns if c not in ("source", "target", "weight")]
+            values = [text(_cell(as_value(cols[c][i], kinds[c])), kinds[c]) for c in attrs]
+            yield [text(cols["id"][i], "str"), text(label, "str"), *values]
+        return
+    kinds = {c: column_kind(edges[c]) for c in edges.columns}
+    attrs = [c for c in edges.columns if c not in ("source", "target", "weight")]
     kind = "Directed" if directed else "Undirected"
-    edge_cols = {c: edges[c].tolist() for c in edges.columns}
-    with edge_path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["Source", "Target", "Type", "Weight", *e_attrs])
-        for i in range(len(edges)):
-            weight = as_value(edge_cols["weight"][i], edge_kinds["weight"]) if "weight" in edge_cols else 1
-            row = [edge_cols["source"][i], edge_cols["target"][i], kind, _cell(weight)]
-            row += [_cell(as_value(edge_cols[c][i], edge_kinds[c])) for c in e_attrs]
-            w.writerow(row)
-    return [node_path, edge_path]
+    cols = {c: edges[c].tolist() for c in edges.columns}
+    yield ["Source", "Target", "Type", "Weight", *attrs]
+    for i in range(len(edges)):
+        weight = as_value(cols["weight"][i], kinds["weight"]) if "weight" in cols else 1
+        values = [text(_cell(as_value(cols[c][i], kinds[c])), kinds[c]) for c in attrs]
+        yield [text(cols["source"][i], "str"), text(cols["target"][i], "str"), kind, _cell(weight), *values]
+
+
+def _write_csv(nodes: pd.DataFrame, edges: pd.DataFrame, directed: bool, base: Path) -> list[Path]:
+    paths = []
+    for part in ("nodes", "edges"):
+        path = base.with_name(f"{base.name}-{part}.csv")
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(gephi_rows(nodes, edges, directed=directed, part=part))
+        paths.append(path)
+    return paths

@@ -133,12 +133,6 @@ def _view_response(reader: StoreReader, kind: str, view: View) -> Response:
 # -- downloads ------------------------------------------------------------------------------------
 
 
-def _cell(v: Any) -> str:
-    from diplotrack.networks.tables import as_text, is_list, is_missing
-
-    return "" if not is_list(v) and is_missing(v) else as_text(v)
-
-
 def _text(value: Any, kind: str = "str") -> Any:
     """A text cell as a spreadsheet must show it (report/write.py): handles and names come from the
     internet, and one that starts like a formula (``=``, ``+``, ``-``, ``@``) gets an apostrophe."""
@@ -150,29 +144,12 @@ def _text(value: Any, kind: str = "str") -> Any:
 def gephi_csv(nodes: pd.DataFrame, edges: pd.DataFrame, *, directed: bool, part: str) -> bytes:
     """networks/export.py's Gephi spreadsheet tables (``part`` nodes or edges), in memory; text cells
     that would start a formula get a leading apostrophe, as in every CSV the dashboard sends."""
-    from diplotrack.networks.tables import as_value, checked_tables, column_kind, node_labels
+    from diplotrack.networks.export import gephi_rows
+    from diplotrack.networks.tables import checked_tables
 
     nodes, edges = checked_tables(nodes, edges)
     buf = io.StringIO()
-    w = csv.writer(buf)
-    if part == "nodes":
-        attrs = [c for c in nodes.columns if c not in ("id", "label")]
-        kinds = {c: column_kind(nodes[c]) for c in attrs}
-        cols = {c: nodes[c].tolist() for c in attrs}
-        w.writerow(["Id", "Label", *attrs])
-        for i, (node_id, label) in enumerate(zip(nodes["id"].tolist(), node_labels(nodes), strict=True)):
-            values = (_text(_cell(as_value(cols[c][i], kinds[c])), kinds[c]) for c in attrs)
-            w.writerow([_text(node_id), _text(label), *values])
-    else:
-        attrs = [c for c in edges.columns if c not in ("source", "target", "weight")]
-        kinds = {c: column_kind(edges[c]) for c in [*attrs, "weight"]}
-        cols = {c: edges[c].tolist() for c in [*attrs, "weight"]}
-        kind = "Directed" if directed else "Undirected"
-        w.writerow(["Source", "Target", "Type", "Weight", *attrs])
-        for i, (s, t) in enumerate(zip(edges["source"].tolist(), edges["target"].tolist(), strict=True)):
-            weight = _cell(as_value(cols["weight"][i], kinds["weight"]))
-            values = (_text(_cell(as_value(cols[c][i], kinds[c])), kinds[c]) for c in attrs)
-            w.writerow([_text(s), _text(t), kind, weight, *values])
+    csv.writer(buf).writerows(gephi_rows(nodes, edges, directed=directed, part=part, text=_text))
     return buf.getvalue().encode("utf-8")
 
 
