@@ -1,10 +1,12 @@
-"""The demo store, enriched, built once per test process for the dashboard tests, and an app client
+"""The demo store, enriched, built once per test process for the dashboard tests, a connection for
+the tests' own SQL, and an app client
 (Starlette's TestClient: the real app in-process, requests addressed to 127.0.0.1)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from starlette.testclient import TestClient
 
@@ -24,6 +26,14 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     enrich_store(con)
     con.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def con(demo_db: Path):
+    """A read-only connection of its own to the demo store, for the tests' independent SQL."""
+    c = duckdb.connect(str(demo_db), read_only=True)
+    yield c
+    c.close()
 
 
 @pytest.fixture(scope="session")

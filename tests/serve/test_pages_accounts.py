@@ -3,18 +3,10 @@ against independent SQL on the demo store, a 404 for an account the roster does 
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 OWN = """FROM posts p JOIN accounts a ON a.platform = p.platform
            AND (p.author_id = a.user_key OR p.author_id = 'handle:' || lower(a.handle))"""
-
-
-@pytest.fixture(scope="module")
-def con(demo_db):
-    c = duckdb.connect(str(demo_db), read_only=True)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
 from diplotrack.serve.pages.base import Context
@@ -10,19 +9,11 @@ from diplotrack.serve.pages.coordination import MAX_BURST_ACCOUNTS, _bursts, _ev
 from diplotrack.serve.params import View
 
 
-def _sql(demo_db, query: str) -> pd.DataFrame:
-    con = duckdb.connect(str(demo_db), read_only=True)
-    try:
-        return con.execute(query).df()
-    finally:
-        con.close()
-
-
-def test_amplifier_profiles_count_the_posts_that_amplify_each_tracked_account(client, demo_db):
+def test_amplifier_profiles_count_the_posts_that_amplify_each_tracked_account(client, con):
     rows = client.get("/coordination.json?_table=amplifiers&_size=1000").json()["rows"]
     got = {r["handle"]: (r["events"], r["amplifiers"]) for r in rows}
-    want = _sql(
-        demo_db,
+    want = _df(
+        con,
         """WITH keys AS (SELECT a.platform, a.handle, k.key FROM accounts a,
                     unnest(list_filter([a.user_key, 'handle:' || lower(a.handle)], x -> x IS NOT NULL)) k(key))
            SELECT k.handle, count(DISTINCT p.post_id) AS events, count(DISTINCT p.author_id) AS amplifiers
@@ -31,17 +22,17 @@ def test_amplifier_profiles_count_the_posts_that_amplify_each_tracked_account(cl
            WHERE p.author_id NOT IN (SELECT key FROM keys o WHERE o.platform = k.platform AND o.handle = k.handle)
            GROUP BY 1""",
     )
-    assert len(rows) == _sql(demo_db, "SELECT count(*) AS n FROM accounts")["n"][0]
+    assert len(rows) == _df(con, "SELECT count(*) AS n FROM accounts")["n"][0]
     assert want["events"].sum() > 0
     for handle, events, amplifiers in want.itertuples(index=False):
         assert got[handle] == (events, amplifiers), handle
     assert all(got[h] == (0, 0) for h in set(got) - set(want["handle"]))
 
 
-def test_co_reposting_pairs_match_an_independent_band_join(client, demo_db):
+def test_co_reposting_pairs_match_an_independent_band_join(client, con):
     pairs = client.get("/coordination.json?_table=pairs&_size=1000").json()
-    want = _sql(
-        demo_db,
+    want = _df(
+        con,
         """SELECT least(a.author_id, b.author_id) AS x, greatest(a.author_id, b.author_id) AS y,
                   count(DISTINCT a.reposted_post_id) AS items
            FROM posts a JOIN posts b ON a.platform = b.platform AND a.reposted_post_id = b.reposted_post_id
@@ -92,3 +83,7 @@ def test_account_filters_are_said_not_to_narrow_the_analyses(client):
     body = client.get("/coordination.json?_table=amplifiers&kind=embassy&language=en").json()
     assert any("account filters do not narrow" in n for n in body["notes"])
     assert any("language, topic and tone filters do not apply" in n for n in body["notes"])
+
+
+def _df(con, query: str) -> pd.DataFrame:
+    return con.execute(query).df()

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import duckdb
-import pytest
-
 from diplotrack.serve.pages.entities import MAX_ITEMS
 
 TRACKED = """posts p JOIN accounts a ON a.platform = p.platform
              AND (p.author_id = a.user_key OR p.author_id = 'handle:' || lower(a.handle))"""
 ENRICHED = f"{TRACKED} LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id"
-
-
-@pytest.fixture(scope="module")
-def con(demo_db):
-    c = duckdb.connect(str(demo_db), read_only=True)
-    yield c
-    c.close()
 
 
 def _ranking(con, items_sql: str, where: str = "true") -> dict[str, tuple[int, int]]:

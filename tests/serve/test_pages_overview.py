@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pytest
 
 # the posts of tracked accounts, resolved as the roster resolves them (platform id or handle placeholder)
@@ -13,13 +12,6 @@ TRACKED = """FROM posts p JOIN accounts a ON a.platform = p.platform
                AND (p.author_id = a.user_key OR p.author_id = 'handle:' || lower(a.handle))
              JOIN actors t ON t.actor_id = a.actor_id
              LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id"""
-
-
-@pytest.fixture(scope="module")
-def con(demo_db):
-    c = duckdb.connect(str(demo_db), read_only=True)
-    yield c
-    c.close()
 
 
 def figures(client, query: str = "") -> dict:

@@ -10,20 +10,12 @@ from collections import Counter
 from datetime import datetime
 from urllib.parse import quote
 
-import duckdb
 import pytest
 
 from diplotrack.serve.pages.posts import parse_search, text_pattern, window_start
 
 TRACKED = """posts p JOIN accounts a ON a.platform = p.platform
              AND (p.author_id = a.user_key OR p.author_id = 'handle:' || lower(a.handle))"""
-
-
-@pytest.fixture(scope="module")
-def con(demo_db):
-    c = duckdb.connect(str(demo_db), read_only=True)
-    yield c
-    c.close()
 
 
 def _ids(con, where: str, params: list | None = None) -> set[str]:
