@@ -38,6 +38,7 @@ lock: $(BIN)/python
 	$(BIN)/python -m pip install -q uv==0.13.9
 	$(BIN)/uv pip compile pyproject.toml -o requirements.lock --python-version 3.11 --no-header
 	$(BIN)/uv pip compile pyproject.toml --extra test -o requirements-test.lock --python-version 3.11 --no-header
+	$(BIN)/uv pip compile pyproject.toml --extra train -o requirements-train.lock --python-version 3.11 --no-header
 
 clean:
 	rm -rf $(VENV) diplotrack.duckdb diplotrack.duckdb.wal

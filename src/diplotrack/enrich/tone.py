@@ -83,7 +83,7 @@ from diplotrack.enrich.tone_cues import (
 from diplotrack.enrich.yaml_lines import load_unique_keys
 from diplotrack.errors import DataFileError
 
-__all__ = ["LABELS", "TONE_VERSION", "ToneResult", "ToneScorer", "DEFAULT_CUES_FILE"]
+__all__ = ["LABELS", "TONE_VERSION", "ToneResult", "ToneScorer", "DEFAULT_CUES_FILE", "normalise_en"]
 
 #: Bump when the scoring rules in this module change; the cues file's hash is appended.
 RULES_VERSION = "tone-1"
@@ -124,7 +124,8 @@ class ToneResult:
 _NEUTRAL_RESULT = ToneResult("neutral", 0.0, ())
 
 
-def _normalise_en(text: str) -> str:
+def normalise_en(text: str) -> str:
+    """English text as the cues see it (the module docstring says how)."""
     if "US" in text:
         text = _US_WORD.sub("u.s.", text)
     text = text.lower()
@@ -159,11 +160,10 @@ class ToneScorer:
         """The languages that have cues."""
         return tuple(self._matchers)
 
-    def _matcher(self, text: str, lang: str | None) -> Matcher | None:
-        if lang:
-            matcher = self._matchers.get(lang)
-            if matcher is not None:
-                return matcher
+    def language_of(self, text: str, lang: str | None) -> str:
+        """The language whose cues apply: ``lang`` normalised, or guessed when it is None or "und"."""
+        if lang and lang in self._matchers:
+            return lang
         code = (lang or "").strip().lower().replace("_", "-").split("-")[0]
         code = _LANG_ALIASES.get(code, code)
         if code in _AUTO_LANGS:
@@ -172,7 +172,14 @@ class ToneScorer:
             else:
                 cjk = len(_CJK.findall(text))
                 code = "zh" if cjk * 4 >= len(text) - text.count(" ") else "en"
-        return self._matchers.get(code)
+        return code
+
+    def _matcher(self, text: str, lang: str | None) -> Matcher | None:
+        if lang:
+            matcher = self._matchers.get(lang)
+            if matcher is not None:
+                return matcher
+        return self._matchers.get(self.language_of(text, lang))
 
     def score(self, text: str | None, lang: str | None = None) -> ToneResult:
         """The tone of ``text``; ``lang`` picks the cues ("en", "zh", …; None or "und": guessed).
@@ -185,7 +192,7 @@ class ToneScorer:
         if matcher is None:
             return _NEUTRAL_RESULT
         substring = matcher.substring
-        norm = text if substring else _normalise_en(text)
+        norm = text if substring else normalise_en(text)
         c = self._config
         int_window = matcher.int_window
         neg_window = matcher.neg_window
