@@ -138,11 +138,13 @@ def enrich_pool(texts: list[str]) -> pa.Table:
                                 ("rt", "RT @acct_0: {}", "repost")):  # fmt: skip
         n = len(texts)
         rows = {"platform": ["x"] * n, "post_id": [str(i) for i in range(n)], "kind": [kind] * n,
-                "text": [form.format(t) for t in texts], "hashtags": tags, "urls": [[]] * n,
+                "text": [form.format(t) for t in texts], "hashtags": tags, "urls": [[]] * n, "finals": [[]] * n,
                 "reposted_handle": [None] * n, "quoted_handle": [None] * n}  # fmt: skip
         out = enricher.run(rows)
         out = out.append_column("variant", pa.array([variant] * n)).append_column("tid", pa.array(range(n)))
-        parts.append(out.drop_columns(["platform", "post_id", "domains", "state_media", "state_media_via"]))
+        parts.append(out.drop_columns(
+            ["platform", "post_id", "domains", "unresolved_links", "state_media", "state_media_via"]
+        ))
     table = pa.concat_tables(parts).append_column("version", pa.array([enricher.version] * (3 * len(texts))))
     try:
         CACHE.mkdir(parents=True, exist_ok=True)
@@ -422,7 +424,7 @@ def _insert(q, sites: int) -> None:  # type: ignore[no-untyped-def]
     qo = "CASE WHEN kind = 'quote' AND orig_n IS NOT NULL THEN tgt_outlet END"
     q(f"""INSERT INTO post_enrichment (platform, post_id, enrichment_version, lang_detected, lang_confidence, topics,
                                        tone_label, tone_score, tone_cues, domains, state_media, state_media_via,
-                                       terms, enriched_at)
+                                       terms, enriched_at, unresolved_links)
           SELECT platform, post_id, version, lang_detected, lang_confidence, topics, tone_label, tone_score, tone_cues,
                  CASE WHEN has_url AND reg IS NOT NULL THEN [reg] ELSE [] END,
                  list_filter([lo, CASE WHEN ro IS DISTINCT FROM lo THEN ro END,
@@ -431,7 +433,7 @@ def _insert(q, sites: int) -> None:  # type: ignore[no-untyped-def]
                               CASE WHEN ro IS NOT NULL AND ro IS DISTINCT FROM lo THEN 'repost' END,
                               CASE WHEN qo IS NOT NULL AND qo IS DISTINCT FROM lo THEN 'quote' END],
                              x -> x IS NOT NULL),
-                 terms, TIMESTAMP '2023-01-02'
+                 terms, TIMESTAMP '2023-01-02', []::VARCHAR[]
           FROM (SELECT *, {lo} AS lo, {ro} AS ro, {qo} AS qo FROM syn_rows) r
           JOIN syn_enr e ON e.tid = r.tid AND e.variant = r.variant""")
 

@@ -69,6 +69,9 @@ def json_calls(tmp: Path) -> list[tuple[str, list[str], dict]]:
         ("export", ["export", "--out", str(tmp / "export"), "--json"], {}),
         ("bursts", ["bursts", "--json"], {}),
         ("rollups", ["rollups", "--check", "--json"], {}),
+        # offline: one link, through a proxy address nothing listens on (cached as an error, not enriched)
+        ("resolve-links", ["resolve-links", "--limit", "1", "--proxy", "http://127.0.0.1:9", "--timeout", "0.5",
+                           "--no-enrich", "--json"], {}),
     ]
     for action in ("repost", "hashtag", "link", "post"):
         calls.append(("coordination", ["coordination", action, "--window", "86400", "--min-count", "1", "--json"], {}))

@@ -21,6 +21,7 @@ from diplotrack.analyses.base import (
     Tables,
     cached,
     materialize,
+    memo,
     roster_keys,
     tracked_accounts,
     tracked_posts,
@@ -38,7 +39,8 @@ def content_posts(t: Tables, f: Filters) -> ir.Table:
 
     Columns: platform, post_id, created_at, month, kind (roster kind of the author), post_kind,
     handle, actor_id, host_country, lang (platform label), lang_detected, topics, tone_label,
-    tone_score, tone_cues, domains, state_media, state_media_via, reposted_author_id, quoted_author_id.
+    tone_score, tone_cues, domains, state_media, state_media_via, reposted_author_id, quoted_author_id,
+    unresolved_links (links on URL shorteners whose destination is unknown: in no domain).
     (Texts and terms stay in ``posts`` and ``post_enrichment``: the analyses that need them join
     them back, which keeps this table small enough to materialize once per report.)
     """
@@ -51,6 +53,8 @@ def content_posts(t: Tables, f: Filters) -> ir.Table:
     e = t.post_enrichment
     if e is None:
         raise RuntimeError("the store has no post_enrichment table; open it with a current diplotrack")
+    # a store exported before link resolution has no unresolved_links: none known
+    unresolved = e.unresolved_links if "unresolved_links" in e.columns else ibis.null("array<string>")
     e = e.select(
         "platform",
         "post_id",
@@ -62,6 +66,7 @@ def content_posts(t: Tables, f: Filters) -> ir.Table:
         "domains",
         "state_media",
         "state_media_via",
+        unresolved_links=unresolved,
     )
     j = j.left_join(e, [j.platform == e.platform, j.post_id == e.post_id])
     return j.select(
@@ -85,6 +90,32 @@ def content_posts(t: Tables, f: Filters) -> ir.Table:
         state_media_via=j.state_media_via,
         reposted_author_id=j.reposted_author_id,
         quoted_author_id=j.quoted_author_id,
+        unresolved_links=j.unresolved_links,
+    )
+
+
+def unresolved_links(t: Tables, f: Filters) -> tuple[int, int]:
+    """The selection's links on URL shorteners whose destination is unknown (counted under no link
+    domain), and the posts carrying them: ``(links, posts)``."""
+
+    def build() -> tuple[int, int]:
+        x = content_posts(t, f)
+        n = x.unresolved_links.length().fill_null(0)
+        row = x.aggregate(links=n.sum(), posts=(n > 0).cast("int64").sum()).to_pyarrow().to_pylist()[0]
+        return int(row["links"] or 0), int(row["posts"] or 0)  # no post: a sum is NULL
+
+    return memo(t, f"unresolved_links:{f!r}", build)
+
+
+def links_caveat(t: Tables, f: Filters) -> str | None:
+    """A sentence on the shortened links left out of link domains and state-media links, or None."""
+    links, posts = unresolved_links(t, f)
+    if not links:
+        return None
+    return (
+        f"{links:,} link(s) in {posts:,} post(s) are on URL shorteners (t.co, bit.ly…) whose destination is "
+        "unknown (not resolved yet, or dead or failing when followed): they count under no link domain and no "
+        "state-media link; 'diplotrack resolve-links' follows them."
     )
 
 
@@ -178,6 +209,10 @@ def topics(t: Tables, f: Filters, by: str | None = None, n: int = 10) -> ir.Tabl
 
 def top_entities(t: Tables, f: Filters, what: str = "hashtag", by: str | None = None, n: int = 10) -> ir.Table:
     """The most used hashtags, mentions or link domains, overall or the top ``n`` per group.
+
+    Link domains are the enrichment's: the final domain a shortened link leads to once
+    ``diplotrack resolve-links`` followed it, never a shortener's own (``links_caveat`` counts the
+    shortened links whose destination is unknown).
 
     Hashtags are counted case-folded, with the most frequent original spelling shown
     (``form``). Mentions are resolved to roster accounts where they are tracked (``actor_id``).

@@ -17,6 +17,7 @@ from diplotrack.cli.demo import demo_command
 from diplotrack.cli.enrich import enrich_command
 from diplotrack.cli.export import export_command
 from diplotrack.cli.imports import import_command
+from diplotrack.cli.links import resolve_links_command
 from diplotrack.cli.network import bursts_command, coordination_command, network_command
 from diplotrack.cli.report import report_command
 from diplotrack.cli.rollups import rollups_command
@@ -61,6 +62,9 @@ app.command("report", help="Run the analyses and write the report (HTML, Markdow
 )
 app.command("enrich", help="Detect languages, topics, tone, link domains and state-media references in posts.")(
     enrich_command
+)
+app.command("resolve-links", help="Follow shortened links (t.co, bit.ly…) to their final domains; cached, resumable.")(
+    resolve_links_command
 )
 app.command("collect", help=f"Collect new posts and profiles from the {labels(COLLECTABLE)} APIs.")(collect_command)
 app.command("watch", help="Collect again every period until stopped (SIGINT/SIGTERM finish the page in hand).")(

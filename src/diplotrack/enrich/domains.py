@@ -18,13 +18,23 @@ Rules, for every function here:
 
 Both functions are pure and cached (``functools.lru_cache``), so a run over many posts that link the
 same hosts does each host once.
+
+**Shorteners.** ``is_shortener`` says whether a URL (or a host or domain) is on a URL shortener of
+the bundled list (``data/shorteners.txt``: ``t.co``, ``bit.ly``, news outlets' own such as
+``xhne.ws``): its domain says nothing about where the link leads. ``link_domain`` is the domain a
+link counts under: the final domain ``diplotrack resolve-links`` found by following its redirects
+when there is one (and it is not itself a shortener), else the link's own registered domain, and
+``None`` (an *unresolved shortened link*) for a shortener link not resolved yet. Shortener domains
+never count as link domains.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from functools import lru_cache
+from importlib import resources
 from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
@@ -96,3 +106,52 @@ def registered_domain(url: str | None) -> str | None:
     if host is None:
         return None
     return _registered(host)
+
+
+SHORTENERS_FILE = "shorteners.txt"
+
+
+@lru_cache(maxsize=1)
+def _shortener_list() -> tuple[frozenset[str], str]:
+    text = resources.files("diplotrack.enrich").joinpath("data", SHORTENERS_FILE).read_text(encoding="utf-8")
+    hosts = frozenset(
+        line.split("#", 1)[0].strip().lower() for line in text.splitlines() if line.split("#", 1)[0].strip()
+    )
+    return hosts, hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
+def shorteners() -> frozenset[str]:
+    """The hosts of the bundled shortener list."""
+    return _shortener_list()[0]
+
+
+def shorteners_version() -> str:
+    """``shorteners+<first 8 hex digits of the SHA-1 of the list>``: part of the enrichment version."""
+    return f"shorteners+{_shortener_list()[1]}"
+
+
+@lru_cache(maxsize=65536)
+def _host_is_shortener(host: str) -> bool:
+    hosts = shorteners()
+    labels = host.split(".")
+    return any(".".join(labels[i:]) in hosts for i in range(len(labels) - 1))
+
+
+def is_shortener(url_or_host: str | None) -> bool:
+    """Whether ``url_or_host`` (``https://t.co/x``, ``www.bit.ly``, ``t.co``) is on a URL shortener."""
+    host = host_of(url_or_host)
+    return host is not None and _host_is_shortener(host)
+
+
+def link_domain(url: str | None, final_domain: str | None = None) -> tuple[str | None, bool]:
+    """The registered domain a link counts under, and whether it is an unresolved shortened link.
+
+    ``final_domain``: where ``diplotrack resolve-links`` found the link leads (None when it was not
+    resolved, or its redirects led nowhere usable). ``(domain, False)`` for a link that counts,
+    ``(None, True)`` for a shortener link whose destination is unknown, ``(None, False)`` for a
+    URL with no registered domain (garbage, an IP address)."""
+    if final_domain and not _host_is_shortener(final_domain):
+        return final_domain, False
+    if is_shortener(url):
+        return None, True
+    return registered_domain(url), False

@@ -4,7 +4,14 @@ Results go to ``post_enrichment`` (one row per post, with the ``enrichment_versi
 it); the ``posts_enriched`` view joins them to ``posts``. A run enriches only the posts that have
 no row for the current version, so a second run on an enriched store does no work, and a new
 version of any part (the language model, the topic taxonomy or a user's extension of it, the tone
-cues, the state-media list) makes every post outdated, to be redone.
+cues, the state-media list, the shortener list) makes every post outdated, to be redone.
+
+Link domains read ``link_resolutions`` (``diplotrack resolve-links``): a link counts under the
+final domain its redirects led to when known, else its own registered domain; a link on a URL
+shortener whose destination is unknown counts under no domain and is listed in
+``unresolved_links`` instead (enrich/domains.py ``link_domain``). A post whose enrichment is older
+than a resolution of one of its links is outdated too, so resolving links and enriching again
+moves its links to their final domains (and its state-media links with them).
 
 Work is done in chunks of posts: each chunk is computed (in worker processes when there is
 enough to do, ``DIPLOTRACK_WORKERS``, default 2) and written in one transaction, replacing the
@@ -48,6 +55,7 @@ RESULT_SCHEMA = pa.schema(
         ("state_media", pa.list_(pa.string())),
         ("state_media_via", pa.list_(pa.string())),
         ("terms", pa.list_(pa.string())),
+        ("unresolved_links", pa.list_(pa.string())),
     ]
 )
 
@@ -81,20 +89,28 @@ class Enricher:
     """Everything one post needs, loaded once per process."""
 
     def __init__(self, topics_file: Path | None = None) -> None:
+        from diplotrack.enrich.domains import shorteners_version
         from diplotrack.enrich.language import LANG_VERSION
         from diplotrack.enrich.state_media import load_state_media
-        from diplotrack.enrich.tone import ToneScorer
+        from diplotrack.enrich.tone_model import ToneClassifier
         from diplotrack.enrich.topics import load_taxonomy
 
         self.taxonomy = load_taxonomy(topics_file)
-        self.tone = ToneScorer()
+        self.tone = ToneClassifier()
         self.state_media = load_state_media()
         self.version = "|".join(
-            [LANG_VERSION, self.taxonomy.version, self.tone.version, self.state_media.version, "entities-1+terms-1"]
+            [
+                LANG_VERSION,
+                self.taxonomy.version,
+                self.tone.version,
+                self.state_media.version,
+                "entities-1+terms-1+links-1",
+                shorteners_version(),
+            ]
         )
 
     def run(self, rows: dict[str, list]) -> pa.Table:
-        from diplotrack.enrich.domains import registered_domain
+        from diplotrack.enrich.domains import link_domain
         from diplotrack.enrich.language import detect_language
         from diplotrack.enrich.terms import tokenize
 
@@ -108,8 +124,12 @@ class Enricher:
             domains: list[str] = []
             outlets: list[str] = []
             via: list[str] = []
-            for url in rows["urls"][i] or []:
-                d = registered_domain(url)
+            unresolved: list[str] = []
+            finals = rows["finals"][i] or []
+            for j, url in enumerate(rows["urls"][i] or []):
+                d, short = link_domain(url, finals[j] if j < len(finals) else None)
+                if short and url not in unresolved:
+                    unresolved.append(url)
                 if d is None:
                     continue
                 if d not in domains:
@@ -135,6 +155,7 @@ class Enricher:
             out["state_media"].append(outlets)
             out["state_media_via"].append(via)
             out["terms"].append(tokenize(text, lang) if rows["kind"][i] != "repost" else None)
+            out["unresolved_links"].append(unresolved)
         return pa.table(out, schema=RESULT_SCHEMA)
 
 
@@ -161,34 +182,50 @@ def current_version(topics_file: Path | None = None) -> str:
     return enricher_for(topics_file).version
 
 
+# posts enriched before a resolution of one of their links was written (diplotrack resolve-links)
+_STALE = """
+SELECT DISTINCT pe.platform, pe.post_id
+FROM post_entities pe
+JOIN link_resolutions lr ON lr.url = pe.normalized
+JOIN post_enrichment e ON e.platform = pe.platform AND e.post_id = pe.post_id
+WHERE pe.type = 'url' AND lr.resolved_at > e.enriched_at
+"""
+# posts whose enrichment is of this version and not stale
+_FRESH = f"""
+SELECT platform, post_id FROM post_enrichment WHERE enrichment_version = $version
+EXCEPT
+SELECT platform, post_id FROM ({_STALE})
+"""
+
+
 def outdated(con: duckdb.DuckDBPyConnection, version: str) -> int:
-    """How many posts have no enrichment of this version."""
+    """How many posts have no enrichment of this version, or one older than a resolution of a link."""
     return con.execute(
-        """SELECT count(*) FROM posts p
-           ANTI JOIN (SELECT platform, post_id FROM post_enrichment WHERE enrichment_version = ?) e
-           USING (platform, post_id)""",
+        f"SELECT count(*) FROM posts p ANTI JOIN ({_FRESH.replace('$version', '?')}) e USING (platform, post_id)",
         [version],
     ).fetchone()[0]
 
 
-_TODO = """
+_TODO = f"""
 CREATE OR REPLACE TEMP TABLE _enrich_todo AS
 WITH todo AS (
     SELECT p.platform, p.post_id, p.text, p.kind, p.reposted_post_id, p.reposted_author_id, p.quoted_post_id,
            p.quoted_author_id
     FROM posts p
-    ANTI JOIN (SELECT platform, post_id FROM post_enrichment WHERE enrichment_version = $version) e
+    ANTI JOIN ({_FRESH}) e
     USING (platform, post_id)
 ),
 ents AS (
     SELECT pe.platform, pe.post_id,
            list(pe.normalized) FILTER (WHERE pe.type = 'hashtag') AS hashtags,
-           list(pe.normalized) FILTER (WHERE pe.type = 'url') AS urls
-    FROM post_entities pe SEMI JOIN todo USING (platform, post_id)
-    WHERE pe.type IN ('hashtag', 'url')
+           list(pe.normalized ORDER BY pe.normalized) FILTER (WHERE pe.type = 'url') AS urls,
+           list(lr.final_domain ORDER BY pe.normalized) FILTER (WHERE pe.type = 'url') AS finals
+    FROM (SELECT * FROM post_entities SEMI JOIN todo USING (platform, post_id)
+          WHERE type IN ('hashtag', 'url')) pe
+    LEFT JOIN link_resolutions lr ON lr.url = pe.normalized  -- (a type test here makes it a nested loop)
     GROUP BY ALL
 )
-SELECT t.platform, t.post_id, t.text, t.kind, e.hashtags, e.urls,
+SELECT t.platform, t.post_id, t.text, t.kind, e.hashtags, e.urls, e.finals,
        coalesce(r.author_handle, CASE WHEN t.reposted_author_id LIKE 'handle:%'
                                       THEN substr(t.reposted_author_id, 8) END,
                 regexp_extract(t.text, '^RT @(\\w+):', 1)) AS reposted_handle,
@@ -226,7 +263,7 @@ def enrich_store(
     done = 0
     if on_progress:
         on_progress(0, todo)
-    cols = "platform, post_id, text, kind, hashtags, urls, reposted_handle, quoted_handle"
+    cols = "platform, post_id, text, kind, hashtags, urls, finals, reposted_handle, quoted_handle"
     chunks = (
         con.execute(f"SELECT {cols} FROM _enrich_todo WHERE _rn > ? AND _rn <= ?", [lo, lo + CHUNK]).arrow().read_all()
         for lo in range(0, todo, CHUNK)
@@ -271,9 +308,11 @@ def _write(con: duckdb.DuckDBPyConnection, result: pa.Table, version: str) -> in
             )
             rollups.mark(con, "SELECT platform, post_id FROM _enrich_out")
             con.execute(
-                """INSERT INTO post_enrichment
+                """INSERT INTO post_enrichment (platform, post_id, enrichment_version, lang_detected,
+                          lang_confidence, topics, tone_label, tone_score, tone_cues, domains, state_media,
+                          state_media_via, terms, enriched_at, unresolved_links)
                    SELECT platform, post_id, ?, lang_detected, lang_confidence, topics, tone_label, tone_score,
-                          tone_cues, domains, state_media, state_media_via, terms, ?
+                          tone_cues, domains, state_media, state_media_via, terms, ?, unresolved_links
                    FROM _enrich_out""",
                 [version, utcnow()],
             )

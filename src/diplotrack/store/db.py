@@ -34,6 +34,7 @@ PUBLIC_TABLES = (
     "engagements",
     "post_enrichment",
     "follow_edges",
+    "link_resolutions",
 )
 
 

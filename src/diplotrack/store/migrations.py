@@ -372,6 +372,28 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        7,
+        "links: link_resolutions (where shortened links lead), post_enrichment.unresolved_links",
+        """
+        CREATE TABLE link_resolutions (
+            url VARCHAR PRIMARY KEY,
+            final_url VARCHAR,
+            final_domain VARCHAR,
+            status VARCHAR NOT NULL,
+            http_status INTEGER,
+            hops INTEGER NOT NULL,
+            error VARCHAR,
+            resolved_at TIMESTAMP NOT NULL,
+            run_id BIGINT
+        );
+        ALTER TABLE post_enrichment ADD COLUMN unresolved_links VARCHAR[];
+        CREATE OR REPLACE VIEW posts_enriched AS
+            SELECT p.*, e.lang_detected, e.lang_confidence, e.topics, e.tone_label, e.tone_score, e.tone_cues,
+                   e.domains, e.state_media, e.state_media_via, e.terms, e.enrichment_version, e.unresolved_links
+            FROM posts p LEFT JOIN post_enrichment e USING (platform, post_id);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

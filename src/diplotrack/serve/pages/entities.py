@@ -7,7 +7,10 @@ for hashtags and URLs, ``rollup_topics_day`` for topics) when those can answer t
 from the posts with their entities and enrichment when a language, topic or tone filter selects
 posts (the entity and topic rollups do not have those columns) or the rollups are not current.
 Link domains are the enrichment's registered domains (``post_enrichment.domains``: no rollup holds
-them), marked where an outlet of the bundled state-media list owns them (enrich/state_media.py).
+them), marked where an outlet of the bundled state-media list owns them (enrich/state_media.py). A
+shortened link (t.co, bit.ly…) counts under the final domain ``diplotrack resolve-links`` found for
+it; one whose destination is unknown counts under none, and the page says how many there are. The
+URL ranking shows each URL's final URL and domain where it was resolved (``link_resolutions``).
 
 Each ranking row links to the Posts page showing its posts (``hashtag:``, ``domain:`` and ``url:``
 searches, or the topic filter). ``q`` on these pages keeps the items that contain it.
@@ -21,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from diplotrack.enrich.domains import registered_domain
+from diplotrack.enrich.domains import link_domain
 from diplotrack.enrich.state_media import load_state_media
 from diplotrack.errors import UsageError
 from diplotrack.serve.pages.base import Chart, Context, Page, Panel, Table, coverage_dict, page_frame
@@ -185,6 +188,28 @@ def _searched(ctx: Context, df: pd.DataFrame, column: str) -> pd.DataFrame:
     return df[df[column].astype(str).str.casefold().str.contains(ctx.view.q.casefold(), regex=False)]
 
 
+def _unresolved(ctx: Context) -> tuple[int, int]:
+    """The selection's shortened links whose destination is unknown, and the posts carrying them."""
+    v = ctx.view
+    keys, kp = tracked_keys(v)
+    where, wp = post_conditions(v)
+    sql = f"""SELECT coalesce(sum(len(e.unresolved_links)), 0)::BIGINT AS links,
+                     count(*) FILTER (WHERE len(e.unresolved_links) > 0) AS posts
+              FROM posts p JOIN {keys} k ON k.platform = p.platform AND k.key = p.author_id
+              LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id WHERE {where}"""
+    df = ctx.reader.memo(("entities.unresolved", repr(_no_q(v))), lambda: ctx.reader.sql(sql, {**kp, **wp}))
+    return int(df["links"].iloc[0]), int(df["posts"].iloc[0])
+
+
+def _resolutions(ctx: Context, urls: list[str]) -> dict[str, tuple[str | None, str | None]]:
+    """``url`` -> (final_url, final_domain) of the URLs ``diplotrack resolve-links`` has cached."""
+    if not urls:
+        return {}
+    sql = "SELECT url, final_url, final_domain FROM link_resolutions WHERE url IN (SELECT unnest($urls::VARCHAR[]))"
+    df = ctx.reader.memo(("entities.resolutions", tuple(urls)), lambda: ctx.reader.sql(sql, {"urls": urls}))
+    return {u: (fu, fd) for u, fu, fd in df.itertuples(index=False, name=None)}
+
+
 def _notes(ctx: Context, kind: Kind) -> list[str]:
     notes = []
     if ctx.view.q:
@@ -199,8 +224,16 @@ def _notes(ctx: Context, kind: Kind) -> list[str]:
     if kind is DOMAIN:
         notes.append(
             "Link domains are registered domains found by the enrichment; state media are those of the bundled "
-            "state-media list (an outlet's kind and state as it says)."
+            "state-media list (an outlet's kind and state as it says). A shortened link (t.co, bit.ly…) counts "
+            "under the domain it leads to once 'diplotrack resolve-links' has followed it; shorteners never rank."
         )
+        links, posts = _unresolved(ctx)
+        if links:
+            notes.append(
+                f"{links:,} link(s) in {posts:,} post(s) are on URL shorteners whose destination is unknown (not "
+                "resolved yet, or dead or failing when followed): they count under no domain here; "
+                "'diplotrack resolve-links' follows them."
+            )
     return notes
 
 
@@ -263,9 +296,18 @@ def _domains(ctx: Context) -> Panel:
 
 def _urls(ctx: Context) -> Panel:
     def shape(df: pd.DataFrame) -> pd.DataFrame:
-        domains = [registered_domain(u) for u in df["url"]]
+        # where resolve-links followed a URL: its final URL, and the domain it counts under (none for
+        # a shortened link whose destination is unknown, as in the domain ranking)
+        found = _resolutions(ctx, [str(u) for u in df["url"]])
+        finals = [found.get(u, (None, None)) for u in df["url"]]
+        domains = [link_domain(u, fd)[0] for u, (_, fd) in zip(df["url"], finals, strict=True)]
         marks = [_state_media(d) for d in domains]
-        return df.assign(domain=domains, state_media=[m[0] for m in marks], outlet=[m[1] for m in marks])
+        return df.assign(
+            final_url=[fu for fu, _ in finals],
+            domain=domains,
+            state_media=[m[0] for m in marks],
+            outlet=[m[1] for m in marks],
+        )
 
     # the URL itself links out (http(s) only, render.safe_url); its post count links to the posts
     links = {"posts": lambda r: _posts_link(ctx, q=f"url:{r['url']}")}
@@ -328,7 +370,13 @@ PAGES = (
                 _domains,
                 "Registered domains the posts link, with state-media outlets marked.",
             ),
-            _table("urls", "Linked URLs", _urls, "The URLs the posts link (expanded where the archive gave it)."),
+            _table(
+                "urls",
+                "Linked URLs",
+                _urls,
+                "The URLs the posts link (expanded where the archive gave it; followed to their final URL where "
+                "'diplotrack resolve-links' did).",
+            ),
             _table(
                 "timeline",
                 "Leading domains per month",
