@@ -19,6 +19,8 @@ HELPERS = {  # building blocks, not analyses
     "content_posts",
     "materialize_content",
     "host_languages",
+    "unresolved_links",
+    "links_caveat",
 }
 
 

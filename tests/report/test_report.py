@@ -292,8 +292,12 @@ def test_content_section_and_summary(demo_report: tuple[Path, dict]) -> None:
     top = s["top_hashtags"][0]
     expected = sum(1 for t in texts.values() if re.search(rf"#{top['hashtag']}(?![\w])", t, re.IGNORECASE))
     assert top["hashtag"] == "china" and top["form"] == "China" and top["posts"] == expected
-    # the rtweet exports keep t.co short links: their domain is the shortener's
-    assert s["top_domains"][0]["domain"] == "t.co"
+    # the rtweet exports keep t.co short links, not resolved offline: the shortener never ranks, and
+    # the table's note and the coverage say how many links are left out and what follows them
+    assert "t.co" not in {d["domain"] for d in s["top_domains"]}
+    caveat = next(c for c in s["coverage"]["top_entities"]["caveats"] if "URL shorteners" in c)
+    assert re.match(r"[\d,]{5,} link\(s\) in [\d,]+ post\(s\)", caveat) and "diplotrack resolve-links" in caveat
+    assert caveat in (out / "report.md").read_text()
     assert 0 <= s["state_media_amplification_share"] < 0.01
     html = (out / "report.html").read_text()
     assert "Content: languages, topics, tone" in html
@@ -432,3 +436,91 @@ def test_report_timings_name_every_section_and_table(demo_report: tuple[Path, di
     assert "top_by_followers" in err and "writing the files" in err and "total" in err
     rows = [line for line in err.splitlines() if line.strip().endswith(" s") or " s " in line]
     assert len(rows) >= len(SECTIONS)
+
+
+STUDY_QUESTIONS = [
+    "joined", "institutional", "thresholds", "top_followers", "covid", "amplification", "tone", "host_language",
+    "network", "engaging_posts", "shared_links", "deleted_posts",
+]  # fmt: skip
+
+
+def test_the_studys_questions_come_first_answered_from_the_tables_with_their_coverage(
+    demo_report: tuple[Path, dict],
+) -> None:
+    out, s = demo_report
+    qs = {q["id"]: q for q in s["study_questions"]}
+    assert list(qs) == STUDY_QUESTIONS
+    tables = {p.stem for p in (out / "tables").glob("*.csv")}
+    charts = {f"chart:{p.stem}" for p in (out / "charts").glob("*.png")}
+    for q in qs.values():
+        assert q["question"].endswith("?") and q["answer"] and " of 81 selected accounts " in q["coverage"], q
+        assert q["details"] and set(q["details"]) <= tables | charts, q
+    joined = qs["joined"]
+    cohorts = pd.read_csv(out / "tables" / "joins_by_cohort.csv")
+    assert joined["figures"]["cohorts"] == dict(
+        zip(["before 2019", "in 2019", "in January–April 2020", "from May 2020 on"], cohorts["joins"], strict=True)
+    )
+    assert joined["question"].startswith("When did the accounts join: before 2019, in 2019, in January–April 2020")
+    assert "unknown for the other 3" in joined["coverage"] and joined["figures"]["by_year"] == s["joined_by_year"]
+    assert qs["institutional"]["figures"]["share"] == pytest.approx(s["institutional_share"])
+    thr = qs["thresholds"]["figures"]
+    assert (thr["posts"]["share"], thr["followers"]["share"]) == (s["share_posts_over"], s["share_followers_over"])
+    assert qs["top_followers"]["figures"]["top"] == s["top_by_followers"]
+    covid = pd.read_csv(out / "tables" / "covid_by_month.csv")
+    assert qs["covid"]["figures"]["topic_posts"] == covid["topic_posts"].sum() == s["topics"]["covid19"]
+    assert "July 2021, a partial month" in qs["covid"]["answer"]  # the demo's first and last months are partial
+    engaging = pd.read_csv(out / "tables" / "most_engaging_posts.csv")
+    top = qs["engaging_posts"]["figures"]
+    assert top["top"][0]["post_id"] == engaging["post_id"][0] and top["posts_considered"] == s["posts_total"]
+    assert engaging["replies"].isna().all()  # rtweet exports give no reply counts: unknown, not 0
+    assert "replies and quotes not given by the source" in qs["engaging_posts"]["answer"]
+    # what cannot be known is said to be unknown
+    assert qs["host_language"]["answer"].startswith("Unknown")
+    assert (
+        qs["deleted_posts"]["answer"].startswith("Unknown") and qs["deleted_posts"]["figures"]["deleted_posts"] is None
+    )
+    assert (
+        qs["amplification"]["figures"]["ministry_share"] is None
+        and "ministry is unknown" in qs["amplification"]["answer"]
+    )
+    assert pd.read_csv(out / "tables" / "deletions_by_account.csv")["deleted"].isna().all()
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert re.findall(r'<section id="([^"]+)"', html)[0] == "study"
+    for anchor in set(re.findall(r'href="#([^"]+)"', html)):  # every link of the report leads somewhere in it
+        assert f'id="{anchor}"' in html, anchor
+    assert all(f'id="q-{q}"' in html for q in STUDY_QUESTIONS)
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert md.index("## The study's questions") < md.index("## Presence")
+
+
+def test_summary_carries_the_tone_model_and_the_report_names_it_by_the_tone_figures(
+    demo_report: tuple[Path, dict],
+) -> None:
+    from diplotrack.enrich import tone_model
+
+    out, s = demo_report
+    version, ev = tone_model.ToneClassifier().version, tone_model.evaluation()
+    assert s["tone_model"]["version"] == version
+    assert s["tone_model"]["evaluation"] == json.loads(json.dumps(ev))
+    assert ev is not None or "evaluation" in s["tone_model"]["note"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    line = f"Tone by model {version}"
+    methods = html.split('<section id="methods">', 1)[1]
+    assert line in methods
+    assert re.search(rf'<figure id="chart-tone_trend"><img [^>]+><figcaption>{re.escape(line)}', html)
+    tone_table = html.split('<h3 id="tone_trend">', 1)[1].split("</p>", 1)[0]
+    assert line in tone_table
+
+
+def test_tables_show_every_column_and_charts_have_one_title(demo_report: tuple[Path, dict]) -> None:
+    out, _ = demo_report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    act = pd.read_csv(out / "tables" / "account_activity.csv")
+    block = html.split('<h3 id="account_activity">', 1)[1].split("</thead>", 1)[0]
+    assert re.findall(r"<th>([^<]*)</th>", block) == list(act.columns)  # none cut
+    assert f"{len(act.columns)} columns, all shown" in block
+    style = html.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert "text-overflow" not in style and "overflow: hidden" not in style and "overflow: auto" in style
+    figures = re.findall(r'<figure id="chart-[^"]+"><img src="[^"]+" alt="([^"]*)">(?:<figcaption>([^<]*))?', html)
+    assert len(figures) == len(list((out / "charts").glob("*.png")))
+    assert all(caption != alt for alt, caption in figures)  # the title is in the picture, once

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from diplotrack.analyses import activity, amplification, content, growth, network_analyses, presence
+from diplotrack.analyses import activity, amplification, content, growth, network_analyses, presence, study
 from diplotrack.analyses.base import Filters, Tables
 from diplotrack.analyses.coverage import Coverage, coverage
 from diplotrack.errors import UsageError
@@ -35,6 +35,7 @@ SECTION_OF_MODULE = {  # the report section an analysis belongs to, by its docs 
     "networks": "networks",
     "polyphony": "networks",
     "coordination": "networks",
+    "study": "study",
 }
 
 
@@ -180,6 +181,15 @@ ANALYSES: tuple[Analysis, ...] = (
              basis="posts"),
     Analysis("creation_bursts", "Periods with far more account creations than expected", "coordination",
              network_analyses.creation_bursts, (_A, _S), ("period", "creations", "expected"), basis="creation"),
+    Analysis("most_engaging_posts", "The posts with the most likes, reposts, replies and quotes", "study",
+             study.most_engaging_posts, (_A, _P), ("rank", "handle", "engagement", "likes", "text"), basis="posts"),
+    Analysis("deleted_posts", "The posts seen deleted, the most recently deleted first", "study",
+             study.deleted_posts, (_A, _P), ("handle", "created_at", "deleted_at", "text"), basis="posts"),
+    Analysis("deletions_by_account", "Posts seen deleted per account, and whether deletions could be seen", "study",
+             study.deletions_by_account, (_A, _P, "collection_cursors"), ("handle", "posts", "deleted", "checked"),
+             basis="posts"),
+    Analysis("topic_trend", "One topic's share of the posts per month (COVID-19 by default)", "study",
+             study.topic_trend, (_A, _P, _N), ("month", "posts_enriched", "topic_posts", "share"), basis="posts"),
 )  # fmt: skip
 
 BY_NAME = {a.name: a for a in ANALYSES}
@@ -189,7 +199,19 @@ def analysis_coverage(a: Analysis, t: Tables, f: Filters, params: dict[str, Any]
     """The coverage of ``a`` for the selection ``f`` (one query per filter set, kept for the run);
     ``params``: those of one run (None: the analysis as the report shows it, all its variants)."""
     basis = a.basis_of(params) if a.basis_of is not None and params is not None else a.basis
-    return coverage(t, f, basis, needs_reposts=a.needs_reposts)
+    cov = coverage(t, f, basis, needs_reposts=a.needs_reposts)
+    if _reads_link_domains(a, params) and t.post_enrichment is not None:
+        note = content.links_caveat(t, f)  # shortened links not followed: in no domain
+        if note:
+            cov = replace(cov, caveats=(*cov.caveats, note))
+    return cov
+
+
+def _reads_link_domains(a: Analysis, params: dict[str, Any] | None) -> bool:
+    """Whether ``a`` (with ``params``; None: every variant) counts link domains or state-media links."""
+    if a.name == "amplification_shares":
+        return True
+    return a.name == "top_entities" and (params is None or params.get("what") == "domain")
 
 
 def run(name: str, t: Tables, f: Filters | None = None, **params: Any) -> Result:

