@@ -1,9 +1,10 @@
-"""An explainable confrontation index for diplomats' posts (English and Chinese).
+"""The cue lexicon for diplomats' posts (English and Chinese): the tone baseline, and features of the classifier.
 
 The index puts a post on a scale from -1 (conciliatory) through 0 (neutral) to +1
 (confrontational), gives it a label, and lists the cues that produced it. It operationalises the
 notion of tone in ``docs/tone-guidelines.md``; its validation against 390 hand-labelled posts is
-in ``docs/tone-evaluation.md``.
+in ``docs/tone-evaluation.md``. Since ``tone-2`` the enrichment's labels come from the classifier in
+``tone_model.py``, which takes this index's cues as features and keeps it as its baseline.
 
 How a post is scored
 --------------------

@@ -50,7 +50,8 @@ METHODS: tuple[tuple[str, str], ...] = (
     ),
     (
         "enrichment",
-        "Language, topics, tone (an explainable confrontation index), link domains and state-media "
+        "Language, topics, tone (a classifier with the cues and words behind each label; its held-out "
+        "figures are in docs/tone-evaluation.md), link domains and state-media "
         "references are detected per post by 'diplotrack enrich'; the language, topic and tone filters "
         "select posts by them, and a post without enrichment matches none of them.",
     ),
