@@ -286,3 +286,61 @@ def test_private_addresses_and_other_schemes_are_not_requested(site, monkeypatch
     for url in ("ftp://example.com/x", "javascript:alert(1)", "not a url", ""):
         assert resolver.resolve(url).status == "invalid"
     assert server.seen == [] and resolver.requests == 0
+
+
+def test_a_location_with_a_bad_idna_label_is_invalid_not_a_crash() -> None:
+    # httpx parses ``xn--zz`` but raises IDNAError when its host is read: a hostile post or server
+    # must not stop the whole run
+    server = LinkServer(lambda method, host, path, headers: _redirect(302, "http://xn--zz.example.com/"))
+    try:
+        resolver = Resolver(FAST, SimulatedClock())
+        r = resolver.resolve(f"{server.base}/start")
+        assert (r.status, r.http_status, r.hops) == ("invalid", 302, 0)
+        assert "unusable Location" in (r.error or "")
+        assert resolver.resolve("http://xn--zz.t.co/x").status == "invalid"
+        assert server.paths() == [("HEAD", "/start")]
+    finally:
+        server.close()
+
+
+def test_headers_sent_a_byte_at_a_time_still_end_at_the_timeout() -> None:
+    # slowloris: each read comes within the timeout, the answer never ends; the timeout bounds it all
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def drip() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\n")
+            while not stop.wait(0.02):
+                try:
+                    conn.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    return
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        started = time.perf_counter()
+        r = Resolver(LinkSettings(**{**FAST.__dict__, "timeout": 0.15}), SimulatedClock()).resolve(
+            f"http://127.0.0.1:{listener.getsockname()[1]}/drip"
+        )
+        assert time.perf_counter() - started < 0.4
+        assert (r.status, r.error) == ("error", "timed out after 0.15s")
+    finally:
+        stop.set()
+        listener.close()
+
+
+def test_ipv6_addresses_carrying_a_private_ipv4_one_are_not_requested() -> None:
+    resolver = Resolver(LinkSettings(timeout=0.2), SimulatedClock())  # allow_private off
+    for url in (
+        "http://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+        "http://[64:ff9b::a00:5]/",  # NAT64 of 10.0.0.5
+        "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+        "http://[::127.0.0.1]/",  # IPv4-compatible
+        "http://[::ffff:10.0.0.1]/",  # IPv4-mapped
+    ):
+        r = resolver.resolve(url)
+        assert r.status == "invalid" and "private" in (r.error or ""), url
+    assert resolver.requests == 0

@@ -35,8 +35,6 @@ any moment keeps whole batches, and the next run goes on with the links not yet 
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 import ssl
 import threading
 import time
@@ -53,9 +51,10 @@ import pyarrow as pa
 
 from diplotrack import __version__
 from diplotrack.collect.clock import Clock
-from diplotrack.collect.http import shown_url, span_text, when_text
+from diplotrack.collect.http import span_text, when_text
 from diplotrack.collect.ratelimit import retry_after
 from diplotrack.enrich.domains import host_of, is_shortener, registered_domain
+from diplotrack.enrich.link_guard import bound_answers, deadline, is_private, usable
 from diplotrack.store.db import transaction, utcnow
 
 STATUSES = ("ok", "dead", "refused", "error", "loop", "too_many_hops", "invalid")
@@ -162,7 +161,10 @@ class Resolver:
         # cookie, a credential or an environment setting (proxy, certificates, .netrc), and no
         # client's redirect handling reads the Location (it raises on a garbage one): redirects are
         # followed here, by hand
-        self._transport = transport or httpx.HTTPTransport(verify=_tls_context(), proxy=settings.proxy, trust_env=False)
+        if transport is None:
+            transport = httpx.HTTPTransport(verify=_tls_context(), proxy=settings.proxy, trust_env=False)
+            bound_answers(transport)
+        self._transport = transport
         self._headers = {"User-Agent": USER_AGENT, "Accept": "*/*"}
         self._timeout = httpx.Timeout(settings.timeout).as_dict()
 
@@ -171,10 +173,10 @@ class Resolver:
 
     def resolve(self, url: str) -> Resolution:
         """Where ``url`` leads. Raises ``Deferred`` when it cannot be known in this run."""
-        current = _usable(url)
+        current = usable(url)
         if current is None:
             return Resolution(url, None, None, "invalid", None, 0, "not an http(s) URL with a host")
-        if not self.settings.allow_private and _private(current, lookup=self._lookup):
+        if not self.settings.allow_private and is_private(current, lookup=self._lookup):
             return Resolution(url, current, None, "invalid", None, 0, "a local or private address: not requested")
         seen = {current}
         hops = 0
@@ -189,11 +191,11 @@ class Resolver:
                 return self._end(url, current, _status_of(status), status, hops, _error_of(status))
             if location is None:
                 return self._end(url, current, "invalid", status, hops, f"HTTP {status} without a Location")
-            nxt = _usable(_join(current, location))
+            nxt = usable(_join(current, location))
             if nxt is None:
                 why = f"HTTP {status} to an unusable Location {location.strip()[:200]!r}"
                 return self._end(url, current, "invalid", status, hops, why)
-            if not self.settings.allow_private and _private(nxt, lookup=self._lookup):
+            if not self.settings.allow_private and is_private(nxt, lookup=self._lookup):
                 return self._end(url, current, "invalid", status, hops, f"HTTP {status} to a local or private address")
             hops += 1
             if nxt in seen:
@@ -223,53 +225,17 @@ class Resolver:
                 with self._count:
                     self.requests += 1
                 request = httpx.Request(method, url, headers=self._headers, extensions={"timeout": self._timeout})
-                response = self._transport.handle_request(request)
+                deadline.at = time.monotonic() + self.settings.timeout
+                try:
+                    response = self._transport.handle_request(request)
+                finally:
+                    deadline.at = None
                 response.close()  # the body is never read
                 status, headers = response.status_code, response.headers
                 if status != 429:
                     return status, headers.get("location")
                 self.hosts.rate_limited(host, retry_after(headers, self.clock.now()))
         raise Deferred(f"{host} kept answering 429 (rate limited); its links are left for a later run")
-
-
-def _usable(url: str | None) -> str | None:
-    """``url`` as it may be requested: an absolute http(s) URL with a host, without ``user:password@``."""
-    if not url or not isinstance(url, str) or any(c.isspace() for c in url.strip()):
-        return None
-    try:
-        u = httpx.URL(url.strip())
-    except (httpx.InvalidURL, ValueError, TypeError):
-        return None
-    if u.scheme not in ("http", "https") or not u.host:
-        return None
-    if u.userinfo:
-        u = u.copy_with(userinfo=b"")
-    return shown_url(u)
-
-
-def _private(url: str, *, lookup: bool = True) -> bool:
-    """Whether ``url``'s host is ``localhost`` or a loopback, private, link-local or reserved IP
-    address: written as one (``127.0.0.1``, ``[::1]``, ``2130706433``, ``127.1``), or, with
-    ``lookup``, a name the system resolves to one (a name it cannot resolve is let through: the
-    request then fails to connect)."""
-    host = host_of(url) or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return not ipaddress.ip_address(host).is_global
-    except ValueError:
-        pass
-    try:  # the other ways an IPv4 address may be written, as the system reads them
-        return not ipaddress.ip_address(socket.inet_ntoa(socket.inet_aton(host))).is_global
-    except OSError:
-        pass
-    if not lookup:
-        return False
-    try:
-        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except (OSError, UnicodeError):
-        return False
-    return any(not ipaddress.ip_address(str(info[4][0]).split("%")[0]).is_global for info in infos)
 
 
 def _join(base: str, location: str) -> str:
