@@ -225,7 +225,7 @@ def random_store(tmp: Path, new_store) -> duckdb.DuckDBPyConnection:  # type: ig
     return con
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=post_batches(), deletions=st.lists(st.integers(0, 40), max_size=5, unique=True))
 def test_random_stores_rollups_equal_a_rebuild_after_every_write(
     tmp_path_factory: pytest.TempPathFactory, new_store, batches, deletions
@@ -237,7 +237,7 @@ def test_random_stores_rollups_equal_a_rebuild_after_every_write(
         con.close()
 
 
-# one random store a run (each run draws another): four reports each, and the suite has a 5-minute budget
+# one random store a run (each run draws another): two reports each, and the suite has a 5-minute budget
 @settings(max_examples=1, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=post_batches(), deletions=st.lists(st.integers(0, 40), max_size=5, unique=True))
 def test_random_stores_report_is_the_same_from_rollups_and_base_tables(
@@ -247,8 +247,7 @@ def test_random_stores_report_is_the_same_from_rollups_and_base_tables(
     con = random_store(tmp, new_store)
     try:
         fill(con, batches, deletions, lambda c: None)
-        window = Filters(start=datetime(2021, 3, 3), end=datetime(2021, 3, 8), kinds=("embassy", "state_media"))
-        for filters in (Filters(), window):
-            assert_same_report(con, tmp, ReportOptions(filters=filters, growth_from=date(2021, 1, 1)))
+        # the whole store: a window and kinds are the demo test's second case (window-and-kinds)
+        assert_same_report(con, tmp, ReportOptions(filters=Filters(), growth_from=date(2021, 1, 1)))
     finally:
         con.close()
