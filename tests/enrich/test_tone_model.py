@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from diplotrack.enrich.tone import LABELS
-from diplotrack.enrich.tone_model import MODEL_FILE, ToneClassifier, evaluation
+from diplotrack.enrich.tone_model import MODEL_FILE, ToneClassifier, bundled_version, evaluation
 from diplotrack.errors import DataFileError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +48,7 @@ def gold() -> list[dict[str, str]]:
 def test_the_model_ships_as_plain_json_with_a_version(clf: ToneClassifier) -> None:
     assert MODEL_FILE.suffix == ".json" and MODEL_FILE.read_bytes().startswith(b"{")
     assert clf.version.startswith("tone-2-") and "+tone-1-" in clf.version
+    assert bundled_version() == clf.version  # what the report names, without compiling the cues
     assert sorted(clf.classes) == sorted(LABELS)
     assert clf.meta["training"]["posts"] >= 1500
 

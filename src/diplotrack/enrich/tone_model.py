@@ -32,10 +32,10 @@ from typing import Any
 
 import orjson
 
-from diplotrack.enrich.tone import LABELS, ToneResult, ToneScorer, normalise_en
+from diplotrack.enrich.tone import LABELS, TONE_VERSION, ToneResult, ToneScorer, normalise_en
 from diplotrack.errors import DataFileError
 
-__all__ = ["MODEL_FILE", "ToneClassifier", "features"]
+__all__ = ["MODEL_FILE", "ToneClassifier", "bundled_version", "evaluation", "features"]
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "tone_model.json"
 FORMAT = "diplotrack-tone-linear/1"
@@ -192,6 +192,11 @@ def _load(path: str) -> dict[str, Any]:
 EVALUATION_FILE = MODEL_FILE.with_name("tone_evaluation.json")
 
 
+def bundled_version() -> str:
+    """``ToneClassifier().version`` of the bundled model and cues, without compiling the cues."""
+    return f"{_load(str(MODEL_FILE))['_version']}+{TONE_VERSION}"
+
+
 def evaluation() -> dict[str, Any] | None:
     """The shipped model's evaluation on the held-out test split (``scripts/tone/evaluate_model.py
     --write``), or None when the file is missing or is for another model version."""
@@ -199,6 +204,6 @@ def evaluation() -> dict[str, Any] | None:
         doc = orjson.loads(EVALUATION_FILE.read_bytes())
     except (OSError, orjson.JSONDecodeError):
         return None
-    if not isinstance(doc, dict) or doc.get("model_version") != ToneClassifier().version:
+    if not isinstance(doc, dict) or doc.get("model_version") != bundled_version():
         return None
     return doc

@@ -137,55 +137,21 @@ _TONE_LOCK = threading.Lock()
 
 def tone_model() -> dict[str, Any]:
     """summary.json's ``tone_model``: the version of the tone classifier enrichment uses
-    (``ToneClassifier().version``) and its evaluation on held-out accounts (``tone_model.evaluation()``;
-    null, with a note, until the model's evaluation file is written for this version). Once per
-    process (thread-safe)."""
+    (``tone_model.bundled_version()``) and its evaluation on held-out accounts
+    (``tone_model.evaluation()``; null, with a note, until the model's evaluation file is written for
+    this version). Once per process (thread-safe)."""
+    from diplotrack.enrich.tone_model import bundled_version, evaluation
+
     with _TONE_LOCK:
         if not _TONE_MODEL:
-            version = _tone_version()
-            ev = _evaluation(version)
-            _TONE_MODEL.update(version=version, evaluation=ev)
+            ev = evaluation()
+            _TONE_MODEL.update(version=bundled_version(), evaluation=ev)
             if ev is None:
                 _TONE_MODEL["note"] = (
                     "No evaluation of this model version is bundled yet (scripts/tone/evaluate_model.py --write "
                     "writes it); see docs/tone-evaluation.md."
                 )
         return dict(_TONE_MODEL)
-
-
-class _CuesVersion:
-    """The bundled cue lexicon as far as a classifier's version needs it: its version (the hash of
-    the bundled cues file, ``tone.TONE_VERSION``, which is what ``ToneScorer().version`` gives)."""
-
-    def __init__(self, version: str) -> None:
-        self.version = version
-
-
-def _tone_version() -> str:
-    """``ToneClassifier().version`` without parsing the cue lexicon (0.1 s the version does not
-    need); the whole classifier when that does not work."""
-    from diplotrack.enrich.tone import TONE_VERSION
-    from diplotrack.enrich.tone_model import ToneClassifier
-
-    try:
-        return ToneClassifier(lexicon=_CuesVersion(TONE_VERSION)).version  # type: ignore[arg-type]
-    except Exception:  # noqa: BLE001 (a change of the classifier's constructor: build it whole)
-        return ToneClassifier().version
-
-
-def _evaluation(version: str) -> dict[str, Any] | None:
-    """``tone_model.evaluation()`` for the version already known: the bundled evaluation file when it
-    is for that version, else None (evaluation() builds a whole classifier, 0.4 s, to learn the
-    version; tests check that both agree)."""
-    import orjson
-
-    from diplotrack.enrich.tone_model import EVALUATION_FILE
-
-    try:
-        doc = orjson.loads(EVALUATION_FILE.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    return doc if isinstance(doc, dict) and doc.get("model_version") == version else None
 
 
 def tone_line(info: dict[str, Any] | None) -> str:
