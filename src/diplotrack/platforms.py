@@ -12,13 +12,19 @@ from collections.abc import Sequence
 
 from diplotrack.collect.bluesky.spec import SPEC as BLUESKY
 from diplotrack.collect.mastodon.spec import SPEC as MASTODON
+from diplotrack.collect.telegram.spec import SPEC as TELEGRAM
 from diplotrack.collect.x.spec import SPEC as X
+from diplotrack.collect.youtube.spec import SPEC as YOUTUBE
 from diplotrack.platform_spec import PlatformSpec, Setting
 
-YOUTUBE = PlatformSpec(name="youtube", label="YouTube", handle_form="the channel handle without @")
-TELEGRAM = PlatformSpec(name="telegram", label="Telegram", handle_form="the channel username without @")
+# the ministry's podium: statements imported from transcripts (importers/statements.py), never collected
+MFA = PlatformSpec(
+    name="mfa",
+    label="Ministry podium",
+    handle_form="the speaker's name as the transcripts write it (e.g. 华春莹 or Hua Chunying)",
+)
 
-SPECS: tuple[PlatformSpec, ...] = (X, BLUESKY, MASTODON, YOUTUBE, TELEGRAM)
+SPECS: tuple[PlatformSpec, ...] = (X, BLUESKY, MASTODON, YOUTUBE, TELEGRAM, MFA)
 
 BY_NAME = {s.name: s for s in SPECS}
 # other names people write for a platform (state-media lists, --platform): each read as the platform

@@ -24,7 +24,7 @@ def test_every_list_of_platforms_is_the_registry() -> None:
     assert follow_edges.PLATFORMS is platforms.PLATFORMS
     assert state_media.PLATFORMS is platforms.PLATFORMS
     assert registry.PLATFORMS is platforms.COLLECTABLE
-    assert platforms.PLATFORMS == ("x", "bluesky", "mastodon", "youtube", "telegram")
+    assert platforms.PLATFORMS == ("x", "bluesky", "mastodon", "youtube", "telegram", "mfa")
     assert platforms.COLLECTABLE == ("x", "bluesky", "mastodon")
 
 

@@ -36,7 +36,7 @@ def test_bad_rows_are_skipped_with_their_line(con, tmp_path: Path) -> None:  # t
     reasons = sorted((s.line, s.reason) for s in report.skipped)
     assert reasons == [
         (3, "empty follower or followed"),
-        (4, "platform 'myspace' is not one of x, bluesky, mastodon, youtube, telegram"),
+        (4, "platform 'myspace' is not one of x, bluesky, mastodon, youtube, telegram, mfa"),
         (5, "observed_at 'yesterday' is not a date"),
     ]
     got = con.execute("SELECT follower_id, followed_id, source FROM follow_edges ORDER BY 1, 2").fetchall()

@@ -73,7 +73,7 @@ def test_bad_snapshot_rows_are_reported_in_the_csv(tmp_path: Path) -> None:
         "3: handle: x account 'NotInRoster' is not in the roster; add it there or drop this row",
         "4: handle: x account '@AmbassadeChine' is not in the roster; add it there or drop this row",
         "4: observed_at: '30/06/2022' is not a date; write YYYY-MM-DD or an ISO 8601 date-time",
-        "5: platform: 'facebook' is not a platform; use one of x, bluesky, mastodon, youtube, telegram",
+        "5: platform: 'facebook' is not a platform; use one of x, bluesky, mastodon, youtube, telegram, mfa",
         "5: observed_at: is required",
         "7: observed_at: x account 'ambassadechine' already has a snapshot at 2022-06-30 00:00:00 (snaps/s.csv line 6)",
     ]

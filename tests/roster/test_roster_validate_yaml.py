@@ -88,7 +88,7 @@ def test_base_is_valid(tmp_path: Path) -> None:
         (
             "platform: x",
             "platform: twitter",
-            "10: platform: 'twitter' is not a platform; use one of x, bluesky, mastodon, youtube, telegram",
+            "10: platform: 'twitter' is not a platform; use one of x, bluesky, mastodon, youtube, telegram, mfa",
         ),
         ("platform: x", "platform: X", "10: platform: 'X' is not a platform (did you mean x?)"),
         ("handle: AmbCina", "handle: '@AmbCina'", "11: handle: write the handle without @ ('AmbCina')"),

@@ -12,6 +12,12 @@ The config file is TOML, at ``$DIPLOTRACK_CONFIG`` or ``~/.config/diplotrack/con
     api_base = "https://public.api.bsky.app"
     [mastodon.tokens]              # optional; only for instances that refuse anonymous reads
     "example.social" = "..."       # a token is sent only to the instance that issued it
+    [telegram]
+    base = "https://t.me"          # or DIPLOTRACK_TELEGRAM_BASE
+    throttle = 2                   # seconds between two requests to the web preview
+    [youtube]
+    api_keys = ["...", "..."]      # or DIPLOTRACK_YOUTUBE_API_KEYS=key1,key2; none: the Atom feed only
+    daily_quota = 10000            # units each key may spend a day
     [http]
     timeout = 30
     retries = 5
@@ -35,7 +41,9 @@ from typing import Any
 
 from diplotrack.collect.bluesky import spec as bluesky
 from diplotrack.collect.mastodon import spec as mastodon
+from diplotrack.collect.telegram import spec as telegram
 from diplotrack.collect.x import spec as x_spec
+from diplotrack.collect.youtube import spec as youtube
 from diplotrack.errors import UsageError
 
 ENV_CONFIG = "DIPLOTRACK_CONFIG"
@@ -47,6 +55,10 @@ X_BASE_ENV = x_spec.BASE_ENV
 BLUESKY_BASE_ENV = bluesky.BASE_ENV
 MASTODON_TOKEN_ENV = mastodon.TOKEN_ENV
 MASTODON_BASE_ENV = mastodon.BASE_ENV  # tests and proxies: one base for every instance
+TELEGRAM_BASE_ENV = telegram.BASE_ENV
+YOUTUBE_KEYS_ENV = youtube.KEYS_ENV
+YOUTUBE_API_BASE_ENV = youtube.API_BASE_ENV
+YOUTUBE_WEB_BASE_ENV = youtube.WEB_BASE_ENV
 MAX_WAIT_ENV = "DIPLOTRACK_MAX_WAIT"  # the longest rate-limit wait, in seconds
 DEFAULT_MAX_WAIT = 3600.0
 
@@ -104,6 +116,12 @@ class Settings:
     bluesky_base: str = BLUESKY_DEFAULT_BASE
     mastodon_tokens: dict[str, Secret] = field(default_factory=dict)  # instance host -> its token
     mastodon_base: str | None = None
+    telegram_base: str = telegram.DEFAULT_BASE
+    telegram_throttle: float = telegram.DEFAULT_THROTTLE  # seconds between two requests
+    youtube_keys: tuple[Secret, ...] = ()  # Data API v3 keys, used in turn; none: the Atom feed only
+    youtube_api_base: str = youtube.DEFAULT_API_BASE
+    youtube_web_base: str = youtube.DEFAULT_WEB_BASE
+    youtube_daily_quota: int = youtube.DEFAULT_DAILY_QUOTA  # units per key per day
     http: HttpSettings = field(default_factory=HttpSettings)
     config_file: Path | None = None
 
@@ -182,6 +200,26 @@ def _mastodon_tokens(from_env: str | None, from_file: object, where: str) -> dic
     return tokens
 
 
+def _youtube_keys(from_env: str | None, from_file: object, where: str) -> tuple[Secret, ...]:
+    """Keys from the environment (``key1,key2``), else ``[youtube] api_keys`` (a list or one key)."""
+    if from_env and from_env.strip():
+        values = [k.strip() for k in from_env.split(",")]
+    elif from_file is None:
+        return ()
+    elif isinstance(from_file, str):
+        values = [from_file.strip()]
+    elif isinstance(from_file, list) and all(isinstance(k, str) for k in from_file):
+        values = [k.strip() for k in from_file]
+    else:
+        raise UsageError(f'{where}: [youtube] api_keys must be a list of keys in quotes, e.g. api_keys = ["..."]')
+    if any(not v for v in values):
+        # never echo a value: each is a credential
+        raise UsageError(
+            f"YouTube API keys must be non-empty, separated by commas ({YOUTUBE_KEYS_ENV} or [youtube] api_keys)"
+        )
+    return tuple(Secret(v) for v in dict.fromkeys(values))
+
+
 def _section(cfg: dict[str, Any], name: str, where: str) -> dict[str, Any]:
     """The ``[name]`` table of the config file ({} when absent); a value that is not a table is refused."""
     value = cfg.get(name, {})
@@ -204,6 +242,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
     cfg = _read_config(path)
     where = str(path)
     x, bsky, masto, http = (_section(cfg, k, where) for k in ("x", "bluesky", "mastodon", "http"))
+    tg, yt = (_section(cfg, k, where) for k in ("telegram", "youtube"))
+    quota = _number(yt, "daily_quota", youtube.DEFAULT_DAILY_QUOTA, where)
+    if quota != int(quota) or quota < 1:
+        raise UsageError(f"{where}: [youtube] daily_quota must be a whole number of units, at least 1")
 
     def secret(env_name: str, section: dict[str, Any], key: str) -> Secret | None:
         value = env.get(env_name) or _text(section, "x", key, where)
@@ -221,6 +263,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         mastodon_tokens=_mastodon_tokens(env.get(MASTODON_TOKEN_ENV), masto.get("tokens"), where),
         mastodon_base=(env.get(MASTODON_BASE_ENV) or _text(masto, "mastodon", "api_base", where) or "").rstrip("/")
         or None,
+        telegram_base=(
+            env.get(TELEGRAM_BASE_ENV) or _text(tg, "telegram", "base", where) or telegram.DEFAULT_BASE
+        ).rstrip("/"),
+        telegram_throttle=_number(tg, "throttle", telegram.DEFAULT_THROTTLE, where),
+        youtube_keys=_youtube_keys(env.get(YOUTUBE_KEYS_ENV), yt.get("api_keys"), where),
+        youtube_api_base=(
+            env.get(YOUTUBE_API_BASE_ENV) or _text(yt, "youtube", "api_base", where) or youtube.DEFAULT_API_BASE
+        ).rstrip("/"),
+        youtube_web_base=(
+            env.get(YOUTUBE_WEB_BASE_ENV) or _text(yt, "youtube", "web_base", where) or youtube.DEFAULT_WEB_BASE
+        ).rstrip("/"),
+        youtube_daily_quota=int(quota),
         http=HttpSettings(
             timeout=_number(http, "timeout", 30.0, where),
             retries=int(_number(http, "retries", 5, where)),

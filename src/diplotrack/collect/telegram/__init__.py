@@ -1,0 +1,1 @@
+"""Telegram public channels, read from their web preview (``t.me/s/<name>``): no login, no API key."""
