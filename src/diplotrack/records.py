@@ -46,6 +46,8 @@ class Post:
     repost_count: int | None = None
     reply_count: int | None = None
     quote_count: int | None = None
+    # views (Telegram, YouTube): platforms that count them; Telegram's preview rounds them ("8.67M")
+    view_count: int | None = None
     metrics_observed_at: datetime | None = None
     source_client: str | None = None
     conversation_id: str | None = None

@@ -42,6 +42,7 @@ POST_SCHEMA = pa.schema(
         ("repost_count", _I),
         ("reply_count", _I),
         ("quote_count", _I),
+        ("view_count", _I),
         ("metrics_observed_at", _TS),
         ("source_client", _S),
         ("prov_source", _S),
@@ -101,7 +102,7 @@ ERROR_SCHEMA = pa.schema(
 )
 SKIP_SCHEMA = pa.schema([("file", _S), ("line", _I), ("reason", _S)])
 
-_post_values = operator.attrgetter(*POST_SCHEMA.names[:21])
+_post_values = operator.attrgetter(*POST_SCHEMA.names[:22])
 _profile_values = operator.attrgetter(*PROFILE_SCHEMA.names[:14])
 
 

@@ -394,6 +394,17 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             FROM posts p LEFT JOIN post_enrichment e USING (platform, post_id);
         """,
     ),
+    (
+        8,
+        "posts.view_count: views, for the platforms that count them (Telegram, YouTube)",
+        """
+        ALTER TABLE posts ADD COLUMN view_count BIGINT;
+        CREATE OR REPLACE VIEW posts_enriched AS
+            SELECT p.*, e.lang_detected, e.lang_confidence, e.topics, e.tone_label, e.tone_score, e.tone_cues,
+                   e.domains, e.state_media, e.state_media_via, e.terms, e.enrichment_version, e.unresolved_links
+            FROM posts p LEFT JOIN post_enrichment e USING (platform, post_id);
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

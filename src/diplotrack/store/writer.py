@@ -54,13 +54,20 @@ FILL_COLUMNS = (
     "conversation_id",
     "source_client",
 )
-METRIC_COLUMNS = ("like_count", "repost_count", "reply_count", "quote_count", "metrics_observed_at")
+METRIC_COLUMNS = (
+    "like_count",
+    "repost_count",
+    "reply_count",
+    "quote_count",
+    "view_count",
+    "metrics_observed_at",
+)
 _KIND_RANK = "CASE {k} WHEN 'repost' THEN 0 WHEN 'quote' THEN 1 WHEN 'reply' THEN 2 ELSE 3 END"
 _RANK_KIND = "CASE {r} WHEN 0 THEN 'repost' WHEN 1 THEN 'quote' WHEN 2 THEN 'reply' ELSE 'original' END"
 # how good a row's metrics are: a dated observation by its time, undated metrics next, none last
 _METRIC_KEY = (
     "CASE WHEN metrics_observed_at IS NOT NULL THEN epoch_us(metrics_observed_at) "
-    "WHEN coalesce(like_count, repost_count, reply_count, quote_count) IS NOT NULL THEN -1 ELSE -2 END"
+    "WHEN coalesce(like_count, repost_count, reply_count, quote_count, view_count) IS NOT NULL THEN -1 ELSE -2 END"
 )
 _PROV = (
     "struct_pack(source := prov_source, file := prov_file, line := prov_line, "
@@ -323,7 +330,7 @@ class StoreWriter:
         cols = (
             "platform, post_id, author_id, author_handle, created_at, text, lang, kind, reposted_post_id, "
             "reposted_author_id, quoted_post_id, quoted_author_id, replied_to_post_id, replied_to_author_id, "
-            "conversation_id, like_count, repost_count, reply_count, quote_count, metrics_observed_at, "
+            "conversation_id, like_count, repost_count, reply_count, quote_count, view_count, metrics_observed_at, "
             "source_client"
         )
         counts.posts_new = self._one(
@@ -339,7 +346,8 @@ class StoreWriter:
                 "(b.metrics_observed_at IS NOT NULL AND (p.metrics_observed_at IS NULL "
                 "OR b.metrics_observed_at > p.metrics_observed_at))"
                 " OR (p.metrics_observed_at IS NULL AND b.metrics_observed_at IS NULL AND "
-                "p.like_count IS NULL AND p.repost_count IS NULL AND b.like_count IS NOT NULL)"
+                "coalesce(p.like_count, p.repost_count, p.view_count) IS NULL "
+                "AND coalesce(b.like_count, b.view_count) IS NOT NULL)"
             )
             b_rank, p_rank = _KIND_RANK.format(k="b.kind"), _KIND_RANK.format(k="p.kind")
             changed = " OR ".join(
