@@ -420,7 +420,8 @@ def _facts(ctx: Context) -> dict[str, Any]:
     sql = f"""SELECT count(*) AS all_posts, count(*) FILTER (WHERE {where}) AS posts,
                      count(e.post_id) FILTER (WHERE {where}) AS enriched,
                      count(*) FILTER (WHERE {where} AND (p.like_count IS NOT NULL OR p.repost_count IS NOT NULL
-                        OR p.reply_count IS NOT NULL OR p.quote_count IS NOT NULL)) AS with_metrics
+                        OR p.reply_count IS NOT NULL OR p.quote_count IS NOT NULL
+                        OR p.view_count IS NOT NULL)) AS with_metrics
               FROM posts p LEFT JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
               WHERE p.platform = $a_platform AND p.author_id IN {author_in(kp)}"""
     if ctx.reader.rollups_current():  # the same counts from its rollup rows (enrichment always records a language)

@@ -116,7 +116,8 @@ def window_start(months: dict[str, int], cursor_at: datetime | None, need: int) 
 
 _TARGET = {"repost": "reposted", "quote": "quoted", "reply": "replied_to"}
 _POST_COLUMNS = f"""p.created_at, p.platform, p.post_id, k.handle, k.kind AS account_kind, p.author_handle, p.kind,
-    p.text, p.lang AS platform_language, p.like_count, p.repost_count, p.reply_count, p.quote_count, p.deleted_at,
+    p.text, p.lang AS platform_language, p.like_count, p.repost_count, p.reply_count, p.quote_count, p.view_count,
+    p.deleted_at,
     p.provenance.source AS source, p.provenance.file AS source_file, p.provenance.line AS source_line,
     p.provenance.pointer AS source_pointer, p.provenance.run_id AS run_id, p.provenance.raw_id AS raw_id,
     CASE p.kind {" ".join(f"WHEN '{k}' THEN p.{c}_post_id" for k, c in _TARGET.items())} END AS target_post_id,
@@ -244,7 +245,8 @@ def _empty_rows() -> pd.DataFrame:
     cols = [
         *("created_at", "platform", "post_id", "url", "handle", "account_kind", "author_handle", "kind", "text"),
         *("language", "platform_language", "topics", "tone", "tone_score", "tone_cues", "domains", "state_media"),
-        *("like_count", "repost_count", "reply_count", "quote_count", "deleted_at", "source", "source_file"),
+        *("like_count", "repost_count", "reply_count", "quote_count", "view_count", "deleted_at", "source"),
+        "source_file",
         *("source_line", "source_pointer", "run_id", "raw_id", "target_post_id", "target_author_id"),
         *("target_text", "target_handle"),
     ]
