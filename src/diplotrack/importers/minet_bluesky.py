@@ -1,0 +1,131 @@
+"""minet's Bluesky post CSVs: the columns of twitwi's Bluesky ``POST_FIELDS`` that ``minet bsky``
+commands write (``cid, did, uri, url, timestamp_utc, local_time, user_did, user_handle, text,
+original_text, …, collection_time, …``).
+
+Ids are the Bluesky collector's: a post is its ``at://`` URI, an account its DID. The text is
+``original_text`` where the export has it (twitwi's ``text`` appends the quoted post and media
+links). ``to_post_uri`` makes a reply (``to_user_did`` its author, ``to_root_post_uri`` the
+conversation), ``quoted_uri`` a quote. A row with ``repost_by_user_did`` is a post seen through
+someone's repost: the post is imported, and so is the repost, as the collector records it (a post
+of kind repost by the reposter, id ``at://<did>/app.bsky.feed.repost/derived-<hash>``, dated
+``repost_created_at``). List cells are ``|``-separated; mentions are the handles as written.
+``user_langs`` holds the post's languages (the first is kept).
+
+Counts are dated by ``collection_time``, converted to UTC as for minet's X CSVs (its offset is the
+one between ``local_time`` and ``timestamp_utc``; one earlier than the post is ignored), else by
+``--observed-at``, else left undated.
+The posts CSV carries no follower counts, so no profile snapshots are made.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from diplotrack.collect.bluesky.mapping import derived_repost_uri, normalize_url
+from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, quote_value, read_csv_rows
+from diplotrack.importers.minet_cells import (
+    cell_int,
+    cell_time,
+    epoch_time,
+    local_offset,
+    observation,
+    opt,
+    split_list,
+)
+from diplotrack.records import EntitySet, Post, Provenance, primary_kind
+
+NAME = "minet-bluesky"
+PLATFORM = "bluesky"
+REQUIRED = ("uri", "cid", "user_did", "user_handle", "text", "timestamp_utc")
+
+
+class MinetBlueskyImporter:
+    name = NAME
+    title = "minet Bluesky post CSV (twitwi columns: uri, cid, user_did, user_handle, text, …)"
+    platform = PLATFORM
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        return not missing_columns(csv_header(head), REQUIRED)
+
+    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
+        def one(row: dict[str, str], file: str, line: int) -> None:
+            raw_id = sink.add_raw(NAME, orjson.dumps(row), file=file, line=line, retrieved_at=None)
+            for post in map_row(row, Provenance(NAME, file, line, raw_id, None), observed_at):
+                sink.add_post(post)
+
+        return read_csv_rows(path, sink, progress, REQUIRED, one)
+
+
+def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> list[Post]:
+    """The row's post (and the repost it was seen through). Pure; ValueError on a bad row."""
+    uri = opt(row, "uri")
+    if uri is None or not uri.startswith("at://"):
+        raise ValueError(f"uri {quote_value(uri or '')} is not an at:// URI")
+    did = opt(row, "user_did")
+    if did is None or not did.startswith("did:"):
+        raise ValueError(f"user_did {quote_value(did or '')} is not a DID")
+    created_at = epoch_time(row.get("timestamp_utc"), "timestamp_utc")
+    collected = cell_time(row, "collection_time")
+    if collected is not None:
+        collected -= local_offset(cell_time(row, "local_time"), created_at)
+        if created_at is not None and collected < created_at:
+            collected = None  # collected before it was posted: not a time these counts were seen
+    observed = observation(collected, option)
+    quoted = opt(row, "quoted_uri")
+    parent = opt(row, "to_post_uri")
+    langs = split_list(row.get("user_langs"))
+    post = Post(
+        platform=PLATFORM,
+        post_id=uri,
+        author_id=did,
+        author_handle=opt(row, "user_handle"),
+        created_at=created_at,
+        text=row["original_text"] if "original_text" in row else row.get("text"),
+        lang=langs[0] if langs else None,
+        kind=primary_kind(reposted=False, quoted=bool(quoted), replied=bool(parent)),
+        provenance=prov,
+        quoted_post_id=quoted,
+        quoted_author_id=opt(row, "quoted_user_did") if quoted else None,
+        replied_to_post_id=parent,
+        replied_to_author_id=opt(row, "to_user_did") if parent else None,
+        conversation_id=opt(row, "to_root_post_uri") or uri,
+        like_count=cell_int(row, "like_count"),
+        repost_count=cell_int(row, "repost_count"),
+        reply_count=cell_int(row, "reply_count"),
+        quote_count=cell_int(row, "quote_count"),
+    )
+    if observed is not None and any(c is not None for c in (post.like_count, post.repost_count, post.reply_count)):
+        post.metrics_observed_at = observed
+    found = EntitySet()
+    for tag in split_list(row.get("hashtags")):
+        found.add("hashtag", tag.lstrip("#"), tag.lstrip("#").casefold())
+    for handle in split_list(row.get("mentioned_user_handles")):
+        found.add("mention", handle, handle.lower())
+    for url in split_list(row.get("links")):
+        found.add("url", url, normalize_url(url))
+    for url in split_list(row.get("media_urls")):
+        found.add("media", url, url)
+    post.entities = found.items
+    posts = [post]
+    by = opt(row, "repost_by_user_did")
+    if by is not None:
+        posts.append(
+            Post(
+                platform=PLATFORM,
+                post_id=derived_repost_uri(by, uri),
+                author_id=by,
+                author_handle=opt(row, "repost_by_user_handle"),
+                created_at=epoch_time(row.get("repost_timestamp_utc"), "repost_timestamp_utc")
+                or cell_time(row, "repost_created_at"),
+                text=None,
+                lang=None,
+                kind="repost",
+                provenance=prov,
+                reposted_post_id=uri,
+                reposted_author_id=did,
+            )
+        )
+    return posts
