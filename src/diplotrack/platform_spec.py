@@ -34,6 +34,9 @@ class PlatformSpec:
     normalize_handle: Callable[[str], str] | None = None
     # a message when a handle (already normalized, without @ or spaces) is not of this platform's form
     check_handle: Callable[[str], str | None] | None = None
+    # handles are names as people write them, spaces included (the podium's speakers): the roster
+    # then refuses only a leading @ and line breaks, tabs or control characters
+    names_as_handles: bool = False
     # ``module:Class`` of the collector's source; None: the roster accepts the platform, nothing collects it
     source: str | None = None
     settings: tuple[Setting, ...] = field(default_factory=tuple)

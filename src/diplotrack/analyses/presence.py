@@ -1,11 +1,14 @@
-"""Presence: how many tracked accounts there are, of which kinds, where, and since when.
+"""Presence: how many tracked accounts there are, on which platforms, of which kinds, where, and
+since when.
 
 Presence is about the roster and the accounts' creation dates, not about posts: the window
 (``Filters.start``/``end``) never drops an account from the counts by kind or by host, and the
 joins count accounts whatever they posted. The one use of the window here: joins (by period and by
 cohort) leave out accounts created on or after ``Filters.end``, which did not exist yet at the end of
 the window. ``Filters.start`` is not applied to joins, so that cumulative counts include every
-account created before the window. See docs/analyses/presence.md.
+account created before the window. Presence per platform (``account_presence``,
+``presence_by_platform``) reads every post in the store, whatever the window: since when an account
+is present does not depend on the period studied. See docs/analyses/presence.md.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from functools import lru_cache
 import ibis
 import ibis.expr.types as ir
 
+from diplotrack import platforms
 from diplotrack.analyses.base import Filters, Tables, account_keys, tracked_accounts
 from diplotrack.errors import InvalidValueError
 
@@ -271,3 +275,160 @@ def accounts_by_region(t: Tables, f: Filters) -> ir.Table:
     h = accounts_by_host(t, f)
     g = h.group_by("region").aggregate(accounts=h.accounts.sum().cast("int64"))
     return g.order_by([g.accounts.desc(), g.region])
+
+
+# --- presence per platform: which accounts are where, and since when -----------------------------
+
+SINCE_CREATED = "created"
+SINCE_FIRST_POST = "first post"
+SINCE_UNKNOWN = "unknown"
+NOT_TRACKED = "not tracked"
+NO_DATA = "tracked, no data"
+PARTIAL_DATA = "partial data"
+DATA = "data"
+
+
+def _snapshot_stats(t: Tables, f: Filters) -> ir.Table:
+    """Per tracked account (platform, handle): its profile snapshots and the earliest creation time
+    they give (NULL when none does)."""
+    keys = account_keys(t, f)
+    s = t.profile_snapshots
+    m = keys.join(s, [keys.platform == s.platform, keys.key == s.user_id]).select(
+        keys.platform, keys.handle, s.created_at
+    )
+    return m.group_by(["platform", "handle"]).aggregate(snapshots=m.count(), created_at=m.created_at.min())
+
+
+def _post_stats(t: Tables, f: Filters) -> ir.Table:
+    """Per tracked account (platform, handle): its posts in the store, whatever the window, and the
+    time of the first one."""
+    keys = account_keys(t, f)
+    p = t.posts
+    m = p.join(keys, [p.platform == keys.platform, p.author_id == keys.key]).select(
+        keys.platform, keys.handle, p.created_at
+    )
+    return m.group_by(["platform", "handle"]).aggregate(posts=m.count(), first_post_at=m.created_at.min())
+
+
+def account_presence(t: Tables, f: Filters) -> ir.Table:
+    """Each tracked account with what the store holds of it and since when it is present.
+
+    ``since`` is the account's creation time where a profile snapshot gives it (``since_basis``
+    'created'), else the time of its first post in the store ('first post'), else NULL ('unknown').
+    ``posts`` and ``first_post_at`` count every post in the store: the window is not applied.
+
+    Columns: platform, handle, actor_id, name, kind, institutional, snapshots, created_at, posts,
+    first_post_at, since, since_basis. Ordered by platform, handle.
+    """
+    acc = tracked_accounts(t, f)
+    s = _snapshot_stats(t, f)
+    j = acc.left_join(s, [acc.platform == s.platform, acc.handle == s.handle]).select(
+        acc.platform,
+        acc.handle,
+        acc.actor_id,
+        acc.name,
+        acc.kind,
+        acc.institutional,
+        snapshots=s.snapshots.fill_null(0).cast("int64"),
+        created_at=s.created_at,
+    )
+    p = _post_stats(t, f)
+    j = j.left_join(p, [j.platform == p.platform, j.handle == p.handle]).select(
+        j, posts=p.posts.fill_null(0).cast("int64"), first_post_at=p.first_post_at
+    )
+    basis = ibis.cases(
+        (j.created_at.notnull(), ibis.literal(SINCE_CREATED)),
+        (j.first_post_at.notnull(), ibis.literal(SINCE_FIRST_POST)),
+        else_=ibis.literal(SINCE_UNKNOWN),
+    )
+    j = j.mutate(since=ibis.coalesce(j.created_at, j.first_post_at), since_basis=basis)
+    return j.order_by(["platform", "handle"])
+
+
+def _platform_table(f: Filters) -> ir.Table:
+    """The registry's platforms (those ``f`` selects) with their order and label, as a small table."""
+    specs = [s for s in platforms.SPECS if not f.platforms or s.name in f.platforms]
+    return ibis.memtable(
+        {
+            "ord": list(range(len(specs))),
+            "platform": [s.name for s in specs],
+            "label": [s.label for s in specs],
+        },
+        schema={"ord": "int64", "platform": "string", "label": "string"},
+    )
+
+
+def presence_by_platform(t: Tables, f: Filters) -> ir.Table:
+    """Per platform: the tracked accounts, the actors they belong to, how many have data, and since when.
+
+    Every platform of the registry is listed (those ``f.platforms`` selects), tracked or not, and any
+    other platform the roster names. ``accounts_with_data`` have a post or a profile snapshot in the
+    store (``accounts_with_posts``, ``accounts_with_snapshots``); ``accounts_dated`` a known creation
+    date. ``created_from``/``created_to`` span the creation dates, ``first_post_from``/``first_post_to``
+    the accounts' first posts (NULL where none is known). ``status``: 'not tracked' (no selected
+    account), 'tracked, no data', 'partial data' (some accounts without data) or 'data'. The window
+    is not applied (see :func:`account_presence`).
+
+    Columns: platform, label, accounts, actors, institutional, individual, accounts_with_data,
+    accounts_with_posts, accounts_with_snapshots, accounts_dated, created_from, created_to,
+    first_post_from, first_post_to, status. Ordered as the registry lists the platforms, then by name.
+    """
+    a = account_presence(t, f)
+
+    def n(cond: ir.BooleanValue) -> ir.IntegerValue:
+        return cond.cast("int64").sum()
+
+    g = a.group_by("platform").aggregate(
+        accounts=a.count(),
+        actors=a.actor_id.nunique(),
+        institutional=n(a.institutional.fill_null(False)),
+        accounts_with_data=n((a.posts > 0) | (a.snapshots > 0)),
+        accounts_with_posts=n(a.posts > 0),
+        accounts_with_snapshots=n(a.snapshots > 0),
+        accounts_dated=n(a.created_at.notnull()),
+        created_from=a.created_at.min(),
+        created_to=a.created_at.max(),
+        first_post_from=a.first_post_at.min(),
+        first_post_to=a.first_post_at.max(),
+    )
+    reg = _platform_table(f)
+    j = reg.outer_join(g, reg.platform == g.platform)
+    counts = {
+        c: g[c].fill_null(0).cast("int64")
+        for c in ("accounts", "actors", "institutional", "accounts_with_data", "accounts_with_posts")
+        + ("accounts_with_snapshots", "accounts_dated")
+    }
+    j = j.select(
+        ord=reg.ord.fill_null(len(platforms.SPECS)),
+        platform=ibis.coalesce(reg.platform, g.platform),
+        label=ibis.coalesce(reg.label, g.platform),
+        **counts,
+        created_from=g.created_from,
+        created_to=g.created_to,
+        first_post_from=g.first_post_from,
+        first_post_to=g.first_post_to,
+    )
+    status = ibis.cases(
+        (j.accounts == 0, ibis.literal(NOT_TRACKED)),
+        (j.accounts_with_data == 0, ibis.literal(NO_DATA)),
+        (j.accounts_with_data < j.accounts, ibis.literal(PARTIAL_DATA)),
+        else_=ibis.literal(DATA),
+    )
+    j = j.mutate(individual=j.accounts - j.institutional, status=status).order_by(["ord", "platform"])
+    return j.select(
+        "platform",
+        "label",
+        "accounts",
+        "actors",
+        "institutional",
+        "individual",
+        "accounts_with_data",
+        "accounts_with_posts",
+        "accounts_with_snapshots",
+        "accounts_dated",
+        "created_from",
+        "created_to",
+        "first_post_from",
+        "first_post_to",
+        "status",
+    )

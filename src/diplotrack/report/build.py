@@ -34,7 +34,7 @@ from diplotrack.report import figures, questions
 from diplotrack.report.folder import staged_folder
 from diplotrack.report.model import DEFAULT_COHORTS, ReportOptions, ReportResult, Section, Table
 from diplotrack.report.render import write_html, write_markdown
-from diplotrack.report.sections import SECTIONS, ChartSpec, Context, network_summary, text
+from diplotrack.report.sections import SECTIONS, ChartSpec, Context, network_summary, presence_summary, text
 from diplotrack.report.write import write_csv
 from diplotrack.store import rollups
 
@@ -143,6 +143,7 @@ def _texts(
     ready.upto(len(SECTIONS) - 1)  # the introductions and figures read every section's values
     with clock("report", "summary figures"):
         ctx.summary.update(figures.summary(ctx.frames, ctx.values["window"], ctx.opts, ctx.f))
+        ctx.summary.update(presence_summary(ctx))
         ctx.summary.update(figures.content_summary(ctx.frames))
         ctx.summary.update(network_summary(ctx))
     with clock("report", "coverage"):

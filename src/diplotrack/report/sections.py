@@ -21,7 +21,7 @@ from diplotrack.analyses.network_analyses import network
 from diplotrack.analyses.registry import BY_NAME
 from diplotrack.analyses.study import DEFAULT_TOPIC
 from diplotrack.errors import StoreError
-from diplotrack.report import figures
+from diplotrack.report import figures, platform_presence
 from diplotrack.report.model import ReportOptions
 
 
@@ -96,6 +96,14 @@ def A(name: str, file: str, title: Text, note: Text = "", **params: Any) -> Tabl
 
 def _top(ctx: Context) -> int:
     return ctx.opts.top_n
+
+
+# -- presence per platform -----------------------------------------------------------------------
+
+
+def presence_summary(ctx: Context) -> dict:
+    """summary.json's per-platform figures (report/platform_presence.py)."""
+    return platform_presence.summary(ctx.frames["presence_by_platform"])
 
 
 # -- growth: the dates it runs between -----------------------------------------------------------
@@ -240,10 +248,19 @@ SECTIONS: tuple[SectionSpec, ...] = (
     SectionSpec(
         "presence",
         "Presence: who is on which platform, and since when",
-        "Tracked accounts by platform, kind and whether they are institutional voices or individual "
-        "diplomats; when they were created (from the creation date in their profile snapshots), by year, "
-        "by quarter and by the cohorts given; where they are posted.",
+        "Tracked accounts and actors per platform, with how many of them the store holds data for and since "
+        "when they are present; accounts by platform, kind and whether they are institutional voices or "
+        "individual diplomats; when they were created (from the creation date in their profile snapshots), by "
+        "year, by quarter and by the cohorts given; where they are posted.",
         (
+            TableSpec("presence_by_platform", "Accounts per platform: tracked, with data, and since when",
+                      lambda c: platform_presence.table(c.t, c.f),
+                      "Every platform diplotrack knows is listed. 'tracked, no data': the roster lists accounts there "
+                      "but the store holds no post and no profile snapshot of theirs (collect or import them); "
+                      "'partial data': some of them have none. Created: the accounts' creation dates (profile "
+                      "snapshots); first post: each account's first post in the store, whatever the window. "
+                      "Institutional and individual count accounts.",
+                      analysis="presence_by_platform"),
             A("accounts_by_kind", "accounts_by_kind", "Accounts by platform, kind and institutional status"),
             A("joins_by_period", "joins_by_year", "Accounts created per year", period="year"),
             A("joins_by_period", "joins_by_quarter", "Accounts created per quarter", period="quarter"),

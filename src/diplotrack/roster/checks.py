@@ -88,11 +88,17 @@ def stored_handle(platform: str | None, value: str) -> str:
 
 
 def check_handle(platform: str | None, handle: str) -> str | None:
+    """A message when ``handle`` (as ``stored_handle`` gave it) is not a handle of ``platform``: every
+    platform refuses a leading @ and whitespace (where handles are names, as on the podium, only a
+    line break, a tab or a control character), then the platform's own rule applies."""
+    spec = spec_of(platform)
     if handle.startswith("@"):
         return f"write the handle without @ ('{handle.lstrip('@')}')"
-    if any(ch.isspace() for ch in handle):
+    if spec is not None and spec.names_as_handles:
+        if any((ch.isspace() and ch != " ") or not ch.isprintable() for ch in handle):
+            return f"'{handle}' contains a line break, a tab or a control character; write the name on one line"
+    elif any(ch.isspace() for ch in handle):
         return f"'{handle}' contains a space; a handle has none"
-    spec = spec_of(platform)
     return spec.check_handle(handle) if spec is not None and spec.check_handle is not None else None
 
 

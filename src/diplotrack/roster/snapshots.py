@@ -52,6 +52,8 @@ def _row(
         report.add(row["platform"].line, "platform", message)
         platform = None
     handle = text(row, "handle", line, report, required=True)
+    if platform and handle:
+        handle = checks.stored_handle(platform, handle)  # any form the roster accepts: its stored one
     if platform and handle and (platform, handle.lower()) not in accounts:
         report.add(
             row["handle"].line,

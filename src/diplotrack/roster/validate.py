@@ -200,11 +200,31 @@ def _check_user_id(account: Account, line: int, first: dict[tuple[str, str], Acc
         first[key] = account
 
 
+def _written_handle(raw: RawAccount) -> str | None:
+    loc = raw.fields.get("handle")
+    return loc.value.strip() if loc is not None and isinstance(loc.value, str) else None
+
+
+def _twice(account: Account, written: str | None, first: Account, first_written: str) -> str:
+    """The message for an account listed twice, naming the forms it was written in when they differ
+    from the stored one (``@name`` and ``https://t.me/name`` are one Telegram account)."""
+    written = written or account.handle
+    if written == account.handle and first_written == first.handle:
+        return (
+            f"{account.platform} account '{account.handle}' is listed twice "
+            f"(first as '{first.handle}' on line {first.line}; handles ignore case)"
+        )
+    return (
+        f"{account.platform} account '{account.handle}' (written '{written}') is listed twice (first as "
+        f"'{first_written}' on line {first.line}; both forms name the same account, and handles ignore case)"
+    )
+
+
 def build_actors(raws: list[RawActor], report: Report) -> list[Actor]:
     """Model actors from raw ones, reporting bad values, repeated actor ids and repeated accounts."""
     actors: list[Actor] = []
     first_actor: dict[str, int] = {}
-    first_account: dict[tuple[str, str], Account] = {}
+    first_account: dict[tuple[str, str], tuple[Account, str]] = {}  # and the handle as written
     first_user_id: dict[tuple[str, str], Account] = {}
     for raw in raws:
         actor = build_actor(raw, report)
@@ -219,16 +239,12 @@ def build_actors(raws: list[RawActor], report: Report) -> list[Actor]:
         for raw_account in raw.accounts:
             account = build_account(raw_account, report)
             key = (account.platform, account.handle.lower())
+            written = _written_handle(raw_account)
             if account.platform and account.handle and key in first_account:
-                first = first_account[key]
-                report.add(
-                    account.line or raw_account.line,
-                    "handle",
-                    f"{account.platform} account '{account.handle}' is listed twice "
-                    f"(first as '{first.handle}' on line {first.line}; handles ignore case)",
-                )
+                first, first_written = first_account[key]
+                report.add(account.line or raw_account.line, "handle", _twice(account, written, first, first_written))
             elif account.platform and account.handle:
-                first_account[key] = account
+                first_account[key] = (account, written or account.handle)
             if "user_id" in raw_account.fields:
                 _check_user_id(account, raw_account.fields["user_id"].line, first_user_id, report)
             actor.accounts.append(account)
