@@ -52,6 +52,10 @@ class Post:
     source_client: str | None = None
     conversation_id: str | None = None
     entities: list[Entity] = field(default_factory=list)
+    # sources that see edits (Telegram's "edited" mark): when this text was read. A later reading
+    # whose text differs replaces the stored text and the change is kept in post_edits; a post
+    # without it (every importer) never changes a stored text (the first text seen is kept)
+    text_observed_at: datetime | None = None
 
 
 @dataclass(slots=True)

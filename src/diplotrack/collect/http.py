@@ -260,7 +260,7 @@ def _shown_req(url: str, params: Any) -> str:
 
 # the query parameters that say which page of which account a request was: the cursor and the
 # account where the path does not carry it (a skip names its URL by these; the fields lists go)
-_NAMING_PARAMS = ("actor", "acct", "pagination_token", "cursor", "max_id")
+_NAMING_PARAMS = ("actor", "acct", "pagination_token", "cursor", "max_id", "before")
 
 
 def short_url(url: str) -> str:

@@ -45,6 +45,7 @@ POST_SCHEMA = pa.schema(
         ("view_count", _I),
         ("metrics_observed_at", _TS),
         ("source_client", _S),
+        ("text_observed_at", _TS),
         ("prov_source", _S),
         ("prov_file", _S),
         ("prov_line", _I),
@@ -102,7 +103,7 @@ ERROR_SCHEMA = pa.schema(
 )
 SKIP_SCHEMA = pa.schema([("file", _S), ("line", _I), ("reason", _S)])
 
-_post_values = operator.attrgetter(*POST_SCHEMA.names[:22])
+_post_values = operator.attrgetter(*POST_SCHEMA.names[:23])
 _profile_values = operator.attrgetter(*PROFILE_SCHEMA.names[:14])
 
 

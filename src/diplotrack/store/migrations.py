@@ -405,6 +405,34 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             FROM posts p LEFT JOIN post_enrichment e USING (platform, post_id);
         """,
     ),
+    (
+        9,
+        "post_edits: a post's text changes, as sources that see edits (Telegram) observed them",
+        """
+        CREATE TABLE post_edits (
+            platform VARCHAR NOT NULL,
+            post_id VARCHAR NOT NULL,
+            observed_at TIMESTAMP NOT NULL,
+            old_text VARCHAR,
+            new_text VARCHAR,
+            run_id BIGINT,
+            PRIMARY KEY (platform, post_id, observed_at)
+        );
+        """,
+    ),
+    (
+        10,
+        "youtube_quota: the Data API units each key used a quota day (keys by a short hash, never the key)",
+        """
+        CREATE TABLE youtube_quota (
+            key_hash VARCHAR NOT NULL,
+            day DATE NOT NULL,
+            units BIGINT NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (key_hash, day)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

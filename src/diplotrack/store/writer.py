@@ -8,7 +8,8 @@ nothing, because every write merges on its natural key:
 - posts (platform, post_id): a new post is inserted; a known one gains the fields it lacked, a
   more specific kind (repost > quote > reply > original), and its public metrics are replaced
   only by a *newer* observation (``metrics_observed_at``). Several observations of one post in a
-  batch are first combined the same way.
+  batch are first combined the same way. Its text is the first one seen, unless a source dates
+  a newer, different reading of it (an edit: ``store/edits.py``, kept in ``post_edits``).
 - post_entities (platform, post_id, type, value): the union of what every observation of a post
   listed; insert if absent.
 - profile_snapshots (platform, user_id, observed_at), raw_payloads (content hash), api_errors
@@ -29,7 +30,7 @@ import duckdb
 import pyarrow as pa
 
 from diplotrack.records import ApiError, FollowEdge, Post, ProfileSnapshot, Skip
-from diplotrack.store import rollups
+from diplotrack.store import edits, rollups
 from diplotrack.store.batch import RecordBatch, compress_raw, skips_of
 from diplotrack.store.db import transaction
 
@@ -276,7 +277,7 @@ class StoreWriter:
         finally:
             for name in names:
                 con.unregister(f"_b_{name}")
-            con.execute(" ".join(f"DROP TABLE IF EXISTS {t};" for t in ("_bp", "_op", "_up", "_be")))
+            con.execute(" ".join(f"DROP TABLE IF EXISTS {t};" for t in ("_bp", "_op", "_up", "_be", edits.TEMP)))
         self.counts.add(counts)
         return counts
 
@@ -318,7 +319,7 @@ class StoreWriter:
                     UNION ALL BY NAME
                     SELECT platform, post_id, {fills},
                            {_RANK_KIND.format(r="min(" + _KIND_RANK.format(k="kind") + ")")} AS kind,
-                           {metrics}, {provs}
+                           {metrics}, {provs}, max(text_observed_at) AS text_observed_at
                     FROM (SELECT *, {_METRIC_KEY} AS _mk, _mk::HUGEINT * 4294967296 + _row AS _rk
                           FROM (SELECT *, row_number() OVER () AS _row FROM _b_posts)
                           SEMI JOIN d USING (platform, post_id))
@@ -350,18 +351,24 @@ class StoreWriter:
                 "AND coalesce(b.like_count, b.view_count) IS NOT NULL)"
             )
             b_rank, p_rank = _KIND_RANK.format(k="b.kind"), _KIND_RANK.format(k="p.kind")
-            changed = " OR ".join(
-                [f"({newer})", f"{b_rank} < {p_rank}"]
-                + [f"(p.{c} IS NULL AND b.{c} IS NOT NULL)" for c in FILL_COLUMNS]
-            )
+            # an edit (store/edits.py: a source's newer dated text) replaces the text; else the first one stays
+            edited = edits.find(con)
+            fills = {c: f"coalesce(p.{c}, b.{c})" for c in FILL_COLUMNS}
+            changed_by = [f"({newer})", f"{b_rank} < {p_rank}"]
+            join = ""
+            if edited:
+                fills["text"] = "CASE WHEN ed.post_id IS NOT NULL THEN ed.new_text ELSE coalesce(p.text, b.text) END"
+                changed_by.append("ed.post_id IS NOT NULL")
+                join = f"LEFT JOIN {edits.TEMP} ed USING (platform, post_id)"
+            changed = " OR ".join(changed_by + [f"(p.{c} IS NULL AND b.{c} IS NOT NULL)" for c in FILL_COLUMNS])
             merged = ", ".join(
-                [f"coalesce(p.{c}, b.{c}) AS {c}" for c in FILL_COLUMNS]
+                [f"{fills[c]} AS {c}" for c in FILL_COLUMNS]
                 + [f"CASE WHEN {newer} THEN b.{c} ELSE p.{c} END AS {c}" for c in METRIC_COLUMNS]
                 + [f"{_RANK_KIND.format(r=f'least({b_rank}, {p_rank})')} AS kind"]
             )
             con.execute(
                 f"""CREATE TEMP TABLE _up AS SELECT platform, post_id, {merged}
-                    FROM _bp b JOIN _op p USING (platform, post_id) WHERE {changed}"""
+                    FROM _bp b JOIN _op p USING (platform, post_id) {join} WHERE {changed}"""
             )
             counts.posts_updated = self._one("SELECT count(*) FROM _up")
             if counts.posts_updated:
@@ -370,6 +377,8 @@ class StoreWriter:
                     f"""UPDATE posts SET {sets} FROM _up u
                         WHERE posts.platform = u.platform AND posts.post_id = u.post_id"""
                 )
+            if edited:
+                edits.record(con, self.run_id)
             # a known post gains the entities it lacked, changed or not (e.g. a CHC post listed
             # once per mentionee, its rows in different batches)
             counts.entities_new += self._one(

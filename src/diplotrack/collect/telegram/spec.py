@@ -1,6 +1,13 @@
-"""Telegram as diplotrack knows it: the spec the registries, the CLI, the config and the roster read."""
+"""Telegram as diplotrack knows it: the spec the registries, the CLI, the config and the roster read.
+
+A roster may write a channel as ``name``, ``@name`` or a link to it (``https://t.me/name``,
+``t.me/s/name``, ``https://telegram.me/name``, a link to one of its posts); the store keeps
+``name`` as written there (case is kept for display; ids and keys lower-case it).
+"""
 
 from __future__ import annotations
+
+import re
 
 from diplotrack.platform_spec import PlatformSpec, Setting
 
@@ -8,10 +15,39 @@ BASE_ENV = "DIPLOTRACK_TELEGRAM_BASE"  # tests and proxies
 DEFAULT_BASE = "https://t.me"
 DEFAULT_THROTTLE = 2.0  # seconds between two requests: the web preview is a public page, read politely
 
+# a channel link: t.me or telegram.me, optionally /s/ (the web preview), optionally a post number
+_LINK = re.compile(r"(?:https?://)?(?:www\.)?(?:t|telegram)\.me/(?:s/)?([^/?#\s]+)(?:/\d+)?/?(?:[?#]\S*)?", re.I)
+# Telegram usernames: 5-32 characters, letters, digits and underscores, starting with a letter
+_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
+
+
+def channel_name(value: str) -> str:
+    """A Telegram channel as the roster may give it, in the one form the store keeps: its username.
+    Anything that is not a link or ``@name`` is returned as it is, for ``check_username`` to report."""
+    v = value.strip()
+    if (m := _LINK.fullmatch(v)) is not None:
+        return m.group(1)
+    if v.startswith("@") and v.count("@") == 1:
+        return v[1:]
+    return v
+
+
+def check_username(handle: str) -> str | None:
+    if _USERNAME.fullmatch(handle):
+        return None
+    return (
+        f"'{handle}' is not a Telegram channel username; write it as 5 to 32 letters, digits or underscores "
+        "starting with a letter (e.g. durov, or the link https://t.me/durov)"
+    )
+
+
 SPEC = PlatformSpec(
     name="telegram",
     label="Telegram",
-    handle_form="the channel username without @",
+    handle_form="the channel username (name, @name or https://t.me/name)",
+    normalize_handle=channel_name,
+    check_handle=check_username,
+    source="diplotrack.collect.telegram.client:TelegramSource",
     settings=(
         Setting("base", "web preview base URL", env=BASE_ENV, field="telegram_base"),
         Setting("throttle", "seconds between two requests", field="telegram_throttle"),
