@@ -25,7 +25,7 @@ def test_every_list_of_platforms_is_the_registry() -> None:
     assert state_media.PLATFORMS is platforms.PLATFORMS
     assert registry.PLATFORMS is platforms.COLLECTABLE
     assert platforms.PLATFORMS == ("x", "bluesky", "mastodon", "youtube", "telegram", "mfa")
-    assert platforms.COLLECTABLE == ("x", "bluesky", "mastodon")
+    assert platforms.COLLECTABLE == ("x", "bluesky", "mastodon", "youtube", "telegram")
 
 
 @pytest.mark.parametrize("name", platforms.COLLECTABLE)
@@ -40,9 +40,12 @@ def test_a_collectable_spec_builds_its_source(name: str) -> None:
         assert setting.field is not None and hasattr(Settings(), setting.field), setting
 
 
-@pytest.mark.parametrize("name", ["youtube", "telegram", "myspace"])
+@pytest.mark.parametrize("name", ["mfa", "myspace"])
 def test_a_platform_without_collector_is_refused_in_one_sentence(name: str) -> None:
-    with pytest.raises(UsageError, match=f"cannot collect from '{name}'; collectable platforms: x, bluesky, mastodon"):
+    with pytest.raises(
+        UsageError,
+        match=f"cannot collect from '{name}'; collectable platforms: x, bluesky, mastodon, youtube, telegram",
+    ):
         registry.build_source(name, Settings(), Clock(), SilentReporter())
 
 
@@ -56,15 +59,19 @@ def test_roster_handle_rules_come_from_the_spec() -> None:
     assert checks.check_handle("mastodon", "alice") is not None
     assert checks.check_handle("x", "alice") is None
     assert checks.check_handle("youtube", "@alice") == "write the handle without @ ('alice')"
+    assert checks.stored_handle("youtube", " https://www.youtube.com/@CGTN ") == "CGTN"
+    assert checks.check_handle("youtube", "https://www.youtube.com/c/CGTN") is not None
+    assert checks.stored_handle("telegram", " https://t.me/s/MFA_Russia ") == "MFA_Russia"
+    assert checks.check_handle("telegram", "mfa") is not None
 
 
 def test_the_collect_help_lists_the_collectable_platforms() -> None:
     from diplotrack.cli.collect import _PLATFORM
     from diplotrack.cli.main import app
 
-    assert _PLATFORM.help == "x, bluesky or mastodon (repeatable; default: all tracked)."
+    assert _PLATFORM.help == "x, bluesky, mastodon, youtube or telegram (repeatable; default: all tracked)."
     (collect,) = [c for c in app.registered_commands if c.name == "collect"]
-    assert collect.help == "Collect new posts and profiles from the X, Bluesky and Mastodon APIs."
+    assert collect.help == "Collect new posts and profiles from the X, Bluesky, Mastodon, YouTube and Telegram APIs."
 
 
 def test_the_registry_loads_no_http_code() -> None:

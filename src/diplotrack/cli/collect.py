@@ -203,9 +203,13 @@ def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> No
             s.close()
         con.close()
     total_req = sum(p.requests for p in planned)
-    at_most = sum(p.cost for p in planned)
-    expected = sum(p.expected for p in planned if p.expected is not None)
-    unknown = sum(1 for p in planned if p.expected is None)
+    money = [p for p in planned if p.unit == "USD"]  # a platform may count in its own unit (YouTube: quota units)
+    at_most = sum(p.cost for p in money)
+    expected = sum(p.expected for p in money if p.expected is not None)
+    unknown = sum(1 for p in money if p.expected is None)
+    units = [p for p in planned if p.unit != "USD"]
+    units_at_most = sum(p.cost for p in units)
+    units_expected = sum(p.expected for p in units if p.expected is not None)
     over = options.budget is not None and at_most > options.budget
     if as_json:
         common.print_json(
@@ -218,6 +222,8 @@ def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> No
                 "expected_unknown_accounts": unknown,
                 "budget": options.budget,
                 "exceeds_budget": over,
+                "quota_units_at_most": round(units_at_most),
+                "quota_units_expected": round(units_expected),
                 "planned": [p.__dict__ for p in planned],
             }
         )
@@ -225,15 +231,15 @@ def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> No
     for n in notes:
         common.err_console.print(n, markup=False, highlight=False)
     common.print_table(
-        ("endpoint", "account", "requests", "items", "at most (USD)", "expected (USD)", "note"),
+        ("endpoint", "account", "requests", "items", "at most", "expected", "note"),
         [
             (
                 p.endpoint,
                 p.account or "",
                 str(p.requests),
                 str(p.items),
-                f"{p.cost:.3f}",
-                "unknown" if p.expected is None else f"{p.expected:.3f}",
+                _amount(p.cost, p.unit),
+                "unknown" if p.expected is None else _amount(p.expected, p.unit),
                 "; ".join(x for x in (p.note, p.basis) if x),
             )
             for p in planned
@@ -246,12 +252,24 @@ def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> No
             f" (over the ${options.budget:.2f} budget: the run would stop early)" if over else " (within budget)"
         )
     unknown_note = f"; unknown for {unknown} account{'s' if unknown > 1 else ''} never collected" if unknown else ""
-    common.console.print(
-        f"dry run: {total_req} requests planned, costing at most ${at_most:.2f}{budget_note}; "
-        f"expected about ${expected:.2f} from the accounts' posting rates over {RATE_DAYS} days and the time "
-        f"since their last collection{unknown_note}; nothing was sent",
-        markup=False,
+    costs = (
+        [
+            f"costing at most ${at_most:.2f}{budget_note}; expected about ${expected:.2f} from the accounts' "
+            f"posting rates over {RATE_DAYS} days and the time since their last collection{unknown_note}"
+        ]
+        if money
+        else []
     )
+    if units:  # not money: YouTube's quota units, per key per day, which --budget does not count
+        costs.append(f"YouTube quota: at most {units_at_most:,.0f} units, expected {units_expected:,.0f}")
+    common.console.print(
+        f"dry run: {total_req} requests planned, " + "; ".join(costs) + "; nothing was sent", markup=False
+    )
+
+
+def _amount(value: float, unit: str) -> str:
+    """A planned cost as the table shows it: ``$0.150``, or ``12 units``."""
+    return f"${value:.3f}" if unit == "USD" else f"{value:,.0f} {unit}"
 
 
 def exit_code(report: CollectReport) -> int:

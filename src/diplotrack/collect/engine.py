@@ -247,6 +247,8 @@ class Collector:
         self.progress.platform_started(source.platform, len(targets))
         if not targets:
             return
+        if hasattr(source, "attach_store"):  # a source that keeps state of its own there (YouTube's quota)
+            source.attach_store(self.con)
         found = self._lookup(source, targets, writer, pr, report)
         for f in found:
             if f.status != "active" or f.user_id is None:

@@ -43,6 +43,12 @@ def plan(
         targets = targets_for(con, source.platform, options.accounts)
         if not targets:
             continue
+        if hasattr(source, "attach_store"):  # a source that keeps state of its own there (YouTube's quota)
+            source.attach_store(con)
+        if hasattr(source, "lookup_plan"):  # a source that counts in its own unit (YouTube: quota units)
+            planned.append(source.lookup_plan(targets))
+            planned.extend(_timeline(con, source, t, options, now) for t in targets)
+            continue
         per_page = getattr(source, "lookup_page_size", 100)
         requests = (
             source.lookup_requests(targets)
@@ -93,6 +99,8 @@ def _timeline(
         [t.platform, uid or "", handle_key(t.handle)],
     ).fetchone()
     planned = source.plan(t, uid, sweep or cursors.Sweep(since_at=options.since), row[0] if row else None)
+    if planned.unit != "USD":  # not money: the source's own expectation stands (YouTube's quota units)
+        return planned
     exp = expected(con, source, t, sweep, now)
     return replace(planned, expected=exp.cost, basis=exp.basis)
 

@@ -113,6 +113,7 @@ class PlannedRequest:
     note: str = ""
     expected: float | None = None  # the expected cost from recent posting rates; None: unknown
     basis: str = ""  # what ``expected`` rests on
+    unit: str = "USD"  # what ``cost`` and ``expected`` count: the currency, or "units" (YouTube's quota)
 
 
 class Source(Protocol):
