@@ -82,3 +82,23 @@ def test_the_registry_loads_no_http_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("platform", "post_id", "url"),
+    [
+        ("x", "1200", "https://x.com/i/web/status/1200"),
+        ("bluesky", "at://did:plc:abc/app.bsky.feed.post/3k2", "https://bsky.app/profile/did:plc:abc/post/3k2"),
+        ("telegram", "mfa_russia/1042", "https://t.me/mfa_russia/1042"),
+        ("youtube", "dQw4w9WgXcQ", "https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
+        ("mastodon", "https://mastodon.social/@a/1", "https://mastodon.social/@a/1"),
+        ("x", "derived:ab12", None),
+        ("telegram", "x/1", None),
+        ("youtube", "short", None),
+        ("mfa", "fmprc:2020-01-02:3", None),
+    ],
+)
+def test_a_posts_address_comes_from_its_platforms_spec(platform: str, post_id: str, url: str | None) -> None:
+    from diplotrack.serve.pages.posts import post_url
+
+    assert post_url(platform, post_id) == url

@@ -41,6 +41,12 @@ def check_username(handle: str) -> str | None:
     )
 
 
+def post_url(post_id: str) -> str | None:
+    """``<channel>/<message id>`` (the stored form) as its t.me address."""
+    name, _, message = post_id.partition("/")
+    return f"https://t.me/{name}/{message}" if _USERNAME.fullmatch(name) and message.isdigit() else None
+
+
 SPEC = PlatformSpec(
     name="telegram",
     label="Telegram",
@@ -53,4 +59,5 @@ SPEC = PlatformSpec(
         Setting("throttle", "seconds between two requests", field="telegram_throttle"),
     ),
     cost="free: public channels' web preview, no login",
+    post_url=post_url,
 )

@@ -8,6 +8,11 @@ TOKEN_ENV = "DIPLOTRACK_X_BEARER_TOKEN"
 BASE_ENV = "DIPLOTRACK_X_API_BASE"
 DEFAULT_BASE = "https://api.x.com"
 
+
+def post_url(post_id: str) -> str | None:
+    return f"https://x.com/i/web/status/{post_id}" if post_id.isdigit() else None
+
+
 SPEC = PlatformSpec(
     name="x",
     label="X",
@@ -21,5 +26,6 @@ SPEC = PlatformSpec(
         Setting("reread_posts", "number of newest stored posts each sweep re-reads", field="x_reread_posts"),
     ),
     required_secret="bearer_token",
+    post_url=post_url,
     cost="pay per use: USD per post and per user returned ([x] price_post_read, price_user_read)",
 )

@@ -57,6 +57,14 @@ def check_channel(handle: str) -> str | None:
     )
 
 
+_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
+
+
+def post_url(post_id: str) -> str | None:
+    """A video id (the stored post id) as its watch address."""
+    return f"https://www.youtube.com/watch?v={post_id}" if _VIDEO_ID.fullmatch(post_id) else None
+
+
 SPEC = PlatformSpec(
     name="youtube",
     label="YouTube",
@@ -71,4 +79,5 @@ SPEC = PlatformSpec(
         Setting("daily_quota", "quota units per key per day", field="youtube_daily_quota"),
     ),
     cost="quota: Data API units per call (1 for each call made), a daily quota per key; the Atom feed needs no key",
+    post_url=post_url,
 )

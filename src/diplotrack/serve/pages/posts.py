@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from diplotrack.errors import UsageError
+from diplotrack.platforms import spec_of
 from diplotrack.serve.pages.base import (
     Context,
     Page,
@@ -172,18 +173,15 @@ def page_posts(
 
 
 def post_url(platform: object, post_id: object) -> str | None:
-    """The post's address on its platform where the id says it (X ids, Bluesky at:// URIs, URLs)."""
+    """The post's address on its platform where the id says it (each platform's spec reads its own
+    ids: X ids, Bluesky at:// URIs, Telegram channel/message, YouTube video ids), or the id itself
+    when it is a URL."""
     if not isinstance(post_id, str) or not isinstance(platform, str):
         return None
     if post_id.startswith(("https://", "http://")):
         return post_id
-    if platform == "x" and post_id.isdigit():
-        return f"https://x.com/i/web/status/{post_id}"
-    if platform == "bluesky" and post_id.startswith("at://"):
-        parts = post_id[5:].split("/")
-        if len(parts) == 3 and parts[1] == "app.bsky.feed.post":
-            return f"https://bsky.app/profile/{parts[0]}/post/{parts[2]}"
-    return None
+    spec = spec_of(platform)
+    return spec.post_url(post_id) if spec is not None and spec.post_url is not None else None
 
 
 _ENRICHMENT = ("language", "topics", "tone", "tone_score", "tone_cues", "domains", "state_media")
