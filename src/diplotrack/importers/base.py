@@ -104,6 +104,8 @@ def parse_int(value: object) -> int | None:
     store's 64-bit integers (``1e400``, ``inf`` and 20-digit counts are refused here, not at write)."""
     if value is None:
         return None
+    if isinstance(value, bool):  # JSON true/false: an int to Python, never a count
+        raise ValueError(f"{value!r} is not a whole number")
     if isinstance(value, int):
         return in_int64(value)
     s = str(value).strip()

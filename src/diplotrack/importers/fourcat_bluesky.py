@@ -35,7 +35,15 @@ from diplotrack.collect.bluesky.mapping import map_post_view, normalize_url
 from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, quote_value, read_csv_rows
 from diplotrack.importers.chunks import ChunkContext
 from diplotrack.importers.fourcat_ndjson import first_items, map_items, read_ndjson
-from diplotrack.importers.minet_cells import cell_int, cell_time, epoch_time, observation, opt, split_list
+from diplotrack.importers.minet_cells import (
+    bluesky_post_uri,
+    cell_int,
+    cell_time,
+    epoch_time,
+    observation,
+    opt,
+    split_list,
+)
 from diplotrack.provenance import Prov
 from diplotrack.records import EntitySet, Post, Provenance, handle_key, primary_kind
 
@@ -98,6 +106,8 @@ def lexicon_keys(value: Any, parent: str = "") -> Any:
 
 
 def map_item(item: dict[str, Any], prov: Prov, ctx: ChunkContext, sink: Sink) -> None:
+    did = item["author"].get("did")
+    bluesky_post_uri(item["uri"], did if isinstance(did, str) else None, "uri")
     meta = item.get("4CAT_metadata")
     collected = epoch_time(meta.get("collected_at"), "4CAT_metadata.collected_at") if isinstance(meta, dict) else None
     observed = observation(collected, ctx.observed_at) or ctx.mtime
@@ -134,19 +144,17 @@ def _linked(link: str | None) -> tuple[str | None, str | None]:
 
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> Post:
     """One 4CAT Bluesky CSV row to a Post. Pure; ValueError on a bad row."""
-    uri = opt(row, "id")
-    if uri is None or not uri.startswith("at://"):
-        raise ValueError(f"id {quote_value(uri or '')} is not an at:// URI")
     did = opt(row, "author_id")
     if did is None or not did.startswith("did:"):
         raise ValueError(f"author_id {quote_value(did or '')} is not a DID")
+    uri = bluesky_post_uri(opt(row, "id"), did, "id")
     created_at = cell_time(row, "created_at") or epoch_time(row.get("timestamp"), "timestamp")
     parent, parent_author = _linked(opt(row, "replied_to_post"))
     replied = bool(opt(row, "replied_to_post"))
     if replied and parent_author is None and (u := opt(row, "replied_to_user")):
         parent_author = u if u.startswith("did:") else handle_key(u)
     quoted, quoted_author = _linked(opt(row, "quoted_post"))
-    is_quote = bool(quoted or quoted_author)
+    is_quote = bool(opt(row, "quoted_post"))  # also "DELETED", "REMOVED BY AUTHOR": still a quote
     if quoted_author is None and is_quote and (u := opt(row, "quoted_user")):
         quoted_author = handle_key(u)
     langs = split_list(row.get("languages"), ",")

@@ -43,8 +43,11 @@ from diplotrack.importers.minet_cells import (
     epoch_time,
     opt,
     split_list,
+    telegram_channel,
     telegram_channel_key,
+    telegram_is_peer,
     telegram_mentions,
+    telegram_message_id,
     telegram_post_id,
 )
 from diplotrack.importers.text_entities import entities_from_text
@@ -55,7 +58,8 @@ NDJSON = "fourcat-telegram-ndjson"
 CSV = "fourcat-telegram-csv"
 PLATFORM = "telegram"
 CSV_REQUIRED = ("thread_id", "chat", "body", "views", "unix_timestamp", "author_forwarded_from_name")
-_MESSAGE_ID = re.compile(r"(\d{1,19})$")
+_MESSAGE_ID = re.compile(r"([0-9]{1,19})$")
+UNKNOWN_CHAT = "unknown"  # 4CAT's thread_id for a message whose chat it could not tell
 _ENTITY_KINDS = {
     "MessageEntityHashtag": "hashtag",
     "MessageEntityMention": "mention",
@@ -114,7 +118,7 @@ def chat_name(msg: dict[str, Any]) -> str:
     name = name or _peer_id(msg.get("peer_id"))
     if name is None:
         raise ValueError("the message names no chat (no _chat.username, _chat.id or peer_id)")
-    return name
+    return telegram_channel(name)
 
 
 def map_item(msg: dict[str, Any], prov: Prov, ctx: ChunkContext, sink: Sink) -> None:
@@ -140,14 +144,16 @@ def map_message(msg: dict[str, Any], prov: Provenance, option: datetime | None) 
         post_no = fwd.get("channel_post")
         if fname and isinstance(post_no, int) and not isinstance(post_no, bool):
             reposted_post = telegram_post_id(fname, post_no)
-    reply = _dict(msg.get("reply_to")).get("reply_to_msg_id", msg.get("reply_to_msg_id"))
-    reply_id = telegram_post_id(chat, reply) if isinstance(reply, int) and not isinstance(reply, bool) else None
+    reply_to = _dict(msg.get("reply_to"))
+    reply = reply_to.get("reply_to_msg_id", msg.get("reply_to_msg_id"))
+    reply_chat = _peer_id(reply_to.get("reply_to_peer_id")) or chat  # a reply to another chat's message
+    reply_id = telegram_post_id(reply_chat, reply) if isinstance(reply, int) and not isinstance(reply, bool) else None
     views = msg.get("views")
     post = Post(
         platform=PLATFORM,
         post_id=telegram_post_id(chat, mid),
         author_id=telegram_channel_key(chat),
-        author_handle=None if chat.lstrip("-").isdigit() else chat,
+        author_handle=None if telegram_is_peer(chat) else chat,
         created_at=epoch_time(msg.get("date"), "date"),
         text=text,
         lang=None,
@@ -234,6 +240,9 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> P
     chat = (opt(row, "chat") or opt(row, "thread_id") or "").lstrip("@")
     if not chat:
         raise ValueError("empty chat")
+    if chat == UNKNOWN_CHAT:
+        raise ValueError("4CAT could not tell which chat this message is from (chat 'unknown')")
+    chat = telegram_channel(chat)
     m = _MESSAGE_ID.search(opt(row, "id") or "")
     if m is None:
         raise ValueError(f"id {opt(row, 'id')!r} does not end with a message number")
@@ -243,16 +252,16 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> P
     if source_name:
         source = telegram_channel_key(source_name)
     else:
-        source = f"{TG_PEER}{source_id}" if source_id and source_id.lstrip("-").isdigit() else None
+        source = f"{TG_PEER}{telegram_channel(source_id)}" if source_id and source_id.lstrip("-").isdigit() else None
     reply = opt(row, "reply_to")
-    if reply is not None and not reply.isdigit():
-        raise ValueError(f"reply_to {reply[:40]!r} is not a message number")
+    if reply is not None:
+        reply = telegram_message_id(reply, "reply_to")
     text = row.get("body")
     post = Post(
         platform=PLATFORM,
         post_id=telegram_post_id(chat, m.group(1)),
         author_id=telegram_channel_key(chat),
-        author_handle=None if chat.lstrip("-").isdigit() else chat,
+        author_handle=None if telegram_is_peer(chat) else chat,
         created_at=epoch_time(row.get("unix_timestamp"), "unix_timestamp"),
         text=text,
         lang=None,

@@ -31,7 +31,7 @@ import orjson
 from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, read_csv_rows
 from diplotrack.importers.chunks import ChunkContext
 from diplotrack.importers.fourcat_ndjson import first_items, map_items, read_ndjson
-from diplotrack.importers.minet_cells import cell_int, cell_time, epoch_time, opt, split_list, truthy
+from diplotrack.importers.minet_cells import cell_int, cell_time, epoch_time, opt, split_list, truthy, x_id
 from diplotrack.importers.x_v2 import lenient
 from diplotrack.importers.x_v2_map import map_page
 from diplotrack.provenance import Prov
@@ -97,6 +97,9 @@ def map_item(tweet: dict[str, Any], prov: Prov, ctx: ChunkContext, sink: Sink) -
     if str(tweet.get("author_id")) == "UNKNOWN":
         detail = tweet.get("subject") or tweet.get("detail") or "no detail"
         raise ValueError(f"4CAT's placeholder for a tweet the API did not return ({str(detail)[:120]})")
+    if x_id(tweet.get("id"), "id") is None:
+        raise ValueError("empty id")
+    x_id(tweet.get("author_id"), "author_id")  # the X v2 mapping keeps ids as written: check them here
     page, pointers = unsplice(tweet)
     line = lenient(page, ctx.file, prov.line or 0, sink)
     if line is None:
@@ -177,13 +180,13 @@ class FourcatXCsvImporter:
 
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> Post:
     """One 4CAT X CSV row to a Post. Pure; ValueError on a bad row."""
-    post_id = opt(row, "id")
-    if post_id is None or not post_id.isdigit():
-        raise ValueError(f"id {post_id!r} is not a tweet id (digits)" if post_id else "empty id")
-    author_id = opt(row, "author_id")
+    post_id = x_id(row.get("id"), "id")
+    if post_id is None:
+        raise ValueError("empty id")
     handle = opt(row, "author")
-    if author_id is None or author_id == "UNKNOWN":
+    if opt(row, "author_id") in (None, "UNKNOWN"):
         raise ValueError("no author_id (4CAT's placeholder for a tweet the API did not return?)")
+    author_id = x_id(row.get("author_id"), "author_id")
     created_at = cell_time(row, "timestamp") or epoch_time(row.get("unix_timestamp"), "unix_timestamp")
     reposted = truthy(row.get("is_retweet"))
     quoted = truthy(row.get("is_quote_tweet"))

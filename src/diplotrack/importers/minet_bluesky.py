@@ -27,6 +27,7 @@ import orjson
 from diplotrack.collect.bluesky.mapping import derived_repost_uri, normalize_url
 from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, quote_value, read_csv_rows
 from diplotrack.importers.minet_cells import (
+    bluesky_post_uri,
     cell_int,
     cell_time,
     epoch_time,
@@ -61,12 +62,10 @@ class MinetBlueskyImporter:
 
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> list[Post]:
     """The row's post (and the repost it was seen through). Pure; ValueError on a bad row."""
-    uri = opt(row, "uri")
-    if uri is None or not uri.startswith("at://"):
-        raise ValueError(f"uri {quote_value(uri or '')} is not an at:// URI")
     did = opt(row, "user_did")
     if did is None or not did.startswith("did:"):
         raise ValueError(f"user_did {quote_value(did or '')} is not a DID")
+    uri = bluesky_post_uri(opt(row, "uri"), did, "uri")
     created_at = epoch_time(row.get("timestamp_utc"), "timestamp_utc")
     collected = cell_time(row, "collection_time")
     if collected is not None:
@@ -111,6 +110,8 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> l
     post.entities = found.items
     posts = [post]
     by = opt(row, "repost_by_user_did")
+    if by is not None and not by.startswith("did:"):
+        raise ValueError(f"repost_by_user_did {quote_value(by)} is not a DID")
     if by is not None:
         posts.append(
             Post(

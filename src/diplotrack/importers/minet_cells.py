@@ -20,9 +20,19 @@ from diplotrack.records import EntitySet, ProfileSnapshot, handle_key
 
 NOTHING = ("", "NA", "NAN", "NULL", "NONE")
 TELEGRAM_MENTION = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@])")
-_TME = re.compile(r"^(?:https?://)?(?:t\.me|telegram\.me)/(?:s/)?([A-Za-z0-9_]{1,64})/(\d{1,19})(?:[/?#].*)?$", re.I)
+# a public message link (t.me/<username>/<id>, t.me/s/…); private links (t.me/c/<peer>/<id>) are not
+_TME = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me)/(?:s/)?([A-Za-z][A-Za-z0-9_]{3,31})/([0-9]{1,19})/?(?:[?#].*)?",
+    re.I,
+)
+_TG_USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
+_TG_PEER_ID = re.compile(r"-?[0-9]{1,20}")
+_DIGITS = re.compile(r"[0-9]{1,20}")  # ASCII only: str.isdigit() and \d also accept "١٢٣" and "²"
+_AT_POST = re.compile(r"at://(did:[a-z]+:[A-Za-z0-9._:%-]{1,2048})/app\.bsky\.feed\.post/([A-Za-z0-9._:~-]{1,512})")
 _EPOCH_MAX = 253402300799  # 9999-12-31T23:59:59Z
+_MARKED_CHANNEL = 10**12  # Bot API ids: a channel -100<id>, a basic group -<id>
 TG_PEER = "tg-peer:"
+UNKNOWN_COUNT = -1  # 4CAT's (and TCAT's) spelling of a count it does not know
 
 
 def opt(row: dict[str, str], col: str) -> str | None:
@@ -32,10 +42,40 @@ def opt(row: dict[str, str], col: str) -> str | None:
 
 
 def cell_int(row: dict[str, str], col: str) -> int | None:
+    """A count; ``None`` when empty or -1 (4CAT's "unknown"); ValueError for other negative numbers,
+    booleans (a JSON ``true`` is no count) and what is not a whole number."""
+    value = row.get(col)
+    if isinstance(value, bool):
+        raise ValueError(f"{col} {quote_value(str(value).lower())} is not a count")
     try:
-        return parse_int(row.get(col))
+        n = parse_int(value)
     except ValueError as exc:
         raise ValueError(f"{col} cannot be stored: {exc}") from None
+    if n is not None and n < 0:
+        if n == UNKNOWN_COUNT:
+            return None
+        raise ValueError(f"{col} {n} is negative, not a count")
+    return n
+
+
+def x_id(value: object, col: str) -> str | None:
+    """An X (Twitter) numeric id in the collector's form (ASCII digits, no leading zeros); ``None``
+    when empty. ValueError otherwise, e.g. for ``1.3485927229286564e+18``: an id that a spreadsheet
+    or a data frame turned into a number has lost its last digits and would name another tweet."""
+    if value is None:
+        return None
+    s = str(value).strip()
+    if s.upper() in NOTHING:
+        return None
+    if isinstance(value, bool) or _DIGITS.fullmatch(s) is None or int(s) >= 2**64:
+        raise ValueError(_not_x_id(s, col))
+    return str(int(s))
+
+
+def _not_x_id(s: str, col: str) -> str:
+    numeric = re.fullmatch(r"[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?", s) is not None and not s.isdigit()
+    hint = " (converted to a number by a spreadsheet? export the ids as text)" if numeric else ""
+    return f"{col} {quote_value(s)} is not an X id (digits){hint}"
 
 
 def cell_time(row: dict[str, str], col: str) -> datetime | None:
@@ -88,24 +128,66 @@ def observation(exported: datetime | None, option: datetime | None) -> datetime 
     return exported if exported is not None else option
 
 
+def telegram_channel(name: str) -> str:
+    """A channel as an export names it, checked: its username (4-32 letters, digits, underscores,
+    starting with a letter; ``@`` dropped), or its numeric peer id as Telethon gives it (a Bot API
+    ``-100…`` id is turned into that form). ValueError for anything else: a title, a path, a link."""
+    n = name.strip().removeprefix("@")
+    if _TG_USERNAME.fullmatch(n):
+        return n
+    if _TG_PEER_ID.fullmatch(n):
+        v = int(n)
+        return str(-v - _MARKED_CHANNEL if v <= -_MARKED_CHANNEL else abs(v))
+    raise ValueError(f"{quote_value(n)} is not a Telegram channel username or numeric id")
+
+
+def telegram_is_peer(channel: str) -> bool:
+    """Whether a checked channel (``telegram_channel``) is a numeric peer id, not a username."""
+    return channel.isascii() and channel.isdigit()
+
+
 def telegram_channel_key(name: str) -> str:
     """A channel's account key: ``handle:<username lower>``, or ``tg-peer:<id>`` for a numeric peer id."""
-    name = name.strip().lstrip("@")
-    return f"{TG_PEER}{name}" if name.lstrip("-").isdigit() else handle_key(name)
+    channel = telegram_channel(name)
+    return f"{TG_PEER}{channel}" if telegram_is_peer(channel) else handle_key(channel)
+
+
+def telegram_message_id(value: object, col: str = "message id") -> str:
+    """A message number as the collector writes it (no leading zeros); ValueError when not one."""
+    s = str(value).strip() if value is not None and not isinstance(value, bool) else ""
+    if _DIGITS.fullmatch(s) is None or int(s) == 0 or len(s) > 19:
+        raise ValueError(f"{col} {quote_value(s)} is not a Telegram message number")
+    return str(int(s))
 
 
 def telegram_post_id(channel: str, message_id: object) -> str:
-    channel = channel.strip().lstrip("@")
-    prefix = f"{TG_PEER}{channel}" if channel.lstrip("-").isdigit() else channel.lower()
-    return f"{prefix}/{message_id}"
+    checked = telegram_channel(channel)
+    prefix = f"{TG_PEER}{checked}" if telegram_is_peer(checked) else checked.lower()
+    return f"{prefix}/{telegram_message_id(message_id)}"
 
 
 def telegram_link(link: str | None) -> tuple[str, str]:
-    """``(channel, message id)`` from a message link (``https://t.me/s/name/123``); ValueError otherwise."""
-    m = _TME.match(link or "")
+    """``(channel, message id)`` from a public message link (``https://t.me/s/name/123``); ValueError
+    otherwise (a private ``t.me/c/<peer>/<id>`` link names no channel username)."""
+    m = _TME.fullmatch((link or "").strip())
     if m is None:
-        raise ValueError(f"{quote_value(link or '')} is not a Telegram message link (https://t.me/<channel>/<id>)")
-    return m.group(1), m.group(2)
+        raise ValueError(
+            f"{quote_value(link or '')} is not a public Telegram message link (https://t.me/<channel>/<id>)"
+        )
+    return m.group(1), telegram_message_id(m.group(2))
+
+
+def bluesky_post_uri(uri: str | None, author: str | None, col: str) -> str:
+    """A post's ``at://<did>/app.bsky.feed.post/<key>`` URI, checked (and, when ``author`` is given,
+    that its DID is the author's); ValueError otherwise: a like or a repost record is no post."""
+    m = _AT_POST.fullmatch(uri or "")
+    if m is None:
+        raise ValueError(
+            f"{col} {quote_value(uri or '')} is not a Bluesky post URI (at://<did>/app.bsky.feed.post/<key>)"
+        )
+    if author is not None and m.group(1) != author:
+        raise ValueError(f"{col} {quote_value(uri or '')} is a post of another account than {quote_value(author)}")
+    return m.group(0)
 
 
 def telegram_mentions(text: str | None, found: EntitySet) -> None:

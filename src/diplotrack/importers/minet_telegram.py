@@ -22,7 +22,8 @@ from urllib.parse import unquote
 
 import orjson
 
-from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, read_csv_rows
+from diplotrack.collect.telegram.counts import abbreviated, is_abbreviated
+from diplotrack.importers.base import Progress, Sink, csv_header, in_int64, missing_columns, read_csv_rows
 from diplotrack.importers.minet_cells import (
     cell_int,
     cell_time,
@@ -71,7 +72,7 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> P
         lang=None,
         kind="reply" if replied else "original",
         provenance=prov,
-        view_count=cell_int(row, "views"),
+        view_count=_views(row),
     )
     if option is not None and post.view_count is not None:
         post.metrics_observed_at = option
@@ -89,3 +90,11 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> P
                 found.add("media", url, url)
     post.entities = found.items
     return post
+
+
+def _views(row: dict[str, str]) -> int | None:
+    """``views`` as minet writes it (a number), or as the preview shows it (``8.67M``, older minet)."""
+    text = opt(row, "views")
+    if is_abbreviated(text):
+        return in_int64(abbreviated(text) or 0)
+    return cell_int(row, "views")

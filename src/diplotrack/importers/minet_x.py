@@ -34,6 +34,7 @@ from diplotrack.importers.minet_cells import (
     opt,
     split_list,
     truthy,
+    x_id,
 )
 from diplotrack.records import EntitySet, Post, ProfileSnapshot, Provenance, handle_key, primary_kind
 
@@ -75,9 +76,9 @@ def collected_at(row: dict[str, str], created_at: datetime | None) -> datetime |
 
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> tuple[Post, ProfileSnapshot | None]:
     """One row to its Post and, where the row carries author counts, a snapshot. Pure; ValueError on a bad row."""
-    post_id = opt(row, "id")
-    if post_id is None or not post_id.isdigit():
-        raise ValueError(f"id {post_id!r} is not a tweet id (digits)" if post_id else "empty id")
+    post_id = x_id(row.get("id"), "id")
+    if post_id is None:
+        raise ValueError("empty id")
     handle = (opt(row, "user_screen_name") or "").lstrip("@")
     if not handle:
         raise ValueError("empty user_screen_name")
@@ -87,11 +88,11 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> t
         collected = None  # collected before it was posted: not a time these counts were seen
     observed = observation(collected, option)
     how = "collection_time" if collected else "observed-at option" if observed else "newest tweet in file (lower bound)"
-    author_id = opt(row, "user_id") or handle_key(handle)
-    reposted = opt(row, "retweeted_id")
-    quoted = opt(row, "quoted_id")
-    reply_to = opt(row, "to_tweetid")
-    reply_user = opt(row, "to_userid") or (handle_key(u) if (u := opt(row, "to_username")) else None)
+    author_id = x_id(row.get("user_id"), "user_id") or handle_key(handle)
+    reposted = x_id(row.get("retweeted_id"), "retweeted_id")
+    quoted = x_id(row.get("quoted_id"), "quoted_id")
+    reply_to = x_id(row.get("to_tweetid"), "to_tweetid")
+    reply_user = x_id(row.get("to_userid"), "to_userid") or (handle_key(u) if (u := opt(row, "to_username")) else None)
     post = Post(
         platform=PLATFORM,
         post_id=post_id,
@@ -129,7 +130,7 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> t
 
 
 def _user(row: dict[str, str], id_col: str, handle_col: str) -> str | None:
-    uid = opt(row, id_col)
+    uid = x_id(row.get(id_col), id_col)
     if uid is not None:
         return uid
     handle = opt(row, handle_col)

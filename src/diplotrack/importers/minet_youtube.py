@@ -13,6 +13,7 @@ output swaps ``title`` and ``channel_title`` (a minet bug): import search result
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from diplotrack.records import Post, Provenance
 NAME = "minet-youtube"
 PLATFORM = "youtube"
 REQUIRED = ("video_id", "channel_id", "published_at", "title", "description")
+_CHANNEL_ID = re.compile(r"UC[A-Za-z0-9_-]{22}")  # the channel's id, as the YouTube collector keys it
 _VIDEO_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -51,7 +53,7 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> P
     if video_id is None or len(video_id) > 64 or not set(video_id) <= _VIDEO_ID_CHARS:
         raise ValueError(f"video_id {quote_value(video_id or '')} is not a YouTube video id")
     channel_id = opt(row, "channel_id")
-    if channel_id is None or not channel_id.startswith("UC"):
+    if channel_id is None or _CHANNEL_ID.fullmatch(channel_id) is None:
         raise ValueError(f"channel_id {quote_value(channel_id or '')} is not a YouTube channel id (UC…)")
     title = row.get("title") or ""
     description = row.get("description") or ""
