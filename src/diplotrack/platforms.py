@@ -17,11 +17,21 @@ from diplotrack.collect.x.spec import SPEC as X
 from diplotrack.collect.youtube.spec import SPEC as YOUTUBE
 from diplotrack.platform_spec import PlatformSpec, Setting
 
-# the ministry's podium: statements imported from transcripts (importers/statements.py), never collected
+
+def speaker_name(name: str) -> str:
+    """A podium speaker's name in the one form the roster and the statement importers keep: runs of
+    spaces (ideographic and no-break spaces too) made one space, none at either end."""
+    return " ".join(name.split())
+
+
+# the ministry's podium: statements imported from transcripts (importers/mfa_statements.py and
+# importers/statements_csv.py), never collected
 MFA = PlatformSpec(
     name="mfa",
     label="Ministry podium",
     handle_form="the speaker's name as the transcripts write it (e.g. 华春莹 or Hua Chunying)",
+    normalize_handle=speaker_name,
+    names_as_handles=True,
 )
 
 SPECS: tuple[PlatformSpec, ...] = (X, BLUESKY, MASTODON, YOUTUBE, TELEGRAM, MFA)

@@ -88,3 +88,5 @@ def print_report(report: ImportReport) -> None:
         f"{report.api_errors} API errors kept, {len(report.skipped)} skipped",
         markup=False,
     )
+    for note in report.notes:
+        common.console.print(note, markup=False, highlight=False)

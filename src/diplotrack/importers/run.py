@@ -45,6 +45,7 @@ class ImportReport:
     skipped: list[Skip] = field(default_factory=list)
     duration_s: float = 0.0
     bytes_read: int = 0
+    notes: list[str] = field(default_factory=list)  # what a format says after reading (statements: untracked speakers)
 
     @property
     def nothing_read(self) -> bool:
@@ -64,6 +65,7 @@ class ImportReport:
             "skipped": [{"file": s.file, "line": s.line, "reason": s.reason} for s in self.skipped],
             "duration_s": round(self.duration_s, 3),
             "bytes": self.bytes_read,
+            "notes": self.notes,
         }
 
 
@@ -200,4 +202,8 @@ def _import_files(
         report.skipped = list(c.skipped)
         report.duration_s = time.perf_counter() - started
         finish_run(con, run_id, status, sorted(set(report.formats.values())), report.duration_s)
+    for name in sorted(set(report.formats.values())):
+        notes = getattr(by_name(name), "notes", None)  # an importer may say more once its files are in
+        if notes is not None:
+            report.notes.extend(notes(con, [f for f, n in report.formats.items() if n == name]))
     return report

@@ -17,7 +17,7 @@ FORMATS = ("gexf", "graphml", "csv", "html")
 ACTIONS = ("repost", "hashtag", "link", "post")
 PERIODS = ("hour", "day", "week", "month")
 ACCOUNTS = ("all", "tracked")
-POLYPHONY_ITEMS = ("hashtag", "topic")
+POLYPHONY_ITEMS = ("hashtag", "topic", "term")
 
 
 def _one_of(value: object, choices: Sequence[str], what: str) -> None:
