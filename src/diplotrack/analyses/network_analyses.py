@@ -72,6 +72,22 @@ def polyphony(t: Tables, f: Filters, what: str = "hashtag") -> pd.DataFrame:
     return _polyphony.polyphony(_con(t), what=what, start=f.start, end=f.end, platforms=f.platforms)  # type: ignore[arg-type]
 
 
+def podium_reach(t: Tables, f: Filters, what: str = "topic") -> pd.DataFrame:
+    """Items first said at the ministry's podium (statements, platform ``mfa``) and how fast and how
+    widely missions repeated them, per platform."""
+    from diplotrack.networks import polyphony as _polyphony
+
+    platforms = tuple(p for p in f.platforms if p != _polyphony.PODIUM)
+    return _polyphony.podium_reach(
+        _con(t),
+        what=what,  # type: ignore[arg-type]
+        start=f.start,
+        end=f.end,
+        platforms=platforms,
+        states=f.states,
+    )
+
+
 def _co_action(t: Tables, f: Filters, action: str, window_s: float, min_count: int) -> Coordination:
     from diplotrack.networks import coordination as _coordination
 

@@ -442,6 +442,13 @@ SECTIONS: tuple[SectionSpec, ...] = (
                     "Distinct accounts and languages per hashtag, and the spread from the ministry's first use to "
                     "the missions (median lag, missions reached within 24 hours and 7 days).", what="hashtag"), 50),
             A("polyphony", "polyphony_topics", "Polyphony: topics", what="topic"),
+            *(
+                _head(A("podium_reach", f"podium_reach_{what}s", f"From the podium: {label} first said at the "
+                        "ministry's press conferences, and the missions that repeated them, per platform",
+                        "Statements are dated by day only (00:00), so a lag counts from the start of that day; "
+                        "missions_before used the item before the podium said it.", what=what), 50)
+                for what, label in (("topic", "topics"), ("term", "distinctive terms"))
+            ),
             _head(A("co_action_clusters", "corepost_clusters",
                     "Accounts reposting the same posts within 60 seconds, at least twice",
                     "Coordination is a pattern to examine, not proof of inauthenticity.",
