@@ -49,6 +49,7 @@ MEDIA = (
     ("poll", ".tgme_widget_message_poll"),
     ("location", ".tgme_widget_message_location_wrap"),
 )
+MAX_MESSAGE_ID = 2**31 - 1  # Telegram's message ids are 32-bit
 _QUOTED = ("tgme_widget_message_reply", "tgme_widget_message_link_preview")
 
 
@@ -65,10 +66,12 @@ def post_key(username: str, message_id: int) -> str:
 
 
 def message_id(node: LexborNode) -> tuple[str, int] | None:
-    """(channel username as written, message id) of a block's ``data-post``, or None."""
+    """(channel username as written, message id) of a block's ``data-post``, or None: also for an id
+    that is not ASCII digits, or past Telegram's 32-bit message ids (a page that claims one would
+    pin the sweep's id bound above every real message)."""
     value = node.attributes.get("data-post") or ""
     name, sep, number = value.partition("/")
-    if not sep or not name or not number.isdigit():
+    if not sep or not name or not text.is_number(number) or len(number) > 10 or int(number) > MAX_MESSAGE_ID:
         return None
     return name, int(number)
 
@@ -96,9 +99,9 @@ def _time(value: str | None) -> datetime | None:
         return None
     try:
         t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo is not None else t
+    except (ValueError, OverflowError):  # not a date, or one that UTC pushes past year 1 or 9999
         return None
-    return t.astimezone(UTC).replace(tzinfo=None) if t.tzinfo is not None else t
 
 
 def edited(top: LexborNode) -> bool:

@@ -45,24 +45,39 @@ class Rendered:
 
 
 def _walk(node: LexborNode, out: Rendered) -> None:
-    for child in node.iter(include_text=True):
-        tag = child.tag
-        if tag == "-text":
-            out.parts.append(child.text_content or "")
-        elif tag == "br":
-            out.parts.append("\n")
-        elif tag in _SKIPPED or tag is None or tag.startswith("-"):
+    """Depth first, with a stack of its own: a message nested thousands of elements deep (a hostile
+    page) is read like any other, not a RecursionError."""
+    # each entry: a node to read, or a closing step (text to append after a block, or a link to record)
+    stack: list[LexborNode | tuple[str, str | int]] = [node]
+    first = True
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple):
+            what, value = item
+            if what == "close":
+                out.parts.append(str(value))
+            else:  # "link": the link's text runs from where it started to here
+                href, _, start = str(value).rpartition(" ")
+                out.links.append((href, "".join(out.parts[int(start) :]).strip()))
             continue
-        elif tag in _BLOCKS:
-            out.parts.append("\n\n" if tag in ("blockquote", "pre") else "\n")
-            _walk(child, out)
-            out.parts.append("\n\n" if tag in ("blockquote", "pre") else "\n")
-        elif tag == "a":
-            start = len(out.parts)
-            _walk(child, out)
-            out.links.append((child.attributes.get("href") or "", "".join(out.parts[start:]).strip()))
-        else:
-            _walk(child, out)
+        if not first:
+            tag = item.tag
+            if tag == "-text":
+                out.parts.append(item.text_content or "")
+                continue
+            if tag == "br":
+                out.parts.append("\n")
+                continue
+            if tag in _SKIPPED or tag is None or tag.startswith("-"):
+                continue
+            if tag in _BLOCKS:
+                gap = "\n\n" if tag in ("blockquote", "pre") else "\n"
+                out.parts.append(gap)
+                stack.append(("close", gap))
+            elif tag == "a":
+                stack.append(("link", f"{item.attributes.get('href') or ''} {len(out.parts)}"))
+        first = False
+        stack.extend(reversed(list(item.iter(include_text=True))))
 
 
 def render(node: LexborNode | None) -> Rendered:
@@ -88,8 +103,14 @@ def username_of(url: str) -> tuple[str, int | None] | None:
         path = path[1:]
     if not path or check_username(path[0]) is not None:
         return None
-    post = int(path[1]) if len(path) > 1 and path[1].isdigit() else None
+    post = int(path[1]) if len(path) > 1 and is_number(path[1]) else None
     return path[0], post
+
+
+def is_number(value: str) -> bool:
+    """Whether ``value`` is a message id as t.me writes one: ASCII digits only (``str.isdigit`` also
+    takes ``²`` and digits of other scripts, which ``int`` refuses or reads as another number)."""
+    return value.isascii() and value.isdigit()
 
 
 def link_entities(links: list[tuple[str, str]], found: EntitySet) -> None:

@@ -37,7 +37,7 @@ from diplotrack.collect.http_source import HttpSource
 from diplotrack.collect.source import Found, Page, PlannedRequest, Sweep, Target, failed_page
 from diplotrack.collect.youtube import feed as feedmap
 from diplotrack.collect.youtube import mapping
-from diplotrack.collect.youtube.channel_page import channel_id_of
+from diplotrack.collect.youtube.channel_page import channel_ids_of
 from diplotrack.collect.youtube.errors import (
     Forbidden,
     KeyRefused,
@@ -48,8 +48,10 @@ from diplotrack.collect.youtube.errors import (
     key_refused,
     reasons,
 )
+from diplotrack.collect.youtube.guard import Loop, other_host, redact, strip_key
 from diplotrack.collect.youtube.quota import UNIT_COST, UNITS, Quota
 from diplotrack.collect.youtube.spec import SPEC, is_channel_id
+from diplotrack.records import Skip
 from diplotrack.store.raw import raw_id_of
 
 PAGE_SIZE = 50  # the most items playlistItems.list and videos.list return a call
@@ -57,15 +59,7 @@ CHANNEL_PARTS = "snippet,statistics,contentDetails"
 HTML_FORMAT = "youtube-html"  # raw payloads of channel pages (kept: they resolved a handle)
 _VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,200}")
-
-
-def strip_key(url: str | httpx.URL) -> str:
-    """A URL as it may be shown and stored: without the ``key`` parameter (nor any user:password)."""
-    try:
-        u = httpx.URL(url) if isinstance(url, str) else url
-    except httpx.InvalidURL:
-        return str(url).split("?", 1)[0]
-    return shown_url(u.copy_remove_param("key") if "key" in u.params else u)
+_DECODED = ("content-encoding", "content-length", "transfer-encoding")  # the body kept is decoded already
 
 
 class YouTubeSource(HttpSource):
@@ -87,6 +81,8 @@ class YouTubeSource(HttpSource):
         self.feeds: dict[str, tuple[str, bytes, datetime, feedmap.Feed]] = {}  # read at the lookup
         self.gone: set[str] = set()  # channels found gone mid-sweep: no deletion is judged for them
         self.swept: str | None = None  # the channel whose timeline page was read last (confirm_gone's)
+        self.loop: Loop | None = None  # the current sweep's tokens and videos (a list that loops ends)
+        self.secrets = [k.reveal() for k in self.keys]  # only to take them out of what is kept
 
     def attach_store(self, con: Any) -> None:
         """The engine and the planner hand the store over: the quota used today is kept there."""
@@ -95,12 +91,16 @@ class YouTubeSource(HttpSource):
     # -- requests ------------------------------------------------------------------------------
     def _call(self, endpoint: str, params: dict[str, Any], what: str) -> tuple[httpx.Response, str]:
         """One Data API call, paid by the first key with units left; a key Google says is spent
-        hands over to the next. Returns the response and its URL without the key."""
+        hands over to the next. Returns the response, its body and URL without any key, and that URL.
+
+        Its unit is counted (and saved) before it is sent, so a run killed mid-request has paid for
+        it; each retry (a 5xx, a timeout: Google counts them) adds one more."""
         url = f"{self.api_base}/{endpoint}"
         cost = UNIT_COST[endpoint]
         n = len(self.keys)
         while True:
             i = self.quota.pick(cost, self.clock.utcnow(), what)
+            self.quota.charge(i, cost, self.clock.utcnow())
             before = self.meter.requests
             try:
                 response = self.client.get(url, {**params, "key": self.keys[i].reveal()}, bucket=endpoint)
@@ -114,20 +114,38 @@ class YouTubeSource(HttpSource):
             except KeyRefused as exc:
                 raise AuthError(key_error_text(exc.code, exc.found, f"key {i + 1} of {n}")) from None
             except (RequestFailed, MalformedPage) as exc:
-                exc.url = strip_key(exc.url)
+                exc.url = self._clean(strip_key(exc.url))
                 raise
             finally:
-                self.quota.charge(i, cost * (self.meter.requests - before), self.clock.utcnow())
-            shown = strip_key(response.request.url)
+                extra = cost * (self.meter.requests - before) - cost  # retries; minus one never sent
+                if extra:
+                    self.quota.charge(i, extra, self.clock.utcnow())
+            shown = self._clean(strip_key(response.request.url))
+            if (host := other_host(response, self.api_base)) is not None:
+                raise RequestFailed(f"the YouTube API answer came from another host ({host})", url=shown)
+            response = httpx.Response(
+                response.status_code,
+                headers=[(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DECODED],
+                content=redact(response.content, self.secrets),
+                request=httpx.Request("GET", shown),
+            )
             if response.status_code == 400:
                 found, message = reasons(response.content)
                 if key_refused(found, message):
                     raise AuthError(key_error_text(400, found, f"key {i + 1} of {n}"))
             return response, shown
 
+    def _clean(self, text: str) -> str:
+        return redact(text.encode(), self.secrets).decode("utf-8", "replace")
+
     def _web(self, url: str, params: dict[str, str] | None, bucket: str) -> tuple[httpx.Response, str]:
         response = self.client.get(url, params, bucket=bucket)
-        return response, shown_url(response.request.url)
+        shown = shown_url(response.request.url)
+        if (host := other_host(response, self.web_base)) is not None:
+            raise RequestFailed(
+                f"YouTube sent this request to another host ({host}): its answer is not used", url=shown
+            )
+        return response, shown
 
     @staticmethod
     def _json(response: httpx.Response, shown: str) -> Any:
@@ -177,6 +195,16 @@ class YouTubeSource(HttpSource):
             mapped = mapping.map_channels(self._json(response, shown), shown, retrieved, raw_id_of(response.content))
         except ValueError as exc:
             raise MalformedPage(f"unexpected channels.list answer ({exc})", url=shown, body=response.content) from None
+        asked = {mapping.channel_key(t) for t in chunk}
+        if not by_id and len(mapped.channels) > 1:
+            raise MalformedPage(
+                f"channels.list answered {len(mapped.channels)} channels for one handle",
+                url=shown,
+                body=response.content,
+            )
+        for c in [c for c in mapped.channels if by_id and c.channel_id not in asked]:
+            mapped.channels.remove(c)  # not one of this call's: not this run's to file
+            mapped.skips.append(Skip(shown, None, f"channel {c.channel_id} not collected: it was not asked for"))
         found = mapping.found_channels(chunk, mapped.channels, by_id=by_id)
         for c in mapped.channels:
             if c.uploads:
@@ -206,13 +234,15 @@ class YouTubeSource(HttpSource):
                     yield page
                     return
                 _ok_or_fail(response, shown)
-                cid = channel_id_of(response.content)
-                if cid is None:
-                    raise MalformedPage(
-                        "the channel page names no channel id (a consent or error page?)",
-                        url=shown,
-                        body=response.content,
+                ids = channel_ids_of(response.content)
+                if len(ids) != 1:
+                    why = (
+                        f"several channel ids ({', '.join(ids[:3])})"
+                        if ids
+                        else "no channel id (a consent or error page?)"
                     )
+                    raise MalformedPage(f"the channel page names {why}", url=shown, body=response.content)
+                cid = ids[0]
             except (MalformedPage, RequestFailed) as exc:
                 yield self._failed(exc)
                 return
@@ -295,6 +325,8 @@ class YouTubeSource(HttpSource):
                 f"unexpected playlistItems.list answer ({exc})", url=shown, body=response.content
             ) from None
         page.items = up.items
+        page.skips = [Skip(shown, None, why) for why in up.skips]
+        self._no_loop(sweep, token, up, page)
         if not up.ids:
             page.next_cursor = f"p|{up.next_token}" if up.next_token else None
             page.done = page.next_cursor is None
@@ -302,6 +334,26 @@ class YouTubeSource(HttpSource):
         page.next_cursor = f"v|{up.next_token or '-'}|{','.join(up.ids)}"
         page.done = False
         return page
+
+    def _no_loop(self, sweep: Sweep, token: str | None, up: mapping.UploadsPage, page: Page) -> None:
+        """End the sweep (with a skip saying why) where the uploads list would page forever: a next
+        token that is not one, or one this sweep asked already, or a page of videos all read already."""
+        if self.loop is None or self.loop.sweep is not sweep:
+            self.loop = Loop(sweep)
+        if token:
+            self.loop.tokens.add(token)
+        nxt, why = up.next_token, None
+        read = bool(up.ids)
+        up.ids = self.loop.fresh(up.ids)  # a video read already in this sweep is not paid for twice
+        if nxt is not None and not _TOKEN.fullmatch(nxt):
+            why = f"its next page token {nxt[:40]!r} is not one"
+        elif nxt is not None and self.loop.repeats(nxt):
+            why = f"it repeats the page token {nxt[:40]!r} (the list loops)"
+        elif nxt is not None and read and not up.ids:
+            why = "the page lists only videos this sweep read already (the list loops)"
+        if why:
+            up.next_token = None
+            page.skips.append(Skip(page.url, None, f"uploads list not followed further: {why}"))
 
     def _videos(self, target: Target, user_id: str, nxt: str, ids: list[str]) -> Page:
         params = {"part": "snippet,statistics", "id": ",".join(ids), "maxResults": PAGE_SIZE}
@@ -311,7 +363,13 @@ class YouTubeSource(HttpSource):
         body = response.content
         try:
             mapped = mapping.map_videos(
-                self._json(response, shown), shown, self.handles.get(user_id), retrieved, raw_id_of(body)
+                self._json(response, shown),
+                shown,
+                self.handles.get(user_id),
+                retrieved,
+                raw_id_of(body),
+                channel=user_id,
+                asked=ids,
             )
         except ValueError as exc:
             raise MalformedPage(f"unexpected videos.list answer ({exc})", url=shown, body=body) from None
@@ -372,15 +430,32 @@ class YouTubeSource(HttpSource):
             note = "first sweep: every upload" + (
                 f" ({posts_count} videos)" if posts_count is not None else " (no known video count: one page assumed)"
             )
+            checks = 0  # nothing stored to judge deleted (imported videos aside)
         else:
-            videos = PAGE_SIZE
-            note = "incremental: the uploads since the last sweep and the recheck window (estimated as one page)"
+            stored = self._stored_since(user_id, sweep.since_at)
+            videos = PAGE_SIZE + stored
+            note = (
+                f"incremental: the uploads since the last sweep (estimated as one page) and the {stored} stored "
+                "in the recheck window, then those asked again to find deletions"
+            )
+            checks = max(1, math.ceil(stored / PAGE_SIZE)) * UNIT_COST["videos"]
         pages = max(1, math.ceil(videos / PAGE_SIZE))
-        units = float(pages * (UNIT_COST["playlistItems"] + UNIT_COST["videos"]))
+        units = float(pages * (UNIT_COST["playlistItems"] + UNIT_COST["videos"]) + checks)
         basis = "1 unit a playlistItems.list page and 1 a videos.list call; deletions found cost 1 unit a 50"
         return PlannedRequest(
-            "youtube: uploads + videos", target.handle, 2 * pages, videos, units, note, units, basis, UNITS
+            "youtube: uploads + videos", target.handle, 2 * pages + checks, videos, units, note, units, basis, UNITS
         )
+
+    def _stored_since(self, user_id: str | None, since: datetime | None) -> int:
+        """The channel's stored videos a sweep down to ``since`` reads again (the planner's store)."""
+        if self.quota.con is None or user_id is None:
+            return 0
+        row = self.quota.con.execute(
+            """SELECT count(*) FROM posts WHERE platform = 'youtube' AND author_id = ? AND deleted_at IS NULL
+                 AND created_at > ?""",
+            [user_id, since or datetime.min],
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def close(self) -> None:
         if self.quota.spent_here:

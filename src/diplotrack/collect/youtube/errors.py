@@ -15,18 +15,21 @@ Messages never carry a key: they name a key by its position in the setting (``ke
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 import orjson
 
 from diplotrack.collect.errors import AuthError, BudgetExhausted
+from diplotrack.collect.youtube.guard import redact
 from diplotrack.collect.youtube.spec import KEYS_ENV
 
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded", "dailyLimitExceededUnreg"})
 THROTTLE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 FORBIDDEN_REASONS = frozenset({"playlistItemsNotAccessible", "channelForbidden", "forbidden", "videoForbidden"})
 KEY_REASONS = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID", "API_KEY_EXPIRED", "badRequest"})
+_REASON = re.compile(r"[A-Za-z][A-Za-z_]{0,59}")  # Google's reasons: keyInvalid, API_KEY_INVALID, quotaExceeded
 SETTING = f"{KEYS_ENV} (or [youtube] api_keys in the config file)"
 
 
@@ -68,6 +71,7 @@ def reasons(body: bytes) -> tuple[list[str], str]:
         items = err.get(key)
         if isinstance(items, list):
             found += [str(e["reason"]) for e in items if isinstance(e, dict) and isinstance(e.get("reason"), str)]
+    found = [r for r in found if _REASON.fullmatch(r)]  # a reason is a name; anything else is not shown
     message = err.get("message")
     return found, (str(message)[:200] if isinstance(message, str) else "")
 
@@ -79,7 +83,8 @@ def key_refused(reasons_: list[str], message: str) -> bool:
 
 def auth_error(response: httpx.Response) -> AuthError:
     """A 401/403 as the error that says what happens next (see the module's doc)."""
-    found, message = reasons(response.content)
+    key = response.request.url.params.get("key")  # an answer may echo it: never in a message
+    found, message = reasons(redact(response.content, [key] if key else []))
     said = f" ({', '.join(found[:2]) or 'no reason given'})"
     code = response.status_code
     if set(found) & QUOTA_REASONS:

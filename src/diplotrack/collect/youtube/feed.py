@@ -13,6 +13,7 @@ references). Each record's provenance pointer names the entry: ``/entry/3`` (0-b
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from xml.etree.ElementTree import Element, ParseError
@@ -29,7 +30,10 @@ FORMAT = "youtube-feed"  # raw payloads of collected feeds: the Atom XML as serv
 SOURCE = "youtube-feed"  # provenance.source of records mapped from a feed
 PLATFORM = "youtube"
 FEED_SIZE = 15  # the feed lists the channel's newest 15 videos
+MAX_BYTES = 4 * 1024 * 1024  # a real feed is some 40 KB (15 descriptions of at most 5,000 characters: < 1 MB)
+MAX_COUNT = 2**63  # what the store's BIGINT counts hold: anything larger is a lie, so unknown
 
+_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 ATOM = "{http://www.w3.org/2005/Atom}"
 YT = "{http://www.youtube.com/xml/schemas/2015}"
 MEDIA = "{http://search.yahoo.com/mrss/}"
@@ -59,11 +63,11 @@ def _text(el: Element | None) -> str | None:
 def _int(value: str | None) -> int | None:
     if value is None:
         return None
-    try:
-        n = int(value.strip())
-    except ValueError:
+    v = value.strip()
+    if not (v.isascii() and v.isdigit()):  # int() also takes "+5", "1_000" and other scripts' digits
         return None
-    return n if n >= 0 else None
+    n = int(v)
+    return n if n < MAX_COUNT else None
 
 
 def _likes(rating: Element | None) -> int | None:
@@ -81,6 +85,8 @@ def _likes(rating: Element | None) -> int | None:
 def parse(body: bytes, url: str, retrieved: datetime, raw_id: str, handle: str | None) -> Feed:
     """The feed's channel, its videos as posts, and the entries it could not map (skips).
     Raises FeedError when the bytes are not a channel feed at all."""
+    if len(body) > MAX_BYTES:
+        raise FeedError(f"the feed is {len(body):,} bytes, more than a channel feed's {MAX_BYTES:,} at most")
     try:
         root = DefusedET.fromstring(body)
     except (ParseError, DefusedXmlException, ValueError) as exc:
@@ -100,6 +106,8 @@ def parse(body: bytes, url: str, retrieved: datetime, raw_id: str, handle: str |
         feed.entries += 1
         try:
             post = _entry(entry, channel, handle, retrieved, prov(f"/entry/{i}"))
+            if post.author_id != channel:
+                raise ValueError(f"the video is another channel's ({(post.author_id or '')[:40]})")
         except ValueError as exc:
             feed.skips.append(Skip(url, None, f"entry {i} not collected: {exc}"))
             continue
@@ -112,6 +120,8 @@ def _entry(entry: Element, channel: str, handle: str | None, retrieved: datetime
     video = _text(entry.find(f"{YT}videoId"))
     if not video:
         raise ValueError("no yt:videoId")
+    if not _VIDEO_ID.fullmatch(video):
+        raise ValueError(f"{video[:40]!r} is not a video id")
     created = parse_time(_text(entry.find(f"{ATOM}published")))  # ValueError: a skip
     group = entry.find(f"{MEDIA}group")
     title = _text(entry.find(f"{ATOM}title"))

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,8 @@ from diplotrack.records import Post, ProfileSnapshot, Skip
 FORMAT = "youtube-v3"  # raw payloads of collected API responses: the JSON body as served
 SOURCE = "youtube-api"  # provenance.source of records mapped from the API
 PLATFORM = "youtube"
+MAX_COUNT = 2**63  # a count the store's BIGINT columns hold; anything larger is a lie, so unknown
+_VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
 
 def _str(value: Any) -> str | None:
@@ -39,9 +42,9 @@ def _count(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, str) and value.isdigit() and len(value) < 19:
-        return int(value)
+        return value if 0 <= value < MAX_COUNT else None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19:
+        return int(value)  # ASCII only: "²".isdigit() is true and int() refuses it; "١٢٣" is no API count
     return None
 
 
@@ -144,6 +147,7 @@ class UploadsPage:
     reached: bool = False  # an item at or before the sweep's lower bound was met: no older page is needed
     next_token: str | None = None
     items: int = 0
+    skips: list[str] = field(default_factory=list)  # why an item was left out (the caller adds the URL)
 
 
 def map_uploads(obj: Any, since_at: datetime | None) -> UploadsPage:
@@ -151,10 +155,15 @@ def map_uploads(obj: Any, since_at: datetime | None) -> UploadsPage:
     page = UploadsPage()
     items = items_of(obj)
     page.items = len(items)
-    for item in items:
+    for i, item in enumerate(items):
         snippet, details = _dict(_dict(item).get("snippet")), _dict(_dict(item).get("contentDetails"))
         video = _str(details.get("videoId")) or _str(_dict(snippet.get("resourceId")).get("videoId"))
         if video is None:
+            continue
+        if not _VIDEO_ID.fullmatch(video):  # it would also break the cursor that carries the ids
+            page.skips.append(f"upload at /items/{i} not collected: {video[:40]!r} is not a video id")
+            continue
+        if video in page.ids:
             continue
         try:
             when = parse_time(_str(details.get("videoPublishedAt")) or _str(snippet.get("publishedAt")))
@@ -203,16 +212,41 @@ def map_video(item: Any, handle: str | None, retrieved: datetime, prov) -> Post:
     )
 
 
-def map_videos(obj: Any, url: str, handle: str | None, retrieved: datetime, raw_id: str) -> VideosPage:
-    """A ``videos.list`` response; ValueError when it is not one."""
+def map_videos(
+    obj: Any,
+    url: str,
+    handle: str | None,
+    retrieved: datetime,
+    raw_id: str,
+    *,
+    channel: str | None = None,
+    asked: list[str] | None = None,
+) -> VideosPage:
+    """A ``videos.list`` response; ValueError when it is not one.
+
+    ``channel``: the channel whose uploads these are: a video another channel published is not its
+    post (a skip), and one that names no channel is its. ``asked``: the ids the call asked for; a
+    video the answer adds is not this call's (a skip)."""
     page = VideosPage()
     prov = Prov(SOURCE, url, None, raw_id)
+    wanted = set(asked) if asked is not None else None
+    done: set[str] = set()
     for i, item in enumerate(items_of(obj)):
         try:
             post = map_video(item, handle, retrieved, prov(f"/items/{i}"))
+            if wanted is not None and post.post_id not in wanted:
+                raise ValueError(f"video {post.post_id[:40]!r} was not asked for")
+            if post.post_id in done:
+                raise ValueError(f"video {post.post_id} is listed twice")
+            if channel is not None:
+                if post.author_id is None:
+                    post.author_id = channel
+                elif post.author_id != channel:
+                    raise ValueError(f"video {post.post_id} is another channel's ({post.author_id[:40]})")
         except ValueError as exc:
             page.skips.append(Skip(url, None, f"video at /items/{i} not collected: {exc}"))
             continue
+        done.add(post.post_id)
         page.posts.append(post)
         page.seen.append((post.post_id, post.created_at))
     return page

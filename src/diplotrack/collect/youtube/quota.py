@@ -47,9 +47,12 @@ def quota_day(now: datetime) -> date:
 
 def next_reset(now: datetime) -> datetime:
     """When the quota next resets, as naive UTC (the next midnight Pacific time)."""
-    local = pacific_now(now)
-    offset = now - local
-    return datetime.combine(local.date() + timedelta(days=1), time()) + offset
+    midnight = datetime.combine(quota_day(now) + timedelta(days=1), time())
+    # the offset at that midnight, not now's: on the days the clocks change they differ
+    for hours in (7, 8):
+        if pacific_now(midnight + timedelta(hours=hours)) == midnight:
+            return midnight + timedelta(hours=hours)
+    return midnight + timedelta(hours=8)  # not reached: every Pacific midnight is 07:00 or 08:00 UTC
 
 
 def key_hash(key: Secret) -> str:
