@@ -113,8 +113,8 @@ def summarise(con: duckdb.DuckDBPyConnection) -> dict:
 
     kinds = dict(con.execute("SELECT kind, count(*) FROM actors GROUP BY kind ORDER BY 2 DESC, 1").fetchall())
     authors = con.execute(
-        """SELECT author_handle, count(*) AS n, min(created_at)::DATE, max(created_at)::DATE
-           FROM posts GROUP BY author_handle ORDER BY n DESC, author_handle LIMIT 10"""
+        """SELECT platform, author_handle, count(*) AS n, min(created_at)::DATE, max(created_at)::DATE
+           FROM posts GROUP BY platform, author_handle ORDER BY n DESC, platform, author_handle LIMIT 10"""
     ).fetchall()
     return {
         "actors": one("SELECT count(*) FROM actors"),
@@ -131,6 +131,8 @@ def summarise(con: duckdb.DuckDBPyConnection) -> dict:
         "posts_by_kind": dict(con.execute("SELECT kind, count(*) FROM posts GROUP BY 1 ORDER BY 2 DESC").fetchall()),
         "posts_first": str(one("SELECT min(created_at) FROM posts")),
         "posts_last": str(one("SELECT max(created_at) FROM posts")),
-        "top_authors": [{"handle": h, "posts": n, "first": str(a), "last": str(b)} for h, n, a, b in authors],
+        "top_authors": [
+            {"platform": p, "handle": h, "posts": n, "first": str(a), "last": str(b)} for p, h, n, a, b in authors
+        ],
         "post_entities": one("SELECT count(*) FROM post_entities"),
     }

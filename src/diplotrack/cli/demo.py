@@ -10,6 +10,7 @@ from diplotrack.cli import common
 from diplotrack.cli.enrich import ensure_enriched
 from diplotrack.cli.report import print_report_done
 from diplotrack.demo import build_demo, demo_files
+from diplotrack.platforms import spec_of
 from diplotrack.store.db import open_store_read_only, resolve_db_path
 
 
@@ -20,6 +21,10 @@ def demo_command(
     as_json: bool = typer.Option(False, "--json", help="Print what the store holds and the report summary as JSON."),
 ) -> None:
     db = resolve_db_path(common.STATE.db)
+    if not no_report:  # a folder the report cannot go to is refused before the store is built and enriched
+        from diplotrack.report.folder import check_target
+
+        check_target(out).parent.mkdir(parents=True, exist_ok=True)
     total = sum(p.stat().st_size for p in demo_files())
     with common.byte_progress(enabled=not as_json) as progress:
         task = progress.add_task("building the demo store", total=total)
@@ -58,7 +63,11 @@ def demo_command(
         markup=False,
     )
     for a in s["top_authors"]:
-        say.print(f"    @{a['handle']}: {a['posts']} posts, {a['first']} .. {a['last']}", markup=False)
+        spec = spec_of(a["platform"])
+        # "@name" where the platform's handles are usernames; a speaker's name at the podium as it is
+        who = a["handle"] if spec is not None and spec.names_as_handles else f"@{a['handle']}"
+        label = spec.label if spec is not None else a["platform"]
+        say.print(f"    {who} ({label}): {a['posts']} posts, {a['first']} .. {a['last']}", markup=False)
     skipped = len(result.report.skipped)
     say.print(
         f"store built in {result.report.duration_s:.1f} s; {skipped} input record(s) skipped. "
