@@ -25,6 +25,7 @@ The config file is TOML, at ``$DIPLOTRACK_CONFIG`` or ``~/.config/diplotrack/con
     backoff_max = 60
     max_wait = 3600                # the longest rate-limit wait, seconds (or DIPLOTRACK_MAX_WAIT);
                                    # a longer one gives that endpoint up for the run
+    max_body = 33554432            # the largest answer read, bytes (32 MiB); a bigger one fails
 
 A credential is held in a ``Secret``: its ``str`` and ``repr`` are ``***``, so it cannot reach a
 log line, an exception message or the store by accident; only the HTTP client reveals it.
@@ -104,6 +105,8 @@ class HttpSettings:
     max_rate_limit_waits: int = 20  # 429s in a row for one request before giving up
     # the longest rate-limit wait, seconds: a reset further ahead gives that endpoint up for the run
     max_wait: float = DEFAULT_MAX_WAIT
+    # the largest answer read, bytes: a bigger (or endless) body is a failed request, never all read
+    max_body: int = 32 * 2**20
 
 
 @dataclass(frozen=True)
@@ -281,6 +284,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             backoff_initial=_number(http, "backoff_initial", 1.0, where),
             backoff_max=_number(http, "backoff_max", 60.0, where),
             max_wait=_max_wait(env, http, where),
+            max_body=max(1, int(_number(http, "max_body", HttpSettings.max_body, where))),
         ),
         config_file=path,
     )

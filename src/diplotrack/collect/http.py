@@ -205,6 +205,20 @@ class ApiClient:
                 f"{self.label}: {_causes_text(causes)}; the run goes on without it", url=_shown_req(url, params)
             ) from None
 
+    def _get_bounded(self, url: str, params: Any, headers: dict[str, str] | None) -> httpx.Response:
+        """GET, reading at most ``settings.max_body`` bytes of the answer: a hostile or broken server
+        sending gigabytes (or never ending) costs that request, not the machine's memory."""
+        limit = self.settings.max_body
+        with self._client.stream("GET", url, params=params, headers=headers) as response:
+            body = _bounded_body(response, limit)
+        if body is None:
+            raise RequestFailed(
+                f"{self.label}: the answer is larger than {limit / 2**20:g} MiB; not read further",
+                url=_shown_req(url, params),
+            )
+        response._content = body  # what ``read()`` would have set: the decoded body, read in full
+        return response
+
     def _send_once(
         self, url: str, params: Any, bucket: str, token: Secret | None = None, causes: list[str] | None = None
     ) -> httpx.Response:
@@ -213,7 +227,7 @@ class ApiClient:
         headers = {"Authorization": f"Bearer {token.reveal()}"} if token else None
         causes = [] if causes is None else causes
         try:
-            response = self._client.get(url, params=params, headers=headers)
+            response = self._get_bounded(url, params, headers)
         except httpx.TimeoutException:
             causes.append(f"timed out after {self.settings.timeout:g}s")
             raise TransientHTTPError(causes[-1]) from None
@@ -227,6 +241,22 @@ class ApiClient:
             causes.append(f"HTTP {response.status_code}")
             raise TransientHTTPError(causes[-1])
         return response
+
+
+def _bounded_body(response: httpx.Response, limit: int) -> bytes | None:
+    """The body of a streamed answer, read a chunk at a time; None once it passes ``limit`` bytes
+    (what the server declares is checked first, so a declared 10 GB body is not even started)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _transport_cause(exc: httpx.TransportError) -> str:
