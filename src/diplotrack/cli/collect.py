@@ -297,7 +297,7 @@ def print_report(report: CollectReport) -> None:
         parts.append(
             f"{p.platform} {p.status}: {p.accounts} accounts, {p.swept} timelines done, {p.posts_new} new posts, "
             f"{p.deleted} marked deleted, {m.requests} requests, {m.waits} waits ({m.wait_s:.0f} s), "
-            f"{m.errors} errors, ${m.cost:.2f} estimated"
+            f"{m.errors} errors, " + (f"{m.units:,} quota units" if m.units else f"${m.cost:.2f} estimated")
         )
     tail = f" — stopped: {report.stop_reason}" if report.stop_reason else ""
     common.console.print(

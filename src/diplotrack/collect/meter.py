@@ -13,6 +13,7 @@ class Meter:
     wait_s: float = 0.0
     errors: int = 0
     cost: float = 0.0
+    units: int = 0  # quota units spent (YouTube's Data API); 0 where a platform counts none
     by_endpoint: dict[str, int] = field(default_factory=dict)
 
     def request(self, endpoint: str) -> None:
@@ -27,5 +28,6 @@ class Meter:
             "wait_s": round(self.wait_s, 3),
             "errors": self.errors,
             "estimated_cost": round(self.cost, 6),
+            "quota_units": self.units,
             "requests_by_endpoint": dict(self.by_endpoint),
         }

@@ -101,6 +101,7 @@ class YouTubeSource(HttpSource):
         while True:
             i = self.quota.pick(cost, self.clock.utcnow(), what)
             self.quota.charge(i, cost, self.clock.utcnow())
+            self.meter.units = self.quota.spent_here
             before = self.meter.requests
             try:
                 response = self.client.get(url, {**params, "key": self.keys[i].reveal()}, bucket=endpoint)
@@ -120,6 +121,7 @@ class YouTubeSource(HttpSource):
                 extra = cost * (self.meter.requests - before) - cost  # retries; minus one never sent
                 if extra:
                     self.quota.charge(i, extra, self.clock.utcnow())
+                    self.meter.units = self.quota.spent_here
             shown = self._clean(strip_key(response.request.url))
             if (host := other_host(response, self.api_base)) is not None:
                 raise RequestFailed(f"the YouTube API answer came from another host ({host})", url=shown)
