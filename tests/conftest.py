@@ -1,9 +1,11 @@
-"""Shared fixtures: fixture folders and a fresh temporary store."""
+"""Shared fixtures: fixture folders, a fresh temporary store, and the demo store (plain and
+enriched) built once per test run."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,55 @@ def rows():
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     return run
+
+
+def _built_once(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A file ``build(path)`` makes, made once per test run: under pytest-xdist the workers share the
+    run's temporary folder, the first to need the file builds it while holding a lock and the others
+    wait for it (each would otherwise spend the same seconds building its own)."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: each worker builds its own
+        fcntl = None  # type: ignore[assignment]
+    base = factory.getbasetemp()
+    if fcntl is not None and os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # pytest-of-USER/pytest-N/: this run's, shared by its workers
+    folder = base / "built-once"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    with open(folder / f"{name}.lock", "w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            building = folder / f"building-{name}"
+            building.unlink(missing_ok=True)  # what a worker that failed here left
+            build(building)
+            assert not Path(f"{building}.wal").exists(), "a template store must be closed (checkpointed)"
+            os.replace(building, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store as ``build_demo`` makes it, built once per run. Never open it for writing or
+    hold it open: tests copy it (``shutil.copyfile``) and use the copy."""
+    from diplotrack.demo import build_demo
+
+    return _built_once(tmp_path_factory, "demo.duckdb", lambda path: build_demo(path))
+
+
+@pytest.fixture(scope="session")
+def enriched_demo_template(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
+    """The demo store enriched (``enrich_store``: languages, topics, tone, links), built once per run;
+    copy it as ``demo_template``."""
+    from diplotrack.enrich.run import enrich_store
+
+    def build(path: Path) -> None:
+        shutil.copyfile(demo_template, path)
+        con = open_store(path)
+        try:
+            enrich_store(con)
+        finally:
+            con.close()
+
+    return _built_once(tmp_path_factory, "demo-enriched.duckdb", build)

@@ -5,8 +5,6 @@ that grow with the posts, the real enricher's output, current rollups, and a rep
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
 import synthetic  # noqa: E402
+from cli_inprocess import cli  # noqa: E402
 from diplotrack.store import rollups  # noqa: E402
 from diplotrack.store.db import open_store_read_only  # noqa: E402
 
@@ -129,14 +128,7 @@ def test_enrichment_is_what_the_enricher_writes(store: tuple[Path, dict]) -> Non
 
 
 def test_report_runs(store: tuple[Path, dict], tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(store[0]), "report", "--out", str(tmp_path / "r")]
-        + ["--json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ},
-    )
+    proc = cli("report", "--out", str(tmp_path / "r"), "--json", db=store[0])  # in-process: tests/cli_inprocess.py
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     con = open_store_read_only(store[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import threading
 from pathlib import Path
 
@@ -204,17 +205,16 @@ def test_frame_digest_follows_the_data() -> None:
     assert frame_digest("x", 1) != frame_digest("x", 2)
 
 
-def test_run_frame_reads_an_analysis_from_the_cache(tmp_path, monkeypatch) -> None:
+def test_run_frame_reads_an_analysis_from_the_cache(tmp_path, monkeypatch, demo_template) -> None:
     import ibis.expr.types as ir
 
     from diplotrack.analyses.base import Filters, tables_from_duckdb
     from diplotrack.analyses.registry import run_frame
-    from diplotrack.demo import build_demo
     from diplotrack.store.db import open_store_read_only
 
     monkeypatch.delenv("DIPLOTRACK_CACHE", raising=False)
     monkeypatch.delenv("DIPLOTRACK_CACHE_DIR", raising=False)
-    build_demo(tmp_path / "d.duckdb")
+    shutil.copyfile(demo_template, tmp_path / "d.duckdb")
     con = open_store_read_only(tmp_path / "d.duckdb")
     try:
         c, t = open_cache(con), tables_from_duckdb(con)

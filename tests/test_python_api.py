@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -11,16 +12,15 @@ import pytest
 
 import diplotrack.api as dt
 from diplotrack.analyses import registry
-from diplotrack.demo import build_demo
 from diplotrack.errors import UsageError
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "docs" / "examples" / "python-api.ipynb"
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
     db = tmp_path_factory.mktemp("api") / "demo.duckdb"
-    build_demo(db)
+    shutil.copyfile(demo_template, db)
     return db
 
 

@@ -4,6 +4,7 @@ constructed posts give by hand."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -15,8 +16,6 @@ from small_roster import write_roster
 
 from diplotrack.analyses import content
 from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb, use_rollups
-from diplotrack.demo import build_demo
-from diplotrack.enrich.run import enrich_store
 from diplotrack.roster import import_roster
 from diplotrack.store import rollups
 from diplotrack.store.db import transaction
@@ -43,12 +42,12 @@ ANALYSES = {
 
 
 @pytest.fixture(scope="module")
-def enriched_demo(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The demo store, enriched (languages, topics), its rollups kept by the import and the enrichment."""
+def enriched_demo(tmp_path_factory: pytest.TempPathFactory, enriched_demo_template: Path):  # type: ignore[no-untyped-def]
+    """The demo store, enriched (languages, topics), its rollups kept by the import and the enrichment
+    (a copy of the one built once per run: tests/conftest.py)."""
     path = tmp_path_factory.mktemp("content-demo") / "demo.duckdb"
-    build_demo(path)
+    shutil.copyfile(enriched_demo_template, path)
     con = duckdb.connect(str(path))
-    enrich_store(con, workers=1)
     yield tables_from_duckdb(con)
     con.close()
 

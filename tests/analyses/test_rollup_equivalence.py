@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from small_roster import write_roster
 
 from diplotrack.analyses.base import Filters, tables_from_duckdb
-from diplotrack.demo import build_demo
 from diplotrack.enrich.run import enrich_store
 from diplotrack.records import Entity, Post, Provenance
 from diplotrack.report.build import build_report
@@ -81,9 +80,10 @@ def assert_same_report(con: duckdb.DuckDBPyConnection, tmp: Path, opts: ReportOp
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_store(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
+    """The demo store as build_demo made it: its rollups kept by the import (tests/conftest.py)."""
     path = tmp_path_factory.mktemp("rollup-demo") / "demo.duckdb"
-    build_demo(path)
+    shutil.copyfile(demo_template, path)
     return path
 
 

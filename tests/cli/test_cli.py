@@ -1,10 +1,11 @@
-"""The command line, run as a user runs it: real subprocesses on a temporary store."""
+"""The command line, run as a user runs it: ``demo`` in real subprocesses (the first command a user
+runs), the other commands in-process through ``main()`` (tests/cli_inprocess.py), on a temporary store."""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,17 +13,26 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cli_inprocess import cli
 from diplotrack.demo import demo_files
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str, db: Path, check_rc: int | None = 0, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``diplotrack --db DB ARGS`` in-process; its exit code checked against ``check_rc``."""
+    proc = cli(*args, db=db, env=env)
+    if check_rc is not None:
+        assert proc.returncode == check_rc, proc.stderr
+    return proc
+
+
+def run_process(*args: str, db: Path, check_rc: int | None = 0) -> subprocess.CompletedProcess:
+    """``python -m diplotrack.cli.main --db DB ARGS`` in a process of its own."""
     proc = subprocess.run(
         [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
         check=False,
     )
     if check_rc is not None:
@@ -31,10 +41,18 @@ def run(*args: str, db: Path, check_rc: int | None = 0, env: dict | None = None)
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    run("demo", "--no-report", db=db)
-    return db
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """``diplotrack demo --json --out REPORT`` as a user runs it, once: the store and what it printed."""
+    base = tmp_path_factory.mktemp("demo")
+    db = base / "demo.duckdb"
+    proc = run_process("demo", "--json", "--out", str(base / "report"), db=db)
+    return db, proc.stdout
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_run: tuple[Path, str]) -> Path:
+    """The store ``demo`` built (do not write to it: the module's tests share it)."""
+    return demo_run[0]
 
 
 def expected_demo_posts() -> int:
@@ -56,26 +74,29 @@ def test_demo_then_sql_shows_the_bundled_posts(demo_db: Path) -> None:
     assert json.loads(out) == [{"n": expected_demo_posts()}]
 
 
-def test_demo_prints_what_the_store_holds(tmp_path: Path) -> None:
-    out = run("demo", "--json", "--out", str(tmp_path / "report"), db=tmp_path / "d.duckdb").stdout
+def test_demo_prints_what_the_store_holds(demo_run: tuple[Path, str]) -> None:
+    db, out = demo_run
     summary = json.loads(out)
-    assert (tmp_path / "report" / "report.html").exists()
-    assert summary["summary"]["accounts_total"] == 81 and summary["report"] == str(tmp_path / "report")
+    report = db.parent / "report"
+    assert (report / "report.html").exists()
+    assert summary["summary"]["accounts_total"] == 81 and summary["report"] == str(report)
     assert summary["accounts"] == 81
     assert summary["posts"] == expected_demo_posts()
     assert summary["snapshot_dates"] == ["2021-02-28", "2022-04-30"]
     assert summary["import"]["skipped"] == []
 
 
-def test_demo_rebuild_is_fresh_and_refuses_foreign_stores(tmp_path: Path) -> None:
+def test_demo_rebuild_is_fresh_and_refuses_foreign_stores(demo_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "d.duckdb"
-    run("demo", "--no-report", db=db)
-    run("demo", "--no-report", db=db)  # replaces its own earlier store
+    shutil.copyfile(demo_db, db)  # a store demo built (and enriched, and reported on)
+    run_process("demo", "--no-report", db=db)  # replaces its own earlier store
     n = json.loads(run("sql", "select count(*) as n from posts", "--json", db=db).stdout)[0]["n"]
     assert n == expected_demo_posts()
+    # replaced, not added to: the earlier store's enrichment is gone with it
+    assert json.loads(run("sql", "select count(*) as n from post_enrichment", "--json", db=db).stdout)[0]["n"] == 0
     other = tmp_path / "mine.duckdb"
     run("import", str(ROOT / "tests/fixtures/x-v2/twarc2/two_tweets.jsonl"), db=other)
-    proc = run("demo", "--no-report", db=other, check_rc=2)
+    proc = run_process("demo", "--no-report", db=other, check_rc=2)
     assert "--force" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -113,21 +134,8 @@ def test_sql_is_read_only_and_errors_are_one_line(demo_db: Path) -> None:
 
 
 def test_debug_shows_the_traceback(demo_db: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "diplotrack.cli.main",
-            "--db",
-            str(demo_db),
-            "--debug",
-            "sql",
-            "select * from nope",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # main() lets the error go with --debug: the interpreter prints it, so a process of its own
+    proc = run_process("--debug", "sql", "select * from nope", db=demo_db, check_rc=None)
     assert proc.returncode != 0 and "Traceback" in proc.stderr
 
 
@@ -138,19 +146,8 @@ def test_missing_store_is_a_clear_usage_error(tmp_path: Path) -> None:
 
 def test_db_from_environment(tmp_path: Path) -> None:
     db = tmp_path / "env.duckdb"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "diplotrack.cli.main",
-            "import",
-            str(ROOT / "tests/fixtures/x-v2/twarc2/two_tweets.jsonl"),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DIPLOTRACK_DB": str(db)},
-        check=False,
+    proc = cli(
+        "import", str(ROOT / "tests/fixtures/x-v2/twarc2/two_tweets.jsonl"), "--json", env={"DIPLOTRACK_DB": str(db)}
     )
     assert proc.returncode == 0, proc.stderr
     assert db.exists() and json.loads(proc.stdout)["posts_new"] > 0

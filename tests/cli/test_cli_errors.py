@@ -8,7 +8,6 @@ few hundred calls fast. Any exception escaping ``main()`` is what a user would s
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import pytest
 from typer.main import get_command
 
+from cli_inprocess import cli
 from diplotrack.cli import common
 from diplotrack.cli.main import app, main
 
@@ -163,13 +163,7 @@ def test_store_in_use_has_its_own_exit_code(tmp_path: Path, new_store) -> None: 
         fixture = Path(__file__).resolve().parents[1] / "fixtures" / "x-v2" / "twarc2" / "two_tweets.jsonl"
         for args in (["sql", "select 1"], ["import", str(fixture)], ["roster", "list"]):
             start = time.monotonic()
-            proc = subprocess.run(
-                [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args],
-                capture_output=True,
-                text=True,
-                env={**os.environ, "NO_COLOR": "1"},
-                check=False,
-            )
+            proc = cli(*args, db=db)  # in-process: the lock is held by the other process
             assert proc.returncode == 75, (args, proc.stderr)
             assert "in use by another" in proc.stderr and proc.stderr.strip().count("\n") == 0
             assert "Traceback" not in proc.stderr

@@ -5,26 +5,19 @@ written; valid values in any case still work."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_inprocess import cli
 from diplotrack.analyses.selection import check_countries, check_kinds, check_platforms
 from diplotrack.errors import UsageError
 from diplotrack.roster import bundled_roster_path
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-        check=False,
-    )
+    return cli(*args, db=db)  # in-process: nothing here is about a process
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,13 @@
 
 The commands are found by walking the Typer app, so a new command with ``--json`` fails
 ``test_every_json_command_is_exercised`` until a call for it is added to ``json_calls``. The demo
-store is built through the real CLI; the calls run in-process through ``main()``, which keeps them
-fast."""
+store is a copy of the enriched one built once per run (``demo --json`` itself runs in
+tests/cli/test_cli.py); the calls run in-process through ``main()``, which keeps them fast."""
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -22,16 +20,6 @@ from diplotrack.roster import bundled_roster_path
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN_ENV = {"DIPLOTRACK_X_BEARER_TOKEN": "dry-run-token-never-sent"}
-
-
-def run(db: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1", **(env or {})},
-        check=False,
-    )
 
 
 def json_commands() -> set[str]:
@@ -79,20 +67,16 @@ def json_calls(tmp: Path) -> list[tuple[str, list[str], dict]]:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store, enriched (so that report does not enrich again), built through the CLI."""
+def demo_db(tmp_path_factory: pytest.TempPathFactory, enriched_demo_template: Path) -> Path:
+    """The demo store, enriched (so that report does not enrich again): a copy of the one built once
+    per run (tests/conftest.py); ``demo --json`` through the CLI is tests/cli/test_cli.py's."""
     db = tmp_path_factory.mktemp("json") / "demo.duckdb"
-    proc = run(db, "demo", "--no-report", "--json")
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["accounts"] == 81
-    proc = run(db, "enrich", "--json")
-    assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["posts_total"] > 10_000
+    shutil.copyfile(enriched_demo_template, db)
     return db
 
 
 def test_every_json_command_is_exercised(tmp_path: Path) -> None:
-    covered = {name for name, _, _ in json_calls(tmp_path)} | {"demo"}  # demo: the fixture
+    covered = {name for name, _, _ in json_calls(tmp_path)} | {"demo"}  # demo --json: test_cli.py
     assert json_commands() == covered
 
 
@@ -132,6 +116,8 @@ def test_json_output_parses(index: int, demo_db: Path, tmp_path: Path, monkeypat
         assert isinstance(pair["evidence"], list) and pair["evidence"]
         assert set(pair["evidence"][0]) == {"item", "post_a", "post_b", "lag_s"}
         assert len(pair["evidence"]) <= pair["events"]
+    elif name == "enrich":  # the store is enriched: every post counted, none to do again
+        assert result["posts_total"] > 10_000 and result["posts_enriched"] == 0
     elif name == "report":
         assert result["accounts_total"] == 81
     elif name == "collect":

@@ -1,7 +1,12 @@
 """Red-team findings of issue 12 (part A), each reproduced through the real command line: a store in
 use is never replaced by ``demo``, a roster that is not a regular file is refused at once, a tiny
 terminal width still shows everything, ``--json`` never writes raw terminal-driving characters, and
-bad values are usage errors (exit 2), not internal errors (exit 70)."""
+bad values are usage errors (exit 2), not internal errors (exit 70).
+
+The command line runs in-process (``main()``, tests/cli_inprocess.py) except where a process is the
+point: a terminal width is read when a process starts, and the rosters that are not regular files
+are read in one child process with a memory cap and a time limit (a read that never ends must not
+take the test run with it)."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cli_inprocess import cli
 from diplotrack.store.db import open_store
 
 TWO_TWEETS = Path(__file__).resolve().parents[1] / "fixtures" / "x-v2" / "twarc2" / "two_tweets.jsonl"
@@ -36,7 +42,13 @@ def _limit_memory() -> None:  # a roster read that never ends fails fast instead
     resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
 
 
-def run(*args: str, db: Path, env: dict | None = None, timeout: float = 60, **kw) -> subprocess.CompletedProcess:
+def run(*args: str, db: Path, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return cli(*args, db=db, env=env, cwd=cwd)
+
+
+def run_process(
+    *args: str, db: Path, env: dict | None = None, timeout: float = 60, **kw
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args],
         capture_output=True,
@@ -104,34 +116,79 @@ def test_demo_force_still_replaces_a_store_no_one_uses(tmp_path: Path) -> None:
 # 3. a roster from a device or a FIFO
 
 
-@pytest.mark.parametrize("command", ["validate", "import"])
-@pytest.mark.parametrize("source", ["zero.yaml", "zero.csv", "urandom.yaml", "fifo.yaml", "fifo.csv"])
-def test_a_roster_that_is_not_a_regular_file_is_refused_at_once(
-    tmp_path: Path, store: Path, command: str, source: str
-) -> None:
-    path = tmp_path / source
-    if source.startswith("fifo"):
-        os.mkfifo(path)
-    else:
-        path.symlink_to("/dev/" + source.split(".")[0])
-    db = tmp_path / "s.duckdb"
-    db.write_bytes(store.read_bytes())
-    proc = run("roster", command, str(path), db=db, timeout=30, preexec_fn=_limit_memory)
-    assert proc.returncode == 2, proc.stderr
-    assert "not a regular file" in proc.stderr and str(path) in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+ROSTER_COMMANDS = ["validate", "import"]
+ROSTER_SOURCES = ["zero.yaml", "zero.csv", "urandom.yaml", "fifo.yaml", "fifo.csv"]
+SNAPSHOT_TARGETS = ["fifo", "/dev/zero"]
+# runs each (key, argv) through main() in this child and prints {key: [exit code, stdout, stderr]}
+READER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from cli_inprocess import cli
+calls = json.loads(sys.stdin.read())
+print(json.dumps({key: [(p := cli(*argv)).returncode, p.stdout, p.stderr] for key, argv in calls}))
+"""
 
 
-@pytest.mark.parametrize("target", ["fifo", "/dev/zero"])
-def test_a_snapshot_file_that_is_not_a_regular_file_is_a_roster_problem(tmp_path: Path, target: str) -> None:
+@pytest.fixture(scope="module")
+def not_regular(tmp_path_factory: pytest.TempPathFactory, store: Path) -> dict[str, tuple[int, str, str, Path]]:
+    """Each roster (and roster with a snapshot file) that is a device or a FIFO, given to the command
+    line in one child process with a memory cap and a time limit: {case: (code, stdout, stderr, path)}."""
+    tmp = tmp_path_factory.mktemp("not-regular")
+    calls, paths = [], {}
+    for command in ROSTER_COMMANDS:
+        for source in ROSTER_SOURCES:
+            key, folder = f"{command}-{source}", tmp / f"{command}-{source}"
+            folder.mkdir()
+            path = folder / source
+            if source.startswith("fifo"):
+                os.mkfifo(path)
+            else:
+                path.symlink_to("/dev/" + source.split(".")[0])
+            db = folder / "s.duckdb"
+            db.write_bytes(store.read_bytes())
+            calls.append((key, ["--db", str(db), "roster", command, str(path)]))
+            paths[key] = path
     good = Path(__file__).resolve().parents[1] / "roster" / "fixtures" / "good.yaml"
-    snap = tmp_path / "snap.csv"
-    os.mkfifo(snap) if target == "fifo" else snap.symlink_to(target)
-    roster = tmp_path / "r.yaml"
-    roster.write_text(good.read_text(encoding="utf-8").replace("snapshots/good-2022.csv", "snap.csv"), "utf-8")
-    proc = run("roster", "validate", str(roster), db=tmp_path / "s.duckdb", timeout=30, preexec_fn=_limit_memory)
-    assert proc.returncode != 0 and "snap.csv" in proc.stdout + proc.stderr, proc.stderr
-    assert "not a regular file" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    for i, target in enumerate(SNAPSHOT_TARGETS):
+        folder = tmp / f"snapshot-{i}"
+        folder.mkdir()
+        snap = folder / "snap.csv"
+        os.mkfifo(snap) if target == "fifo" else snap.symlink_to(target)
+        roster = folder / "r.yaml"
+        roster.write_text(good.read_text(encoding="utf-8").replace("snapshots/good-2022.csv", "snap.csv"), "utf-8")
+        calls.append((target, ["--db", str(folder / "s.duckdb"), "roster", "validate", str(roster)]))
+        paths[target] = snap
+    proc = subprocess.run(
+        [sys.executable, "-c", READER, str(Path(__file__).resolve().parents[1])],
+        input=json.dumps(calls),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_limit_memory,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return {key: (*got, paths[key]) for key, got in json.loads(proc.stdout).items()}
+
+
+@pytest.mark.parametrize("command", ROSTER_COMMANDS)
+@pytest.mark.parametrize("source", ROSTER_SOURCES)
+def test_a_roster_that_is_not_a_regular_file_is_refused_at_once(
+    not_regular: dict[str, tuple[int, str, str, Path]], command: str, source: str
+) -> None:
+    code, _, stderr, path = not_regular[f"{command}-{source}"]
+    assert code == 2, stderr
+    assert "not a regular file" in stderr and str(path) in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("target", SNAPSHOT_TARGETS)
+def test_a_snapshot_file_that_is_not_a_regular_file_is_a_roster_problem(
+    not_regular: dict[str, tuple[int, str, str, Path]], target: str
+) -> None:
+    code, stdout, stderr, _ = not_regular[target]
+    assert code != 0 and "snap.csv" in stdout + stderr, stderr
+    assert "not a regular file" in stdout + stderr, stdout + stderr
 
 
 # 4. COLUMNS=0 or 1
@@ -139,10 +196,10 @@ def test_a_snapshot_file_that_is_not_a_regular_file_is_a_roster_problem(tmp_path
 
 @pytest.mark.parametrize("columns", ["0", "1"])
 def test_a_tiny_terminal_width_still_shows_output_and_errors(tmp_path: Path, store: Path, columns: str) -> None:
-    env = {"COLUMNS": columns}
-    missing = run("runs", db=tmp_path / "nonexistent.duckdb", env=env)
+    env = {"COLUMNS": columns}  # read when the process starts: a process of its own
+    missing = run_process("runs", db=tmp_path / "nonexistent.duckdb", env=env)
     assert missing.returncode == 2 and "there is no store" in missing.stderr
-    out = run("sql", "select 7 as seven", db=store, env=env)
+    out = run_process("sql", "select 7 as seven", db=store, env=env)
     assert out.returncode == 0, out.stderr
     assert "seven" in out.stdout and "7" in out.stdout and "1 row(s)" in out.stdout
 
@@ -151,22 +208,9 @@ def test_a_tiny_terminal_width_still_shows_output_and_errors(tmp_path: Path, sto
 
 
 def test_sql_json_escapes_c1_and_bidi_characters(store: Path) -> None:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "diplotrack.cli.main",
-            "--db",
-            str(store),
-            "sql",
-            "--json",
-            "select chr(155) || '31mX' || chr(8238) || chr(8233) || chr(133) as c",
-        ],
-        capture_output=True,
-        check=False,
-    )
+    proc = run("sql", "--json", "select chr(155) || '31mX' || chr(8238) || chr(8233) || chr(133) as c", db=store)
     assert proc.returncode == 0, proc.stderr
-    text = proc.stdout.decode("utf-8")
+    text = proc.stdout
     assert not any(ch in text for ch in UNSAFE), ascii(text)
     assert "\\u009b" in text and "\\u202e" in text
     assert json.loads(text) == [{"c": "\x9b31mX\u202e\u2029\x85"}]

@@ -4,31 +4,24 @@ tables without changing anything, and rebuilds them."""
 from __future__ import annotations
 
 import json
-import os
+import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from diplotrack.demo import build_demo
+from cli_inprocess import cli
 
 
 def run(db: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "rollups", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-        check=False,
-    )
+    return cli("rollups", *args, db=db)  # in-process (tests/cli_inprocess.py)
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Path:
     db = tmp_path_factory.mktemp("rollups") / "demo.duckdb"
-    build_demo(db)
+    shutil.copyfile(demo_template, db)
     return db
 
 

@@ -1,6 +1,8 @@
 """``diplotrack sql`` reads the store's tables and views and nothing else, checked through the real
-command line: no file written or read outside the store, no URL fetched, no setting changed, no
-extension installed or loaded, no second statement; the store still opens afterwards."""
+command line (``main()`` in this process: the sandbox is the connection's, not the process's; one
+test runs the installed command in a process of its own): no file written or read outside the
+store, no URL fetched, no setting changed, no extension installed or loaded, no second statement;
+the store still opens afterwards."""
 
 from __future__ import annotations
 
@@ -14,10 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from cli_inprocess import cli
+
 SECRET = "TOP-SECRET-MARKER-4242"
 
 
-def sql(db: Path, query: str, *extra: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def sql(db: Path, query: str, *extra: str) -> subprocess.CompletedProcess:
+    return cli("sql", query, *extra, db=db)
+
+
+def sql_process(db: Path, query: str, *extra: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "sql", query, *extra],
         capture_output=True,
@@ -195,10 +203,10 @@ def test_sql_describes_and_explains(store: Path, query: str) -> None:
 
 
 def test_sql_runs_from_the_store_folder_with_a_relative_db(store: Path) -> None:
-    proc = sql(Path(store.name), "SELECT count(*) AS n FROM actors", "--json", cwd=store.parent)
+    proc = sql_process(Path(store.name), "SELECT count(*) AS n FROM actors", "--json", cwd=store.parent)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == [{"n": 1}]
-    proc = sql(Path(store.name), "SELECT * FROM read_csv('secret.csv')", cwd=store.parent)
+    proc = sql_process(Path(store.name), "SELECT * FROM read_csv('secret.csv')", cwd=store.parent)
     assert_refused(proc, store)
 
 

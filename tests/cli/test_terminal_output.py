@@ -4,10 +4,8 @@ characters) nor be read as Rich markup, and tables stay readable at 80 columns."
 from __future__ import annotations
 
 import io
-import os
 import re
 import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
+from cli_inprocess import cli
 from diplotrack.cli import common
 from diplotrack.records import Post, Provenance
 from diplotrack.roster import import_roster, load_roster
@@ -30,13 +29,9 @@ FORBIDDEN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]
 
 
 def run(*args: str, db: Path, columns: int = 80) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": str(columns), "TERM": "xterm-256color"},
-        check=False,
-    )
+    """The command in-process, its output captured as a pipe would take it (the consoles read
+    ``COLUMNS`` each time they print)."""
+    return cli(*args, db=db, env={"COLUMNS": str(columns), "TERM": "xterm-256color"})
 
 
 def test_clean_removes_escape_sequences_and_keeps_the_text() -> None:

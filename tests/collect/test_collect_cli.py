@@ -1,4 +1,6 @@
-"""``diplotrack collect``, ``watch`` and ``runs`` as a user runs them: real processes, a real local server."""
+"""``diplotrack collect``, ``watch`` and ``runs`` as a user runs them, against a real local server: in
+real processes where the process is the point (a kill, a signal, a traceback the interpreter prints
+with --debug), the other calls in-process through ``main()`` (tests/cli_inprocess.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import pytest
 from apiservers import LocalServer, XApi
 from helpers import track
 
+from cli_inprocess import cli
 from diplotrack.store.db import open_store
 
 TOKEN = "sk-SECRET-9f8e7d6c5b4a"
@@ -36,6 +39,14 @@ def _cli(db: Path, *args: str, env: dict[str, str]) -> list[str]:
 
 def run(db: Path, *args: str, env: dict[str, str], rc: int | None = 0) -> subprocess.CompletedProcess:
     proc = subprocess.run(_cli(db, *args, env=env), capture_output=True, text=True, env=env, check=False)
+    if rc is not None:
+        assert proc.returncode == rc, proc.stderr + proc.stdout
+    return proc
+
+
+def run_here(db: Path, *args: str, env: dict[str, str | None], rc: int | None = 0) -> subprocess.CompletedProcess:
+    """``run`` in this process."""
+    proc = cli(*args, db=db, env=env)
     if rc is not None:
         assert proc.returncode == rc, proc.stderr + proc.stdout
     return proc
@@ -72,7 +83,7 @@ def test_sigkill_mid_run_then_rerun_ends_with_no_missing_and_no_duplicate_posts(
         assert 14 <= killed_after < 30, "the collector finished before it could be killed"
         srv.requests.clear()
         api.delay = 0.0
-        out = json.loads(run(db, "collect", "--json", env=env).stdout)
+        out = json.loads(run_here(db, "collect", "--json", env=env).stdout)  # the rerun: in-process
         resumed = _timeline_requests(srv)
     # the finished account costs one request; the interrupted one resumed from its committed cursor
     first = [r for r in resumed if r.path == "/2/users/9000000000/tweets"]
@@ -103,13 +114,13 @@ def test_the_token_never_reaches_output_store_report_or_errors(tmp_path, new_sto
         db = _store(tmp_path, new_store, ["acct0000", "acct0001"])
         env = _env(tmp_path, srv.url)
         outputs = [run(db, "--debug", "collect", env=env)]
-        outputs.append(run(db, "collect", "--dry-run", "--json", env=env))
+        outputs.append(run_here(db, "collect", "--dry-run", "--json", env=env))
         bad = run(db, "--debug", "collect", env=_env(tmp_path, srv.url, token=TOKEN + "-revoked"), rc=2)
         outputs.append(bad)
         assert "DIPLOTRACK_X_BEARER_TOKEN" in bad.stderr and "401" in bad.stderr
-        outputs.append(run(db, "runs", "--json", env=env))
-        outputs.append(run(db, "report", "--out", str(tmp_path / "report"), env=env))
-        outputs.append(run(db, "export", "--out", str(tmp_path / "export"), "--format", "csv", env=env))
+        outputs.append(run_here(db, "runs", "--json", env=env))
+        outputs.append(run_here(db, "report", "--out", str(tmp_path / "report"), env=env))
+        outputs.append(run_here(db, "export", "--out", str(tmp_path / "export"), "--format", "csv", env=env))
     for p in outputs:
         assert TOKEN not in p.stdout and TOKEN not in p.stderr
     files = [db, *(tmp_path / "report").rglob("*"), *(tmp_path / "export").rglob("*")]
@@ -176,8 +187,8 @@ def test_dry_run_sends_nothing_and_prints_the_plan(tmp_path, new_store):
     with LocalServer(api) as srv:
         db = _store(tmp_path, new_store, ["acct0000", "acct0001"])
         env = _env(tmp_path, srv.url, token="test-token")
-        plan = json.loads(run(db, "collect", "--dry-run", "--json", "--budget", "1", env=env).stdout)
-        text = run(db, "collect", "--dry-run", env=env).stdout
+        plan = json.loads(run_here(db, "collect", "--dry-run", "--json", "--budget", "1", env=env).stdout)
+        text = run_here(db, "collect", "--dry-run", env=env).stdout
         assert srv.requests == []
     assert plan["requests"] == 1 + 2 * 32  # a lookup, then up to 3,200 posts (32 pages) an unknown account
     assert plan["exceeds_budget"] is True and plan["cost_at_most"] > 1
@@ -193,7 +204,7 @@ def test_watch_runs_repeatedly_and_stops_cleanly_on_sigterm(tmp_path, new_store)
     with LocalServer(api) as srv:
         db = _store(tmp_path, new_store, ["acct0000", "acct0001"])
         env = _env(tmp_path, srv.url, token="test-token")
-        done = run(db, "watch", "--every", "1s", "--max-runs", "2", env=env)
+        done = run_here(db, "watch", "--every", "1s", "--max-runs", "2", env=env)
         assert "watch stopped after 2 run(s)" in done.stdout
         proc = subprocess.Popen(
             _cli(db, "watch", "--every", "1h", env=env),
@@ -212,19 +223,19 @@ def test_watch_runs_repeatedly_and_stops_cleanly_on_sigterm(tmp_path, new_store)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "watch stopped after 1 run(s)" in out
-    runs = json.loads(run(db, "runs", "--json", env=env).stdout)
+    runs = json.loads(run_here(db, "runs", "--json", env=env).stdout)
     assert [r["status"] for r in runs] == ["ok", "ok", "ok"]
     assert {r["platform"] for r in runs} == {"x"}
-    table = run(db, "runs", env={**env, "COLUMNS": "200"}).stdout
+    table = run_here(db, "runs", env={**env, "COLUMNS": "200"}).stdout
     assert "collect" in table and "x" in table
 
 
 def test_collect_without_a_token_says_which_setting_to_set(tmp_path, new_store):
     db = _store(tmp_path, new_store, ["acct0000"])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DIPLOTRACK_")}
+    env: dict[str, str | None] = {k: None for k in os.environ if k.startswith("DIPLOTRACK_")}
     env["DIPLOTRACK_CONFIG"] = str(tmp_path / "none.toml")
     (tmp_path / "none.toml").write_text("")
-    proc = run(db, "collect", env=env, rc=2)
+    proc = run_here(db, "collect", env=env, rc=2)
     assert "DIPLOTRACK_X_BEARER_TOKEN" in proc.stderr and "Traceback" not in proc.stderr
-    proc = run(db, "collect", "--platform", "x", env=env, rc=2)
+    proc = run_here(db, "collect", "--platform", "x", env=env, rc=2)
     assert "no X bearer token" in proc.stderr

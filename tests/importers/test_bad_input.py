@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+import cli_inprocess
 from diplotrack.importers.run import import_paths
 from diplotrack.store.raw import load_raw
 
@@ -202,17 +201,11 @@ def test_single_50mb_lines(con, tmp_path, good):
     assert ids_in_page(good) <= post_ids(con)
 
 
-# -- the CLI, through a real subprocess ---------------------------------------------------------
+# -- the CLI, in-process through main() (tests/cli_inprocess.py) -------------------------------
 
 
 def cli(db: Path, *args: str) -> tuple[int, dict | None, str]:
-    res = subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "import", *args, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    res = cli_inprocess.cli("import", *args, "--json", db=db)
     try:
         out = json.loads(res.stdout)
     except json.JSONDecodeError:

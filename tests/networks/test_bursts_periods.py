@@ -4,13 +4,11 @@ weeks, so no single day stands out while the week or the month does."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import datetime, timedelta
 
 import pytest
 
+from cli_inprocess import cli
 from diplotrack.networks.bursts import creation_bursts
 from diplotrack.records import ProfileSnapshot, Provenance
 from diplotrack.store.writer import StoreWriter
@@ -74,31 +72,10 @@ def test_monthly_wave_is_a_burst_month(waves) -> None:  # type: ignore[no-untype
 def test_bursts_cli_by_week_and_month(waves, tmp_path) -> None:  # type: ignore[no-untyped-def]
     waves.close()
     for by, first in (("week", WAVE_MONTH - timedelta(days=6)), ("month", WAVE_MONTH)):
-        proc = subprocess.run(
-            [sys.executable, "-m", "diplotrack.cli.main", "--db", str(tmp_path / "s.duckdb"), "bursts", "--by", by],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "NO_COLOR": "1"},
-            check=False,
-        )
+        proc = cli("bursts", "--by", by, db=tmp_path / "s.duckdb")  # in-process: tests/cli_inprocess.py
         assert proc.returncode == 0, proc.stderr
         assert f"by {by}" in proc.stdout
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "diplotrack.cli.main",
-                "--db",
-                str(tmp_path / "s.duckdb"),
-                "bursts",
-                "--by",
-                by,
-                "--json",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        proc = cli("bursts", "--by", by, "--json", db=tmp_path / "s.duckdb")
         assert proc.returncode == 0, proc.stderr
         rows = json.loads(proc.stdout)
         assert rows and datetime.fromisoformat(rows[0]["period_start"]) >= first

@@ -4,13 +4,14 @@ mentions of 35 tracked accounts)."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
+from pathlib import Path
 
 import networkx as nx
 import pytest
 
 from diplotrack.analyses.base import Filters
-from diplotrack.demo import build_demo
 from diplotrack.networks.build import build_network
 from diplotrack.networks.metrics import community_makeup, compute_metrics
 from diplotrack.networks.options import NETWORK_KINDS as KINDS
@@ -18,9 +19,9 @@ from diplotrack.store.db import open_store_read_only
 
 
 @pytest.fixture(scope="module")
-def demo_con(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def demo_con(tmp_path_factory: pytest.TempPathFactory, demo_template: Path):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("net") / "d.duckdb"
-    build_demo(path)
+    shutil.copyfile(demo_template, path)
     con = open_store_read_only(path)
     yield con
     con.close()

@@ -6,6 +6,8 @@ repeatable); and the vectorised igraph conversion."""
 from __future__ import annotations
 
 import random
+import shutil
+from pathlib import Path
 
 import igraph as ig
 import numpy as np
@@ -13,7 +15,6 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from diplotrack.demo import build_demo
 from diplotrack.networks import metrics
 from diplotrack.networks.build import Network, build_network
 from diplotrack.networks.metrics import (
@@ -29,9 +30,9 @@ from diplotrack.store.db import open_store_read_only
 
 
 @pytest.fixture(scope="module")
-def demo_con(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def demo_con(tmp_path_factory: pytest.TempPathFactory, demo_template: Path):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("netapprox") / "d.duckdb"
-    build_demo(path)
+    shutil.copyfile(demo_template, path)
     con = open_store_read_only(path)
     yield con
     con.close()

@@ -5,6 +5,7 @@ one account twice, windows on and off midnight, two platforms, account filters).
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +15,6 @@ import pytest
 import yaml
 
 from diplotrack.analyses.base import Filters
-from diplotrack.demo import build_demo
 from diplotrack.networks.build import Network, build_network, from_rollups
 from diplotrack.networks.options import NETWORK_KINDS
 from diplotrack.roster import import_roster, load_roster
@@ -26,9 +26,9 @@ ROLLED = ("repost", "quote", "reply", "mention")
 
 
 @pytest.fixture(scope="module")
-def demo_con(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def demo_con(tmp_path_factory: pytest.TempPathFactory, demo_template: Path):  # type: ignore[no-untyped-def]
     path = tmp_path_factory.mktemp("netroll") / "d.duckdb"
-    build_demo(path)
+    shutil.copyfile(demo_template, path)
     con = open_store_read_only(path)
     yield con
     con.close()

@@ -96,12 +96,10 @@ def test_a_burst_alpha_outside_0_1_is_refused(con, alpha: float) -> None:  # typ
     ],
 )
 def test_the_cli_refuses_them_with_exit_2(tmp_path, args: list[str]) -> None:  # type: ignore[no-untyped-def]
-    import subprocess
-    import sys
+    from cli_inprocess import cli
 
     db = tmp_path / "s.duckdb"
     open_store(db).close()
-    cmd = [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), *args]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    done = cli(*args, db=db)  # in-process: main(), what the command runs
     assert done.returncode == 2, (done.returncode, done.stderr)
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 import yaml
 
+from cli_inprocess import cli
 from diplotrack.analyses.base import Filters
-from diplotrack.demo import build_demo, demo_data_dir
+from diplotrack.demo import demo_data_dir
 from diplotrack.records import Post, Provenance
 from diplotrack.report.build import ReportOptions, build_report
 from diplotrack.roster import bundled_roster_path, import_roster, load_roster
@@ -27,17 +28,10 @@ BUNDLED = bundled_roster_path().parent
 
 
 @pytest.fixture(scope="module")
-def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def demo_report(tmp_path_factory: pytest.TempPathFactory, enriched_demo_template: Path) -> tuple[Path, dict]:
     base = tmp_path_factory.mktemp("report")
     db = base / "demo.duckdb"
-    build_demo(db)
-    from diplotrack.enrich.run import enrich_store
-
-    con = open_store(db)
-    try:
-        enrich_store(con)
-    finally:
-        con.close()
+    shutil.copyfile(enriched_demo_template, db)  # the demo store, enriched (tests/conftest.py)
     con = open_store_read_only(db)
     try:
         result = build_report(con, base / "out")
@@ -246,16 +240,17 @@ def test_filters_change_the_figures(demo_report: tuple[Path, dict]) -> None:
         con.close()
 
 
-def test_cli_report_json_options_and_errors(demo_report: tuple[Path, dict], tmp_path: Path) -> None:
+def test_cli_report_json_options_timings_and_errors(demo_report: tuple[Path, dict], tmp_path: Path) -> None:
+    """``diplotrack report`` (in-process: tests/cli_inprocess.py) with filters, thresholds, --json and
+    --timings: the summary on stdout, the timings of every section and table on stderr."""
+    from diplotrack.report.sections import SECTIONS
+
     db = demo_report[0].parent / "demo.duckdb"
-    proc = subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "report", "--out", str(tmp_path / "o"),
-         "--json", "--kind", "embassy,consulate", "--host-country", "fr", "--start", "2022-01-01",
-         "--end", "2022-02-01", "--posts-over", "5000", "--followers-over", "100"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    proc = cli("report", "--out", str(tmp_path / "o"), "--json", "--timings", "--kind", "embassy,consulate",
+               "--host-country", "fr", "--start", "2022-01-01", "--end", "2022-02-01", "--posts-over", "5000",
+               "--followers-over", "100", db=db, env={"COLUMNS": "200"})  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    s = json.loads(proc.stdout)
+    s = json.loads(proc.stdout)  # stdout stays the summary alone: the timings go to stderr
     assert s["filters"]["kinds"] == ["embassy", "consulate"] and s["filters"]["host_countries"] == ["FR"]
     actors = yaml.safe_load((BUNDLED / "china.yaml").read_text())["actors"]
     want: dict[str, int] = {}
@@ -266,12 +261,13 @@ def test_cli_report_json_options_and_errors(demo_report: tuple[Path, dict], tmp_
     assert s["thresholds"] == {"posts_over": 5000, "followers_over": 100}
     assert s["window"] == {"start": "2022-01-01T00:00:00", "end": "2022-02-01T00:00:00"}
     assert (tmp_path / "o" / "report.html").exists()
-    proc = subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "report", "--start", "not-a-date"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    err = proc.stderr
+    for spec in SECTIONS:
+        assert spec.key in err, spec.key
+    assert "top_by_followers" in err and "writing the files" in err and "total" in err
+    rows = [line for line in err.splitlines() if line.strip().endswith(" s") or " s " in line]
+    assert len(rows) >= len(SECTIONS)
+    proc = cli("report", "--start", "not-a-date", db=db)
     assert proc.returncode == 2 and "--start" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -417,25 +413,6 @@ def test_report_options_are_checked_in_the_library_with_the_clis_bounds() -> Non
         assert isinstance(caught.value, UsageError)
     with pytest.raises(UsageError, match="growth_from 2022-01-01 is after growth_to 2021-01-01"):
         model.ReportOptions(growth_from=dt.date(2022, 1, 1), growth_to=dt.date(2021, 1, 1))
-
-
-def test_report_timings_name_every_section_and_table(demo_report: tuple[Path, dict], tmp_path: Path) -> None:
-    from diplotrack.report.sections import SECTIONS
-
-    db = demo_report[0].parent / "demo.duckdb"
-    proc = subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "report", "--out", str(tmp_path / "t"),
-         "--json", "--timings"],
-        capture_output=True, text=True, check=False, env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    json.loads(proc.stdout)  # stdout stays the summary alone: the timings go to stderr
-    err = proc.stderr
-    for spec in SECTIONS:
-        assert spec.key in err, spec.key
-    assert "top_by_followers" in err and "writing the files" in err and "total" in err
-    rows = [line for line in err.splitlines() if line.strip().endswith(" s") or " s " in line]
-    assert len(rows) >= len(SECTIONS)
 
 
 STUDY_QUESTIONS = [

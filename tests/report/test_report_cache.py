@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,26 +15,20 @@ import pytest
 
 from diplotrack.analyses.base import Filters
 from diplotrack.cache import open_cache
-from diplotrack.demo import build_demo
 from diplotrack.networks import build as network_build
 from diplotrack.records import Post, Provenance
 from diplotrack.report import build as build_mod
 from diplotrack.report.build import ReportOptions, build_report
+from diplotrack.report.model import ReportResult
 from diplotrack.store.db import open_store, open_store_read_only
 from diplotrack.store.writer import StoreWriter
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(tmp_path_factory: pytest.TempPathFactory, enriched_demo_template: Path) -> Path:
+    """The demo store, enriched (tests/conftest.py), in a folder of its own with no cache beside it."""
     db = tmp_path_factory.mktemp("cache-template") / "demo.duckdb"
-    build_demo(db)
-    from diplotrack.enrich.run import enrich_store
-
-    con = open_store(db)
-    try:
-        enrich_store(con)
-    finally:
-        con.close()
+    shutil.copyfile(enriched_demo_template, db)
     return db
 
 
@@ -74,25 +69,31 @@ def forbid_analyses(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_second_report_reads_the_cache_and_writes_the_same_files(
-    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    first: FirstReport, template: Path, warm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from diplotrack.networks import metrics
-
-    networks: list[str] = []  # network metrics are written too (by edge set), never read back here
-    real = metrics.compute_metrics
-    with monkeypatch.context() as m:
-        m.setattr(metrics, "compute_metrics", lambda net, **kw: networks.append(net.kind) or real(net, **kw))
-        cold = report(db, tmp_path / "cold")
+    """The first report (the ``first`` fixture, on a store with no cache) computed everything and
+    wrote the cache; a second one over a copy of that store and its cache computes nothing, and one
+    with the cache off (on a store with no cache) neither reads nor writes it; all three write the
+    same files."""
+    cold, networks = first.result, first.networks
     assert cold.cache.hits == 0 and cold.cache.writes > 40 and cold.cache.failures == 0 and networks
     with monkeypatch.context() as m:
         forbid_analyses(m)
-        warm = report(db, tmp_path / "warm")
-    assert warm.cache.misses == 0 and warm.cache.hits == cold.cache.writes - len(networks)
-    steps = [step for _, step, _ in warm.timings]
+        second = report(warm, tmp_path / "warm")
+    assert second.cache.misses == 0 and second.cache.hits == cold.cache.writes - len(networks)
+    steps = [step for _, step, _ in second.timings]
     assert any(s.endswith("[cached]") for s in steps) and "tracked accounts" not in steps
+    db = tmp_path / "no-cache" / "demo.duckdb"  # the store as the first report found it
+    db.parent.mkdir()
+    shutil.copyfile(template, db)
     uncached = report(db, tmp_path / "plain", cache=False)
     assert not uncached.cache.enabled
-    a, b, c = files(tmp_path / "cold"), files(tmp_path / "warm"), files(tmp_path / "plain")
+    # --no-cache writes none of it: network metrics (kept by their edge set) included; the first
+    # report, with the cache on, wrote them
+    folder = db.with_name(db.name + ".cache")
+    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
+    assert any(p.is_file() for p in first.db.with_name(first.db.name + ".cache").glob("content-*/*"))
+    a, b, c = files(first.out), files(tmp_path / "warm"), files(tmp_path / "plain")
     assert a.keys() == b.keys() == c.keys() and any(k.startswith("charts/") for k in a)
     for name in a:
         if name != ".diplotrack-report.json":
@@ -132,16 +133,39 @@ def _collect(con) -> None:  # type: ignore[no-untyped-def]
     w.flush()
 
 
+@dataclass
+class FirstReport:
+    """The first report over the demo store (no cache yet): the store and its cache folder, the
+    report's folder, its result, and the networks whose metrics it computed."""
+
+    db: Path
+    out: Path
+    result: ReportResult
+    networks: list[str]
+
+
 @pytest.fixture(scope="module")
-def reported(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo store after one report, with its cache folder: each write test starts from a copy."""
+def first(template: Path, tmp_path_factory: pytest.TempPathFactory) -> FirstReport:
+    """The demo store after one report, with its cache folder: each test that needs a warm cache
+    starts from a copy (one first report for the module: each costs seconds)."""
+    from diplotrack.networks import metrics
+
+    networks: list[str] = []  # network metrics are written too (by edge set), never read back
+    real = metrics.compute_metrics
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("DIPLOTRACK_CACHE", raising=False)
         mp.delenv("DIPLOTRACK_CACHE_DIR", raising=False)
+        mp.setattr(metrics, "compute_metrics", lambda net, **kw: networks.append(net.kind) or real(net, **kw))
         db = tmp_path_factory.mktemp("reported") / "demo.duckdb"
         shutil.copyfile(template, db)
-        report(db, db.parent / "first")
-    return db
+        result = report(db, db.parent / "first")
+    return FirstReport(db, db.parent / "first", result, networks)
+
+
+@pytest.fixture
+def reported(first: FirstReport) -> Path:
+    """The store of the first report (its cache beside it): copy it, never write to it."""
+    return first.db
 
 
 @pytest.fixture
@@ -215,25 +239,17 @@ def test_an_unwritable_cache_folder_still_gives_the_report(
     assert (tmp_path / "out" / "report.html").exists() and r.summary["posts_total"] > 0
 
 
-def test_timings_say_what_the_cache_did(warm: Path, tmp_path: Path) -> None:
+def test_timings_say_what_the_cache_did(warm: Path, tmp_path: Path, new_store) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
     from diplotrack.cli.main import app
 
     runner = CliRunner()
-    args = ["--db", str(warm), "report", "-o", str(tmp_path / "r"), "--timings"]
-    second = runner.invoke(app, args)  # the copy holds a first report's cache
+    args = ["report", "-o", str(tmp_path / "r"), "--timings"]
+    second = runner.invoke(app, ["--db", str(warm), *args])  # the copy holds a first report's cache
     assert second.exit_code == 0, second.output
     assert "[cached]" in second.output and "0 misses" in second.output
-    off = runner.invoke(app, [*args, "--no-cache"])
+    # what --no-cache turns off is the same whatever the store holds: an empty one reports fastest
+    new_store(tmp_path / "empty.duckdb").close()
+    off = runner.invoke(app, ["--db", str(tmp_path / "empty.duckdb"), *args, "--no-cache"])
     assert off.exit_code == 0 and "cache off: turned off (--no-cache)" in off.output
-
-
-def test_a_report_without_the_cache_writes_none_of_it(db: Path, reported: Path, tmp_path: Path) -> None:
-    """``--no-cache`` neither reads nor writes the cache: network metrics (kept by their edge set)
-    included."""
-    report(db, tmp_path / "plain", cache=False)
-    folder = db.with_name(db.name + ".cache")
-    assert not folder.exists() or not any(p.is_file() for p in folder.rglob("*"))
-    # the same store's first report with the cache on wrote them
-    assert any(p.is_file() for p in reported.with_name(reported.name + ".cache").glob("content-*/*"))

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -109,26 +108,80 @@ def test_leftovers_of_a_killed_report_are_cleaned_or_restored(tmp_path: Path) ->
 
 
 WRITER = """
-import sys, time
+import os, sys, time
 from pathlib import Path
-from diplotrack.report.folder import staged_folder
+from diplotrack.report import folder
 
-target, tables = Path(sys.argv[1]), int(sys.argv[2])
-with staged_folder(target) as tmp:
-    print("started", flush=True)
+target, tables, stop = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+if sys.argv[4] == "no-exchange":
+    folder._exchange = lambda a, b: False  # as on macOS: the old folder renamed aside, the new one in
+
+
+def point(name):  # the parent kills this process while it waits here
+    if name == stop:
+        print("at " + name, flush=True)
+        time.sleep(120)
+
+
+real_exchange, real_rename, real_manifest = folder._exchange, os.rename, folder.write_manifest
+
+
+def exchange(a, b):
+    point("exchange")
+    done = real_exchange(a, b)
+    point("exchanged")  # the new report in place, the old one (in the temporary folder) not yet removed
+    return done
+
+
+def rename(a, b):
+    point("rename " + Path(b).name.split("-")[0])
+    real_rename(a, b)
+
+
+def manifest(tmp):
+    point("manifest")
+    real_manifest(tmp)
+
+
+folder._exchange, folder.write_manifest, os.rename = exchange, manifest, rename
+with folder.staged_folder(target) as tmp:
     (tmp / "tables").mkdir()
     (tmp / "charts").mkdir()
     for i in range(tables):
+        point(f"table {i}")
         (tmp / "tables" / f"t{i}.csv").write_text(f"new {i}\\n")
     for name in ("summary.json", "report.md", "report.html"):
+        point(name)
         (tmp / name).write_text("new")
-print("done", flush=True)
+point("done")
 """
+# where the writer is killed: before and between its files, before its manifest, before and after
+# the atomic exchange; without the exchange, before the old folder is renamed aside and between the
+# two renames (the old report aside, the new one not yet in)
+STOPS = [
+    *(f"table {i}" for i in (0, 1, NEW_TABLES // 2, NEW_TABLES - 1)),
+    "summary.json",
+    "report.html",
+    "manifest",
+    "exchange",
+    "exchanged",
+    "done",
+]
+NO_EXCHANGE_STOPS = ["manifest", "rename out.old", "rename out", "done"]
 
 
-def test_a_report_killed_at_any_point_leaves_the_old_or_the_new_one(tmp_path: Path) -> None:
-    """SIGKILL at spread delays over the writing and the swap: the target always holds one complete
-    report; what the kill left beside it is cleaned (or put back) by the next run."""
+@pytest.mark.parametrize(
+    ("swap", "stops"), [("exchange", STOPS), ("no-exchange", NO_EXCHANGE_STOPS)], ids=["exchange", "rename"]
+)
+def test_a_report_killed_at_any_point_leaves_the_old_or_the_new_one(
+    tmp_path: Path, swap: str, stops: list[str]
+) -> None:
+    """SIGKILL at each step of the writing and of the swap (the writer waits at the step, so where it
+    dies does not hang on the machine's load): the target always holds one complete report, the old
+    one until the swap and the new one after it; what the kill left beside it is cleaned (or put
+    back) by the next run."""
+    import shutil
+
     from diplotrack.report.folder import clean_leftovers
 
     old = _expected("old", OLD_TABLES, tmp_path / "want")
@@ -136,27 +189,29 @@ def test_a_report_killed_at_any_point_leaves_the_old_or_the_new_one(tmp_path: Pa
     base = tmp_path / "run"
     base.mkdir()
     target = base / "out"
-    seen: set[str] = set()
-    for step in range(16):
-        if not target.exists() or _listing(target) != old:
-            import shutil
-
-            shutil.rmtree(target, ignore_errors=True)
-            _write(target, "old", OLD_TABLES)
+    seen = []
+    for stop in stops:
+        shutil.rmtree(target, ignore_errors=True)
+        _write(target, "old", OLD_TABLES)
         proc = subprocess.Popen(
-            [sys.executable, "-c", WRITER, str(target), str(NEW_TABLES)], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", WRITER, str(target), str(NEW_TABLES), stop, swap],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "started"
-        time.sleep(step * 0.004)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        try:
+            assert proc.stdout.readline().strip() == f"at {stop}", f"the writer never reached {stop!r}"
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
         clean_leftovers(target)  # what the next report does first
         got = _listing(target)
-        assert got in (old, new), f"step {step}: a mix of {len(got)} files"
-        seen.add("old" if got == old else "new")
+        assert got in (old, new), f"{stop}: a mix of {len(got)} files"
+        seen.append("old" if got == old else "new")
         assert [p.name for p in base.iterdir()] == ["out"]
-    assert seen == {"old", "new"}  # the kills fell both before and after the swap
+    # the old report until the swap, the new one once it is in
+    swapped = stops.index("exchanged" if swap == "exchange" else "done")
+    assert seen == ["old"] * swapped + ["new"] * (len(stops) - swapped), list(zip(stops, seen, strict=True))
 
 
 def test_the_swap_without_an_atomic_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_inprocess import cli
 from diplotrack.errors import UsageError
 from diplotrack.store.db import open_store, open_store_read_only
 
@@ -115,12 +114,7 @@ def test_the_command_refuses_with_exit_2(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "r"
     _report(db, out)
     (out / "tables" / "mydata.csv").write_text("x\n")
-    proc = subprocess.run(
-        [sys.executable, "-m", "diplotrack.cli.main", "--db", str(db), "report", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = cli("report", "--out", str(out), db=db)  # in-process: tests/cli_inprocess.py
     assert proc.returncode == 2, proc.stderr
     assert "tables/mydata.csv" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert (out / "tables" / "mydata.csv").read_text() == "x\n"

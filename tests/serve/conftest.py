@@ -1,30 +1,25 @@
-"""The demo store, enriched, built once per test process for the dashboard tests, a connection for
+"""The demo store, enriched (a copy of the one built once per run), for the dashboard tests, a connection for
 the tests' own SQL, and an app client
 (Starlette's TestClient: the real app in-process, requests addressed to 127.0.0.1)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 from starlette.testclient import TestClient
 
-from diplotrack.demo import build_demo
-from diplotrack.enrich.run import enrich_store
 from diplotrack.serve.app import create_app
 from diplotrack.serve.reader import StoreReader
-from diplotrack.store.db import open_store
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_db(tmp_path_factory: pytest.TempPathFactory, enriched_demo_template: Path) -> Path:
     """The enriched demo store (do not write to it: tests share it)."""
     path = tmp_path_factory.mktemp("serve-demo") / "demo.duckdb"
-    build_demo(path)
-    con = open_store(path)
-    enrich_store(con)
-    con.close()
+    shutil.copyfile(enriched_demo_template, path)
     return path
 
 

@@ -72,7 +72,7 @@ def paths_taken(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return taken
 
 
-def split_pages(src: list[Path], out: Path, per_page: int = 10) -> Path:
+def split_pages(src: list[Path], out: Path, per_page: int) -> Path:
     """The fixture pages cut into pages of ``per_page`` tweets, each with the whole page's includes
     (so the included tweets recur in many pages, and in many batches)."""
     with open(out, "wb") as fh:
@@ -94,7 +94,11 @@ def test_imports_in_overlapping_batches_then_again_equal_a_rebuild(
 ) -> None:
     monkeypatch.setattr(chunks, "CHUNK_BYTES", 256 * 1024)  # many chunks, so many batches
     src = [twarc_dir / "noflat.jsonl", twarc_dir / "entities_test.jsonl"]
-    pages = [split_pages(src, tmp_path / "pages.jsonl")]
+    # 12 pages of 50 tweets (100 + 474 in the files), each page its own batch: each batch costs a
+    # merge of its own (the writer's thread, which the reader waits on), so pages of 10 (58 batches
+    # per import) took four times as long and proved nothing more; 50 divides the first file, so the
+    # second file's first page is a batch of its own and all new (the batch path, twice)
+    pages = [split_pages(src, tmp_path / "pages.jsonl", per_page=50)]
     report = import_paths(con, pages, fmt="x-v2", batch_posts=40)
     assert report.posts_new > 700 and report.skipped == []
     # both paths ran: the first batch of each file is all new, later ones meet known included tweets
