@@ -32,6 +32,18 @@ PERIODS = ("year", "quarter")
 # --- creation dates ---------------------------------------------------------------------------
 
 
+def _filed_under_accounts(t: Tables, f: Filters, table: ir.Table, key: str) -> ir.Table:
+    """The rows of ``table`` (profile snapshots, posts) filed under one of a tracked account's keys
+    (``account_keys``): ``table[key]`` is the key, on the account's platform.
+
+    Columns: platform, handle (the account's), created_at (the row's).
+    """
+    keys = account_keys(t, f)
+    return keys.join(table, [keys.platform == table.platform, keys.key == table[key]]).select(
+        keys.platform, keys.handle, table.created_at
+    )
+
+
 def account_creation(t: Tables, f: Filters) -> ir.Table:
     """Each tracked account with its creation time.
 
@@ -42,11 +54,7 @@ def account_creation(t: Tables, f: Filters) -> ir.Table:
     Columns: platform, handle, actor_id, kind, institutional, host_country, created_at.
     """
     acc = tracked_accounts(t, f)
-    keys = account_keys(t, f)
-    s = t.profile_snapshots
-    matched = keys.join(s, [keys.platform == s.platform, keys.key == s.user_id]).select(
-        keys.platform, keys.handle, s.created_at
-    )
+    matched = _filed_under_accounts(t, f, t.profile_snapshots, "user_id")
     created = matched.group_by(["platform", "handle"]).aggregate(created_at=matched.created_at.min())
     j = acc.left_join(created, [acc.platform == created.platform, acc.handle == created.handle])
     return j.select(
@@ -286,27 +294,31 @@ NOT_TRACKED = "not tracked"
 NO_DATA = "tracked, no data"
 PARTIAL_DATA = "partial data"
 DATA = "data"
+# presence_by_platform's count and date columns, in its order (the report's table reads them too)
+PLATFORM_COUNTS = (
+    "accounts",
+    "actors",
+    "institutional",
+    "individual",
+    "accounts_with_data",
+    "accounts_with_posts",
+    "accounts_with_snapshots",
+    "accounts_dated",
+)
+PLATFORM_DATES = ("created_from", "created_to", "first_post_from", "first_post_to")
 
 
 def _snapshot_stats(t: Tables, f: Filters) -> ir.Table:
     """Per tracked account (platform, handle): its profile snapshots and the earliest creation time
     they give (NULL when none does)."""
-    keys = account_keys(t, f)
-    s = t.profile_snapshots
-    m = keys.join(s, [keys.platform == s.platform, keys.key == s.user_id]).select(
-        keys.platform, keys.handle, s.created_at
-    )
+    m = _filed_under_accounts(t, f, t.profile_snapshots, "user_id")
     return m.group_by(["platform", "handle"]).aggregate(snapshots=m.count(), created_at=m.created_at.min())
 
 
 def _post_stats(t: Tables, f: Filters) -> ir.Table:
     """Per tracked account (platform, handle): its posts in the store, whatever the window, and the
     time of the first one."""
-    keys = account_keys(t, f)
-    p = t.posts
-    m = p.join(keys, [p.platform == keys.platform, p.author_id == keys.key]).select(
-        keys.platform, keys.handle, p.created_at
-    )
+    m = _filed_under_accounts(t, f, t.posts, "author_id")
     return m.group_by(["platform", "handle"]).aggregate(posts=m.count(), first_post_at=m.created_at.min())
 
 
@@ -393,20 +405,13 @@ def presence_by_platform(t: Tables, f: Filters) -> ir.Table:
     )
     reg = _platform_table(f)
     j = reg.outer_join(g, reg.platform == g.platform)
-    counts = {
-        c: g[c].fill_null(0).cast("int64")
-        for c in ("accounts", "actors", "institutional", "accounts_with_data", "accounts_with_posts")
-        + ("accounts_with_snapshots", "accounts_dated")
-    }
+    counts = {c: g[c].fill_null(0).cast("int64") for c in PLATFORM_COUNTS if c != "individual"}  # computed below
     j = j.select(
         ord=reg.ord.fill_null(len(platforms.SPECS)),
         platform=ibis.coalesce(reg.platform, g.platform),
         label=ibis.coalesce(reg.label, g.platform),
         **counts,
-        created_from=g.created_from,
-        created_to=g.created_to,
-        first_post_from=g.first_post_from,
-        first_post_to=g.first_post_to,
+        **{c: g[c] for c in PLATFORM_DATES},
     )
     status = ibis.cases(
         (j.accounts == 0, ibis.literal(NOT_TRACKED)),
@@ -415,20 +420,4 @@ def presence_by_platform(t: Tables, f: Filters) -> ir.Table:
         else_=ibis.literal(DATA),
     )
     j = j.mutate(individual=j.accounts - j.institutional, status=status).order_by(["ord", "platform"])
-    return j.select(
-        "platform",
-        "label",
-        "accounts",
-        "actors",
-        "institutional",
-        "individual",
-        "accounts_with_data",
-        "accounts_with_posts",
-        "accounts_with_snapshots",
-        "accounts_dated",
-        "created_from",
-        "created_to",
-        "first_post_from",
-        "first_post_to",
-        "status",
-    )
+    return j.select("platform", "label", *PLATFORM_COUNTS, *PLATFORM_DATES, "status")

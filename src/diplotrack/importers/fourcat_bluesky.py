@@ -29,13 +29,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from diplotrack.collect.bluesky.mapping import map_post_view, normalize_url
-from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, quote_value, read_csv_rows
+from diplotrack.importers.archive_base import CsvRowImporter
+from diplotrack.importers.base import Sink
 from diplotrack.importers.chunks import ChunkContext
-from diplotrack.importers.fourcat_ndjson import first_items, map_items, read_ndjson
+from diplotrack.importers.fourcat_ndjson import NdjsonImporter, first_items
 from diplotrack.importers.minet_cells import (
+    bluesky_did,
     bluesky_post_uri,
     cell_int,
     cell_time,
@@ -58,31 +58,6 @@ _CAMEL = re.compile(r"_([a-z0-9])")
 def _is_post_view(obj: dict[str, Any]) -> bool:
     return (
         isinstance(obj.get("uri"), str) and isinstance(obj.get("author"), dict) and isinstance(obj.get("record"), dict)
-    )
-
-
-class FourcatBlueskyNdjsonImporter:
-    name = NDJSON
-    title = "4CAT Bluesky NDJSON dataset (atproto post views with 4CAT_metadata)"
-    platform = PLATFORM
-
-    def sniff(self, head: bytes, path: Path) -> bool:
-        return any(_is_post_view(o) and "cid" in o for o in first_items(head))
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        return read_ndjson(path, sink, progress, observed_at, map_lines)
-
-
-def map_lines(lines: list[bytes], first_line: int, ctx: ChunkContext, sink: Sink) -> int:
-    return map_items(
-        lines,
-        first_line,
-        ctx,
-        sink,
-        name=NDJSON,
-        looks_like=_is_post_view,
-        map_item=map_item,
-        what="a 4CAT Bluesky post",
     )
 
 
@@ -115,20 +90,16 @@ def map_item(item: dict[str, Any], prov: Prov, ctx: ChunkContext, sink: Sink) ->
     sink.add_post(map_post_view(view, prov(""), observed))
 
 
-class FourcatBlueskyCsvImporter:
-    name = CSV
-    title = "4CAT Bluesky CSV (collected_at, id, created_at, author, author_id, body, counts, …)"
+class FourcatBlueskyNdjsonImporter(NdjsonImporter):
+    name = NDJSON
+    title = "4CAT Bluesky NDJSON dataset (atproto post views with 4CAT_metadata)"
     platform = PLATFORM
+    what = "a 4CAT Bluesky post"
+    looks_like = staticmethod(_is_post_view)
+    map_item = staticmethod(map_item)
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return not missing_columns(csv_header(head), CSV_REQUIRED)
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        def one(row: dict[str, str], file: str, line: int) -> None:
-            raw_id = sink.add_raw(CSV, orjson.dumps(row), file=file, line=line, retrieved_at=None)
-            sink.add_post(map_row(row, Provenance(CSV, file, line, raw_id, None), observed_at))
-
-        return read_csv_rows(path, sink, progress, CSV_REQUIRED, one)
+        return any(_is_post_view(o) and "cid" in o for o in first_items(head))
 
 
 def _linked(link: str | None) -> tuple[str | None, str | None]:
@@ -144,9 +115,7 @@ def _linked(link: str | None) -> tuple[str | None, str | None]:
 
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> Post:
     """One 4CAT Bluesky CSV row to a Post. Pure; ValueError on a bad row."""
-    did = opt(row, "author_id")
-    if did is None or not did.startswith("did:"):
-        raise ValueError(f"author_id {quote_value(did or '')} is not a DID")
+    did = bluesky_did(row, "author_id")
     uri = bluesky_post_uri(opt(row, "id"), did, "id")
     created_at = cell_time(row, "created_at") or epoch_time(row.get("timestamp"), "timestamp")
     parent, parent_author = _linked(opt(row, "replied_to_post"))
@@ -193,3 +162,11 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> P
         found.add("media", url, url)
     post.entities = found.items
     return post
+
+
+class FourcatBlueskyCsvImporter(CsvRowImporter):
+    name = CSV
+    title = "4CAT Bluesky CSV (collected_at, id, created_at, author, author_id, body, counts, …)"
+    platform = PLATFORM
+    required = CSV_REQUIRED
+    map_row = staticmethod(map_row)

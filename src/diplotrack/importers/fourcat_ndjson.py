@@ -2,11 +2,11 @@
 
 4CAT saves the items of an API data source unchanged (``items_to_ndjson``): Telethon message dicts
 for Telegram, X API v2 tweets with their ``includes`` spliced in for X, atproto post views for
-Bluesky. Each importer says what its items look like (``looks_like``) and maps one item; this
-module reads the lines (in chunks, in worker processes for large files: importers/chunks.py),
-keeps each line as its raw payload and turns every problem into a skip naming its line: bytes
-that are not UTF-8, broken JSON, a line that is not an object, an item of another shape, or a value
-the mapping refuses.
+Bluesky. Each importer (a ``NdjsonImporter``) says what its items look like (``looks_like``) and
+maps one item; ``NdjsonImporter`` reads the lines (in chunks, in worker processes for large files:
+importers/chunks.py), keeps each line as its raw payload and turns every problem into a skip naming
+its line: bytes that are not UTF-8, broken JSON, a line that is not an object, an item of another
+shape, or a value the mapping refuses.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import msgspec
 import orjson
@@ -45,61 +45,55 @@ def first_items(head: bytes) -> list[dict[str, Any]]:
     return out
 
 
-def map_items(
-    lines: list[bytes],
-    first_line: int,
-    ctx: ChunkContext,
-    sink: Sink,
-    *,
-    name: str,
-    looks_like: Callable[[dict[str, Any]], bool],
-    map_item: ItemMapper,
-    what: str,
-) -> int:
-    """Map NDJSON lines (numbered from ``first_line``); returns non-blank lines read."""
-    n = 0
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        n += 1
-        lineno = first_line + i
-        reason = _one(line, lineno, ctx, sink, name, looks_like, map_item, what)
-        if reason is not None:
-            sink.add_skip(skip(ctx.file, lineno, reason))
-    return n
+class NdjsonImporter:
+    """An importer of one 4CAT NDJSON dataset.
 
+    Subclasses give ``name``, ``title``, ``platform``, ``sniff`` (what the first lines must show),
+    ``what`` (an item, as skip reasons name it: "a 4CAT X tweet"), ``looks_like`` (whether a JSON
+    object is such an item) and ``map_item`` (``map_item(item, prov, ctx, sink)``, which hands the
+    item's records to the sink); ``looks_like`` and ``map_item`` are static methods. The importer
+    holds no state, so that worker processes can run its ``map_lines``.
+    """
 
-def _one(
-    line: bytes,
-    lineno: int,
-    ctx: ChunkContext,
-    sink: Sink,
-    name: str,
-    looks_like: Callable[[dict[str, Any]], bool],
-    map_item: ItemMapper,
-    what: str,
-) -> str | None:
-    bad = utf8_problem(line)
-    if bad is not None:
-        return bad[1]
-    try:
-        obj = loads(line)
-    except (orjson.JSONDecodeError, msgspec.DecodeError, RecursionError) as exc:
-        return json_reason(line, exc)
-    if not isinstance(obj, dict) or not looks_like(obj):
-        return f"not {what}"
-    raw_id = sink.add_raw(name, line, file=ctx.file, line=lineno, retrieved_at=None)
-    try:
-        map_item(obj, Prov(name, ctx.file, lineno, raw_id), ctx, sink)
-    except RecursionError:
-        return DEEP
-    except (ValueError, TypeError, OverflowError, AttributeError) as exc:
-        return f"not imported: {exc}"
-    return None
+    name: ClassVar[str]
+    title: ClassVar[str]
+    platform: ClassVar[str]
+    what: ClassVar[str]
+    looks_like: ClassVar[Callable[[dict[str, Any]], bool]]
+    map_item: ClassVar[ItemMapper]
 
+    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
+        ctx = ChunkContext(str(path), stored_path(path), observed_at=observed_at, mtime=file_mtime(path))
+        return read_chunked(path, ctx, self.map_lines, sink, progress)
 
-def read_ndjson(path: Path, sink: Sink, progress: Progress, observed_at: datetime | None, mapper: Callable) -> int:
-    """Read a 4CAT NDJSON file with ``mapper`` (a module-level ``LineMapper``, so that worker
-    processes can run it)."""
-    ctx = ChunkContext(str(path), stored_path(path), observed_at=observed_at, mtime=file_mtime(path))
-    return read_chunked(path, ctx, mapper, sink, progress)
+    def map_lines(self, lines: list[bytes], first_line: int, ctx: ChunkContext, sink: Sink) -> int:
+        """Map NDJSON lines (numbered from ``first_line``); returns non-blank lines read."""
+        n = 0
+        for i, line in enumerate(lines):
+            if not line.strip():
+                continue
+            n += 1
+            lineno = first_line + i
+            reason = self._one(line, lineno, ctx, sink)
+            if reason is not None:
+                sink.add_skip(skip(ctx.file, lineno, reason))
+        return n
+
+    def _one(self, line: bytes, lineno: int, ctx: ChunkContext, sink: Sink) -> str | None:
+        bad = utf8_problem(line)
+        if bad is not None:
+            return bad[1]
+        try:
+            obj = loads(line)
+        except (orjson.JSONDecodeError, msgspec.DecodeError, RecursionError) as exc:
+            return json_reason(line, exc)
+        if not isinstance(obj, dict) or not self.looks_like(obj):
+            return f"not {self.what}"
+        raw_id = sink.add_raw(self.name, line, file=ctx.file, line=lineno, retrieved_at=None)
+        try:
+            self.map_item(obj, Prov(self.name, ctx.file, lineno, raw_id), ctx, sink)
+        except RecursionError:
+            return DEEP
+        except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+            return f"not imported: {exc}"
+        return None

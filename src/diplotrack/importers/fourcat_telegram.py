@@ -32,11 +32,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, read_csv_rows
+from diplotrack.importers.archive_base import CsvRowImporter
+from diplotrack.importers.base import Sink
 from diplotrack.importers.chunks import ChunkContext
-from diplotrack.importers.fourcat_ndjson import first_items, map_items, read_ndjson
+from diplotrack.importers.fourcat_ndjson import NdjsonImporter, first_items
 from diplotrack.importers.minet_cells import (
     TG_PEER,
     cell_int,
@@ -70,31 +69,6 @@ _ENTITY_KINDS = {
 
 def _is_message(obj: dict[str, Any]) -> bool:
     return "id" in obj and "date" in obj and ("_chat" in obj or "peer_id" in obj) and "message" in obj
-
-
-class FourcatTelegramNdjsonImporter:
-    name = NDJSON
-    title = "4CAT Telegram NDJSON dataset (Telethon messages)"
-    platform = PLATFORM
-
-    def sniff(self, head: bytes, path: Path) -> bool:
-        return any(_is_message(o) and o.get("_type") in ("Message", None) for o in first_items(head))
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        return read_ndjson(path, sink, progress, observed_at, map_lines)
-
-
-def map_lines(lines: list[bytes], first_line: int, ctx: ChunkContext, sink: Sink) -> int:
-    return map_items(
-        lines,
-        first_line,
-        ctx,
-        sink,
-        name=NDJSON,
-        looks_like=_is_message,
-        map_item=map_item,
-        what="a 4CAT Telegram message",
-    )
 
 
 def _dict(v: Any) -> dict[str, Any]:
@@ -219,20 +193,16 @@ def _entities(text: str, entities: Any, found: EntitySet) -> None:
             found.add("url", written, written)
 
 
-class FourcatTelegramCsvImporter:
-    name = CSV
-    title = "4CAT Telegram CSV (id, thread_id, chat, author, body, views, unix_timestamp, forwards, …)"
+class FourcatTelegramNdjsonImporter(NdjsonImporter):
+    name = NDJSON
+    title = "4CAT Telegram NDJSON dataset (Telethon messages)"
     platform = PLATFORM
+    what = "a 4CAT Telegram message"
+    looks_like = staticmethod(_is_message)
+    map_item = staticmethod(map_item)
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return not missing_columns(csv_header(head), CSV_REQUIRED)
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        def one(row: dict[str, str], file: str, line: int) -> None:
-            raw_id = sink.add_raw(CSV, orjson.dumps(row), file=file, line=line, retrieved_at=None)
-            sink.add_post(map_row(row, Provenance(CSV, file, line, raw_id, None), observed_at))
-
-        return read_csv_rows(path, sink, progress, CSV_REQUIRED, one)
+        return any(_is_message(o) and o.get("_type") in ("Message", None) for o in first_items(head))
 
 
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> Post:
@@ -288,3 +258,11 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> P
         found.add("media", kind.lower(), kind.lower())
     post.entities = found.items
     return post
+
+
+class FourcatTelegramCsvImporter(CsvRowImporter):
+    name = CSV
+    title = "4CAT Telegram CSV (id, thread_id, chat, author, body, views, unix_timestamp, forwards, …)"
+    platform = PLATFORM
+    required = CSV_REQUIRED
+    map_row = staticmethod(map_row)

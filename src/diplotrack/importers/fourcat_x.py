@@ -26,11 +26,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, read_csv_rows
+from diplotrack.importers.archive_base import CsvRowImporter
+from diplotrack.importers.base import Sink
 from diplotrack.importers.chunks import ChunkContext
-from diplotrack.importers.fourcat_ndjson import first_items, map_items, read_ndjson
+from diplotrack.importers.fourcat_ndjson import NdjsonImporter, first_items
 from diplotrack.importers.minet_cells import cell_int, cell_time, epoch_time, opt, split_list, truthy, x_id
 from diplotrack.importers.x_v2 import lenient
 from diplotrack.importers.x_v2_map import map_page
@@ -46,24 +45,6 @@ _USER_KEYS = ("id", "username")
 
 def _is_tweet(obj: dict[str, Any]) -> bool:
     return "id" in obj and "author_id" in obj and ("author_user" in obj or "author_username" in obj)
-
-
-class FourcatXNdjsonImporter:
-    name = NDJSON
-    title = "4CAT X (Twitter API v2) NDJSON dataset (tweets with includes spliced in)"
-    platform = PLATFORM
-
-    def sniff(self, head: bytes, path: Path) -> bool:
-        return any(_is_tweet(o) and "text" in o for o in first_items(head))
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        return read_ndjson(path, sink, progress, observed_at, map_lines)
-
-
-def map_lines(lines: list[bytes], first_line: int, ctx: ChunkContext, sink: Sink) -> int:
-    return map_items(
-        lines, first_line, ctx, sink, name=NDJSON, looks_like=_is_tweet, map_item=map_item, what="a 4CAT X tweet"
-    )
 
 
 class _Renamed:
@@ -162,20 +143,16 @@ def unsplice(tweet: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     return page, pointers
 
 
-class FourcatXCsvImporter:
-    name = CSV
-    title = "4CAT X (Twitter API v2) CSV (id, thread_id, timestamp, body, author, author_id, is_retweet, …)"
+class FourcatXNdjsonImporter(NdjsonImporter):
+    name = NDJSON
+    title = "4CAT X (Twitter API v2) NDJSON dataset (tweets with includes spliced in)"
     platform = PLATFORM
+    what = "a 4CAT X tweet"
+    looks_like = staticmethod(_is_tweet)
+    map_item = staticmethod(map_item)
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return not missing_columns(csv_header(head), CSV_REQUIRED)
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        def one(row: dict[str, str], file: str, line: int) -> None:
-            raw_id = sink.add_raw(CSV, orjson.dumps(row), file=file, line=line, retrieved_at=None)
-            sink.add_post(map_row(row, Provenance(CSV, file, line, raw_id, None), observed_at))
-
-        return read_csv_rows(path, sink, progress, CSV_REQUIRED, one)
+        return any(_is_tweet(o) and "text" in o for o in first_items(head))
 
 
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> Post:
@@ -230,3 +207,11 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> P
             found.add("media", url, url)
     post.entities = found.items
     return post
+
+
+class FourcatXCsvImporter(CsvRowImporter):
+    name = CSV
+    title = "4CAT X (Twitter API v2) CSV (id, thread_id, timestamp, body, author, author_id, is_retweet, …)"
+    platform = PLATFORM
+    required = CSV_REQUIRED
+    map_row = staticmethod(map_row)

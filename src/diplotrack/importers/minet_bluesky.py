@@ -22,11 +22,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import orjson
-
 from diplotrack.collect.bluesky.mapping import derived_repost_uri, normalize_url
-from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, quote_value, read_csv_rows
+from diplotrack.importers.archive_base import CsvRowImporter
+from diplotrack.importers.base import Progress, Sink
 from diplotrack.importers.minet_cells import (
+    bluesky_did,
     bluesky_post_uri,
     cell_int,
     cell_time,
@@ -43,28 +43,9 @@ PLATFORM = "bluesky"
 REQUIRED = ("uri", "cid", "user_did", "user_handle", "text", "timestamp_utc")
 
 
-class MinetBlueskyImporter:
-    name = NAME
-    title = "minet Bluesky post CSV (twitwi columns: uri, cid, user_did, user_handle, text, …)"
-    platform = PLATFORM
-
-    def sniff(self, head: bytes, path: Path) -> bool:
-        return not missing_columns(csv_header(head), REQUIRED)
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        def one(row: dict[str, str], file: str, line: int) -> None:
-            raw_id = sink.add_raw(NAME, orjson.dumps(row), file=file, line=line, retrieved_at=None)
-            for post in map_row(row, Provenance(NAME, file, line, raw_id, None), observed_at):
-                sink.add_post(post)
-
-        return read_csv_rows(path, sink, progress, REQUIRED, one)
-
-
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> list[Post]:
     """The row's post (and the repost it was seen through). Pure; ValueError on a bad row."""
-    did = opt(row, "user_did")
-    if did is None or not did.startswith("did:"):
-        raise ValueError(f"user_did {quote_value(did or '')} is not a DID")
+    did = bluesky_did(row, "user_did")
     uri = bluesky_post_uri(opt(row, "uri"), did, "uri")
     created_at = epoch_time(row.get("timestamp_utc"), "timestamp_utc")
     collected = cell_time(row, "collection_time")
@@ -109,9 +90,7 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> l
         found.add("media", url, url)
     post.entities = found.items
     posts = [post]
-    by = opt(row, "repost_by_user_did")
-    if by is not None and not by.startswith("did:"):
-        raise ValueError(f"repost_by_user_did {quote_value(by)} is not a DID")
+    by = bluesky_did(row, "repost_by_user_did") if opt(row, "repost_by_user_did") is not None else None
     if by is not None:
         posts.append(
             Post(
@@ -130,3 +109,20 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> l
             )
         )
     return posts
+
+
+class MinetBlueskyImporter(CsvRowImporter):
+    name = NAME
+    title = "minet Bluesky post CSV (twitwi columns: uri, cid, user_did, user_handle, text, …)"
+    platform = PLATFORM
+    required = REQUIRED
+    map_row = staticmethod(map_row)
+
+    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
+        """Each row's post, and the repost it was seen through."""
+
+        def keep(posts: list[Post]) -> None:
+            for post in posts:
+                sink.add_post(post)
+
+        return self.read_rows(path, sink, progress, observed_at, keep)

@@ -177,6 +177,14 @@ def telegram_link(link: str | None) -> tuple[str, str]:
     return m.group(1), telegram_message_id(m.group(2))
 
 
+def bluesky_did(row: dict[str, str], col: str) -> str:
+    """An account's DID (``did:…``); ValueError when the cell is empty or holds no DID."""
+    did = opt(row, col)
+    if did is None or not did.startswith("did:"):
+        raise ValueError(f"{col} {quote_value(did or '')} is not a DID")
+    return did
+
+
 def bluesky_post_uri(uri: str | None, author: str | None, col: str) -> str:
     """A post's ``at://<did>/app.bsky.feed.post/<key>`` URI, checked (and, when ``author`` is given,
     that its DID is the author's); ValueError otherwise: a like or a repost record is no post."""

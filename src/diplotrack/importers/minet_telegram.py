@@ -17,13 +17,11 @@ photos and videos are ``media`` entities (their URLs).
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from urllib.parse import unquote
 
-import orjson
-
 from diplotrack.collect.telegram.counts import abbreviated, is_abbreviated
-from diplotrack.importers.base import Progress, Sink, csv_header, in_int64, missing_columns, read_csv_rows
+from diplotrack.importers.archive_base import CsvRowImporter
+from diplotrack.importers.base import in_int64
 from diplotrack.importers.minet_cells import (
     cell_int,
     cell_time,
@@ -39,22 +37,6 @@ from diplotrack.records import EntitySet, Post, Provenance
 NAME = "minet-telegram"
 PLATFORM = "telegram"
 REQUIRED = ("link_to_message", "user", "text", "views", "datetime", "is_reply_user")
-
-
-class MinetTelegramImporter:
-    name = NAME
-    title = "minet Telegram channel-messages CSV (link_to_message, user, text, views, datetime, …)"
-    platform = PLATFORM
-
-    def sniff(self, head: bytes, path: Path) -> bool:
-        return not missing_columns(csv_header(head), REQUIRED)
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        def one(row: dict[str, str], file: str, line: int) -> None:
-            raw_id = sink.add_raw(NAME, orjson.dumps(row), file=file, line=line, retrieved_at=None)
-            sink.add_post(map_row(row, Provenance(NAME, file, line, raw_id, None), observed_at))
-
-        return read_csv_rows(path, sink, progress, REQUIRED, one)
 
 
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> Post:
@@ -98,3 +80,11 @@ def _views(row: dict[str, str]) -> int | None:
     if is_abbreviated(text):
         return in_int64(abbreviated(text) or 0)
     return cell_int(row, "views")
+
+
+class MinetTelegramImporter(CsvRowImporter):
+    name = NAME
+    title = "minet Telegram channel-messages CSV (link_to_message, user, text, views, datetime, …)"
+    platform = PLATFORM
+    required = REQUIRED
+    map_row = staticmethod(map_row)

@@ -21,9 +21,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import orjson
-
-from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, read_csv_rows
+from diplotrack.importers.archive_base import CsvRowImporter
+from diplotrack.importers.base import Progress, Sink
 from diplotrack.importers.minet_cells import (
     LatestProfiles,
     cell_int,
@@ -41,29 +40,6 @@ from diplotrack.records import EntitySet, Post, ProfileSnapshot, Provenance, han
 NAME = "minet-x"
 PLATFORM = "x"
 REQUIRED = ("id", "timestamp_utc", "user_screen_name", "text", "retweeted_id", "to_tweetid", "collected_via")
-
-
-class MinetXImporter:
-    name = NAME
-    title = "minet X (Twitter) tweet CSV (twitwi columns: id, timestamp_utc, user_screen_name, text, …)"
-    platform = PLATFORM
-
-    def sniff(self, head: bytes, path: Path) -> bool:
-        return not missing_columns(csv_header(head), REQUIRED)
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        profiles = LatestProfiles()
-
-        def one(row: dict[str, str], file: str, line: int) -> None:
-            raw_id = sink.add_raw(NAME, orjson.dumps(row), file=file, line=line, retrieved_at=None)
-            post, snap = map_row(row, Provenance(NAME, file, line, raw_id, None), observed_at)
-            sink.add_post(post)
-            if snap is not None:
-                profiles.offer(snap)
-
-        n = read_csv_rows(path, sink, progress, REQUIRED, one)
-        profiles.emit(sink)
-        return n
 
 
 def collected_at(row: dict[str, str], created_at: datetime | None) -> datetime | None:
@@ -161,3 +137,25 @@ def _profile(
         status="active",
         source=f"{NAME} ({how})",
     )
+
+
+class MinetXImporter(CsvRowImporter):
+    name = NAME
+    title = "minet X (Twitter) tweet CSV (twitwi columns: id, timestamp_utc, user_screen_name, text, …)"
+    platform = PLATFORM
+    required = REQUIRED
+    map_row = staticmethod(map_row)
+
+    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
+        """Each row's tweet, then one profile snapshot per author (its row observed last)."""
+        profiles = LatestProfiles()
+
+        def keep(mapped: tuple[Post, ProfileSnapshot | None]) -> None:
+            post, snap = mapped
+            sink.add_post(post)
+            if snap is not None:
+                profiles.offer(snap)
+
+        n = self.read_rows(path, sink, progress, observed_at, keep)
+        profiles.emit(sink)
+        return n

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 
-import orjson
-
-from diplotrack.importers.base import Progress, Sink, csv_header, missing_columns, quote_value, read_csv_rows
+from diplotrack.importers.archive_base import CsvRowImporter
+from diplotrack.importers.base import quote_value
 from diplotrack.importers.minet_cells import cell_int, cell_time, opt
 from diplotrack.importers.text_entities import entities_from_text
 from diplotrack.records import Post, Provenance
@@ -29,22 +27,6 @@ PLATFORM = "youtube"
 REQUIRED = ("video_id", "channel_id", "published_at", "title", "description")
 _CHANNEL_ID = re.compile(r"UC[A-Za-z0-9_-]{22}")  # the channel's id, as the YouTube collector keys it
 _VIDEO_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
-
-
-class MinetYoutubeImporter:
-    name = NAME
-    title = "minet YouTube video CSV (video_id, channel_id, published_at, title, description, counts)"
-    platform = PLATFORM
-
-    def sniff(self, head: bytes, path: Path) -> bool:
-        return not missing_columns(csv_header(head), REQUIRED)
-
-    def read(self, path: Path, sink: Sink, progress: Progress, *, observed_at: datetime | None) -> int:
-        def one(row: dict[str, str], file: str, line: int) -> None:
-            raw_id = sink.add_raw(NAME, orjson.dumps(row), file=file, line=line, retrieved_at=None)
-            sink.add_post(map_row(row, Provenance(NAME, file, line, raw_id, None), observed_at))
-
-        return read_csv_rows(path, sink, progress, REQUIRED, one)
 
 
 def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> Post:
@@ -76,3 +58,11 @@ def map_row(row: dict[str, str], prov: Provenance, option: datetime | None) -> P
         post.metrics_observed_at = option
     post.entities = entities_from_text(text)
     return post
+
+
+class MinetYoutubeImporter(CsvRowImporter):
+    name = NAME
+    title = "minet YouTube video CSV (video_id, channel_id, published_at, title, description, counts)"
+    platform = PLATFORM
+    required = REQUIRED
+    map_row = staticmethod(map_row)

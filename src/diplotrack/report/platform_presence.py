@@ -10,17 +10,8 @@ import pandas as pd
 from diplotrack.analyses import presence
 from diplotrack.analyses.base import Filters, Tables
 
-DATES = ("created_from", "created_to", "first_post_from", "first_post_to")
-COUNTS = (
-    "accounts",
-    "actors",
-    "institutional",
-    "individual",
-    "accounts_with_data",
-    "accounts_with_posts",
-    "accounts_with_snapshots",
-    "accounts_dated",
-)
+DATES = presence.PLATFORM_DATES
+COUNTS = presence.PLATFORM_COUNTS
 UNKNOWN = "unknown"  # the platform has tracked accounts, none of which gives the date
 NOT_APPLICABLE = "n/a"  # the platform has no tracked account
 
