@@ -15,6 +15,7 @@ import pytest
 import yaml
 from small_roster import write_roster
 
+from demo_mfa import MFA_STATEMENTS, X_TIMELINES, mfa_pages, mfa_posts
 from diplotrack.analyses import activity
 from diplotrack.analyses.activity import (
     account_activity,
@@ -29,7 +30,11 @@ from diplotrack.roster import bundled_roster_path, import_roster
 from diplotrack.store import rollups
 from diplotrack.store.db import transaction
 
-TIMELINES = ("MFA_China", "SpokespersonCHN", "globaltimesnews", "zlj517")
+TIMELINES = X_TIMELINES  # the bundled rtweet exports: the demo's posts on X by roster accounts
+# the ministry's podium (platform mfa): the three speakers of 2020-01..04 and their statements
+# (tests/demo_mfa.py: counts fixed, days read from the page titles); 陆慷 has none in that period
+SPEAKERS = tuple(MFA_STATEMENTS)
+POSTING = (*TIMELINES, *SPEAKERS)
 SNAPSHOTS = bundled_roster_path().parent / "snapshots"
 STATE_MEDIA = {"state_media", "state_media_journalist"}
 
@@ -87,6 +92,11 @@ def by_handle(df: pd.DataFrame) -> pd.DataFrame:
     return df.set_index("handle")
 
 
+def speaker_days(handle: str) -> pd.Series:
+    """The days a speaker held a press conference (00:00: the corpus gives dates), from the titles."""
+    return pd.Series(pd.to_datetime(sorted(mfa_pages()[handle])))
+
+
 def test_posts_in_window_and_first_last_post_match_the_timelines(demo_activity: pd.DataFrame) -> None:
     a = demo_activity
     assert len(a) == len(roster_kinds())
@@ -102,7 +112,13 @@ def test_posts_in_window_and_first_last_post_match_the_timelines(demo_activity: 
         # engagement: retweets + likes per post (the rtweet exports give no reply or quote counts)
         expected = (tl.retweet_count.astype(int) + tl.favorite_count.astype(int)).mean()
         assert row.engagement_per_post == pytest.approx(expected)
-    others = a.drop(index=list(TIMELINES))
+    for handle in SPEAKERS:  # the podium: statements, originals, no metrics (engagement unknown, not 0)
+        row, days = a.loc[handle], speaker_days(handle)
+        assert row.platform == "mfa" and row.posts_in_window == MFA_STATEMENTS[handle], handle
+        assert (row.first_post_at, row.last_post_at) == (days.min(), days.max()), handle
+        assert (row.reposts, row.replies, row.quotes) == (0, 0, 0)
+        assert pd.isna(row.engagement_per_post)
+    others = a.drop(index=list(POSTING))
     assert (others.posts_in_window == 0).all()
     assert others.repost_share.isna().all() and others.first_post_at.isna().all()
     assert others.engagement_per_post.isna().all()
@@ -112,19 +128,23 @@ def test_posts_by_authors_outside_the_roster_are_not_counted(demo: Tables, demo_
     a = demo_activity
     influencers = mentions_csv().drop_duplicates(["mentioner", "created_at", "retweet", "text"])
     assert len(influencers) > 1000  # the store holds them ...
-    assert demo.posts.count().execute() == sum(len(timeline(h)) for h in TIMELINES) + len(influencers)
-    # ... but only the four roster timelines count
-    assert a.posts_in_window.sum() == sum(len(timeline(h)) for h in TIMELINES)
+    on_x = demo.posts.filter(demo.posts.platform == "x").count().execute()
+    assert on_x == sum(len(timeline(h)) for h in TIMELINES) + len(influencers)
+    assert demo.posts.count().execute() == on_x + mfa_posts()  # and the podium's statements (all tracked)
+    # ... but only the four roster timelines on X count, with the statements of the roster's speakers
+    assert a.posts_in_window.sum() == sum(len(timeline(h)) for h in TIMELINES) + mfa_posts()
 
 
 def test_posts_per_week_is_posts_over_the_window_in_weeks(demo: Tables, demo_activity: pd.DataFrame) -> None:
-    stamps = pd.concat([timeline(h).ts for h in TIMELINES] + [mentions_csv().ts])
+    stamps = pd.concat([timeline(h).ts for h in TIMELINES] + [mentions_csv().ts] + [speaker_days(h) for h in SPEAKERS])
     weeks = (stamps.max() - stamps.min()).total_seconds() / (7 * 86400)
     a = demo_activity
     assert a.weeks.nunique() == 1 and a.weeks.iloc[0] == pytest.approx(weeks)
     for handle in TIMELINES:
         assert a.loc[handle].posts_per_week == pytest.approx(len(timeline(handle)) / weeks)
-    assert (a.drop(index=list(TIMELINES)).posts_per_week == 0).all()
+    for handle in SPEAKERS:
+        assert a.loc[handle].posts_per_week == pytest.approx(MFA_STATEMENTS[handle] / weeks)
+    assert (a.drop(index=list(POSTING)).posts_per_week == 0).all()
 
     start, end = datetime(2022, 1, 1), datetime(2022, 7, 1)
     w = by_handle(account_activity(demo, Filters(start=start, end=end)).to_pandas())
@@ -135,6 +155,7 @@ def test_posts_per_week_is_posts_over_the_window_in_weeks(demo: Tables, demo_act
         assert w.loc[handle].posts_in_window == n
         assert w.loc[handle].weeks == pytest.approx(days / 7)
         assert w.loc[handle].posts_per_week == pytest.approx(n / (days / 7))
+    assert (w.loc[list(SPEAKERS)].posts_in_window == 0).all()  # the podium's statements are of 2020
 
 
 def test_dormant_accounts(demo: Tables) -> None:
@@ -144,7 +165,9 @@ def test_dormant_accounts(demo: Tables) -> None:
     expected = {h: (newest - timeline(h).ts.max()) > timedelta(days=10) for h in TIMELINES}
     assert expected["zlj517"] and not expected["MFA_China"]  # the data make this test meaningful
     assert {h: bool(a.loc[h].dormant) for h in TIMELINES} == expected
-    assert a.drop(index=list(TIMELINES)).dormant.isna().all()  # never seen posting: unknown
+    for h in SPEAKERS:  # the podium's last statements, in 2020, are long before the newest X post
+        assert newest - speaker_days(h).max() > timedelta(days=10) and bool(a.loc[h].dormant), h
+    assert a.drop(index=list(POSTING)).dormant.isna().all()  # never seen posting: unknown
     # an explicit as_of: posts after it are ignored
     as_of = datetime(2022, 6, 1)
     b = by_handle(account_activity(demo, Filters(), dormant_days=30, as_of=as_of).to_pandas())
@@ -153,6 +176,7 @@ def test_dormant_accounts(demo: Tables) -> None:
         want = None if before.empty else bool(before.max() < as_of - timedelta(days=30))
         got = b.loc[h].dormant
         assert (None if pd.isna(got) else bool(got)) == want, h
+    assert b.loc[list(SPEAKERS)].dormant.astype(bool).all()  # last statement in April 2020
     assert b.loc["globaltimesnews"].dormant is None or pd.isna(b.loc["globaltimesnews"].dormant)
 
 
@@ -199,7 +223,9 @@ def test_top_accounts_by_followers_match_the_snapshots(demo: Tables) -> None:
 
 def test_top_accounts_by_posts_and_engagement(demo: Tables) -> None:
     got = top_accounts(demo, Filters(), by="posts", n=10).to_pandas()
-    counts = sorted(((len(timeline(h)), h) for h in TIMELINES), reverse=True)
+    counts = sorted(
+        [(len(timeline(h)), h) for h in TIMELINES] + [(n, h) for h, n in MFA_STATEMENTS.items()], reverse=True
+    )
     assert list(zip(got.value, got.handle, strict=True)) == counts  # accounts with no posts are left out
     eng = top_accounts(demo, Filters(), by="engagement", n=2).to_pandas()
     means = {
@@ -218,6 +244,7 @@ def test_diplomats_vs_state_media(demo: Tables) -> None:
         handles = [h for h, k in kinds.items() if (k in STATE_MEDIA) == is_media]
         followers = snap.followers.reindex(handles).dropna()
         posts = sum(len(timeline(h)) for h in TIMELINES if h.lower() in handles)
+        posts += sum(n for h, n in MFA_STATEMENTS.items() if h in handles)  # the spokespeople: diplomatic
         row = got.loc[group]
         assert row.accounts == len(handles)
         assert row.accounts_with_snapshot == int(snap.index.isin(handles).sum())

@@ -20,14 +20,20 @@ def test_run_returns_the_result_and_its_coverage(demo: Tables) -> None:
     r = run("top_accounts", demo, Filters(), by="posts", n=3)
     assert len(r.table.to_pandas()) == 3
     cov = r.coverage
-    assert cov.basis == "posts_or_snapshots" and cov.selected == 81 and cov.accounts == 78
+    # 85 accounts = 81 on X + 4 on mfa; with a post or a snapshot: 78 on X (snapshots, the 4 timelines
+    # among them) and the 3 speakers with statements; 陆慷 has neither (no statement in 2020-01..04)
+    assert cov.basis == "posts_or_snapshots" and cov.selected == 85 and cov.accounts == 81
+    assert set(cov.missing) == {"mfa:陆慷", "x:ChinaEmbEsp", "x:ConsulChinaBcn", "x:zhu_jingyang"}
     assert json.loads(json.dumps(cov.to_dict()))["missing"] == list(cov.missing)
 
 
 def test_coverage_follows_the_filters_and_the_window(demo: Tables) -> None:
     posts = run("languages", demo, Filters(kinds=("ministry", "spokesperson"))).coverage
-    assert posts.accounts == 3 and posts.selected == 9  # MFA_China, SpokespersonCHN and zlj517 post in the demo
-    assert "x:MFA_China" not in posts.missing and len(posts.missing) == 6
+    # 13 accounts: 9 on X and the 4 spokespeople at the podium (mfa); MFA_China, SpokespersonCHN and
+    # zlj517 post on X in the demo, 华春莹, 赵立坚 and 耿爽 at the podium (陆慷 not in 2020-01..04)
+    assert posts.accounts == 6 and posts.selected == 13
+    assert "x:MFA_China" not in posts.missing and "mfa:耿爽" not in posts.missing and len(posts.missing) == 7
+    assert "mfa:陆慷" in posts.missing
     early = run("languages", demo, Filters(end=datetime(2000, 1, 1))).coverage
     assert early.accounts == 0 and early.start is None
     assert any("No post by the selected accounts" in c for c in early.caveats)

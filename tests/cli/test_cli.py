@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from cli_inprocess import cli
+from demo_mfa import MFA_ACCOUNTS, MFA_FILE, MFA_HANDLES, MFA_SQL, X_ACCOUNTS, expected_mfa_rows, mfa_posts
 from diplotrack.demo import demo_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,10 +56,13 @@ def demo_db(demo_run: tuple[Path, str]) -> Path:
     return demo_run[0]
 
 
-def expected_demo_posts() -> int:
-    """Distinct posts in the bundled CSVs, counted independently of the importers."""
+def expected_x_posts() -> int:
+    """Distinct posts on X in the bundled CSVs (the rtweet timelines and the CHC mentions), counted
+    independently of the importers."""
     n = 0
     for f in demo_files():
+        if f.name == MFA_FILE:
+            continue  # the podium's statements: platform mfa (expected_demo_posts)
         rows = list(csv.DictReader(f.open(encoding="utf-8")))
         if "follower" in rows[0]:
             continue  # the follow list: edges, not posts
@@ -69,9 +73,18 @@ def expected_demo_posts() -> int:
     return n
 
 
+def expected_demo_posts() -> int:
+    """The demo's posts: those on X and the podium's statements (tests/demo_mfa.py)."""
+    return expected_x_posts() + mfa_posts()
+
+
 def test_demo_then_sql_shows_the_bundled_posts(demo_db: Path) -> None:
     out = run("sql", "select count(*) as n from posts", "--json", db=demo_db).stdout
     assert json.loads(out) == [{"n": expected_demo_posts()}]
+    out = run("sql", "select platform, count(*) as n from posts group by 1 order by 1", "--json", db=demo_db).stdout
+    assert json.loads(out) == [{"platform": "mfa", "n": mfa_posts()}, {"platform": "x", "n": expected_x_posts()}]
+    # the podium: per speaker, statements, pages (conversations), first and last day as the titles give them
+    assert json.loads(run("sql", MFA_SQL, "--json", db=demo_db).stdout) == expected_mfa_rows()
 
 
 def test_demo_prints_what_the_store_holds(demo_run: tuple[Path, str]) -> None:
@@ -79,9 +92,16 @@ def test_demo_prints_what_the_store_holds(demo_run: tuple[Path, str]) -> None:
     summary = json.loads(out)
     report = db.parent / "report"
     assert (report / "report.html").exists()
-    assert summary["summary"]["accounts_total"] == 81 and summary["report"] == str(report)
-    assert summary["accounts"] == 81
+    # the bundled roster: 85 accounts = 81 on X + 4 on the ministry's podium (mfa)
+    assert summary["summary"]["accounts_total"] == X_ACCOUNTS + MFA_ACCOUNTS == 85
+    assert summary["report"] == str(report)
+    assert summary["accounts"] == 85
     assert summary["posts"] == expected_demo_posts()
+    # the three speakers of 2020-01..04 are among the ten busiest authors, with the titles' first and last days
+    podium = {
+        a["handle"]: (a["posts"], a["first"], a["last"]) for a in summary["top_authors"] if a["platform"] == "mfa"
+    }
+    assert podium == {r["speaker"]: (r["statements"], r["first"], r["last"]) for r in expected_mfa_rows()}
     assert summary["snapshot_dates"] == ["2021-02-28", "2022-04-30"]
     assert summary["import"]["skipped"] == []
 
@@ -100,10 +120,12 @@ def test_demo_rebuild_is_fresh_and_refuses_foreign_stores(demo_db: Path, tmp_pat
     assert "--force" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_roster_list_json_has_all_81_accounts(demo_db: Path) -> None:
+def test_roster_list_json_has_all_85_accounts(demo_db: Path) -> None:
     rows = json.loads(run("roster", "list", "--json", db=demo_db).stdout)
-    assert len(rows) == 81
-    assert len({r["handle"].lower() for r in rows}) == 81
+    assert len(rows) == 85  # 81 on X + 4 on the ministry's podium (mfa)
+    x = [r for r in rows if r["platform"] == "x"]
+    assert len(x) == X_ACCOUNTS and len({r["handle"].lower() for r in x}) == X_ACCOUNTS
+    assert sorted(r["handle"] for r in rows if r["platform"] == "mfa") == sorted(MFA_HANDLES)
     for r in rows:
         assert r["kind"] and isinstance(r["institutional"], bool)
         if r["kind"] in ("embassy", "consulate", "mission", "ambassador", "consul_general"):
@@ -120,8 +142,9 @@ def test_export_parquet_and_csv_read_back_with_pandas(demo_db: Path, tmp_path: P
     posts_pq = pd.read_parquet(tmp_path / "pq" / "posts.parquet")
     posts_csv = pd.read_csv(tmp_path / "csv" / "posts.csv")
     assert len(posts_pq) == len(posts_csv) == expected_demo_posts()
+    assert posts_pq["platform"].value_counts().to_dict() == {"x": expected_x_posts(), "mfa": mfa_posts()}
     assert set(posts_pq["post_id"]) == set(posts_csv["post_id"].astype(str))
-    assert len(pd.read_parquet(tmp_path / "pq" / "accounts.parquet")) == 81
+    assert len(pd.read_parquet(tmp_path / "pq" / "accounts.parquet")) == 85  # 81 on X + 4 on mfa
 
 
 def test_sql_is_read_only_and_errors_are_one_line(demo_db: Path) -> None:

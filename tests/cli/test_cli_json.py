@@ -119,6 +119,6 @@ def test_json_output_parses(index: int, demo_db: Path, tmp_path: Path, monkeypat
     elif name == "enrich":  # the store is enriched: every post counted, none to do again
         assert result["posts_total"] > 10_000 and result["posts_enriched"] == 0
     elif name == "report":
-        assert result["accounts_total"] == 81
+        assert result["accounts_total"] == 85  # the bundled roster: 81 accounts on X + 4 on the ministry's podium (mfa)
     elif name == "collect":
         assert result["dry_run"] is True

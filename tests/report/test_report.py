@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from cli_inprocess import cli
+from demo_mfa import MFA_ACCOUNTS, MFA_HANDLES, MFA_STATEMENTS, X_ACCOUNTS, X_TIMELINES, mfa_pages, mfa_posts
 from diplotrack.analyses.base import Filters
 from diplotrack.demo import demo_data_dir
 from diplotrack.records import Post, Provenance
@@ -59,13 +60,18 @@ def test_summary_against_the_bundled_files(demo_report: tuple[Path, dict]) -> No
     roster = yaml.safe_load((BUNDLED / "china.yaml").read_text())
     actors = roster["actors"]
     kinds: dict[str, int] = {}
+    platforms: dict[str, int] = {}
     for a in actors:
         kinds[a["kind"]] = kinds.get(a["kind"], 0) + len(a["accounts"])
-    assert s["accounts_total"] == sum(kinds.values()) == 81
+        for acc in a["accounts"]:
+            platforms[acc["platform"]] = platforms.get(acc["platform"], 0) + 1
+    # every account of the roster counts, whatever its platform: 85 = 81 on X + 4 on the ministry's podium
+    assert platforms == {"x": X_ACCOUNTS, "mfa": MFA_ACCOUNTS}
+    assert s["accounts_total"] == sum(kinds.values()) == 85
     assert s["accounts_by_kind"] == kinds
     institutional = {"embassy", "consulate", "mission", "ministry", "state_media"}
     n_inst = sum(len(a["accounts"]) for a in actors if a.get("institutional", a["kind"] in institutional))
-    assert s["institutional_share"] == pytest.approx(n_inst / 81)
+    assert s["institutional_share"] == pytest.approx(n_inst / 85)
 
     # joins by year: the account creation month from either snapshot table
     created = {}
@@ -90,13 +96,16 @@ def test_summary_against_the_bundled_files(demo_report: tuple[Path, dict]) -> No
     top = sorted(followers.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
     assert [(d["handle"].lower(), d["followers"]) for d in s["top_by_followers"]] == top
 
-    # posts by tracked accounts: the four real timelines (the mentions CSV is by untracked accounts)
+    # posts by tracked accounts: the four real X timelines (the mentions CSV is by untracked accounts)
+    # and the podium's statements (all three speakers are on the roster); the window runs from the
+    # first press conference (2020-01-02, a date: 00:00) to the last X post
     n = 0
-    for f in ("MFA_China.csv", "SpokespersonCHN.csv", "globaltimesnews.csv", "zlj517.csv"):
-        with open(demo_data_dir() / f, newline="", encoding="utf-8") as fh:
+    for f in X_TIMELINES:
+        with open(demo_data_dir() / f"{f}.csv", newline="", encoding="utf-8") as fh:
             n += len({(r["screen_name"], r["created_at"], r["full_text"]) for r in csv.DictReader(fh)})
-    assert s["posts_total"] == n
-    assert s["window"] == {"start": "2021-07-27T03:25:59", "end": "2022-12-27T16:13:55"}
+    assert s["posts_total"] == n + mfa_posts()
+    first = min(d for days in mfa_pages().values() for d in days)
+    assert s["window"] == {"start": f"{first.isoformat()}T00:00:00", "end": "2022-12-27T16:13:55"}
 
 
 def test_html_is_self_contained(demo_report: tuple[Path, dict]) -> None:
@@ -210,8 +219,13 @@ def test_empty_store_and_empty_window(tmp_path: Path, demo_report: tuple[Path, d
         s2 = build_report(con, tmp_path / "out2", ReportOptions(filters=f)).summary
     finally:
         con.close()
-    assert s2["posts_total"] == 0 and s2["accounts_total"] == 81
+    assert s2["posts_total"] == 0 and s2["accounts_total"] == 85  # the roster: 81 on X + 4 on mfa
     assert s2["window"] == {"start": "2000-01-01T00:00:00", "end": "2000-02-01T00:00:00"}
+    # no account posted by then: dormancy is said to be unknown for all, not "none dormant"
+    assert s2["accounts_dormant"] is None and s2["accounts_dormancy_unknown"] == 85  # unknown: not 0
+    dormant = (tmp_path / "out2" / "report.md").read_text(encoding="utf-8").split("### Dormant accounts", 1)[1]
+    dormant = dormant.split("##", 1)[0]
+    assert "unknown for 85 account(s)" in dormant and "_none_" not in dormant
 
 
 def test_filters_change_the_figures(demo_report: tuple[Path, dict]) -> None:
@@ -277,7 +291,9 @@ def test_content_section_and_summary(demo_report: tuple[Path, dict]) -> None:
     assert sum(s["languages"].values()) == s["posts_total"]  # every tracked post in the window, once
     assert sum(s["tone"].values()) == s["posts_total"]
     assert set(s["tone"]) == {"conciliatory", "neutral", "confrontational"}
-    assert s["languages"]["en"] > 0.9 * s["posts_total"]  # the bundled timelines are English
+    # the bundled X timelines are English; the podium's statements are Chinese
+    assert s["languages"]["en"] > 0.9 * (s["posts_total"] - mfa_posts())
+    assert s["languages"]["zh"] >= mfa_posts()
     assert s["topics"] and all(n > 0 for n in s["topics"].values())
     # hashtags: counted case-folded per post, as a plain reading of the bundled CSVs counts them
     texts: dict[tuple[str, str, str], str] = {}
@@ -378,22 +394,30 @@ def test_every_registered_analysis_is_in_the_report_docs_and_summary_with_its_co
 
 
 def test_coverage_and_unknowns_of_the_demo(demo_report: tuple[Path, dict]) -> None:
-    """The demo's timelines are those of 4 of 81 accounts and hold no repost by them; 3 accounts have
-    no snapshot. What cannot be known is said to be unknown, not 0 or None."""
+    """The demo's posts are those of 7 of its 85 accounts (4 X timelines, 3 speakers at the ministry's
+    podium) and hold no repost by them; 3 X accounts and the 4 podium accounts have no snapshot. What
+    cannot be known is said to be unknown, not 0 or None."""
     out, s = demo_report
     cov = s["coverage"]
-    posting = {"x:MFA_China", "x:SpokespersonCHN", "x:globaltimesnews", "x:zlj517"}
-    assert cov["languages"]["accounts"] == 4 and posting.isdisjoint(cov["languages"]["missing"])
-    assert cov["accounts_by_kind"] == {**cov["accounts_by_kind"], "accounts": 81, "missing": []}
-    assert cov["joins_by_period"]["accounts"] == 78
-    assert any("Creation date unknown for 3 account(s)" in c for c in cov["joins_by_period"]["caveats"])
+    posting = {f"x:{h}" for h in X_TIMELINES} | {f"mfa:{h}" for h in MFA_STATEMENTS}
+    assert cov["languages"]["accounts"] == 7 and posting.isdisjoint(cov["languages"]["missing"])
+    assert cov["languages"]["selected"] == 85 and "mfa:陆慷" in cov["languages"]["missing"]  # no statement in 2020
+    assert cov["accounts_by_kind"] == {**cov["accounts_by_kind"], "accounts": 85, "missing": []}
+    assert cov["joins_by_period"]["accounts"] == 78  # the 81 X accounts but 3; the podium has no creation date
+    assert {f"mfa:{h}" for h in MFA_HANDLES} <= set(cov["joins_by_period"]["missing"])
+    assert any("Creation date unknown for 7 account(s)" in c for c in cov["joins_by_period"]["caveats"])
     assert any("No reposts" in c for c in cov["repost_targets_by_kind"]["caveats"])
     assert not any("No reposts" in c for c in cov["languages"]["caveats"])
-    assert s["accounts_dormancy_unknown"] == 77 and s["accounts_dormant"] == 0
+    # dormancy at the window's end (the last X post, 2022-12-27): the three speakers last spoke in
+    # April 2020 (dormant); the 78 accounts with no post are unknown
+    assert max(d for days in mfa_pages().values() for d in days).year == 2020
+    assert s["accounts_dormancy_unknown"] == 78 and s["accounts_dormant"] == 3
     assert s["ministry_amplification_share"] is None  # no repost or quote: not 0.0
     md = (out / "report.md").read_text(encoding="utf-8")
     dormant = md.split("### Dormant accounts", 1)[1].split("##", 1)[0]
-    assert "unknown for 77 account(s)" in dormant and "_none_" not in dormant
+    # the dormant table: the three speakers, whose statements end in April 2020
+    assert "_none_" not in dormant and all(f"| mfa | {h} |" in dormant for h in MFA_STATEMENTS)
+    assert set(pd.read_csv(out / "tables" / "dormant_accounts.csv")["handle"]) == set(MFA_STATEMENTS)
     amp = pd.read_csv(out / "tables" / "amplification_by_kind.csv")
     assert amp["ministry_posts"].isna().all() and amp["ministry_share"].isna().all()
     assert amp["state_media_posts"].notna().all()  # links to state media are seen without reposts
@@ -430,7 +454,7 @@ def test_the_studys_questions_come_first_answered_from_the_tables_with_their_cov
     tables = {p.stem for p in (out / "tables").glob("*.csv")}
     charts = {f"chart:{p.stem}" for p in (out / "charts").glob("*.png")}
     for q in qs.values():
-        assert q["question"].endswith("?") and q["answer"] and " of 81 selected accounts " in q["coverage"], q
+        assert q["question"].endswith("?") and q["answer"] and " of 85 selected accounts " in q["coverage"], q
         assert q["details"] and set(q["details"]) <= tables | charts, q
     joined = qs["joined"]
     cohorts = pd.read_csv(out / "tables" / "joins_by_cohort.csv")
@@ -438,14 +462,17 @@ def test_the_studys_questions_come_first_answered_from_the_tables_with_their_cov
         zip(["before 2019", "in 2019", "in January–April 2020", "from May 2020 on"], cohorts["joins"], strict=True)
     )
     assert joined["question"].startswith("When did the accounts join: before 2019, in 2019, in January–April 2020")
-    assert "unknown for the other 3" in joined["coverage"] and joined["figures"]["by_year"] == s["joined_by_year"]
+    # 3 X accounts and the 4 podium accounts have no creation date
+    assert "unknown for the other 7" in joined["coverage"] and joined["figures"]["by_year"] == s["joined_by_year"]
     assert qs["institutional"]["figures"]["share"] == pytest.approx(s["institutional_share"])
     thr = qs["thresholds"]["figures"]
     assert (thr["posts"]["share"], thr["followers"]["share"]) == (s["share_posts_over"], s["share_followers_over"])
     assert qs["top_followers"]["figures"]["top"] == s["top_by_followers"]
     covid = pd.read_csv(out / "tables" / "covid_by_month.csv")
     assert qs["covid"]["figures"]["topic_posts"] == covid["topic_posts"].sum() == s["topics"]["covid19"]
-    assert "July 2021, a partial month" in qs["covid"]["answer"]  # the demo's first and last months are partial
+    # the demo's first and last months are partial: it starts with the press conference of 2020-01-02
+    assert "January 2020, a partial month" in qs["covid"]["answer"]
+    assert "December 2022, a partial month" in qs["covid"]["answer"]
     engaging = pd.read_csv(out / "tables" / "most_engaging_posts.csv")
     top = qs["engaging_posts"]["figures"]
     assert top["top"][0]["post_id"] == engaging["post_id"][0] and top["posts_considered"] == s["posts_total"]
