@@ -147,7 +147,9 @@ def sort_order(
         raise UsageError(
             f"_sort {sort!r} is not a column of this table; its columns: {', '.join(map(str, df.columns))}"
         )
-    order = ([sort] if sort and sort not in key else []) + list(key)
+    # the sort column first even when it is part of the key (sorting accounts by handle must not put
+    # every platform's handles after the previous platform's), then the rest of the key
+    order = ([sort] if sort else []) + [k for k in key if k != sort]
     ascending = [True] * len(order)
     if sort:
         ascending[order.index(sort)] = not desc
