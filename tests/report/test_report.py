@@ -417,6 +417,7 @@ def test_coverage_and_unknowns_of_the_demo(demo_report: tuple[Path, dict]) -> No
     dormant = md.split("### Dormant accounts", 1)[1].split("##", 1)[0]
     # the dormant table: the three speakers, whose statements end in April 2020
     assert "_none_" not in dormant and all(f"| mfa | {h} |" in dormant for h in MFA_STATEMENTS)
+    assert "Dormancy is unknown for 78 account(s) without posts." in dormant  # said beside the rows too
     assert set(pd.read_csv(out / "tables" / "dormant_accounts.csv")["handle"]) == set(MFA_STATEMENTS)
     amp = pd.read_csv(out / "tables" / "amplification_by_kind.csv")
     assert amp["ministry_posts"].isna().all() and amp["ministry_share"].isna().all()

@@ -153,6 +153,11 @@ def _dormant_empty(ctx: Context) -> str:
     )
 
 
+def _dormant_unknown(ctx: Context) -> str:  # an empty table says it in _dormant_empty
+    dormant, _, unknown = figures.dormancy(ctx.frames["account_activity"])
+    return f"Dormancy is unknown for {unknown:,} account(s) without posts." if unknown and len(dormant) else ""
+
+
 # -- content -------------------------------------------------------------------------------------
 
 
@@ -300,8 +305,8 @@ SECTIONS: tuple[SectionSpec, ...] = (
             A("top_accounts", "top_by_engagement", "Top accounts by engagement per post", by="engagement", n=_top),
             A("diplomats_vs_state_media", "diplomats_vs_state_media", "Diplomats compared with state media"),
             TableSpec("dormant_accounts", lambda c: f"Dormant accounts (no post in {c.opts.dormant_days} days)",
-                      lambda c: figures.dormancy(c.frames["account_activity"])[0], analysis="account_activity",
-                      empty=_dormant_empty),
+                      lambda c: figures.dormancy(c.frames["account_activity"])[0], _dormant_unknown,
+                      analysis="account_activity", empty=_dormant_empty),
         ),
         (
             ChartSpec("Accounts above the post and follower thresholds (latest snapshot)", "thresholds",
