@@ -23,7 +23,7 @@ START = datetime(2026, 12, 1, 12, tzinfo=UTC).timestamp()  # the channels' newes
 HTTP = HttpSettings(
     timeout=0.25, retries=4, backoff_initial=FAST_HTTP.backoff_initial, backoff_max=FAST_HTTP.backoff_max
 )
-TRACKED = ["mfa_test", "embassy_test", "OtherNews", "builtnews", "closedchannel", "someuser"]
+TRACKED = ["mfa_test", "embassy_test", "OtherNews", "builtnews", "closedchannel", "someuser", "blockedchan"]
 
 
 def settings(base: str) -> Settings:
@@ -47,6 +47,7 @@ def run(tmp_path_factory, new_store):  # type: ignore[no-untyped-def]
     web.add_channel("builtnews", 0)  # its profile page; its preview is the built page
     web.serve("/s/builtnews", "built-forward.html")
     web.serve("/someuser", "built-user-profile.html")
+    web.serve("/blockedchan", "built-restricted-profile.html")
     clock = SimulatedClock(start=START)
     out: dict = {"con": con, "web": web, "clock": clock}
     with LocalServer(web) as srv:
@@ -94,7 +95,7 @@ def run(tmp_path_factory, new_store):  # type: ignore[no-untyped-def]
 
 def test_the_first_run_collects_posts_and_exact_subscriber_counts_through_every_fault(run):
     con, tg = run["con"], run["first"].platforms[0]
-    assert (tg.accounts, tg.reachable) == (6, 4)
+    assert (tg.accounts, tg.reachable) == (7, 4)  # closedchannel, someuser and blockedchan are not
     # mfa_test whole (2 pages, through a 429, a 503, a timeout and a body cut short mid-transfer);
     # embassy_test's second page arrived whole but cut short: skipped, its first page kept
     posts = run["first_posts"]
@@ -111,8 +112,14 @@ def test_the_first_run_collects_posts_and_exact_subscriber_counts_through_every_
 
 def test_missing_private_and_user_names_are_status_events_saying_why(run):
     events = {e["handle"]: e for e in run["first"].platforms[0].events}
-    assert set(events) == {"closedchannel", "someuser"}
+    assert set(events) == {"closedchannel", "someuser", "blockedchan"}
     assert events["closedchannel"]["event"] == "not_found"
+    # a channel Telegram restricts: suspended, with Telegram's notice; its preview is not asked
+    assert events["blockedchan"]["event"] == "suspended"
+    assert events["blockedchan"]["detail"].startswith(
+        "Telegram restricts @blockedchan: its page says \"This channel can't be displayed because it violated"
+    )
+    assert [r.path for r in run["first_requests"] if "blockedchan" in r.path] == ["/blockedchan"]
     assert events["closedchannel"]["detail"].startswith("no public Telegram channel @closedchannel: it does not exist")
     assert "is a Telegram user, bot or group, not a channel (its page says '@someuser')" in events["someuser"]["detail"]
     # the missing name was confirmed by its preview (which redirects to the profile page), not judged

@@ -12,6 +12,10 @@ What a profile page can say:
 - a channel: a title and ``… subscribers`` (or the "Preview channel" link);
 - a user, a bot or a group: a title and something else (``@name``, ``… members``): not a channel,
   which has no web preview;
+- a restriction: Telegram's notice ("This channel can't be displayed because it violated
+  Telegram's Terms of Service.") in place of the description: the channel exists, but Telegram
+  blocks it; the lookup records it as ``suspended`` with the notice (a page built on that wording:
+  no real restricted page was found to capture);
 - nothing: no title, and the generic title ``Telegram: Contact @<name>``. That is the page of a
   name nobody holds: the channel does not exist, was deleted, renamed, or made private (a private
   channel has no username). Telegram also serves a stripped page like it to a client it throttles,
@@ -34,6 +38,9 @@ from diplotrack.collect.telegram.messages import PLATFORM, account_key
 from diplotrack.records import ProfileSnapshot, Provenance
 
 CHANNEL, OTHER, MISSING, UNKNOWN = "channel", "other", "missing", "unknown"
+RESTRICTED = "restricted"  # Telegram blocks the channel (terms of service, a country's law, …)
+# how Telegram's restriction notice begins ("…because it violated Telegram's Terms of Service.")
+_RESTRICTION = ("this channel can't be displayed", "this channel can’t be displayed", "this channel is blocked")
 
 
 @dataclass
@@ -81,6 +88,9 @@ def read_profile(tree: LexborHTMLParser) -> Profile:
         return Profile(MISSING if og.startswith("Telegram: Contact @") else UNKNOWN)
     shown = title_node.css_first("span")
     title = _text(shown) if shown is not None else _text(title_node)
+    description = _text(tree.css_first(".tgme_page_description"))
+    if description and description.strip().lower().startswith(_RESTRICTION):
+        return Profile(RESTRICTED, username=_username(tree), title=title, description=description.strip())
     extra = _text(tree.css_first(".tgme_page_extra"))
     preview = tree.css_first("a.tgme_page_context_link")
     is_channel = "subscriber" in (extra or "").lower() or (
@@ -90,7 +100,7 @@ def read_profile(tree: LexborHTMLParser) -> Profile:
         CHANNEL if is_channel else OTHER,
         username=_username(tree),
         title=title.replace("✔", "").strip() if title else None,
-        description=_text(tree.css_first(".tgme_page_description")),
+        description=description,
         subscribers=counts.leading_count(extra) if is_channel else None,
         verified=title_node.css_first(".verified-icon") is not None,
         extra=extra,
@@ -139,6 +149,13 @@ def found(target: Target, profile: Profile) -> Found:
     name = profile.username or target.handle
     if profile.kind == CHANNEL:
         return Found(target, "active", user_id=account_key(name), handle=name)
+    if profile.kind == RESTRICTED:
+        notice = (profile.description or "")[:200]
+        detail = (
+            f"Telegram restricts @{target.handle}: its page says {notice!r}; its messages cannot be read from the "
+            "web preview"
+        )
+        return Found(target, "suspended", user_id=target.user_id or account_key(target.handle), detail=detail)
     if profile.kind == OTHER:
         said = f" (its page says {profile.extra!r})" if profile.extra else ""
         detail = (
