@@ -43,6 +43,7 @@ class PlatformSpec:
     # the secret collection cannot do without (None: public reads need no credential)
     required_secret: str | None = None
     cost: str = "free"  # the cost model, in words: what a request costs and where the prices are set
+    cost_unit: str = "USD"  # what a run spends: money, or "quota units" (YouTube's Data API)
     # a post's address on the platform from its stored post_id (None: the id does not say it)
     post_url: Callable[[str], str | None] | None = None
 

@@ -120,6 +120,8 @@ def test_missing_private_and_user_names_are_status_events_saying_why(run):
         "Telegram restricts @blockedchan: its page says \"This channel can't be displayed because it violated"
     )
     assert [r.path for r in run["first_requests"] if "blockedchan" in r.path] == ["/blockedchan"]
+    stored = one(run["con"], "SELECT event, detail FROM account_events WHERE user_id = 'handle:blockedchan'")
+    assert stored == ("suspended", events["blockedchan"]["detail"])  # the notice is kept, not only printed
     assert events["closedchannel"]["detail"].startswith("no public Telegram channel @closedchannel: it does not exist")
     assert "is a Telegram user, bot or group, not a channel (its page says '@someuser')" in events["someuser"]["detail"]
     # the missing name was confirmed by its preview (which redirects to the profile page), not judged

@@ -18,6 +18,7 @@ from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import load_settings
 from diplotrack.collect.engine import CollectOptions, Collector, CollectReport
 from diplotrack.collect.http import describe_wait
+from diplotrack.collect.meter import Meter
 from diplotrack.collect.plan import RATE_DAYS, plan
 from diplotrack.collect.registry import build_source, choose_platforms
 from diplotrack.errors import EXIT_USAGE, DiplotrackError, StoreError, UsageError
@@ -282,22 +283,32 @@ def exit_code(report: CollectReport) -> int:
     return 0
 
 
+def _spent(platform: str, m: Meter) -> str:
+    """What a platform's run spent, in its own unit: dollars (X's prices) or quota units (YouTube)."""
+    spec = spec_of(platform)
+    if spec is not None and spec.cost_unit != "USD":
+        return f"{m.units:,} {spec.cost_unit}"
+    return f"${m.cost:.2f} estimated"
+
+
 def print_report(report: CollectReport) -> None:
     for s in report.skipped:
         common.err_console.print(f"skipped {s.file}: {s.reason}", markup=False, highlight=False)
     for p in report.platforms:
         for e in p.events:
             what = e["event"] if e["event"] != "renamed" else f"renamed {e.get('old')} → {e.get('new')}"
-            common.err_console.print(f"{p.platform}: {e['handle']}: {what}", markup=False, highlight=False)
-        if p.error:
-            common.err_console.print(f"error: {p.error}", markup=False, highlight=False)
+            why = f" ({e['detail']})" if e.get("detail") and e["event"] != "renamed" else ""
+            common.err_console.print(f"{p.platform}: {e['handle']}: {what}{why}", markup=False, highlight=False)
+        if p.error:  # a budget or quota stop is planned, not an error: the run resumes next time
+            label = "stopped" if p.status == "budget" else "error"
+            common.err_console.print(f"{label}: {p.error}", markup=False, highlight=False)
     parts = []
     for p in report.platforms:
         m = p.meter
         parts.append(
             f"{p.platform} {p.status}: {p.accounts} accounts, {p.swept} timelines done, {p.posts_new} new posts, "
             f"{p.deleted} marked deleted, {m.requests} requests, {m.waits} waits ({m.wait_s:.0f} s), "
-            f"{m.errors} errors, " + (f"{m.units:,} quota units" if m.units else f"${m.cost:.2f} estimated")
+            f"{m.errors} errors, {_spent(p.platform, m)}"
         )
     tail = f" — stopped: {report.stop_reason}" if report.stop_reason else ""
     common.console.print(

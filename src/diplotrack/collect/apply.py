@@ -36,8 +36,18 @@ def apply_found(con: duckdb.DuckDBPyConnection, f: Found, observed: datetime, ru
     for e in events:
         new = e.get("new", new_status if e["event"] != "renamed" else None)
         con.execute(
-            "INSERT INTO account_events VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [t.platform, key, observed, e["event"], e.get("old"), new, run_id],
+            """INSERT INTO account_events (platform, user_id, observed_at, event, old_value, new_value, run_id, detail)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [
+                t.platform,
+                key,
+                observed,
+                e["event"],
+                e.get("old"),
+                new,
+                run_id,
+                f.detail if e["event"] != "renamed" else None,
+            ],
         )
         e.update({"handle": t.handle, "user_id": key, "new": new, "detail": f.detail})
     return events

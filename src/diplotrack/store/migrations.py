@@ -433,6 +433,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        11,
+        "account_events.detail: why a lookup found an account gone, as the platform or the collector said it",
+        """
+        ALTER TABLE account_events ADD COLUMN detail VARCHAR;
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]

@@ -80,4 +80,5 @@ SPEC = PlatformSpec(
     ),
     cost="quota: Data API units per call (1 for each call made), a daily quota per key; the Atom feed needs no key",
     post_url=post_url,
+    cost_unit="quota units",
 )
