@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import signal
 import sys
@@ -223,9 +224,9 @@ def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> No
                 "expected_unknown_accounts": unknown,
                 "budget": options.budget,
                 "exceeds_budget": over,
-                "quota_units_at_most": round(units_at_most),
+                "quota_units_at_most": round(units_at_most) if math.isfinite(units_at_most) else None,
                 "quota_units_expected": round(units_expected),
-                "planned": [p.__dict__ for p in planned],
+                "planned": [{**p.__dict__, "cost": p.cost if math.isfinite(p.cost) else None} for p in planned],
             }
         )
         return
@@ -262,14 +263,17 @@ def _dry_run(platforms: list[str], options: CollectOptions, as_json: bool) -> No
         else []
     )
     if units:  # not money: YouTube's quota units, per key per day, which --budget does not count
-        costs.append(f"YouTube quota: at most {units_at_most:,.0f} units, expected {units_expected:,.0f}")
+        most = f"{units_at_most:,.0f} units" if math.isfinite(units_at_most) else "unknown units (never looked up)"
+        costs.append(f"YouTube quota: at most {most}, expected {units_expected:,.0f}")
     common.console.print(
         f"dry run: {total_req} requests planned, " + "; ".join(costs) + "; nothing was sent", markup=False
     )
 
 
 def _amount(value: float, unit: str) -> str:
-    """A planned cost as the table shows it: ``$0.150``, or ``12 units``."""
+    """A planned cost as the table shows it: ``$0.150``, or ``12 units`` (``unknown``: no bound)."""
+    if not math.isfinite(value):
+        return "unknown"
     return f"${value:.3f}" if unit == "USD" else f"{value:,.0f} {unit}"
 
 

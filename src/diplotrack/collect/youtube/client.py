@@ -442,10 +442,16 @@ class YouTubeSource(HttpSource):
             )
             checks = max(1, math.ceil(stored / PAGE_SIZE)) * UNIT_COST["videos"]
         pages = max(1, math.ceil(videos / PAGE_SIZE))
-        units = float(pages * (UNIT_COST["playlistItems"] + UNIT_COST["videos"]) + checks)
+        per_page = UNIT_COST["playlistItems"] + UNIT_COST["videos"]
+        units = float(pages * per_page + checks)
+        # the most a sweep can read is every upload the channel has: known from its last lookup, else
+        # not bounded at all (math.inf: the dry run says "unknown", never a figure that is not a bound)
+        most = math.inf if posts_count is None else float(max(pages, -(-posts_count // PAGE_SIZE)) * per_page + checks)
         basis = "1 unit a playlistItems.list page and 1 a videos.list call; deletions found cost 1 unit a 50"
+        if posts_count is not None:
+            basis += f"; at most: every one of the {posts_count:,} videos it had at its last lookup"
         return PlannedRequest(
-            "youtube: uploads + videos", target.handle, 2 * pages + checks, videos, units, note, units, basis, UNITS
+            "youtube: uploads + videos", target.handle, 2 * pages + checks, videos, most, note, units, basis, UNITS
         )
 
     def _stored_since(self, user_id: str | None, since: datetime | None) -> int:
