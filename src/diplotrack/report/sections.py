@@ -450,9 +450,9 @@ SECTIONS: tuple[SectionSpec, ...] = (
             *(
                 _head(A("podium_reach", f"podium_reach_{what}s", f"From the podium: {label} first said at the "
                         "ministry's press conferences, and the missions that repeated them, per platform",
-                        "Statements are dated by day only (00:00), so a lag counts from the start of that day; "
-                        "missions_before used the item before the podium said it.", what=what), 50)
-                for what, label in (("topic", "topics"), ("term", "distinctive terms"))
+                        "Statements are dated by day only (00:00): a lag counts from that day's start. Empty when no "
+                        "tracked mission used an item the podium said.", what=what), 50)
+                for what, label in (("hashtag", "hashtags"), ("topic", "topics"), ("term", "distinctive terms"))
             ),
             _head(A("co_action_clusters", "corepost_clusters",
                     "Accounts reposting the same posts within 60 seconds, at least twice",
