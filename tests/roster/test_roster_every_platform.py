@@ -77,7 +77,7 @@ def test_every_form_of_a_handle_is_stored_in_one_form(platform: str, forms: list
     [
         ("telegram", "abc", "'abc' is not a Telegram channel username"),
         ("telegram", "1example", "'1example' is not a Telegram channel username"),
-        ("youtube", "https://www.youtube.com/c/Example", "is not a YouTube channel"),
+        ("youtube", "https://www.youtube.com/c/Example", "is a legacy /c/ or /user/ address"),
         ("x", "Amb Cina", "'Amb Cina' contains a space; a handle has none"),
         ("mfa", "Hua\x07Chunying", "contains a line break, a tab or a control character"),
         ("mfa", "@华春莹", "write the handle without @ ('华春莹')"),
@@ -132,3 +132,19 @@ def test_the_format_docs_list_every_platform_with_its_handle_forms() -> None:
         assert spec.name in rows, f"docs/roster-format.md has no row for {spec.name}"
         assert spec.label in rows[spec.name] and spec.handle_form in rows[spec.name], rows[spec.name]
     assert set(rows) == set(platforms.PLATFORMS), set(rows) ^ set(platforms.PLATFORMS)
+
+
+@pytest.mark.parametrize(
+    ("platform", "written", "says"),
+    [
+        ("youtube", "https://www.youtube.com/c/CGTN", "is a legacy /c/ or /user/ address"),
+        ("youtube", "https://www.youtube.com/user/CGTN", "is a legacy /c/ or /user/ address"),
+        ("telegram", "https://t.me/+AbCdEf123", "is a private invite link"),
+        ("telegram", "https://t.me/joinchat/AbCdEf", "is a private invite link"),
+    ],
+)
+def test_addresses_no_collector_can_read_say_why(platform: str, written: str, says: str) -> None:
+    from diplotrack.roster import checks
+
+    message = checks.check_handle(platform, checks.stored_handle(platform, written))
+    assert message is not None and says in message

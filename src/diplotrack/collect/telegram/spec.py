@@ -35,6 +35,11 @@ def channel_name(value: str) -> str:
 def check_username(handle: str) -> str | None:
     if _USERNAME.fullmatch(handle):
         return None
+    if handle.startswith("+") or handle.lower() == "joinchat" or "/joinchat/" in handle.lower():
+        return (
+            f"'{handle}' is a private invite link: a private channel has no web preview to read; write a "
+            "public channel's username (e.g. durov)"
+        )
     return (
         f"'{handle}' is not a Telegram channel username; write it as 5 to 32 letters, digits or underscores "
         "starting with a letter (e.g. durov, or the link https://t.me/durov)"

@@ -51,6 +51,11 @@ def roster_handle(value: str) -> str:
 def check_channel(handle: str) -> str | None:
     if is_channel_id(handle) or HANDLE.fullmatch(handle):
         return None
+    if re.search(r"youtube\.com/(c|user)/", handle, re.I):
+        return (
+            f"'{handle}' is a legacy /c/ or /user/ address, which diplotrack does not resolve to a channel; "
+            "write the channel's @handle or its channel id (UC…), both shown on its page"
+        )
     return (
         f"'{handle}' is not a YouTube channel; write its handle (e.g. CGTN or @CGTN), its address "
         "(https://www.youtube.com/@CGTN) or its channel id (UC and 22 characters)"
