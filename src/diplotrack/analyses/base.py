@@ -209,14 +209,14 @@ _KEY_TABLES = {
 
 
 @functools.cache
-def roster_keys_sql() -> str:
-    """``roster_keys`` of the whole roster compiled to DuckDB SQL over the tables ``accounts`` and
-    ``actors``, for the raw SQL of ``networks/`` to join on (no user value in it: filter its columns
-    with ``query.sql_conditions``)."""
+def roster_keys_sql(dialect: str = "duckdb") -> str:
+    """``roster_keys`` of the whole roster compiled to SQL of ``dialect`` (DuckDB's by default; Spark
+    is the other engine in view, issue 18) over the tables ``accounts`` and ``actors``, for the raw SQL
+    of ``networks/`` to join on (no user value in it: filter its columns with ``query.sql_conditions``)."""
     accounts, actors = (ibis.table(cols, name=name) for name, cols in _KEY_TABLES.items())
     # only accounts and actors are read: the other tables are placeholders
     t = Tables(None, actors, accounts, profile_snapshots=accounts, posts=accounts, post_entities=accounts)
-    return str(ibis.to_sql(roster_keys(t), dialect="duckdb"))
+    return str(ibis.to_sql(roster_keys(t), dialect=dialect))
 
 
 def account_keys(t: Tables, f: Filters) -> ir.Table:
