@@ -259,7 +259,7 @@ def account_activity(
         weeks=weeks,
         posts_per_week=n / weeks,
         engagement_per_post=ibis.ifelse(
-            j._posts_with_metrics > 0, j._engagement / j._posts_with_metrics, ibis.null("float64")
+            j._posts_with_metrics > 0, j._engagement.cast("float64") / j._posts_with_metrics, ibis.null("float64")
         ),
         dormant=ibis.ifelse(j._last_seen.isnull(), ibis.null("boolean"), j._last_seen < cutoff),
         as_of=j.as_of,
@@ -315,7 +315,9 @@ def top_accounts(t: Tables, f: Filters, by: str = "followers", n: int = 10) -> i
     else:
         src = _window_counts(t, f)
         per_post = ibis.ifelse(
-            src._posts_with_metrics > 0, src._engagement / src._posts_with_metrics, ibis.null("float64")
+            src._posts_with_metrics > 0,
+            src._engagement.cast("float64") / src._posts_with_metrics,
+            ibis.null("float64"),
         )
         value = src.posts_in_window if by == "posts" else per_post
     v = src.join(acc, [src.platform == acc.platform, src.handle == acc.handle]).select(
