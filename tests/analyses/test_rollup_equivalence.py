@@ -225,7 +225,8 @@ def random_store(tmp: Path, new_store) -> duckdb.DuckDBPyConnection:  # type: ig
     return con
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# each example checks after every write of its store; 6 a run (each run draws others), for the 5-minute budget
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batches=post_batches(), deletions=st.lists(st.integers(0, 40), max_size=5, unique=True))
 def test_random_stores_rollups_equal_a_rebuild_after_every_write(
     tmp_path_factory: pytest.TempPathFactory, new_store, batches, deletions

@@ -179,7 +179,9 @@ def warm(db: Path, reported: Path) -> Path:
 @pytest.mark.parametrize("write", [_import, _enrich, _roster, _collect])
 def test_any_write_invalidates(warm: Path, reported: Path, tmp_path: Path, write) -> None:  # type: ignore[no-untyped-def]
     db = warm
-    assert [s for _, s, _ in report(db, tmp_path / "check").timings if s.endswith("[cached]")]  # the copy is warm
+    # the copy is warm: the same copy serves a report from the cache alone in
+    # test_second_report_reads_the_cache_and_writes_the_same_files; here, that its entries are there
+    assert sum(1 for p in db.with_name(db.name + ".cache").rglob("*") if p.is_file()) > 40
     con = open_store(db)
     try:
         write(con)
