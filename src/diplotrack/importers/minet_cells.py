@@ -5,7 +5,7 @@ Every reader here raises ``ValueError`` naming the column and quoting the bad va
 Empty cells, and the spellings tools write for "nothing" (``NA``, ``None``, ``null``), are ``None``.
 
 Telegram keys are the collector's: a post is ``<channel username lower>/<message id>`` and a
-channel ``handle:<channel username lower>`` (``records.handle_key``); a channel known only by its
+channel ``handle:<channel username lower>`` (the collector's ``telegram.spec.account_key``); a channel known only by its
 numeric peer id (4CAT without resolved entities) is ``tg-peer:<id>``.
 """
 
@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from diplotrack.collect.telegram.spec import account_key, post_key
 from diplotrack.importers.base import parse_int, parse_time, quote_value
-from diplotrack.records import EntitySet, ProfileSnapshot, handle_key
+from diplotrack.records import EntitySet, ProfileSnapshot
 
 NOTHING = ("", "NA", "NAN", "NULL", "NONE")
 TELEGRAM_MENTION = re.compile(r"(?<![\w@])@([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@])")
@@ -147,9 +148,10 @@ def telegram_is_peer(channel: str) -> bool:
 
 
 def telegram_channel_key(name: str) -> str:
-    """A channel's account key: ``handle:<username lower>``, or ``tg-peer:<id>`` for a numeric peer id."""
+    """A channel's account key: the collector's (``handle:<username lower>``), or ``tg-peer:<id>`` for
+    a numeric peer id."""
     channel = telegram_channel(name)
-    return f"{TG_PEER}{channel}" if telegram_is_peer(channel) else handle_key(channel)
+    return f"{TG_PEER}{channel}" if telegram_is_peer(channel) else account_key(channel)
 
 
 def telegram_message_id(value: object, col: str = "message id") -> str:
@@ -161,9 +163,10 @@ def telegram_message_id(value: object, col: str = "message id") -> str:
 
 
 def telegram_post_id(channel: str, message_id: object) -> str:
+    """A message's post id: the collector's (``<username lower>/<id>``), or ``tg-peer:<id>/<id>``."""
     checked = telegram_channel(channel)
-    prefix = f"{TG_PEER}{checked}" if telegram_is_peer(checked) else checked.lower()
-    return f"{prefix}/{telegram_message_id(message_id)}"
+    number = telegram_message_id(message_id)
+    return f"{TG_PEER}{checked}/{number}" if telegram_is_peer(checked) else post_key(checked, number)
 
 
 def telegram_link(link: str | None) -> tuple[str, str]:

@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from selectolax.lexbor import LexborNode
 
 from diplotrack.collect.telegram import counts, text
+from diplotrack.collect.telegram.spec import account_key, post_key
 from diplotrack.records import EntitySet, Post, Provenance, primary_kind
 
 PLATFORM = "telegram"
@@ -55,14 +56,6 @@ _QUOTED = ("tgme_widget_message_reply", "tgme_widget_message_link_preview")
 
 class Unreadable(ValueError):
     """A message block whose id is known but whose post cannot be built (the reason says why)."""
-
-
-def account_key(username: str) -> str:
-    return "handle:" + username.lower()
-
-
-def post_key(username: str, message_id: int) -> str:
-    return f"{username.lower()}/{message_id}"
 
 
 def message_id(node: LexborNode) -> tuple[str, int] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from diplotrack.platform_spec import PlatformSpec, Setting
+from diplotrack.records import handle_key
 
 BASE_ENV = "DIPLOTRACK_TELEGRAM_BASE"  # tests and proxies
 DEFAULT_BASE = "https://t.me"
@@ -30,6 +31,18 @@ def channel_name(value: str) -> str:
     if v.startswith("@") and v.count("@") == 1:
         return v[1:]
     return v
+
+
+def account_key(username: str) -> str:
+    """A channel's key in the store (its user id, its posts' author id): ``handle:<lower username>``,
+    since the web preview gives no numeric id. The collector and the archive importers (minet, 4CAT)
+    both file under it, so a channel's collected and imported posts merge."""
+    return handle_key(username)
+
+
+def post_key(username: str, message_id: int | str) -> str:
+    """A message's post id in the store: ``<lower username>/<message id>``."""
+    return f"{username.lower()}/{message_id}"
 
 
 def check_username(handle: str) -> str | None:
