@@ -144,3 +144,20 @@ def enriched_demo_template(tmp_path_factory: pytest.TempPathFactory, demo_templa
             con.close()
 
     return _built_once(tmp_path_factory, "demo-enriched.duckdb", build)
+
+
+@pytest.fixture(scope="session")
+def demo_export(tmp_path_factory: pytest.TempPathFactory, enriched_demo_template: Path) -> tuple[Path, Path]:
+    """(the enriched demo store, its Parquet export partitioned by platform and month), made once per
+    run: copy the store before opening it; never write into the export."""
+    from diplotrack.export.tables import export_tables
+    from diplotrack.store.db import open_store_read_only
+
+    def build(path: Path) -> None:
+        con = open_store_read_only(enriched_demo_template)
+        try:
+            export_tables(con, path, "parquet", ("platform", "month"))
+        finally:
+            con.close()
+
+    return enriched_demo_template, _built_once(tmp_path_factory, "demo-export", build)

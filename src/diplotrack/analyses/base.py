@@ -134,6 +134,8 @@ def materialize(t: Tables, name: str, f: Filters | None, expr: ir.Table) -> ir.T
     # named for these tables too: a second run on the same connection (a second report, the
     # Python API) builds its own, and replaces one a finished run left behind
     table = f"_diplotrack_{name}_{id(t):x}_{abs(hash(key)):x}"
+    if getattr(t.backend, "name", "duckdb") != "duckdb":  # Spark: a cached DataFrame (no temporary tables)
+        return memo(t, key, expr.cache)
     return memo(t, key, lambda: t.backend.create_table(table, expr, temp=True, overwrite=True))
 
 
@@ -254,6 +256,23 @@ def materialize_accounts(t: Tables, f: Filters) -> None:
     """Materialize the tracked accounts and their keys once, for a run of many analyses."""
     materialize(t, "tracked_accounts", f, tracked_accounts(t, f))
     materialize(t, "account_keys", f, account_keys(t, f))
+
+
+def as_frame(result: Any) -> Any:
+    """An analysis's result as a pandas DataFrame (an Ibis table is executed), in the form the DuckDB
+    engine gives: timestamps in microseconds (the store's precision), which other engines (Spark)
+    return in nanoseconds."""
+    import pandas as pd  # here: base is imported where pandas is not needed
+
+    if isinstance(result, pd.DataFrame):
+        return result
+    backend = result._find_backend(use_default=True)
+    df = result.to_pandas()
+    if getattr(backend, "name", "duckdb") != "duckdb":
+        for col in df.columns:
+            if str(df[col].dtype) == "datetime64[ns]":
+                df[col] = df[col].astype("datetime64[us]")
+    return df
 
 
 def as_datetime(d: date | datetime | str | None) -> datetime | None:

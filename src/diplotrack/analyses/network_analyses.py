@@ -35,8 +35,14 @@ def share_cache(t: Tables, cache: ResultCache) -> None:
     t.extra[_METRICS_CACHE] = cache
 
 
+# t.extra's key for the DuckDB connection networks/ reads when the tables are not DuckDB's: on Spark,
+# the driver's in-memory DuckDB over the exported Parquet (engines/spark.py)
+DRIVER_CON = "driver_connection"
+
+
 def _con(t: Tables) -> duckdb.DuckDBPyConnection:
-    return t.backend.con  # type: ignore[attr-defined, no-any-return]
+    driver = t.extra.get(DRIVER_CON)
+    return driver if driver is not None else t.backend.con  # type: ignore[attr-defined, no-any-return]
 
 
 def network(t: Tables, f: Filters, kind: str = "repost") -> Network:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diplotrack.analyses import activity, amplification, content, growth, network_analyses, presence, study
-from diplotrack.analyses.base import Filters, Tables
+from diplotrack.analyses.base import Filters, Tables, as_frame
 from diplotrack.analyses.coverage import Coverage, coverage
 from diplotrack.errors import UsageError
 
@@ -253,10 +253,8 @@ def run_frame(
     if hit is not None and hit.frame is not None:
         c = hit.meta["coverage"]
         return hit.frame, Coverage(**{**c, "missing": tuple(c["missing"]), "caveats": tuple(c["caveats"])})
-    import pandas as pd  # here: the registry is imported where pandas is not needed
-
     r = run(name, t, f, **params)
-    df = r.table if isinstance(r.table, pd.DataFrame) else r.table.to_pandas()
+    df = as_frame(r.table)
     if cache is not None:
         cache.put(parts, frame=df, meta={"coverage": r.coverage.to_dict()})
     return df, r.coverage

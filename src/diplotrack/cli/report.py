@@ -12,6 +12,7 @@ from diplotrack.analyses.selection import parse_filters
 from diplotrack.analyses.selection import split as _split
 from diplotrack.cli import common
 from diplotrack.cli.enrich import TOPICS_OPTION, ensure_enriched, topics_file
+from diplotrack.errors import UsageError
 from diplotrack.store.db import bounded_memory, open_store_read_only
 
 # the bounds ReportOptions checks (report/model.py), repeated here so that the option parser can say
@@ -82,7 +83,20 @@ def report_command(
         "--cache/--no-cache",
         help="Reuse what an earlier report computed while the store has not changed (<store>.cache/).",
     ),
+    engine: str = typer.Option(
+        "duckdb", "--engine", help="duckdb (the store) or spark (a Parquet export given by --data; docs/scale.md)."
+    ),
+    data: Path | None = typer.Option(
+        None, "--data", help="With --engine spark: the folder `diplotrack export --format parquet` wrote."
+    ),
+    spark_master: str = typer.Option(
+        "local[*]", "--spark-master", help="With --engine spark: local[N], spark://host:port or sc://host:port."
+    ),
+    spark_conf: list[str] | None = typer.Option(
+        None, "--spark-conf", help="With --engine spark: a Spark setting KEY=VALUE (repeat for more)."
+    ),
 ) -> None:
+    check_engine_options(engine, data, spark_master, spark_conf, topics)
     filters = parse_filters(start, end, platform, state, kind, institutional, host_country, db=common.STATE.db)
     opts = report_options(
         filters,
@@ -93,6 +107,10 @@ def report_command(
         growth_from=growth_from,
         growth_to=growth_to,
     )
+    if engine == "spark":
+        result = _report_on_spark(data, out, opts, spark_master, spark_conf)  # type: ignore[arg-type]
+        _print_result(result, timings, as_json)
+        return
     from diplotrack.report.build import build_report
 
     ensure_enriched(common.STATE.db, topics_file(topics), show_progress=not as_json)
@@ -105,12 +123,49 @@ def report_command(
             result = build_report(con, out, opts, cache=cache)
     finally:
         con.close()
+    _print_result(result, timings, as_json)
+
+
+def _print_result(result: ReportResult, timings: bool, as_json: bool) -> None:
     if timings:
         print_timings(result)
     if as_json:
         common.print_json(result.summary)
         return
     print_report_done(result)
+
+
+def check_engine_options(
+    engine: str, data: Path | None, master: str, conf: list[str] | None, topics: Path | None
+) -> None:
+    """The engine options agree with each other (a UsageError naming the option otherwise)."""
+    if engine not in ("duckdb", "spark"):
+        raise UsageError(f"--engine {engine!r} is not supported; use duckdb or spark")
+    if engine == "duckdb":
+        extra = [name for name, given in (("--data", data is not None), ("--spark-conf", bool(conf)),
+                                          ("--spark-master", master != "local[*]")) if given]  # fmt: skip
+        if extra:
+            raise UsageError(f"{', '.join(extra)} only apply with --engine spark; add it or drop them")
+        return
+    if data is None:
+        raise UsageError("--engine spark reads a Parquet export: give its folder with --data DIR")
+    if topics is not None:
+        raise UsageError(
+            "--topics applies when enriching; run `diplotrack enrich --engine spark --data DIR --topics FILE` first"
+        )
+
+
+def _note(message: str) -> None:
+    common.err_console.print(f"note: {message}", markup=False)
+
+
+def _report_on_spark(data: Path, out: Path, opts: ReportOptions, master: str, conf: list[str] | None) -> ReportResult:
+    from diplotrack.engines import spark
+
+    settings = spark.parse_conf(conf)
+    spark.check_requirements()
+    with common.err_console.status(f"running the analyses on Spark ({master}) and writing the report", spinner="dots"):
+        return spark.report_on_spark(data, out, opts, master=master, conf=settings, notify=_note)
 
 
 def print_timings(result: ReportResult) -> None:

@@ -2,8 +2,10 @@
 
 ``manifest_version`` (this layout: 1), ``diplotrack_version``, the store's ``schema_version``,
 ``store_id`` and ``store_generation`` (which store, and which state of it), ``exported_at``
-(UTC, ISO 8601), ``format``, ``partition_by`` (as asked), and per table: ``path`` (relative to the
-export's folder), ``rows``, ``partition_columns``, ``month_from`` (the column whose month the
+(UTC, ISO 8601), ``format``, ``partition_by`` (as asked), ``rollups_current`` (whether the rollups
+were current, so that a reader may answer day-aligned windows from them), and per table: ``path``
+(relative to the export's folder), ``rows``, ``columns`` (the store's columns in its order; a ``month``
+partition column is not one of them), ``partition_columns``, ``month_from`` (the column whose month the
 ``month`` partition is, or null) and ``casts`` (columns whose type was changed for Spark: ``{column: type}``).
 """
 
@@ -16,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from diplotrack import __version__
+from diplotrack.store import rollups
 
 MANIFEST_VERSION = 1
 
@@ -24,7 +27,8 @@ def _store_facts(con: duckdb.DuckDBPyConnection) -> dict:
     version = con.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
     state = con.execute("SELECT store_id, generation FROM store_state LIMIT 1").fetchone()
     store_id, generation = state if state else (None, None)
-    return {"schema_version": version, "store_id": store_id, "store_generation": generation}
+    current = rollups.usable(con)
+    return {"schema_version": version, "store_id": store_id, "store_generation": generation, "rollups_current": current}
 
 
 def write_manifest(
@@ -43,6 +47,7 @@ def write_manifest(
             t["table"]: {
                 "path": Path(t["path"]).relative_to(folder).as_posix(),
                 "rows": t["rows"],
+                "columns": list(con.table(t["table"]).columns),
                 "partition_columns": list(t["partition_columns"]),
                 "month_from": t["month_from"],
                 "casts": t["casts"],

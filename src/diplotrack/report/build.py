@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from diplotrack.analyses.base import materialize_accounts, rollups_enabled, tables_from_duckdb
+from diplotrack.analyses.base import Tables, materialize_accounts, rollups_enabled, tables_from_duckdb
 from diplotrack.analyses.network_analyses import share_cache
 from diplotrack.analyses.registry import ANALYSES, analysis_coverage
 from diplotrack.cache import ResultCache, frame_digest, open_cache
@@ -47,15 +47,18 @@ def build_report(
     opts: ReportOptions | None = None,
     *,
     cache: ResultCache | bool = True,
+    tables: Tables | None = None,
 ) -> ReportResult:
     """Run every analysis and write the report into ``out``, replacing the old one whole (it is
     written beside it, then swapped in: see report/folder.py); returns the summary. ``cache``: the
-    store's result cache is used (True), not used (False), or the one given."""
+    store's result cache is used (True), not used (False), or the one given. ``tables``: run the
+    analyses on these (another engine: engines/spark.py) instead of the store behind ``con``, which
+    then only lists the import runs."""
     with staged_folder(out) as tmp:  # first: a refused folder leaves nothing behind, a cache neither
         started = time.perf_counter()
         rc = cache if isinstance(cache, ResultCache) else open_cache(con, enabled=cache)
         opened = time.perf_counter() - started
-        result = _write_report(con, tmp, opts, rc)
+        result = _write_report(con, tmp, opts, rc, tables)
     result.timings.insert(0, ("report", "opening the result cache", opened))
     for s in result.sections:  # the charts were drawn in the temporary folder
         s.charts = [(caption, out / "charts" / p.name) for caption, p in s.charts]
@@ -64,15 +67,21 @@ def build_report(
 
 
 def _write_report(
-    con: duckdb.DuckDBPyConnection, out: Path, opts: ReportOptions | None, cache: ResultCache
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    opts: ReportOptions | None,
+    cache: ResultCache,
+    tables: Tables | None = None,
 ) -> ReportResult:
     started = time.perf_counter()
     timings: list[tuple[str, str, float]] = []
     clock = _Stopwatch(timings)
     # the Ibis tables are made when something must be computed (wrapping the connection imports
     # Ibis's DuckDB backend: about half a second that a report read from the cache does not need)
-    ctx = Context(con=con, t=None, opts=opts or ReportOptions())  # type: ignore[arg-type]
-    okey = _options_key(ctx, rollups_enabled() and rollups.usable(con))
+    ctx = Context(con=con, t=tables, opts=opts or ReportOptions())  # type: ignore[arg-type]
+    if tables is not None:
+        share_cache(tables, cache)
+    okey = _options_key(ctx, tables.rollups if tables is not None else rollups_enabled() and rollups.usable(con))
     ready = _Preparation(ctx, clock, cache)
     ch = _ChartPool(cache)  # charts are drawn in a thread while the store answers the next queries
     (out / "tables").mkdir()

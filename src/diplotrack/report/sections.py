@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from diplotrack.analyses import amplification, content
-from diplotrack.analyses.base import Filters, Tables
+from diplotrack.analyses.base import Filters, Tables, as_frame
 from diplotrack.analyses.network_analyses import network
 from diplotrack.analyses.registry import BY_NAME
 from diplotrack.analyses.study import DEFAULT_TOPIC
@@ -88,8 +88,7 @@ def A(name: str, file: str, title: Text, note: Text = "", **params: Any) -> Tabl
 
     def compute(ctx: Context) -> pd.DataFrame:
         kw = {k: (v(ctx) if callable(v) else v) for k, v in params.items()}
-        out = fn(ctx.t, ctx.f, **kw)
-        return out if isinstance(out, pd.DataFrame) else out.to_pandas()
+        return as_frame(fn(ctx.t, ctx.f, **kw))  # type: ignore[no-any-return]
 
     return TableSpec(file, title, compute, note, analysis=name)
 
