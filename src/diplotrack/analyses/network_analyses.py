@@ -2,7 +2,10 @@
 ``(t, f, **params)``, so that the registry runs them like the Ibis analyses.
 
 Each is a thin call of the public function in ``diplotrack.networks`` on the store connection
-behind ``t``; their results are pandas DataFrames. A network and a co-action result are kept for
+behind ``t``; their results are pandas DataFrames. On another engine (Spark) the networks and co-action
+are aggregated by that engine (``networks/*_ibis.py``) and finished on the driver; polyphony,
+podium_reach, amplifier_profiles and creation_bursts run their DuckDB SQL on the driver's connection
+over the export (``DRIVER_CON``). A network and a co-action result are kept for
 the run in ``t.extra``, so the tables drawn from one (top nodes and communities; clusters and
 pairs) compute it once.
 """
@@ -45,6 +48,13 @@ def _con(t: Tables) -> duckdb.DuckDBPyConnection:
     return driver if driver is not None else t.backend.con  # type: ignore[attr-defined, no-any-return]
 
 
+def _on_duckdb(t: Tables) -> bool:
+    """Whether ``t`` is a DuckDB store's tables: networks/ then runs its DuckDB SQL on the store (measured
+    faster there than the Ibis expressions, bench/network_bench.py); on another engine (Spark) the Ibis
+    expressions (networks/*_ibis.py) aggregate where the data is."""
+    return getattr(t.backend, "name", "duckdb") == "duckdb"
+
+
 def network(t: Tables, f: Filters, kind: str = "repost") -> Network:
     """The ``kind`` network with its metrics (``build_network`` + ``compute_metrics``), once per run."""
     from diplotrack.cache import open_cache
@@ -53,7 +63,15 @@ def network(t: Tables, f: Filters, kind: str = "repost") -> Network:
 
     # metrics are kept by the edge set they came from: a store changed elsewhere reuses them
     cache = memo(t, _METRICS_CACHE, lambda: open_cache(_con(t), prune=False))
-    return memo(t, f"network:{kind}:{f!r}", lambda: compute_metrics(build_network(_con(t), kind, f), cache=cache))
+
+    def build() -> Network:
+        if _on_duckdb(t):
+            return build_network(_con(t), kind, f)
+        from diplotrack.networks.build_ibis import build_network_on
+
+        return build_network_on(t, kind, f)  # aggregated by the engine; igraph on the driver
+
+    return memo(t, f"network:{kind}:{f!r}", lambda: compute_metrics(build(), cache=cache))
 
 
 def network_nodes(t: Tables, f: Filters, kind: str = "repost", n: int = 25) -> pd.DataFrame:
@@ -97,13 +115,17 @@ def podium_reach(t: Tables, f: Filters, what: str = "topic") -> pd.DataFrame:
 def _co_action(t: Tables, f: Filters, action: str, window_s: float, min_count: int) -> Coordination:
     from diplotrack.networks import coordination as _coordination
 
-    return memo(
-        t,
-        f"co_action:{action}:{window_s}:{min_count}:{f!r}",
-        lambda: _coordination.co_action(
-            _con(t), action, window_s=window_s, min_count=min_count, start=f.start, end=f.end, platforms=f.platforms
-        ),
-    )
+    def compute() -> Coordination:
+        if _on_duckdb(t):
+            return _coordination.co_action(
+                _con(t), action, window_s=window_s, min_count=min_count, start=f.start, end=f.end, platforms=f.platforms
+            )
+        from diplotrack.networks.coordination_ibis import co_action_on
+
+        # the events by the engine; their pairs and clusters on the driver
+        return co_action_on(t, _con(t), action, window_s=window_s, min_count=min_count, f=f)
+
+    return memo(t, f"co_action:{action}:{window_s}:{min_count}:{f!r}", compute)
 
 
 def co_action_clusters(

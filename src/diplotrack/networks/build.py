@@ -2,7 +2,9 @@
 accounts use which hashtags; which hashtags go together.
 
 Edges are aggregated in DuckDB (one row per pair, weighted by count) and only then handed to
-igraph (metrics.py): that is what keeps a 10-million-post store fast.
+igraph (metrics.py): that is what keeps a 10-million-post store fast. On other engines (Spark) the
+same edges and nodes come from build_ibis.py (Ibis expressions; slower than this SQL on DuckDB,
+docs/analyses/networks.md "Networks on Spark"); tests/networks/test_networks_ibis.py keeps the two equal.
 
 Nodes. A tracked account (roster) is one node whatever key its posts are filed under (its
 platform id, or the ``handle:`` placeholder of handle-only sources): its id is
@@ -187,10 +189,11 @@ def _nodes(con: duckdb.DuckDBPyConnection, edges: pd.DataFrame, kind: str) -> pd
         return con.execute(
             """WITH tracked AS (SELECT DISTINCT ON (node) node, platform, handle, kind, institutional, state,
                                        host_country, name FROM _net_roster ORDER BY node),
-                    seen AS (SELECT user_id, arg_max(handle, observed_at) AS handle FROM profile_snapshots
-                             WHERE handle IS NOT NULL GROUP BY user_id),
-                    authored AS (SELECT author_id, arg_max(author_handle, created_at) AS handle FROM posts
-                                 WHERE author_handle IS NOT NULL GROUP BY author_id)
+                    seen AS (SELECT user_id, arg_max(handle, (observed_at, handle)) AS handle FROM profile_snapshots
+                             WHERE handle IS NOT NULL AND observed_at IS NOT NULL GROUP BY user_id),
+                    authored AS (SELECT author_id, arg_max(author_handle, (created_at, author_handle)) AS handle
+                                 FROM posts WHERE author_handle IS NOT NULL AND created_at IS NOT NULL
+                                 GROUP BY author_id)
                SELECT i.id,
                       coalesce(t.handle, s.handle, a.handle,
                                CASE WHEN i.id LIKE 'handle:%' THEN substr(i.id, 8) ELSE i.id END) AS label,

@@ -30,7 +30,10 @@ Rules:
 
 The pairing runs in DuckDB: acts are bucketed by ``floor(t / window)`` and joined on (platform, item,
 bucket) and (platform, item, bucket + 1), then filtered to the exact band, so no item's acts are
-compared with acts more than one window away and no Python loop sees a pair of acts.
+compared with acts more than one window away and no Python loop sees a pair of acts. Of several pairs
+of acts equally close, an event is the one whose earlier act has the smaller post id, then whose later
+act has; at one instant the earlier act is the smaller account id's. On other engines (Spark) the same
+events come from coordination_ibis.py, and ``finish`` turns them into pairs and clusters here.
 
 Clusters are the connected components of the pair graph (igraph). See docs/analyses/coordination.md.
 """
@@ -243,13 +246,14 @@ def co_action(
             params,
         )
         # every pair of acts on one item within the window, once: y is the later act (or, at the same
-        # instant, the one with the larger account key); y lies in x's bucket or the next one
+        # instant, the one of the larger account id: not of the larger hash, so that which pair of acts
+        # is an event's evidence does not depend on the hash); y lies in x's bucket or the next one
         band = " UNION ALL ".join(
             f"""SELECT x.ikey, least(x.akey, y.akey) AS ka, greatest(x.akey, y.akey) AS kb,
                        x.aid AS xa, y.aid AS ya, y.t_us - x.t_us AS lag_us
                 FROM {acts} x JOIN {acts} y ON y.ikey = x.ikey AND y.bucket = x.bucket + {d}
                 WHERE y.akey <> x.akey AND y.t_us - x.t_us BETWEEN 0 AND {window_us}
-                  AND (y.t_us > x.t_us OR y.akey > x.akey)"""
+                  AND (y.t_us > x.t_us OR y.account > x.account)"""
             for d in (0, 1)
         )
         con.execute(f"CREATE TEMP TABLE {cand} AS {band}")
@@ -275,15 +279,27 @@ def co_action(
             ) USING (platform, a, b)""",
             [min_count, min_count],
         )
-        pairs = _pairs(con, events)
-        clusters = _clusters(con, events, pairs, tag)
+        return finish(con, action, window_s, min_count, events)
     finally:
         for name in (events, cand, acts):
             con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def finish(
+    con: duckdb.DuckDBPyConnection, action: str, window_s: float, min_count: int, events: str, names: str = ""
+) -> Coordination:
+    """The pairs and clusters of the thresholded events in the table or view ``events`` (platform, item,
+    lag_us, a, b, post_a, post_b; one row per pair of accounts and item) on ``con``. ``names``: a table or
+    view with every events account's (platform, account, name, tracked), computed where the events were
+    (coordination_ibis.names); by default they are looked up in ``con``'s store tables."""
+    tag = uuid.uuid4().hex[:12]
+    pairs = _pairs(con, events, names)
+    clusters = _clusters(con, events, pairs, tag)
     return Coordination(action=action, window_s=float(window_s), min_count=min_count, pairs=pairs, clusters=clusters)
 
 
-def _pairs(con: duckdb.DuckDBPyConnection, events: str) -> pd.DataFrame:
+def _pairs(con: duckdb.DuckDBPyConnection, events: str, names: str = "") -> pd.DataFrame:
+    names_sql = f"SELECT platform, account, name, tracked FROM {names}" if names else _names_sql("accts")
     df = con.execute(
         f"""
         WITH agg AS MATERIALIZED (
@@ -296,7 +312,7 @@ def _pairs(con: duckdb.DuckDBPyConnection, events: str) -> pd.DataFrame:
         accts AS (
             SELECT platform, a AS account FROM agg UNION SELECT platform, b FROM agg
         ),
-        names AS MATERIALIZED ({_names_sql("accts")})
+        names AS MATERIALIZED ({names_sql})
         SELECT agg.platform, agg.a AS account_a, agg.b AS account_b,
                na.name AS handle_a, nb.name AS handle_b, na.tracked AS tracked_a, nb.tracked AS tracked_b,
                agg.events, agg.median_lag_s, agg.max_lag_s, agg.evidence
@@ -315,7 +331,7 @@ def _pairs(con: duckdb.DuckDBPyConnection, events: str) -> pd.DataFrame:
 def _names_sql(accts: str) -> str:
     """SELECT platform, account, name, tracked for the (platform, account) rows of ``accts``: the roster
     handle, else the handle of the account's latest post that gives one, else of its latest profile
-    snapshot, else the account id."""
+    snapshot, else the account id (of rows at one time, the largest handle: not the engine's pick)."""
     return f"""
         SELECT a.platform, a.account,
                coalesce(r.handle, ph.handle, sh.handle, a.account) AS name, r.handle IS NOT NULL AS tracked
@@ -323,14 +339,14 @@ def _names_sql(accts: str) -> str:
         LEFT JOIN (SELECT DISTINCT platform, user_key, handle FROM ({roster_keys_sql()})) r
           ON r.platform = a.platform AND r.user_key = a.account
         LEFT JOIN (
-            SELECT p.platform, p.author_id, arg_max(p.author_handle, p.created_at) AS handle
+            SELECT p.platform, p.author_id, arg_max(p.author_handle, (p.created_at, p.author_handle)) AS handle
             FROM posts p SEMI JOIN {accts} x ON x.platform = p.platform AND x.account = p.author_id
-            WHERE p.author_handle IS NOT NULL GROUP BY ALL
+            WHERE p.author_handle IS NOT NULL AND p.created_at IS NOT NULL GROUP BY ALL
         ) ph ON ph.platform = a.platform AND ph.author_id = a.account
         LEFT JOIN (
-            SELECT s.platform, s.user_id, arg_max(s.handle, s.observed_at) AS handle
+            SELECT s.platform, s.user_id, arg_max(s.handle, (s.observed_at, s.handle)) AS handle
             FROM profile_snapshots s SEMI JOIN {accts} x ON x.platform = s.platform AND x.account = s.user_id
-            WHERE s.handle IS NOT NULL GROUP BY ALL
+            WHERE s.handle IS NOT NULL AND s.observed_at IS NOT NULL GROUP BY ALL
         ) sh ON sh.platform = a.platform AND sh.user_id = a.account
     """
 
