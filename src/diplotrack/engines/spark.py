@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from diplotrack.report.model import ReportOptions, ReportResult
 
 DEFAULT_MASTER = "local[*]"
+LOCAL_SHUFFLE_PARTITIONS = "8"
 INSTALL_SPARK = "pip install 'diplotrack[spark]'"
 INSTALL_JAVA = "apt-get install openjdk-17-jre-headless"
 
@@ -45,7 +46,6 @@ DEFAULT_CONF = {
     "spark.sql.session.timeZone": "UTC",
     # partition values stay strings (month=2024-05 is not a date, platform=x not a number)
     "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
-    "spark.sql.shuffle.partitions": "8",
     "spark.ui.showConsoleProgress": "false",
     # list an export's partition folders on the driver: above 32 folders Spark starts a job for it
     # (about 1.5 s of the 2 s reading the demo export's tables took)
@@ -101,7 +101,12 @@ def start_session(master: str = DEFAULT_MASTER, conf: dict[str, str] | None = No
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
-    settings = {**DEFAULT_CONF, "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="diplotrack-spark-"), **(conf or {})}
+    settings = {**DEFAULT_CONF, "spark.sql.warehouse.dir": tempfile.mkdtemp(prefix="diplotrack-spark-")}
+    if master.startswith("local"):
+        # one machine: few shuffle partitions (Spark's 200 cost more to schedule than they hold); on a
+        # cluster Spark's default stands, and adaptive execution merges the small ones
+        settings["spark.sql.shuffle.partitions"] = LOCAL_SHUFFLE_PARTITIONS
+    settings.update(conf or {})
     builder = SparkSession.builder.appName("diplotrack")
     builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
     for key, value in settings.items():
