@@ -73,7 +73,12 @@ class Tables:
 
 def tables_from_duckdb(con: duckdb.DuckDBPyConnection) -> Tables:
     """Wrap an open store connection (read-only or not) as Ibis tables."""
-    backend = ibis.duckdb.from_connection(con)
+    return tables_on(ibis.duckdb.from_connection(con), rollups=rollups_enabled() and _rollups.usable(con))
+
+
+def tables_on(backend: Any, *, rollups: bool) -> Tables:
+    """The public tables as the Ibis tables of ``backend`` (DuckDB's, or another engine's: Spark's in
+    engines/spark.py); ``rollups``: its rollup tables are current and may be read."""
     return Tables(
         backend=backend,
         actors=backend.table("actors"),
@@ -83,7 +88,7 @@ def tables_from_duckdb(con: duckdb.DuckDBPyConnection) -> Tables:
         post_entities=backend.table("post_entities"),
         post_enrichment=_optional(backend, "post_enrichment"),
         follow_edges=_optional(backend, "follow_edges"),
-        rollups=rollups_enabled() and _rollups.usable(con),
+        rollups=rollups,
     )
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from diplotrack.analyses.base import Tables, rollups_enabled
+from diplotrack.analyses.base import Tables, rollups_enabled, tables_on
 from diplotrack.errors import UsageError
 from diplotrack.export.layout import EXPORTED_TABLES
 
@@ -177,19 +177,7 @@ def spark_tables(session: SparkSession, export: Export) -> Tables:
         df = session.read.parquet(str(path))
         cols = export.columns[name] or [c for c in df.columns if c != "month"]
         df.select(*cols).createOrReplaceTempView(name)
-    backend = ibis.pyspark.connect(session)
-    have = set(export.paths)
-    return Tables(
-        backend=backend,
-        actors=backend.table("actors"),
-        accounts=backend.table("accounts"),
-        profile_snapshots=backend.table("profile_snapshots"),
-        posts=backend.table("posts"),
-        post_entities=backend.table("post_entities"),
-        post_enrichment=backend.table("post_enrichment") if "post_enrichment" in have else None,
-        follow_edges=backend.table("follow_edges") if "follow_edges" in have else None,
-        rollups=rollups_enabled() and export.rollups_current,
-    )
+    return tables_on(ibis.pyspark.connect(session), rollups=rollups_enabled() and export.rollups_current)
 
 
 def driver_connection(export: Export) -> duckdb.DuckDBPyConnection:
