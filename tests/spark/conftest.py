@@ -16,6 +16,9 @@ import pytest
 
 from diplotrack.engines import spark as engine
 
+# the tests' data are tiny: adaptive execution's extra stages cost more than they save there
+TEST_CONF = {"spark.sql.adaptive.enabled": "false"}
+
 
 def _require_spark() -> None:
     problem = engine.missing_requirement()
@@ -30,6 +33,8 @@ def _require_spark() -> None:
 def spark_session():
     """A local Spark session with two cores, stopped at the end of the run."""
     _require_spark()
-    session = engine.start_session("local[2]", {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "1g"})
+    session = engine.start_session(
+        "local[2]", {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "1g", **TEST_CONF}
+    )
     yield session
     session.stop()

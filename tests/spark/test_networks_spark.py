@@ -8,7 +8,7 @@ stores full of co-actions and ties) is compared in tests/networks/test_networks_
 expressions run on DuckDB: a non-empty co-action here (hashtags within an hour, 4 pairs) cost 55 s of
 Spark on the loaded 2-core machine, more than this module's budget.
 
-Everything Spark computes is computed once, in the module's fixture (each query costs its overhead).
+Everything is computed once, in one test (each Spark query costs its overhead).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pytest
 
 from diplotrack.analyses import network_analyses as na
 from diplotrack.analyses.base import Filters, Tables, tables_from_duckdb
@@ -78,13 +77,22 @@ def _on_duckdb(store: Path) -> dict[str, Any]:
         con.close()
 
 
-@pytest.fixture(scope="module")
-def computed(spark_session, demo_export, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """(DuckDB's results, Spark's) on the demo."""
+def test_demo_networks_and_co_action_on_spark_equal_duckdb(spark_session, demo_export, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """One test, not one per network: under pytest-xdist each worker would compute the whole set again."""
     template, export = demo_export
-    store = tmp_path_factory.mktemp("netspark") / "demo.duckdb"
+    store = tmp_path / "demo.duckdb"
     shutil.copyfile(template, store)
-    return _on_duckdb(store), _on_spark(spark_session, export)
+    duck, spark = _on_duckdb(store), _on_spark(spark_session, export)
+    failures = []
+    for kind in NETWORKS:
+        assert len(duck[f"{kind} edges"]) > 0, kind
+        assert spark[f"{kind} nodes"]["pagerank"].notna().all(), kind
+    for key in duck:
+        try:
+            _same(duck[key], spark[key], key)
+        except AssertionError as exc:
+            failures.append(str(exc))
+    assert not failures, "\n".join(failures)
 
 
 def _same(duck: pd.DataFrame, spark: pd.DataFrame, what: str) -> None:
@@ -92,20 +100,3 @@ def _same(duck: pd.DataFrame, spark: pd.DataFrame, what: str) -> None:
         pd.testing.assert_frame_equal(duck, spark, check_exact=False, rtol=RELATIVE, atol=0.0)
     except AssertionError as exc:
         raise AssertionError(f"{what}: {exc}") from None
-
-
-@pytest.mark.parametrize("kind", list(NETWORKS))
-def test_demo_network_on_spark_equals_duckdb(computed, kind: str) -> None:  # type: ignore[no-untyped-def]
-    duck, spark = computed
-    assert len(duck[f"{kind} edges"]) > 0
-    _same(duck[f"{kind} edges"], spark[f"{kind} edges"], f"{kind} edges")
-    _same(duck[f"{kind} nodes"], spark[f"{kind} nodes"], f"{kind} nodes")
-    assert spark[f"{kind} nodes"]["pagerank"].notna().all()
-
-
-@pytest.mark.parametrize(("action", "window_s", "min_count"), ACTIONS)
-def test_demo_co_action_on_spark_equals_duckdb(computed, action: str, window_s: int, min_count: int) -> None:  # type: ignore[no-untyped-def]
-    duck, spark = computed
-    for part in ("pairs", "clusters"):
-        key = f"{action} {window_s} {part}"
-        _same(duck[key], spark[key], key)
