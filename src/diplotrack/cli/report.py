@@ -163,7 +163,6 @@ def _report_on_spark(data: Path, out: Path, opts: ReportOptions, master: str, co
     from diplotrack.engines import spark
 
     settings = spark.parse_conf(conf)
-    spark.check_requirements()
     with common.err_console.status(f"running the analyses on Spark ({master}) and writing the report", spinner="dots"):
         return spark.report_on_spark(data, out, opts, master=master, conf=settings, notify=_note)
 

@@ -117,6 +117,19 @@ def start_session(master: str = DEFAULT_MASTER, conf: dict[str, str] | None = No
     return session
 
 
+def session_for(master: str, conf: dict[str, str] | None) -> tuple[SparkSession, bool]:
+    """(the session to run on, whether the caller owns it and must stop it): the active session if the
+    process has one (left running; its master and settings stand: ``getOrCreate`` would return it
+    anyway), else a new one for ``master`` and ``conf``."""
+    check_requirements()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    return start_session(master, conf), True
+
+
 @dataclass(frozen=True)
 class Export:
     """What a Parquet export holds: its manifest, each table's Parquet (a file, or a Hive-partitioned
@@ -210,8 +223,8 @@ def report_on_spark(
     """``diplotrack report --engine spark``: the report of the export in ``data``, computed on Spark
     (the analyses through Ibis's PySpark backend), written into ``out`` like the DuckDB one. The result
     cache is the store's (beside its file) and is not used. ``notify`` is told what the export lacks (its
-    enrichment). ``session``: run on this one (left running) instead of starting one for ``master``
-    and ``conf`` (stopped at the end)."""
+    enrichment). ``session``: run on this one (left running); else on the process's active session
+    (left running) or a new one for ``master`` and ``conf`` (stopped at the end)."""
     from diplotrack.analyses.network_analyses import DRIVER_CON
     from diplotrack.report.build import build_report
 
@@ -223,8 +236,7 @@ def report_on_spark(
             f"the export holds no enrichment for {unenriched:,} posts: languages, topics and tone leave them out "
             f"(coverage says so); run `diplotrack enrich --engine spark --data {data}` to add it"
         )
-    own = session is None
-    session = start_session(master, conf) if session is None else session
+    session, own = (session, False) if session is not None else session_for(master, conf)
     driver = driver_connection(export)
     try:
         t = spark_tables(session, export)

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from diplotrack.engines.spark import DEFAULT_MASTER, Export, check_requirements, read_export, start_session
+from diplotrack.engines.spark import DEFAULT_MASTER, Export, check_requirements, read_export, session_for
 from diplotrack.engines.spark_enrich_output import (
     COLUMNS,
     MANIFEST,
@@ -289,17 +289,6 @@ def _progress_watch(session: SparkSession, group: str, on_progress: Callable[[in
     return finish
 
 
-def _session(master: str, conf: dict[str, str] | None) -> tuple[SparkSession, bool]:
-    """The active session if the caller has one (left running; its master and settings stand), else a
-    new one (stopped at the end)."""
-    from pyspark.sql import SparkSession
-
-    active = SparkSession.getActiveSession()
-    if active is not None:
-        return active, False
-    return start_session(master, conf), True
-
-
 def enrich_export(
     data: Path,
     *,
@@ -338,7 +327,7 @@ def enrich_export(
             )
         version = enricher_for(topics_file).version  # loads the topics file here first: its errors are the user's
         topics = (topics_file.name, topics_file.read_bytes()) if topics_file is not None else None
-        session, owned = (session, False) if session is not None else _session(master, conf)
+        session, owned = (session, False) if session is not None else session_for(master, conf)
         try:
             return _run(session, export, layout, version, topics, force, on_progress, started, RESULT_SCHEMA)
         except DiplotrackError:
