@@ -440,6 +440,44 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE account_events ADD COLUMN detail VARCHAR;
         """,
     ),
+    (
+        12,
+        "profile labels: the platform's verification type, affiliation and profile link, for discovery",
+        """
+        ALTER TABLE profile_snapshots ADD COLUMN verified_type VARCHAR;
+        ALTER TABLE profile_snapshots ADD COLUMN affiliation VARCHAR;
+        ALTER TABLE profile_snapshots ADD COLUMN url VARCHAR;
+        """,
+    ),
+    (
+        13,
+        "alerts: each alert once (alerts), and its delivery to each channel (alert_deliveries)",
+        """
+        CREATE TABLE alerts (
+            alert_id VARCHAR PRIMARY KEY,
+            rule VARCHAR NOT NULL,
+            key VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            platform VARCHAR,
+            handle VARCHAR,
+            user_id VARCHAR,
+            occurred_at TIMESTAMP,
+            fired_at TIMESTAMP NOT NULL,
+            run_id BIGINT,
+            evidence JSON NOT NULL
+        );
+        CREATE TABLE alert_deliveries (
+            alert_id VARCHAR NOT NULL,
+            channel VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            attempts INTEGER NOT NULL,
+            delivered_at TIMESTAMP,
+            last_error VARCHAR,
+            updated_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (alert_id, channel)
+        );
+        """,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1][0]
