@@ -97,6 +97,12 @@ class ProfileSnapshot:
     status: str = "active"
     source: str | None = None
     location: str | None = None
+    # the platform's own labels, as it words them; None where it says nothing (docs/data-model.md):
+    # verified_type (X "government", "business", "blue", "none"; Bluesky's verifiedStatus),
+    # affiliation (X affiliation.description, Bluesky the verifiers' DIDs), url (the profile's link)
+    verified_type: str | None = None
+    affiliation: str | None = None
+    url: str | None = None
 
 
 @dataclass(slots=True)

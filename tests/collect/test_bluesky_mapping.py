@@ -78,10 +78,36 @@ def test_profiles_from_get_profiles() -> None:
     assert (a.followers, a.following, a.posts_count) == (602, 88, 41)
     assert m.description == "Fictional foreign-ministry account for tests.\nSpokesperson briefings every weekday."
     assert (e.verified, m.verified, a.verified) == (None, True, None)
+    # the platform's label: verifiedStatus as given, the valid verifiers' DIDs; no website: no url
+    assert (m.verified_type, m.affiliation) == ("valid", "did:plc:is4uxynf2nhj7q3rtbjazpn6")
+    assert [(p.verified_type, p.affiliation, p.url) for p in (e, a)] == [(None, None, None)] * 2
+    assert m.url is None
     assert {p.status for p in profiles} == {"active"}
     assert e.observed_at == NOW and e.source == "bluesky-api (retrieved_at)"
     assert (m.provenance.source, m.provenance.file, m.provenance.pointer) == ("bluesky-api", "u", "/profiles/1")
     assert m.provenance.raw_id == raw_id_of(body)
+
+
+def test_verification_and_website_of_a_profile() -> None:
+    """Only valid verifications by trusted verifiers name an affiliation; "none" and "invalid" are
+    kept as Bluesky says them; a profile's website (newer AppViews) is its url."""
+    ministry = load("docs-getProfiles.json")["profiles"][1]
+    prov = Prov("bluesky-api", "u", None, None)("/profiles/1")
+    second = "did:plc:z72i7hdynmk6r22z27h6tvur"
+    v = ministry["verification"]
+    v["verifications"] += [
+        {**v["verifications"][0], "issuer": second},
+        {**v["verifications"][0], "issuer": "did:plc:revokedverifier00000000", "isValid": False},
+        {**v["verifications"][0], "issuer": second},  # listed twice: named once
+    ]
+    ministry["website"] = "https://mfa.example.test/en/"
+    snap = map_profile(ministry, NOW, prov)
+    assert (snap.verified, snap.verified_type) == (True, "valid")
+    assert snap.affiliation == f"did:plc:is4uxynf2nhj7q3rtbjazpn6,{second}"
+    assert snap.url == "https://mfa.example.test/en/"
+    for status in ("none", "invalid"):
+        other = map_profile({**ministry, "verification": {**v, "verifiedStatus": status}, "website": ""}, NOW, prov)
+        assert (other.verified, other.verified_type, other.affiliation, other.url) == (False, status, None, None)
 
 
 def test_lookup_matches_by_did_then_handle() -> None:

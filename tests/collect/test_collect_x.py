@@ -38,6 +38,13 @@ def server(api):
 
 def test_first_run_collects_every_post_and_profile_then_a_rerun_asks_one_page_per_account(con, tmp_path, api, server):
     track(con, tmp_path, [f"acct{i:04d}" for i in range(4)] + ["nobody_here"])
+    link = {"url": "https://t.co/FxGov", "expanded_url": "https://t.me/example_fixture", "start": 0, "end": 18}
+    api.users["9000000000"].update(
+        verified_type="government",
+        affiliation={"description": "Example Ministry (fixture)"},
+        url=link["url"],
+        entities={"url": {"urls": [link]}},
+    )
     report = collect(con, x_settings(server.url))
     own = _own(api)
     assert own <= _posts(con)
@@ -55,6 +62,15 @@ def test_first_run_collects_every_post_and_profile_then_a_rerun_asks_one_page_pe
     assert run[3] == x.meter.items and run[4] == pytest.approx(x.meter.cost)
     snaps = con.execute("SELECT count(*) FROM profile_snapshots WHERE user_id LIKE '9000%'").fetchone()[0]
     assert snaps == 4
+    # the lookup asks for the platform's labels and the profile link, and they reach the store
+    (lookup,) = [r for r in server.requests if r.path == "/2/users/by"]
+    assert {"verified_type", "affiliation", "url", "entities"} <= set((lookup.arg("user.fields") or "").split(","))
+    sql = "SELECT user_id, verified_type, affiliation, url FROM profile_snapshots WHERE user_id LIKE '9000%'"
+    got = {uid: rest for uid, *rest in con.execute(sql).fetchall()}
+    assert got["9000000000"] == ["government", "Example Ministry (fixture)", "https://t.me/example_fixture"]
+    links = {uid: (((u.get("entities") or {}).get("url") or {}).get("urls") or [{}])[0] for uid, u in api.users.items()}
+    for uid in ("9000000001", "9000000002", "9000000003"):
+        assert got[uid] == [None, None, links[uid].get("expanded_url")]
 
     server.requests.clear()
     again = collect(con, x_settings(server.url))

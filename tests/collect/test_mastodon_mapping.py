@@ -83,6 +83,24 @@ def test_account_lookup_maps_ids_counts_and_note() -> None:
     )
 
 
+def test_profile_link_is_the_first_verified_field() -> None:
+    """url: the first field the server verified (an unverified link before it is passed over);
+    Mastodon has no government label, so verified_type and affiliation stay unknown."""
+    obj = load("built-account-verified-fields.json")
+    prov = Prov(mapping.SOURCE, "u", None, raw_id_of(b""))("")
+    snap = map_account(obj, INST, RETRIEVED, prov)
+    assert (snap.url, snap.verified_type, snap.affiliation) == ("https://embassy.example.test", None, None)
+    # none verified (the real lookup's fields): no link, not an invented one
+    real = map_account(load("real-accounts-lookup.json"), INST, RETRIEVED, prov)
+    assert (real.url, real.verified_type, real.affiliation) == (None, None, None)
+    # a verified field whose value is no link is passed over; a plain-text address is kept
+    plain = {"name": "Site", "value": "https://plain.example.test", "verified_at": "2026-07-30T08:14:55Z"}
+    odd = {**obj, "fields": [{**plain, "value": "not a link"}, plain, "junk"]}
+    assert map_account(odd, INST, RETRIEVED, prov).url == "https://plain.example.test"
+    # a suspended account's profile is hidden: its fields say nothing
+    assert map_account({**obj, "suspended": True}, INST, RETRIEVED, prov).url is None
+
+
 def test_account_by_id_empty_profile_is_missing_and_ids_name_the_instance_asked() -> None:
     obj = load("real-accounts-id.json")
     snap = map_account(obj, "mastodon.social", RETRIEVED, Prov(mapping.SOURCE, "u", None, raw_id_of(b""))(""))

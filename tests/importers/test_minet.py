@@ -86,6 +86,19 @@ def test_minet_x_kinds_ids_counts_dated_by_collection_time(store):
     ]
 
 
+def test_minet_x_profile_link_from_user_url(store):
+    """twitwi's user_url (expanded) is the snapshot's url; an empty cell is unknown, and twitwi
+    has no column for X's verified_type or affiliation, so both stay NULL."""
+    con, _ = store
+    with X.open(newline="", encoding="utf-8") as f:
+        want = {r["user_id"]: r["user_url"] or None for r in csv.DictReader(f)}
+    sql = "SELECT user_id, url, verified_type, affiliation FROM profile_snapshots WHERE platform = 'x'"
+    got = {uid: (url, vt, aff) for uid, url, vt, aff in con.execute(sql).fetchall()}
+    assert got == {uid: (url, None, None) for uid, url in want.items()}
+    assert got["762290549168701440"][0] == "https://signatures.mumdadandkids.eu"
+    assert None in {url for url, _, _ in got.values()}
+
+
 def test_minet_bluesky_uses_original_text_and_keeps_one_row_per_post(store):
     con, _ = store
     quote = post(con, "bluesky", "at://did:plc:jitewfrw6ppganrowtvqtkwy/app.bsky.feed.post/3lkgoqgzhg22k")

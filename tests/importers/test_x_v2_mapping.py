@@ -147,6 +147,21 @@ def page_model(page: dict) -> tuple[dict, dict, list]:
     return posts, by_user, page.get("errors") or []
 
 
+def expected_labels(u: dict) -> tuple[str | None, str | None, str | None]:
+    """(verified_type, affiliation, url) as docs/data-model.md says: X's words, NULL where it says
+    nothing; the profile link expanded where entities.url expands it, X's "" meaning none."""
+    aff = u.get("affiliation") or {}
+    words = [w for w in (aff.get("description"), aff.get("url")) if w]
+    affiliation = f"{words[0]} ({words[1]})" if len(words) == 2 else (words[0] if words else None)
+    url = u.get("url") or None
+    for e in ((u.get("entities") or {}).get("url") or {}).get("urls") or []:
+        # the link's own entry (entities_test.jsonl has users with entities.url and no "url" key)
+        if url is None or e.get("url") == url:
+            url = e.get("expanded_url") or e.get("url") or url
+            break
+    return u.get("verified_type"), affiliation, url
+
+
 def resolve(doc: object, pointer: str) -> object:
     for part in [p for p in pointer.split("/") if p]:
         doc = doc[int(part)] if isinstance(doc, list) else doc[part]
@@ -228,6 +243,7 @@ def check_page_file(con, rows, path: Path, bad_lines: tuple[int, ...] = ()) -> t
         assert s["following"] == pm.get("following_count")
         assert s["posts_count"] == pm.get("tweet_count")
         assert s["verified"] == u.get("verified")
+        assert (s["verified_type"], s["affiliation"], s["url"]) == expected_labels(u), key
         assert s["status"] == ("protected" if u.get("protected") else "active")
         assert s["source"] == "x-v2 (retrieved_at)"
 

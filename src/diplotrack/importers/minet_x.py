@@ -13,7 +13,8 @@ timezone). A ``collection_time`` earlier than the tweet is ignored. Without ``co
 the counts are dated by ``--observed-at``, else left undated.
 The author columns (``user_followers``, ``user_friends``, ``user_tweets``…) become one profile
 snapshot per account, from its row observed last: dated as the counts are, else by the newest of
-its tweets in the file (a lower bound).
+its tweets in the file (a lower bound). ``user_url`` (the profile link, which twitwi writes
+expanded) is the snapshot's ``url``; twitwi has no column for X's ``verified_type`` or affiliation.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def _profile(
         verified=truthy(verified) if verified is not None else None,
         status="active",
         source=f"{NAME} ({how})",
+        url=opt(row, "user_url"),  # twitwi writes the profile link expanded
     )
 
 

@@ -299,7 +299,30 @@ def map_user(u: XObject, observed: datetime, how: str, prov: Provenance) -> Prof
         verified=u.verified,
         status="protected" if u.protected is True else "active",
         source=f"{NAME} ({how})",
+        verified_type=u.verified_type,
+        affiliation=_affiliation(u),
+        url=_profile_url(u),
     )
+
+
+def _affiliation(u: XObject) -> str | None:
+    """``affiliation.description``, followed by its ``url`` in parentheses when X gives one."""
+    a = u.affiliation
+    if a is None:
+        return None
+    parts = [p for p in (a.description, a.url) if p]
+    if len(parts) == 2:
+        return f"{parts[0]} ({parts[1]})"
+    return parts[0] if parts else None
+
+
+def _profile_url(u: XObject) -> str | None:
+    """The profile link, expanded (``entities.url``) where X expands it; X's ``""`` means none."""
+    listed = u.entities.url if u.entities is not None else None
+    for e in (listed.urls if listed is not None else None) or ():
+        if not u.url or e.url == u.url:
+            return e.expanded_url or e.url or u.url or None
+    return u.url or None
 
 
 def _count(value: int | float | None, name: str) -> int | None:

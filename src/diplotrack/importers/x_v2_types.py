@@ -40,11 +40,25 @@ class Url(Struct, kw_only=True):
     media_key: str | None = None
 
 
+class UrlList(Struct, kw_only=True):
+    urls: list[Url] | None = None
+
+
 class Entities(Struct, kw_only=True):
+    """A tweet's entities, or a user's: ``url`` (the profile link, expanded) is a user's only."""
+
     hashtags: list[Tag] | None = None
     cashtags: list[Tag] | None = None
     mentions: list[Mention] | None = None
     urls: list[Url] | None = None
+    url: UrlList | None = None
+
+
+class Affiliation(Struct, kw_only=True):
+    """A user's ``affiliation``: the organisation X says the account belongs to."""
+
+    description: str | None = None
+    url: str | None = None
 
 
 class Attachments(Struct, kw_only=True):
@@ -76,6 +90,9 @@ class XObject(Struct, kw_only=True):
     description: str | None = None
     location: str | None = None
     verified: bool | None = None
+    verified_type: str | None = None  # blue, business, government, none
+    affiliation: Affiliation | None = None
+    url: str | None = None  # the profile link as X shortens it (t.co); entities.url has it expanded
     protected: bool | None = None
 
 

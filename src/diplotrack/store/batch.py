@@ -70,6 +70,9 @@ PROFILE_SCHEMA = pa.schema(
         ("verified", pa.bool_()),
         ("status", _S),
         ("source", _S),
+        ("verified_type", _S),
+        ("affiliation", _S),
+        ("url", _S),
         ("prov_source", _S),
         ("prov_file", _S),
         ("prov_line", _I),
@@ -104,7 +107,7 @@ ERROR_SCHEMA = pa.schema(
 SKIP_SCHEMA = pa.schema([("file", _S), ("line", _I), ("reason", _S)])
 
 _post_values = operator.attrgetter(*POST_SCHEMA.names[:23])
-_profile_values = operator.attrgetter(*PROFILE_SCHEMA.names[:14])
+_profile_values = operator.attrgetter(*PROFILE_SCHEMA.names[:-5])  # the fields of ProfileSnapshot, not prov_*
 
 
 def _rows_table(rows: list[tuple], schema: pa.Schema) -> pa.Table:

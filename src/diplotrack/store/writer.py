@@ -402,7 +402,7 @@ class StoreWriter:
         batch = self._unique("_b_profiles", "platform, user_id, observed_at")
         cols = (
             "platform, user_id, observed_at, handle, display_name, description, location, created_at, "
-            "followers, following, posts_count, verified, status, source"
+            "followers, following, posts_count, verified, status, source, verified_type, affiliation, url"
         )
         return self._one(
             f"""INSERT INTO profile_snapshots ({cols}, provenance)

@@ -1,9 +1,11 @@
 """Bluesky profiles to records: lookups and what they say of each tracked account. Pure.
 
 Account lookups (``getProfiles``) give ``#profileViewDetailed``: a ``ProfileSnapshot`` with the
-public counts (``followersCount``, ``followsCount``, ``postsCount``) and ``verified`` from
-``verification.verifiedStatus``. ``getProfiles`` silently leaves out actors it cannot show; an
-``XRPC`` error body from ``getProfile`` says why (``error_status``).
+public counts (``followersCount``, ``followsCount``, ``postsCount``), ``verified`` and
+``verified_type`` from ``verification.verifiedStatus`` (``valid``, ``invalid``, ``none`` as given),
+the verifiers' DIDs as ``affiliation`` when it is valid, and the profile's ``website`` (newer
+AppViews) as ``url``. ``getProfiles`` silently leaves out actors it cannot show; an ``XRPC`` error
+body from ``getProfile`` says why (``error_status``).
 """
 
 from __future__ import annotations
@@ -34,9 +36,8 @@ def map_profile(obj: dict[str, Any], observed: datetime, prov: Provenance) -> Pr
     if did is None or not is_did(did):
         raise ValueError("no did")
     verification = obj.get("verification")
-    verified = None
-    if isinstance(verification, dict) and as_str(verification.get("verifiedStatus")):
-        verified = verification["verifiedStatus"] == "valid"
+    status = as_str(verification.get("verifiedStatus")) if isinstance(verification, dict) else None
+    verified = None if status is None else status == "valid"
     description = obj.get("description")
     return ProfileSnapshot(
         platform=PLATFORM,
@@ -53,7 +54,21 @@ def map_profile(obj: dict[str, Any], observed: datetime, prov: Provenance) -> Pr
         verified=verified,
         status="active",
         source=PROFILE_SOURCE,
+        verified_type=status,
+        affiliation=verifiers(verification) if status == "valid" else None,
+        url=as_str(obj.get("website")),
     )
+
+
+def verifiers(verification: dict[str, Any]) -> str | None:
+    """The DIDs of the trusted verifiers whose verification of the account is valid, comma-separated
+    in the order given (``verifications[].issuer`` where ``isValid`` is true)."""
+    out: list[str] = []
+    for v in verification.get("verifications") or []:
+        issuer = as_str(v.get("issuer")) if isinstance(v, dict) else None
+        if issuer and is_did(issuer) and v.get("isValid") is True and issuer not in out:
+            out.append(issuer)
+    return ",".join(out) or None
 
 
 def map_profiles(

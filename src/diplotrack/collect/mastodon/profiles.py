@@ -2,7 +2,9 @@
 
 ``note`` as plain text; a suspended account (``suspended: true``) has its zeroed counters and
 emptied profile recorded as missing. A ``locked`` account (followers approved by hand) still
-shows its public posts to anyone: it is active, not protected.
+shows its public posts to anyone: it is active, not protected. ``url`` is the first profile field
+the server verified (``verified_at``); Mastodon has no government label, so ``verified_type`` and
+``affiliation`` stay unknown.
 """
 
 from __future__ import annotations
@@ -10,7 +12,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from diplotrack.collect.mastodon.identity import qid
-from diplotrack.collect.mastodon.mapping import PLATFORM, SOURCE, as_int, as_str, as_time, handle_of, html_to_text
+from diplotrack.collect.mastodon.mapping import (
+    PLATFORM,
+    SOURCE,
+    as_int,
+    as_str,
+    as_time,
+    handle_of,
+    html_to_text,
+    parse_html,
+)
 from diplotrack.collect.source import Found, Target
 from diplotrack.records import ProfileSnapshot, Provenance
 
@@ -37,7 +48,21 @@ def map_account(obj: dict, instance: str, observed: datetime, prov: Provenance) 
         posts_count=None if suspended else as_int(obj.get("statuses_count")),
         status="suspended" if suspended else "active",
         source=f"{SOURCE} (retrieved_at)",
+        url=None if suspended else verified_link(obj.get("fields")),
     )
+
+
+def verified_link(fields: object) -> str | None:
+    """The link of the first profile field the server verified (``verified_at`` set: the page it
+    names links back with ``rel="me"``): its ``href``, else its text when that is a web address."""
+    for f in fields if isinstance(fields, list) else ():
+        if not isinstance(f, dict) or not as_str(f.get("verified_at")):
+            continue
+        text, links = parse_html(as_str(f.get("value")))
+        for candidate in [link.href for link in links] + [text]:
+            if candidate.lower().startswith(("http://", "https://")):
+                return candidate
+    return None
 
 
 def found_account(target: Target, obj: dict, instance: str) -> Found:

@@ -24,7 +24,10 @@ from diplotrack.collect.x import mapping
 from diplotrack.collect.x.errors import auth_error
 from diplotrack.collect.x.spec import SPEC
 
-USER_FIELDS = "created_at,description,location,protected,public_metrics,verified,profile_image_url,url"
+USER_FIELDS = (
+    "affiliation,created_at,description,entities,location,protected,public_metrics,verified,verified_type,"
+    "profile_image_url,url"
+)
 TWEET_FIELDS = (
     "attachments,author_id,conversation_id,created_at,entities,in_reply_to_user_id,lang,public_metrics,"
     "referenced_tweets,source"
