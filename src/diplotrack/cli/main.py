@@ -14,6 +14,7 @@ from diplotrack import __version__
 from diplotrack.cli import common
 from diplotrack.cli.collect import collect_command, runs_command, watch_command
 from diplotrack.cli.demo import demo_command
+from diplotrack.cli.discover import discover_command
 from diplotrack.cli.enrich import enrich_command
 from diplotrack.cli.export import export_command
 from diplotrack.cli.imports import import_command
@@ -85,6 +86,9 @@ app.command("serve", help="Serve the dashboard and its JSON API over the store (
     serve_command
 )
 app.command("demo", help="Build a fresh store from the bundled real data and show what it holds.")(demo_command)
+app.command("discover", help="Accounts the roster misses, scored, with evidence, as a roster CSV.")(
+    discover_command
+)
 
 
 def main() -> None:

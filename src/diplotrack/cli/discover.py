@@ -1,0 +1,86 @@
+"""``diplotrack discover``: accounts the roster misses, scored, with their evidence (docs/discovery.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from diplotrack.analyses.selection import check_countries, check_platforms, split
+from diplotrack.cli import common
+from diplotrack.errors import UsageError
+from diplotrack.store.db import open_store_read_only
+
+
+def _evidence_line(c) -> str:  # type: ignore[no-untyped-def]
+    """The evidence in a few words, for the table."""
+    bits = []
+    if c.relations:
+        bits.append(f"{len(c.relations)} roster actor(s)")
+    for name in ("profile", "label", "link", "handle"):
+        if name in c.components:
+            bits.append(name)
+    return ", ".join(bits)
+
+
+def discover_command(
+    platform: list[str] | None = typer.Option(None, "--platform", help="Only accounts on these platforms."),
+    state: list[str] | None = typer.Option(None, "--state", help="Only accounts of these states (ISO codes)."),
+    min_score: float = typer.Option(0.3, "--min-score", help="Only candidates scoring at least this (0 to 1)."),
+    limit: int = typer.Option(50, "--limit", "-n", min=0, help="At most this many candidates (0: all)."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the candidates as a roster CSV to review."),
+    evidence: Path | None = typer.Option(None, "--evidence", help="Write every candidate's evidence as JSON lines."),
+    patterns: Path | None = typer.Option(None, "--patterns", help="A patterns file instead of the bundled one."),
+    as_json: bool = typer.Option(False, "--json", help="Print the candidates and their evidence as JSON."),
+) -> None:
+    if not 0.0 <= min_score <= 1.0:
+        raise UsageError(f"--min-score {min_score:g} is not between 0 and 1; give a score such as 0.5")
+    if out is not None and out.suffix.lower() != ".csv":
+        raise UsageError(f"--out {out} must name a .csv file, the roster's CSV form")
+    platforms = check_platforms(split(platform))
+    states = check_countries(split(state), field="state", db=common.STATE.db)
+    from diplotrack.discover.patterns import load_patterns
+    from diplotrack.discover.roster_csv import write_evidence, write_roster_csv
+    from diplotrack.discover.score import discover
+
+    loaded = load_patterns(str(patterns) if patterns else None)
+    con = open_store_read_only(common.STATE.db)
+    try:
+        with common.err_console.status("discovering", spinner="dots"):
+            found = discover(
+                con, platforms=platforms, states=states, min_score=min_score, limit=limit or None, patterns=loaded
+            )
+        written = write_roster_csv(con, found, out, datetime.now(UTC).date()) if out is not None else None
+    finally:
+        con.close()
+    if evidence is not None:
+        write_evidence(found, evidence)
+    if as_json:
+        common.print_json([c.as_json() for c in found])
+        return
+    rows = [
+        (
+            str(i),
+            f"{c.score:.2f}",
+            c.platform,
+            c.handle or c.user_id or "",
+            c.kind or "",
+            c.state or "",
+            c.host_country or "",
+            _evidence_line(c),
+        )
+        for i, c in enumerate(found, 1)
+    ]
+    if rows:
+        common.print_table(("#", "score", "platform", "handle", "kind", "state", "host", "evidence"), rows)
+    summary = f"{len(found)} candidate(s) at score {min_score:g} or more"
+    if written is not None:
+        summary += f"; {written.rows} written to {out} (review it, then 'diplotrack roster import {out}')"
+        if written.skipped:
+            summary += (
+                f"; {len(written.skipped)} left out of the CSV ({written.skipped[0][0]}: {written.skipped[0][1]})"
+            )
+    if evidence is not None:
+        summary += f"; evidence in {evidence}"
+    common.console.print(summary, markup=False)
