@@ -1,0 +1,64 @@
+"""The follower_change rule: a jump and a drop far outside an account's own daily changes fire; a change
+under the minimum, a change within a volatile account's usual swings, and a jump with too little history
+stay quiet."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from rule_data import keys, run, snap, track, write
+
+from diplotrack.alerts.rules.follower_change import RULE
+
+T0 = datetime(2026, 10, 1, 7, 15)
+STEADY = [18, 22, 25, 15, 20, 19, 23, 21, 17, 24]  # a steady embassy's daily gains
+
+
+def _series(user_id: str, handle: str, start: int, steps: list[int]) -> list:  # type: ignore[type-arg]
+    counts = [start]
+    for s in steps:
+        counts.append(counts[-1] + s)
+    return [snap(user_id, T0 + timedelta(days=i, minutes=i), handle=handle, followers=c) for i, c in enumerate(counts)]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, new_store):  # type: ignore[no-untyped-def]
+    con = new_store(tmp_path_factory.mktemp("followers") / "s.duckdb")
+    for handle, uid in [("ChinaEmbFR", "1001"), ("ChinaEmbDE", "1002"), ("ChinaEmbIT", "1003"), ("ChinaEmbES", "1004")]:
+        track(con, handle, uid)
+    records = [
+        *_series("1001", "ChinaEmbFR", 50_000, [*STEADY, *STEADY[:5], 3000, 20, -2500, 21]),  # jump, then drop
+        *_series("1002", "ChinaEmbDE", 50_000, [*STEADY[:2], 3000, *STEADY]),  # a jump after 2 steps
+        *_series("1003", "ChinaEmbIT", 20_000, [*STEADY, *STEADY, 450]),  # huge z, under min_change
+        *_series("1004", "ChinaEmbES", 90_000, [0, 1200] * 8 + [1500]),  # a volatile account's usual swing
+    ]
+    write(con, records)
+    yield con
+    con.close()
+
+
+def test_jump_and_drop_against_the_accounts_own_history(store) -> None:  # type: ignore[no-untyped-def]
+    alerts = run(RULE, store)
+    assert [(a.handle, a.evidence["change"]) for a in alerts] == [("ChinaEmbFR", 3000), ("ChinaEmbFR", -2500)]
+    jump, drop = alerts
+    at = T0 + timedelta(days=16, minutes=16)
+    assert jump.key == f"x|1001|{at.isoformat()}" and jump.occurred_at == at
+    assert jump.title == "x @ChinaEmbFR followers jumped by 3,000 (50,304 to 53,304) in 1.0 days"
+    assert jump.evidence["before"]["followers"] == 50_304 and jump.evidence["after"]["followers"] == 53_304
+    baseline = jump.evidence["baseline"]
+    # the steps are a day and a minute long: a gain of 20 is 19.986 a day
+    assert baseline["n"] == 15 and baseline["median_per_day"] == pytest.approx(20 / (1 + 1 / 1440), abs=0.001)
+    assert jump.evidence["z"] > 100
+    assert "dropped by 2,500" in drop.title
+    assert keys(run(RULE, store)) == keys(alerts)
+
+
+def test_near_misses_and_scope(store) -> None:  # type: ignore[no-untyped-def]
+    # ChinaEmbIT's +450 fires once the minimum change is under it: only the minimum kept it quiet
+    assert [a.handle for a in run(RULE, store, {"min_change": 400})] == ["ChinaEmbFR", "ChinaEmbFR", "ChinaEmbIT"]
+    # ChinaEmbDE's jump fires only when two earlier steps are history enough
+    assert "ChinaEmbDE" in [a.handle for a in run(RULE, store, {"min_history": 2})]
+    assert [a.evidence["change"] for a in run(RULE, store, since=T0 + timedelta(days=17))] == [-2500]
+    assert run(RULE, store, handles=("ChinaEmbES",)) == []
+    assert run(RULE, store, platforms=("bluesky",)) == []
