@@ -204,10 +204,11 @@ def test_watch_runs_repeatedly_and_stops_cleanly_on_sigterm(tmp_path, new_store)
     with LocalServer(api) as srv:
         db = _store(tmp_path, new_store, ["acct0000", "acct0001"])
         env = _env(tmp_path, srv.url, token="test-token")
-        done = run_here(db, "watch", "--every", "1s", "--max-runs", "2", env=env)
+        # --no-alerts: this test is about runs and signals (alerts in watch: tests/alerts/test_watch_alerts.py)
+        done = run_here(db, "watch", "--every", "1s", "--max-runs", "2", "--no-alerts", env=env)
         assert "watch stopped after 2 run(s)" in done.stdout
         proc = subprocess.Popen(
-            _cli(db, "watch", "--every", "1h", env=env),
+            _cli(db, "watch", "--every", "1h", "--no-alerts", env=env),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

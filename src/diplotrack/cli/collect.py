@@ -14,7 +14,9 @@ from datetime import datetime, timedelta
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
+from diplotrack.alerts.config import load_alert_settings
 from diplotrack.cli import common
+from diplotrack.cli.alerts import alerts_after_run
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import load_settings
 from diplotrack.collect.engine import CollectOptions, Collector, CollectReport
@@ -333,11 +335,14 @@ def watch_command(
     max_runs: int | None = typer.Option(
         None, "--max-runs", help="Stop after this many runs (default: run until stopped)."
     ),
+    no_alerts: bool = typer.Option(False, "--no-alerts", help="Do not evaluate the alert rules after each run."),
 ) -> None:
     period = parse_span(every, "--every")
     if period.total_seconds() <= 0:
         raise UsageError("--every must be longer than zero")
     options = _options(account, since, budget, recheck, engagement, max_pages)
+    if not no_alerts:
+        load_alert_settings()  # a mistake in the [alerts] section stops watch now, not after a run
     clock = Clock()
     runs = 0
     last_failed = False
@@ -348,6 +353,8 @@ def watch_command(
             try:
                 report = run_collect(platform, options, clock, show_progress=sys.stderr.isatty(), command="watch")
                 print_report(report)
+                if not no_alerts:  # reports its own failures; what was not delivered goes out next run
+                    alerts_after_run(clock, report.run_id)
                 if exit_code(report) == EXIT_USAGE:  # refused credentials will not fix themselves
                     raise UsageError(
                         "watch stopped: a platform refused the credentials (see above); fix them and restart"

@@ -12,6 +12,7 @@ from typer._click import exceptions as click_exceptions  # the click typer vendo
 
 from diplotrack import __version__
 from diplotrack.cli import common
+from diplotrack.cli.alerts import alerts_command
 from diplotrack.cli.collect import collect_command, runs_command, watch_command
 from diplotrack.cli.demo import demo_command
 from diplotrack.cli.discover import discover_command
@@ -72,6 +73,7 @@ app.command("watch", help="Collect again every period until stopped (SIGINT/SIGT
     watch_command
 )
 app.command("runs", help="Recent import and collection runs and their outcome.")(runs_command)
+app.command("alerts", help="Evaluate the alert rules; record and deliver the new alerts.")(alerts_command)
 app.command("network", help="Build a repost, quote, reply, mention, follow, hashtag or co-hashtag network.")(
     network_command
 )
@@ -86,9 +88,7 @@ app.command("serve", help="Serve the dashboard and its JSON API over the store (
     serve_command
 )
 app.command("demo", help="Build a fresh store from the bundled real data and show what it holds.")(demo_command)
-app.command("discover", help="Accounts the roster misses, scored, with evidence, as a roster CSV.")(
-    discover_command
-)
+app.command("discover", help="Accounts the roster misses, scored, with evidence, as a roster CSV.")(discover_command)
 
 
 def main() -> None:

@@ -1,0 +1,174 @@
+"""One evaluation: run the chosen rules on the store, record the alerts not seen before, and deliver
+what each channel has not delivered yet.
+
+``diplotrack alerts`` runs one; ``watch`` runs one after every collection run. A rule that fails
+(a ``DiplotrackError`` or a store error) is reported and the other rules still run; a channel that
+fails keeps its alerts pending, and they are offered again at the next evaluation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from diplotrack.alerts import state
+from diplotrack.alerts.channels.atom import AtomChannel
+from diplotrack.alerts.channels.jsonl import JsonLinesChannel
+from diplotrack.alerts.config import AlertSettings, RuleSetting
+from diplotrack.alerts.model import Alert, Channel, Context
+from diplotrack.collect.clock import Clock
+from diplotrack.errors import DiplotrackError
+
+
+@dataclass
+class ChannelOutcome:
+    """What one channel did in an evaluation."""
+
+    name: str
+    delivered: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)  # each distinct error, once
+
+
+@dataclass
+class Evaluation:
+    """An evaluation's figures: the alerts the rules found (``fired``, new or not), the new ones, each
+    channel's deliveries and each failed rule's error."""
+
+    fired: int
+    new: list[Alert]
+    channels: list[ChannelOutcome] = field(default_factory=list)
+    rule_errors: dict[str, str] = field(default_factory=dict)
+    rules: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def problems(self) -> list[str]:
+        """One line per failed rule and per channel that could not deliver."""
+        lines = [f"alert rule {name} failed: {error}" for name, error in self.rule_errors.items()]
+        for c in self.channels:
+            lines += [f"alerts not delivered to {c.name} (tried again next time): {e}" for e in c.errors]
+        return lines
+
+    def summary(self) -> str:
+        """One line: rules run, alerts found and new, and each channel's deliveries."""
+        new = "new (not recorded: dry run)" if self.dry_run else "new"
+        parts = [f"{len(self.rules)} rule(s) run, {self.fired} alert(s) found, {len(self.new)} {new}"]
+        if self.rule_errors:
+            parts.append(f"{len(self.rule_errors)} rule(s) failed")
+        for c in self.channels:
+            parts.append(f"{c.name}: {c.delivered} delivered" + (f", {c.failed} failed" if c.failed else ""))
+        return "alerts: " + "; ".join(parts)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rules": self.rules,
+            "fired": self.fired,
+            "new": len(self.new),
+            "dry_run": self.dry_run,
+            "rule_errors": self.rule_errors,
+            "channels": [dataclasses.asdict(c) for c in self.channels],
+        }
+
+
+def _in_scope(alert: Alert, setting: RuleSetting) -> bool:
+    """The scope's time and platforms, checked once more here whatever the rule did with them."""
+    scope = setting.scope
+    if scope.since is not None and alert.occurred_at is not None and alert.occurred_at < scope.since:
+        return False
+    return not (scope.platforms and alert.platform is not None and alert.platform not in scope.platforms)
+
+
+def run_rules(
+    con: duckdb.DuckDBPyConnection, chosen: Sequence[RuleSetting], now: datetime
+) -> tuple[list[Alert], dict[str, str]]:
+    """Every chosen rule's alerts, in rule order, and the error of each rule that failed."""
+    found: list[Alert] = []
+    errors: dict[str, str] = {}
+    for setting in chosen:
+        context = Context(con=con, now=now, scope=setting.scope)
+        try:
+            alerts = setting.rule.evaluate(context, dict(setting.params))
+        except DiplotrackError as exc:
+            errors[setting.rule.name] = str(exc)
+            continue
+        except duckdb.Error as exc:  # a query the store refused: this rule only
+            text = str(exc).strip().splitlines()
+            errors[setting.rule.name] = f"the store reported: {text[0] if text else type(exc).__name__}"
+            continue
+        found.extend(a for a in alerts if _in_scope(a, setting))
+    return found, errors
+
+
+def deliver(con: duckdb.DuckDBPyConnection, channels: Sequence[Channel], now: datetime) -> list[ChannelOutcome]:
+    """Offer each channel what it has not delivered (oldest first) and keep its results."""
+    outcomes = []
+    for channel in channels:
+        outcome = ChannelOutcome(channel.name)
+        outcomes.append(outcome)
+        todo = state.pending(con, channel.name)
+        if not todo:
+            continue
+        try:
+            results = channel.send(todo, con)
+        except (DiplotrackError, OSError) as exc:
+            error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            results = {a.alert_id: error for a in todo}
+        kept = {a.alert_id: results.get(a.alert_id, "the channel gave no result for this alert") for a in todo}
+        outcome.delivered, outcome.failed = state.mark(con, channel.name, kept, now)
+        outcome.errors = list(dict.fromkeys(e for e in kept.values() if e is not None))
+    return outcomes
+
+
+def evaluate(
+    con: duckdb.DuckDBPyConnection,
+    chosen: Sequence[RuleSetting],
+    channels: Sequence[Channel],
+    now: datetime,
+    *,
+    run_id: int | None = None,
+    dry_run: bool = False,
+) -> Evaluation:
+    """Run ``chosen`` on the store as of ``now``, record the new alerts (one transaction) and deliver
+    pending ones to ``channels``. A dry run records and delivers nothing: its ``new`` are the alerts
+    not recorded before, for the caller to show."""
+    found, errors = run_rules(con, chosen, now)
+    names = [s.rule.name for s in chosen]
+    if dry_run:
+        known = state.known_ids(con, found)
+        first: dict[str, Alert] = {}
+        for a in found:
+            if a.alert_id not in known:
+                first.setdefault(a.alert_id, dataclasses.replace(a, fired_at=now, run_id=run_id))
+        return Evaluation(len(found), list(first.values()), [], errors, names, dry_run=True)
+    new = state.record(con, found, now, run_id)
+    return Evaluation(len(found), new, deliver(con, channels, now), errors, names)
+
+
+def configured_channels(settings: AlertSettings, clock: Clock) -> list[Channel]:
+    """The channels the config file names: JSON lines, Atom, webhook (in that order)."""
+    channels: list[Channel] = []
+    if settings.jsonl is not None:
+        channels.append(JsonLinesChannel(settings.jsonl))
+    if settings.atom is not None:
+        channels.append(AtomChannel(settings.atom, entries=settings.atom_entries))
+    if settings.webhook is not None:
+        from diplotrack.alerts.channels.webhook import WebhookChannel  # httpx: loaded only when configured
+
+        w = settings.webhook
+        channels.append(
+            WebhookChannel(
+                w.url,
+                w.secret,
+                clock,
+                retries=w.retries,
+                backoff_initial=w.backoff_initial,
+                backoff_max=w.backoff_max,
+                timeout=w.timeout,
+            )
+        )
+    return channels
