@@ -138,6 +138,12 @@ def _hostile_store(folder: Path) -> Path:
     from diplotrack.enrich.run import enrich_store
 
     enrich_store(con)
+    con.execute(  # an alert (the alerts page): its title, account and evidence carry the payloads
+        "INSERT INTO alerts VALUES ('xss-alert', 'account_status', 'k', $t, 'x', $h, '999', now(), now(), NULL, "
+        "json_object('before', json_object('handle', $s, 'url', $j), 'after', json_object('url', $u), "
+        "'posts', json_array(json_object('post_id', '1', 'text', $t))))",
+        {"t": TEXT, "h": EVIL_HANDLE, "s": SVG, "j": JS_URL, "u": HTTP_URL},
+    )
     rollups.rebuild(con)
     con.close()
     return db

@@ -4,7 +4,7 @@ navigation, the OpenAPI description and the docs test walk this list. A new page
 
 from __future__ import annotations
 
-from diplotrack.serve.pages import accounts, coordination, data, entities, networks, overview, posts
+from diplotrack.serve.pages import accounts, alerts, coordination, data, entities, networks, overview, posts
 from diplotrack.serve.pages.base import NotFound, Page
 
 __all__ = ["PAGES", "NotFound", "Page"]
@@ -17,5 +17,6 @@ PAGES: tuple[Page, ...] = (
     *entities.PAGES,
     *networks.PAGES,
     *coordination.PAGES,
+    *alerts.PAGES,
     *data.PAGES,
 )
