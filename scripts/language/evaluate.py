@@ -152,7 +152,7 @@ def load_corpus(root: Path = FIXTURES) -> Corpus:
         if not path.is_file() or path.suffix not in (".json", ".jsonl"):
             continue
         rel = _shown(path)
-        if "synthetic" in path.name or "from-docs" in path.name or path.name.startswith("docs-"):
+        if "synthetic" in path.name or "from-docs" in path.name or path.name.startswith(("docs-", "built-")):
             corpus.skipped_files.append(rel)
             continue
         found = False

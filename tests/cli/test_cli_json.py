@@ -57,6 +57,8 @@ def json_calls(tmp: Path) -> list[tuple[str, list[str], dict]]:
         ("export", ["export", "--out", str(tmp / "export"), "--json"], {}),
         ("bursts", ["bursts", "--json"], {}),
         ("rollups", ["rollups", "--check", "--json"], {}),
+        ("discover", ["discover", "--json"], {}),
+        ("alerts", ["alerts", "--dry-run", "--json"], {}),  # JSON lines, one alert each; records nothing
         # offline: one link, through a proxy address nothing listens on (cached as an error, not enriched)
         ("resolve-links", ["resolve-links", "--limit", "1", "--proxy", "http://127.0.0.1:9", "--timeout", "0.5",
                            "--no-enrich", "--json"], {}),
@@ -80,8 +82,12 @@ def test_every_json_command_is_exercised(tmp_path: Path) -> None:
     assert json_commands() == covered
 
 
+JSON_LINES = {"alerts"}  # commands whose --json prints one JSON object a line (a stream of alerts)
+
+
 def call_json(db: Path, args: list[str], env: dict, monkeypatch, capsys):  # type: ignore[no-untyped-def]
-    """``diplotrack --db DB ARGS`` in-process through main() (what the script runs): its parsed stdout."""
+    """``diplotrack --db DB ARGS`` in-process through main() (what the script runs): its parsed stdout
+    (a list of the lines' objects for a JSON-lines command)."""
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setattr(sys, "argv", ["diplotrack", "--db", str(db), *args])
@@ -92,6 +98,8 @@ def call_json(db: Path, args: list[str], env: dict, monkeypatch, capsys):  # typ
     assert done.value.code == 0, (args, err)
     assert "Traceback" not in err, args
     try:
+        if args[0] in JSON_LINES:
+            return [json.loads(line) for line in out.splitlines()]
         return json.loads(out)
     except json.JSONDecodeError as exc:
         pytest.fail(f"{' '.join(args)} printed no JSON ({exc}): {out[:200]!r}")
@@ -122,3 +130,7 @@ def test_json_output_parses(index: int, demo_db: Path, tmp_path: Path, monkeypat
         assert result["accounts_total"] == 85  # the bundled roster: 81 accounts on X + 4 on the ministry's podium (mfa)
     elif name == "collect":
         assert result["dry_run"] is True
+    elif name == "alerts":  # the demo's real changes (a suspension in the roster's snapshots among them)
+        assert any(a["rule"] == "account_status" for a in result) and all(a["alert_id"] and a["title"] for a in result)
+    elif name == "discover":
+        assert result and all(0 <= c["score"] <= 1 and c["evidence"] for c in result)

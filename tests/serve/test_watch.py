@@ -183,6 +183,11 @@ def test_the_watcher_collects_inside_the_server_while_pages_answer(
         app = create_app(reader)
         watcher = Watcher(timedelta(hours=1))
         app.inner.state.watcher = watcher
+        import diplotrack.cli.alerts as cli_alerts
+
+        evaluations: list = []  # the real evaluation after the run, recorded (watch's alerts, inside the server)
+        real = cli_alerts.alerts_after_run
+        monkeypatch.setattr(cli_alerts, "alerts_after_run", lambda *a, **k: evaluations.append(real(*a, **k)))
         answers: list[tuple[int, bool]] = []  # (status, whether the run was still going when it came)
         try:
             with TestClient(app, base_url="http://127.0.0.1:8000") as client:
@@ -203,6 +208,7 @@ def test_the_watcher_collects_inside_the_server_while_pages_answer(
             watcher.stop()
             watcher.thread.join(30)
             reader.close()
+    assert len(evaluations) == 1 and evaluations[0] is not None and not evaluations[0].problems()
     assert {status for status, _ in answers} == {200}, answers
     assert sum(going for _, going in answers) >= 2, answers  # requests met the run in progress
     own = len(api.timelines["9000000000"])

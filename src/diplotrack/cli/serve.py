@@ -63,8 +63,9 @@ class Watcher:
     """Collection on a schedule inside the server process (``--watch``), through the same DuckDB
     instance as the pages: they read the last committed state while it writes."""
 
-    def __init__(self, every: timedelta, reader: StoreReader | None = None) -> None:
+    def __init__(self, every: timedelta, reader: StoreReader | None = None, *, alerts: bool = True) -> None:
         self.every = every
+        self.alerts = alerts  # evaluate the alert rules after each run, as ``diplotrack watch`` does
         self.reader = reader  # warmed again after each run (the cache is per store generation)
         self.clock = Clock()
         self.state = f"collecting every {_span(every)}; first run starting"
@@ -84,6 +85,10 @@ class Watcher:
             try:
                 report = run_collect([], options, self.clock, show_progress=False, command="serve --watch")
                 print_report(report)
+                if self.alerts:  # reports its own failures; what was not delivered goes out next run
+                    from diplotrack.cli.alerts import alerts_after_run
+
+                    alerts_after_run(self.clock, report.run_id)
                 outcome = "last run finished"
                 if self.reader is not None:
                     from diplotrack.serve.warm import warm_up
@@ -116,6 +121,9 @@ def serve_command(
     watch: str | None = typer.Option(
         None, "--watch", help="Collect on this schedule while serving (e.g. 6h), as 'diplotrack watch' does."
     ),
+    no_alerts: bool = typer.Option(
+        False, "--no-alerts", help="With --watch: do not evaluate the alert rules after each run."
+    ),
 ) -> None:
     import uvicorn
 
@@ -133,10 +141,14 @@ def serve_command(
     every = parse_span(watch, "--watch") if watch else None
     if every is not None and every.total_seconds() <= 0:
         raise UsageError("--watch must be longer than zero")
+    if every is not None and not no_alerts:
+        from diplotrack.alerts.config import load_alert_settings
+
+        load_alert_settings()  # a mistake in the [alerts] section stops now, not after the first run
     started = time.monotonic()
     reader = StoreReader(common.STATE.db, writable=every is not None)
     app = create_app(reader, host=host, port=port, token=secret)
-    watcher = Watcher(every, reader) if every is not None else None
+    watcher = Watcher(every, reader, alerts=not no_alerts) if every is not None else None
     if watcher is not None:
         app.inner.state.watcher = watcher
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
