@@ -93,7 +93,8 @@ def test_atom_feed_lists_the_latest_alerts_with_stable_ids_and_escaped_text(con,
     assert len(entries) == 2
     by_id = {e.findtext(f"{A}id"): e for e in entries}
     hostile = by_id[f"urn:diplotrack:alert:{alert(1).alert_id}"]
-    assert hostile.findtext(f"{A}title") == HOSTILE.replace("\x1b", "").replace("\x07", "").replace("\x00", "")
+    removed = str.maketrans("", "", "\x1b\x07\x00\u202e")  # not XML, or not to be handed a reader
+    assert hostile.findtext(f"{A}title") == HOSTILE.translate(removed)
     assert hostile.findtext(f"{A}updated") == "2026-12-06T12:00:00Z"
     assert hostile.find(f"{A}category").get("term") == "test_events"
     content = hostile.findtext(f"{A}content")
@@ -115,3 +116,19 @@ def test_atom_feed_that_cannot_be_written_says_what_to_do_and_leaves_no_temporar
     error = results[alert(1).alert_id]
     assert error is not None and error.startswith(f"cannot write the Atom feed {path}") and "\n" not in error
     assert [n for n in os.listdir(tmp_path) if "alerts" in n] == ["alerts.xml"]  # no .alerts.xml.*.tmp
+
+
+def test_atom_feed_keeps_no_c1_control_or_bidi_override_and_reads_back_xml_specials(con, tmp_path: Path):
+    # an 8-bit CSI (a terminal feed reader may clear its screen on it), a right-to-left override that
+    # would show "evil" reversed, a CDATA end, an entity and a tag: all text in the feed
+    title = "x @Emb\x9b2J \u202elive\u202c ]]> &amp; <b>"
+    path = tmp_path / "alerts.xml"
+    recorded = state.record(con, [alert(1, title=title, evidence={"name": title})], NOW)
+    AtomChannel(path).send(recorded, con)
+    raw = path.read_bytes().decode()
+    assert "\x9b" not in raw and "\u202e" not in raw and "\u202c" not in raw
+    entry = _feed(path).find(f"{A}entry")
+    assert entry.findtext(f"{A}title") == "x @Emb2J live ]]> &amp; <b>"
+    content = entry.findtext(f"{A}content")
+    # the evidence's JSON keeps every character, as \u escapes
+    assert '"name": "x @Emb\\u009b2J \\u202elive\\u202c ]]> &amp; <b>"' in content

@@ -24,6 +24,10 @@ def db(tmp_path: Path, new_store, monkeypatch) -> Path:  # type: ignore[no-untyp
     return path
 
 
+def _stat(path: Path) -> tuple[int, int]:
+    return path.stat().st_size, path.stat().st_mtime_ns
+
+
 def _config(tmp_path: Path, text: str) -> dict[str, str | None]:
     config = tmp_path / "config.toml"
     config.write_text(text, encoding="utf-8")
@@ -35,7 +39,9 @@ FILES = '[alerts]\nenabled = ["test_events"]\njsonl = "alerts.jsonl"\natom = "al
 
 def test_alerts_fire_once_and_reach_the_terminal_and_the_configured_files(db: Path, tmp_path: Path):
     env = _config(tmp_path, FILES)
+    untouched = _stat(db)
     dry = cli("alerts", "--dry-run", db=db, env=env)
+    assert _stat(db) == untouched  # a dry run opens the store read-only: not a byte written
     assert dry.returncode == 0, dry.stderr
     assert "[test_events] x ChinaEmbTest is suspended" in dry.stdout and "dry run" in dry.stdout
     assert "no alerts recorded yet" in cli("alerts", "--list", db=db, env=env).stdout
@@ -51,6 +57,9 @@ def test_alerts_fire_once_and_reach_the_terminal_and_the_configured_files(db: Pa
     assert "is suspended" not in again.stdout and "1 alert(s) found, 0 new" in again.stdout
     assert len((tmp_path / "alerts.jsonl").read_bytes().splitlines()) == 1
     assert (tmp_path / "alerts.xml").read_bytes().count(b"<entry>") == 1
+    files = [_stat(db), _stat(tmp_path / "alerts.jsonl"), _stat(tmp_path / "alerts.xml")]
+    assert "dry run" in cli("alerts", "--dry-run", db=db, env=env).stdout
+    assert [_stat(db), _stat(tmp_path / "alerts.jsonl"), _stat(tmp_path / "alerts.xml")] == files
 
     from diplotrack.store.db import open_store
 
@@ -100,3 +109,49 @@ def test_mistakes_end_in_one_line_and_exit_2(tmp_path: Path, monkeypatch, args, 
     assert done.returncode == 2
     assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not db.exists()
+
+
+def test_alerts_of_a_rule_no_longer_registered_are_still_listed(db: Path, tmp_path: Path, monkeypatch):
+    env = _config(tmp_path, '[alerts]\nenabled = ["test_events"]\n')
+    assert cli("alerts", db=db, env=env).returncode == 0
+    use_rules(monkeypatch, BROKEN_RULE)  # a later version without the rule that fired
+    listed = cli("alerts", "--list", db=db, env=_config(tmp_path, ""))
+    assert listed.returncode == 0 and "test_events" in listed.stdout and "is suspended" in listed.stdout
+    (line,) = cli("alerts", "--list", "--json", "--rule", "test_events", db=db, env=env).stdout.splitlines()
+    assert orjson.loads(line)["rule"] == "test_events"
+
+
+def test_a_store_from_before_the_alerts_tables_is_listed_without_error(tmp_path: Path, new_store):  # type: ignore[no-untyped-def]
+    path = tmp_path / "old.duckdb"
+    con = new_store(path)
+    con.execute("DROP TABLE alert_deliveries; DROP TABLE alerts; DELETE FROM schema_migrations WHERE version >= 13")
+    con.close()
+    listed = cli("alerts", "--list", db=path, env=_config(tmp_path, ""))
+    assert listed.returncode == 0 and "no alerts recorded yet" in listed.stdout, listed.stderr
+
+
+def test_a_store_another_process_holds_is_one_sentence_for_every_form(db: Path, tmp_path: Path):
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(  # as a watch run holds it: a write connection in another process
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys; c = duckdb.connect({str(db)!r}); print('held', flush=True); sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        for args in (("alerts",), ("alerts", "--dry-run"), ("alerts", "--list")):
+            done = cli(*args, db=db, env=_config(tmp_path, ""))
+            assert done.returncode == 75, (args, done.stderr)
+            assert done.stderr.strip().splitlines() == [
+                f"error: the store {db} is in use by another diplotrack process; wait for it to finish "
+                "or point --db at another file"
+            ]
+    finally:
+        holder.communicate("")

@@ -101,6 +101,10 @@ def test_no_section_runs_every_rule_with_its_defaults_and_no_channel():
         ("[alerts.webhook]\nurl = 'ftp://example.org'\n", "url must be the http(s) address"),
         ("[alerts.webhook]\nurl = 'https://h.example'\nretry = 2\n", "(did you mean retries?)"),
         ("[alerts.webhook]\nurl = 'https://h.example'\ntimeout = -1\n", "timeout must be a non-negative number"),
+        ("[alerts.webhook]\nurl = 'https://h.example'\ntimeout = 0\n", "timeout must be more than 0 seconds"),
+        ("[alerts.webhook]\nurl = 'https://h.example'\nretries = 1000\n", "retries must be a whole number from 0"),
+        ("[alerts.rules.test_events]\nthreshold = nan\n", "threshold must be a number"),
+        ("[alerts.rules.test_events]\nthreshold = -inf\n", "threshold must be a number"),
     ],
 )
 def test_each_mistake_is_one_sentence_naming_what_to_fix(text: str, expected: str):
@@ -108,6 +112,13 @@ def test_each_mistake_is_one_sentence_naming_what_to_fix(text: str, expected: st
         _parse(text)
     message = str(caught.value)
     assert expected in message and message.startswith("config.toml: ") and "\n" not in message
+
+
+def test_the_webhook_url_and_its_token_are_never_shown():
+    hook = _parse("[alerts.webhook]\nurl = 'https://user:pw1234@h.example/hooks/tok5678?token=tok5678'\n").webhook
+    assert hook is not None and hook.url.endswith("?token=tok5678")
+    for shown in (repr(hook), str(hook), repr(_parse("[alerts.webhook]\nurl = 'https://h.example/tok5678'\n"))):
+        assert "tok5678" not in shown and "pw1234" not in shown
 
 
 def test_the_secret_is_never_echoed_when_refused():

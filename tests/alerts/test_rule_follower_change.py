@@ -1,6 +1,6 @@
 """The follower_change rule: a jump and a drop far outside an account's own daily changes fire; a change
-under the minimum, a change within a volatile account's usual swings, and a jump with too little history
-stay quiet."""
+under the minimum, a change within a volatile account's usual swings, a jump with too little history, and
+the zeroed count of a suspended account stay quiet."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 from rule_data import keys, run, snap, track, write
 
+from diplotrack.alerts.rules.account_status import RULE as ACCOUNT_STATUS
 from diplotrack.alerts.rules.follower_change import RULE
 
 T0 = datetime(2026, 10, 1, 7, 15)
@@ -25,13 +26,22 @@ def _series(user_id: str, handle: str, start: int, steps: list[int]) -> list:  #
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, new_store):  # type: ignore[no-untyped-def]
     con = new_store(tmp_path_factory.mktemp("followers") / "s.duckdb")
-    for handle, uid in [("ChinaEmbFR", "1001"), ("ChinaEmbDE", "1002"), ("ChinaEmbIT", "1003"), ("ChinaEmbES", "1004")]:
+    accounts = [("ChinaEmbFR", "1001"), ("ChinaEmbDE", "1002"), ("ChinaEmbIT", "1003"), ("ChinaEmbES", "1004")]
+    for handle, uid in [*accounts, ("ChinaEmbNL", "1005")]:
         track(con, handle, uid)
+    # an archive that records a suspended account's hidden count as 0, then the account back
+    nl = _series("1005", "ChinaEmbNL", 40_000, [*STEADY, *STEADY])
+    at = nl[-1].observed_at
+    nl += [
+        snap("1005", at + timedelta(days=1), handle="ChinaEmbNL", followers=0, status="suspended"),
+        snap("1005", at + timedelta(days=2), handle="ChinaEmbNL", followers=40_430),
+    ]
     records = [
         *_series("1001", "ChinaEmbFR", 50_000, [*STEADY, *STEADY[:5], 3000, 20, -2500, 21]),  # jump, then drop
         *_series("1002", "ChinaEmbDE", 50_000, [*STEADY[:2], 3000, *STEADY]),  # a jump after 2 steps
         *_series("1003", "ChinaEmbIT", 20_000, [*STEADY, *STEADY, 450]),  # huge z, under min_change
         *_series("1004", "ChinaEmbES", 90_000, [0, 1200] * 8 + [1500]),  # a volatile account's usual swing
+        *nl,
     ]
     write(con, records)
     yield con
@@ -62,3 +72,13 @@ def test_near_misses_and_scope(store) -> None:  # type: ignore[no-untyped-def]
     assert [a.evidence["change"] for a in run(RULE, store, since=T0 + timedelta(days=17))] == [-2500]
     assert run(RULE, store, handles=("ChinaEmbES",)) == []
     assert run(RULE, store, platforms=("bluesky",)) == []
+
+
+def test_a_suspension_is_not_a_follower_drop_nor_its_reinstatement_a_jump(store) -> None:  # type: ignore[no-untyped-def]
+    # account_status alerts on both changes; the count it showed while suspended is not the account's
+    assert [a.evidence["event"] for a in run(ACCOUNT_STATUS, store, handles=("ChinaEmbNL",))] == [
+        "suspended",
+        "reinstated",
+    ]
+    assert run(RULE, store, handles=("ChinaEmbNL",)) == []
+    assert run(RULE, store, {"min_change": 1, "min_relative": 0.0001, "z": 3}, handles=("ChinaEmbNL",)) == []

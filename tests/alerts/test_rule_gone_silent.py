@@ -1,12 +1,13 @@
 """The gone_silent rule: silence is measured up to the store's last observation of the account (a
-snapshot or a complete sweep), never to the wall clock, against the account's own gaps."""
+snapshot or a complete sweep), never to the wall clock, against the account's own gaps; what is dated
+after the evaluation's time neither hides a silence nor makes one up."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 import pytest
-from rule_data import keys, post, run, snap, track, write
+from rule_data import NOW, keys, post, run, snap, track, write
 
 from diplotrack.alerts.rules.gone_silent import RULE
 
@@ -15,7 +16,8 @@ JITTER = [0.0, 0.2, -0.2, 0.1, -0.1]  # days
 
 
 def _daily(uid: str, n: int, every: float = 1.0) -> tuple[list, datetime]:  # type: ignore[type-arg]
-    times = [T0 + timedelta(days=i * every + JITTER[i % len(JITTER)]) for i in range(n)]
+    start = T0 - timedelta(days=(n - 1) * (every - 1))  # each account's last post in August, before NOW
+    times = [start + timedelta(days=i * every + JITTER[i % len(JITTER)]) for i in range(n)]
     return [post(f"{uid}{i:04d}", uid, t, f"Daily news {i}") for i, t in enumerate(times)], times[-1]
 
 
@@ -77,3 +79,16 @@ def test_near_misses_and_scope(store) -> None:  # type: ignore[no-untyped-def]
     assert run(RULE, con, since=last["1001"] + timedelta(days=15)) == []
     assert run(RULE, con, handles=("ChinaEmbDE", "ChinaEmbPT")) == []
     assert run(RULE, con, kinds=("ambassador",)) == []
+
+
+def test_posts_and_snapshots_dated_in_the_future_are_left_out(store) -> None:  # type: ignore[no-untyped-def]
+    con, last = store
+    before = keys(run(RULE, con))
+    future = NOW + timedelta(days=365 * 70)
+    # a post of the silent account and a snapshot of the archived one, both dated in 2096
+    write(con, [post("10019999", "1001", future), snap("1002", future, handle="ChinaEmbDE", followers=100)])
+    try:
+        assert keys(run(RULE, con)) == before == ["x|1001|10010029"]
+    finally:
+        con.execute("DELETE FROM posts WHERE post_id = '10019999'")
+        con.execute("DELETE FROM profile_snapshots WHERE observed_at = ?", [future])

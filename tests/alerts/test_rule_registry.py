@@ -1,8 +1,9 @@
-"""The registered rules: alphabetical, each documented with every parameter in docs/alert-rules.md, and
-each quiet on an empty store."""
+"""The registered rules: alphabetical, each documented with every parameter and its default in
+docs/alert-rules.md, and each quiet on an empty store."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -28,8 +29,12 @@ def test_every_rule_and_parameter_is_documented() -> None:
         if rule.name in ELSEWHERE:
             continue
         assert rule.name in sections, f"docs/alert-rules.md has no section for {rule.name}"
+        documented = dict(re.findall(r"^\| `(\w+)` \| `([^`]*)` \|", sections[rule.name], flags=re.M))
         for p in rule.params:
-            assert f"| `{p.name}` |" in sections[rule.name], f"{rule.name}.{p.name} is not documented"
+            assert p.name in documented, f"{rule.name}.{p.name} is not documented"
+            # the default as the table writes it (JSON: "day", 6.0, [...]) is the code's
+            default = json.loads(documented[p.name])
+            assert default == p.default and type(default) is type(p.default), f"{rule.name}.{p.name}: {default!r}"
 
 
 def test_every_rule_is_quiet_on_an_empty_store(con) -> None:  # type: ignore[no-untyped-def]

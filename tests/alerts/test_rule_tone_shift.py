@@ -1,14 +1,18 @@
 """The tone_shift rule: an account turning confrontational against its own baseline fires; a smaller
-shift, posts without a tone score, too few recent posts and reposts do not."""
+shift, posts without a tone score, too few recent posts and reposts do not; a post dated in the future
+or a NaN score cannot hide a shift."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
-from rule_data import keys, run
+from rule_data import NOW, enrich, keys, post, run, write
 from shift_data import END, RECENT_START, shift_store
 
 from diplotrack.alerts.rules.tone_shift import RULE, welch
+from diplotrack.alerts.rules.topic_shift import RULE as TOPIC_SHIFT
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +52,21 @@ def test_welch_as_scipy_gives_it() -> None:
     t, p = welch(np.array([0.5, 0.4, 0.6, 0.3, 0.55, 0.2]), np.array([0.0, 0.1, -0.1, 0.0, 0.05, -0.05, 0.3]))
     assert t == pytest.approx(4.780407, abs=1e-6) and p == pytest.approx(0.000763708, rel=1e-5)
     assert welch(np.zeros(3), np.zeros(4))[1] != welch(np.zeros(3), np.zeros(4))[1]  # NaN: no spread
+
+
+def test_a_post_dated_in_the_future_or_a_nan_score_does_not_hide_a_shift(store) -> None:  # type: ignore[no-untyped-def]
+    tone, topics = keys(run(RULE, store)), keys(run(TOPIC_SHIFT, store))
+    assert tone and topics
+    # a post of ChinaEmbFR dated in 2096 (its windows would end there, holding no other post) and one
+    # in its recent window whose score is NaN (its mean would be NaN)
+    write(
+        store,
+        [post("1001777", "1001", NOW + timedelta(days=365 * 70)), post("1001778", "1001", END - timedelta(hours=1))],
+    )
+    enrich(store, [("1001777", 0.9, ["military"]), ("1001778", float("nan"), ["taiwan"])])
+    try:
+        assert keys(run(RULE, store)) == tone and keys(run(TOPIC_SHIFT, store)) == topics
+        assert run(RULE, store)[0].evidence["recent"]["posts"] == 20  # the NaN score is no score
+    finally:
+        store.execute("DELETE FROM post_enrichment WHERE post_id IN ('1001777', '1001778')")
+        store.execute("DELETE FROM posts WHERE post_id IN ('1001777', '1001778')")

@@ -101,3 +101,51 @@ def test_scope_since_and_platforms_are_applied_and_a_dry_run_records_nothing(con
     assert [a.user_id for a in dry.new] == ["102"] and dry.dry_run and "dry run" in dry.summary()
     assert con.execute("SELECT count(*) FROM alerts").fetchone()[0] == 0
     assert [a.user_id for a in evaluate(con, _settings(EVENTS_RULE), [], NOW).new] == ["101", "102", "103"]
+
+
+class _Exploding:
+    """A channel with a bug: it raises what no channel is expected to raise."""
+
+    name = "exploding"
+
+    def send(self, alerts, con):  # type: ignore[no-untyped-def]
+        raise RuntimeError("a bug in a channel")
+
+
+def _buggy(ctx, params):  # type: ignore[no-untyped-def]
+    return [1 / 0]  # a rule meeting data it did not expect
+
+
+def test_a_bug_in_a_rule_or_a_channel_fails_that_one_only_and_is_retried(con, tmp_path: Path):
+    from dataclasses import replace
+
+    add_event(con, "101", "suspended", datetime(2026, 12, 5, 9))
+    buggy = replace(BROKEN_RULE, name="test_buggy", evaluate=_buggy)
+    before = JsonLinesChannel(tmp_path / "before.jsonl")
+    after = JsonLinesChannel(tmp_path / "after.jsonl")
+    after.name = "jsonl_after"  # type: ignore[misc]
+    chosen = _settings(buggy, EVENTS_RULE)
+    first = evaluate(con, chosen, [before, _Exploding(), after], NOW)
+    assert first.rule_errors["test_buggy"].startswith("internal error (ZeroDivisionError: division by zero)")
+    assert "--debug" in first.rule_errors["test_buggy"] and len(first.new) == 1  # the other rule still fired
+    assert [(c.name, c.delivered, c.failed) for c in first.channels] == [
+        ("jsonl", 1, 0),
+        ("exploding", 0, 1),
+        ("jsonl_after", 1, 0),
+    ]
+    assert "internal error (RuntimeError: a bug in a channel)" in first.channels[1].errors[0]
+    (alert_id,) = [a.alert_id for a in first.new]
+    assert [a.alert_id for a in state.pending(con, "exploding")] == [alert_id]  # recorded, kept to retry
+    again = evaluate(con, chosen[1:], [before, _Exploding(), after], NOW)
+    assert again.new == [] and [c.delivered + c.failed for c in again.channels] == [0, 1, 0]
+    assert state.deliveries(con, alert_id)[0]["attempts"] == 2  # 'exploding' sorts first
+    assert len((tmp_path / "before.jsonl").read_bytes().splitlines()) == 1
+    with pytest.raises(ZeroDivisionError):  # --debug: the bug with its traceback
+        evaluate(con, chosen, [], NOW, debug=True)
+    with pytest.raises(RuntimeError):
+        evaluate(con, chosen[1:], [_Exploding()], NOW, debug=True)
+
+
+def test_the_alert_id_is_the_same_on_every_machine_and_process():
+    # sha256("test_events\x00k1")[:20], fixed here: a change would make every recorded alert new again
+    assert alert(1).alert_id == "6b343cbdc7abd399569d"

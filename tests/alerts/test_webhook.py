@@ -9,7 +9,9 @@ import hashlib
 import hmac
 import socket
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -235,3 +237,84 @@ def test_only_http_and_https_urls_are_taken(url: str) -> None:
     with pytest.raises(InvalidValueError) as exc:
         WebhookChannel(url + f"?token={URL_TOKEN}", Secret(SECRET), SimulatedClock())
     assert URL_TOKEN not in str(exc.value) and "http://" in str(exc.value)
+
+
+class RawReceiver:
+    """A receiver on 127.0.0.1 that reads a request and then answers as ``answer(conn)`` does, byte by
+    byte if it likes (LocalServer answers whole): how a slow or endless receiver really behaves."""
+
+    def __init__(self, answer: Callable[[socket.socket], None]) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/hooks/{URL_TOKEN}"
+        self.answer = answer
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(65536)
+                head, body = data.split(b"\r\n\r\n", 1)
+                length = next(
+                    int(x.split(b":")[1]) for x in head.split(b"\r\n") if x.lower().startswith(b"content-length")
+                )
+                while len(body) < length:  # the whole request read: closing then sends no reset
+                    body += conn.recv(65536)
+                self.answer(conn)
+            except OSError:  # the client hung up: what the test wants
+                pass
+
+    def __enter__(self) -> RawReceiver:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()
+
+
+def _drip(conn: socket.socket) -> None:
+    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 400:  # a byte every 20 ms: 8 s in all
+        conn.sendall(bytes([byte]))
+        time.sleep(0.02)
+
+
+def _endless(conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+    for _ in range(100_000):  # 400 MB unless the client stops reading
+        conn.sendall(b"1000\r\n" + b"x" * 4096 + b"\r\n")
+
+
+def test_a_receiver_answering_a_byte_at_a_time_is_cut_at_the_timeout() -> None:
+    # each byte comes well within the timeout, so a per-read timeout alone would wait the 8 s
+    with RawReceiver(_drip) as slow:
+        started = time.monotonic()
+        results = _channel(slow.url, SimulatedClock(), retries=0, timeout=0.25).send([_alert(1)], con=None)  # type: ignore[arg-type]
+        assert time.monotonic() - started < 2.0
+    error = results[_alert(1).alert_id]
+    assert error is not None and "timed out after 0.25 s" in error and "next evaluation" in error
+    _no_secrets(results)
+
+
+def test_a_receiver_whose_answer_never_ends_delivers_after_its_status() -> None:
+    with RawReceiver(_endless) as endless:
+        started = time.monotonic()
+        results = _channel(endless.url, SimulatedClock(), timeout=2).send([_alert(1)], con=None)  # type: ignore[arg-type]
+        assert time.monotonic() - started < 1.0 and results == {_alert(1).alert_id: None}  # the body is not read
+
+
+def test_a_redirect_to_another_host_is_not_followed(receiver: Receiver) -> None:
+    elsewhere = receiver.server.url.replace("127.0.0.1", "localhost") + "/collect"
+    receiver.server.inject(Reply(307, b"", {"Location": elsewhere}))
+    results = _channel(receiver.url(), SimulatedClock()).send([_alert(1)], con=None)  # type: ignore[arg-type]
+    assert [r.path for r in receiver.requests] == [f"/hooks/{URL_TOKEN}"]  # the signed body went nowhere else
+    error = results[_alert(1).alert_id]
+    assert error is not None and "HTTP 307" in error and "redirect" in error
+    _no_secrets(results)

@@ -66,9 +66,12 @@ class RuleSetting:
     enabled: bool = True
 
 
+MAX_RETRIES = 20  # more would hold a watch for hours on a receiver that is down
+
+
 @dataclass(frozen=True)
 class WebhookSettings:
-    url: str
+    url: str = field(repr=False)  # may carry a token (in its path, query or user info): never shown
     secret: Secret | None = None
     retries: int = 4
     backoff_initial: float = 1.0
@@ -226,15 +229,18 @@ def _webhook(table: Mapping[str, Any], env: Mapping[str, str], where: str) -> We
     if secret_text is not None and not isinstance(secret_text, str):
         raise UsageError(f"{where}: secret must be text in quotes (or set {ENV_WEBHOOK_SECRET})")  # never echoed
     retries = _number(table, "retries", 4, where)
-    if retries != int(retries):
-        raise UsageError(f"{where}: retries must be a whole number")
+    if retries != int(retries) or retries > MAX_RETRIES:
+        raise UsageError(f"{where}: retries must be a whole number from 0 to {MAX_RETRIES}")
+    timeout = _number(table, "timeout", 10.0, where)
+    if timeout <= 0:
+        raise UsageError(f"{where}: timeout must be more than 0 seconds (each try ends after it)")
     return WebhookSettings(
         url=url,
         secret=Secret(secret_text.strip()) if secret_text and secret_text.strip() else None,
         retries=int(retries),
         backoff_initial=_number(table, "backoff_initial", 1.0, where),
         backoff_max=_number(table, "backoff_max", 60.0, where),
-        timeout=_number(table, "timeout", 10.0, where),
+        timeout=timeout,
     )
 
 

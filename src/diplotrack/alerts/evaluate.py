@@ -2,8 +2,10 @@
 what each channel has not delivered yet.
 
 ``diplotrack alerts`` runs one; ``watch`` runs one after every collection run. A rule that fails
-(a ``DiplotrackError`` or a store error) is reported and the other rules still run; a channel that
-fails keeps its alerts pending, and they are offered again at the next evaluation.
+(a ``DiplotrackError``, a store error, or a bug meeting data it did not expect) is reported and the
+other rules still run; a channel that fails, however, keeps its alerts pending, they are offered again
+at the next evaluation, and the channels after it still deliver. With ``debug`` a bug is raised with
+its traceback instead.
 """
 
 from __future__ import annotations
@@ -83,10 +85,18 @@ def _in_scope(alert: Alert, setting: RuleSetting) -> bool:
     return not (scope.platforms and alert.platform is not None and alert.platform not in scope.platforms)
 
 
+def internal_error(exc: BaseException) -> str:
+    """A bug's one-sentence report (its type and first line; the traceback needs ``--debug``)."""
+    text = str(exc).strip().splitlines()
+    what = f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    return f"internal error ({what}); run with --debug for the traceback and report it"
+
+
 def run_rules(
-    con: duckdb.DuckDBPyConnection, chosen: Sequence[RuleSetting], now: datetime
+    con: duckdb.DuckDBPyConnection, chosen: Sequence[RuleSetting], now: datetime, *, debug: bool = False
 ) -> tuple[list[Alert], dict[str, str]]:
-    """Every chosen rule's alerts, in rule order, and the error of each rule that failed."""
+    """Every chosen rule's alerts, in rule order, and the error of each rule that failed (a bug is
+    one too, so one rule meeting data it did not expect cannot silence the others; ``debug`` raises it)."""
     found: list[Alert] = []
     errors: dict[str, str] = {}
     for setting in chosen:
@@ -100,12 +110,20 @@ def run_rules(
             text = str(exc).strip().splitlines()
             errors[setting.rule.name] = f"the store reported: {text[0] if text else type(exc).__name__}"
             continue
+        except Exception as exc:
+            if debug:
+                raise
+            errors[setting.rule.name] = internal_error(exc)
+            continue
         found.extend(a for a in alerts if _in_scope(a, setting))
     return found, errors
 
 
-def deliver(con: duckdb.DuckDBPyConnection, channels: Sequence[Channel], now: datetime) -> list[ChannelOutcome]:
-    """Offer each channel what it has not delivered (oldest first) and keep its results."""
+def deliver(
+    con: duckdb.DuckDBPyConnection, channels: Sequence[Channel], now: datetime, *, debug: bool = False
+) -> list[ChannelOutcome]:
+    """Offer each channel what it has not delivered (oldest first) and keep its results. A channel
+    that raises fails every alert it was offered (kept to retry) and the next channel still delivers."""
     outcomes = []
     for channel in channels:
         outcome = ChannelOutcome(channel.name)
@@ -118,6 +136,10 @@ def deliver(con: duckdb.DuckDBPyConnection, channels: Sequence[Channel], now: da
         except (DiplotrackError, OSError) as exc:
             error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             results = {a.alert_id: error for a in todo}
+        except Exception as exc:
+            if debug:
+                raise
+            results = {a.alert_id: internal_error(exc) for a in todo}
         kept = {a.alert_id: results.get(a.alert_id, "the channel gave no result for this alert") for a in todo}
         outcome.delivered, outcome.failed = state.mark(con, channel.name, kept, now)
         outcome.errors = list(dict.fromkeys(e for e in kept.values() if e is not None))
@@ -132,11 +154,12 @@ def evaluate(
     *,
     run_id: int | None = None,
     dry_run: bool = False,
+    debug: bool = False,
 ) -> Evaluation:
     """Run ``chosen`` on the store as of ``now``, record the new alerts (one transaction) and deliver
     pending ones to ``channels``. A dry run records and delivers nothing: its ``new`` are the alerts
-    not recorded before, for the caller to show."""
-    found, errors = run_rules(con, chosen, now)
+    not recorded before, for the caller to show. ``debug``: a bug in a rule or a channel is raised."""
+    found, errors = run_rules(con, chosen, now, debug=debug)
     names = [s.rule.name for s in chosen]
     if dry_run:
         known = state.known_ids(con, found)
@@ -146,7 +169,7 @@ def evaluate(
                 first.setdefault(a.alert_id, dataclasses.replace(a, fired_at=now, run_id=run_id))
         return Evaluation(len(found), list(first.values()), [], errors, names, dry_run=True)
     new = state.record(con, found, now, run_id)
-    return Evaluation(len(found), new, deliver(con, channels, now), errors, names)
+    return Evaluation(len(found), new, deliver(con, channels, now, debug=debug), errors, names)
 
 
 def configured_channels(settings: AlertSettings, clock: Clock) -> list[Channel]:

@@ -136,16 +136,17 @@ def alerts_command(
     clock = Clock()
     printed = PrintedChannel(common.console, as_json=as_json)
     if dry_run:
-        con = open_store_read_only(common.STATE.db)  # records nothing: works while a watch holds the store
+        con = open_store_read_only(common.STATE.db)  # records nothing (a running watch still locks it out)
         try:
-            evaluation = evaluate(con, chosen, [], clock.utcnow(), dry_run=True)
+            evaluation = evaluate(con, chosen, [], clock.utcnow(), dry_run=True, debug=common.STATE.debug)
             printed.send(evaluation.new, con)
         finally:
             con.close()
     else:
         con = open_store(common.STATE.db)
         try:
-            evaluation = evaluate(con, chosen, [printed, *configured_channels(settings, clock)], clock.utcnow())
+            channels = [printed, *configured_channels(settings, clock)]
+            evaluation = evaluate(con, chosen, channels, clock.utcnow(), debug=common.STATE.debug)
         finally:
             con.close()
     _report(evaluation, as_json)
@@ -162,7 +163,9 @@ def alerts_after_run(clock: Clock, run_id: int | None, settings: AlertSettings |
         con = open_store(common.STATE.db)
         try:
             channels = [PrintedChannel(common.console), *configured_channels(settings, clock)]
-            evaluation = evaluate(con, choose(settings), channels, clock.utcnow(), run_id=run_id)
+            evaluation = evaluate(
+                con, choose(settings), channels, clock.utcnow(), run_id=run_id, debug=common.STATE.debug
+            )
         finally:
             con.close()
     except Exception as exc:  # a long-running watch outlives a failing rule, channel or store: say it, go on

@@ -37,7 +37,14 @@ def alert_record(alert: Alert) -> dict[str, Any]:
     }
 
 
+def escape_unsafe(json_text: str) -> str:
+    """JSON text with the characters a terminal acts on or that reorder a line written as ``\\u``
+    escapes (the same JSON once parsed)."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
+
+
 def json_line(alert: Alert) -> str:
     """One line of JSON (no line break inside; parsed back it gives the exact values)."""
-    text = orjson.dumps(alert_record(alert), default=json_default, option=orjson.OPT_NON_STR_KEYS).decode()
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return escape_unsafe(
+        orjson.dumps(alert_record(alert), default=json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+    )

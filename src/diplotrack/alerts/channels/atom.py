@@ -5,7 +5,9 @@ Each delivery rewrites the whole feed from the ``alerts`` table: the newest ``en
 entry each, with a stable ``<id>`` (``urn:diplotrack:alert:<alert_id>``) so a reader shows each alert
 once however often the file is rewritten. The file is written next to its final name and moved over
 it (``os.replace``): a reader never sees half a feed. Titles and evidence quote untrusted text:
-ElementTree escapes it, and characters XML 1.0 cannot hold are removed."""
+ElementTree escapes it, characters XML 1.0 cannot hold are removed, and so are the C1 controls (a
+terminal feed reader may act on them: U+009B starts an escape sequence) and the bidi embeddings,
+overrides and isolates that would reorder a title; in the evidence's JSON they are ``\\u`` escapes."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import duckdb
 import orjson
 
 from diplotrack.alerts import state
+from diplotrack.alerts.channels import escape_unsafe
 from diplotrack.alerts.model import Alert
 
 NAME = "atom"
@@ -30,8 +33,9 @@ DEFAULT_ENTRIES = 50
 EVIDENCE_CHARS = 20_000  # the evidence shown in an entry's content; the store keeps all of it
 
 # characters an XML 1.0 document cannot contain, even escaped (C0 controls but tab and line breaks,
-# lone surrogates, U+FFFE and U+FFFF)
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# lone surrogates, U+FFFE and U+FFFF), and those a reader should not be handed (C1 controls, bidi
+# embeddings, overrides and isolates)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]")
 
 
 def _text(value: object) -> str:
@@ -52,7 +56,9 @@ def _content(alert: Alert) -> str:
         lines.append(f"occurred: {_stamp(alert.occurred_at)}")
     if alert.fired_at:
         lines.append(f"fired: {_stamp(alert.fired_at)}")
-    evidence = orjson.dumps(dict(alert.evidence), default=state.json_default, option=orjson.OPT_INDENT_2).decode()
+    evidence = escape_unsafe(
+        orjson.dumps(dict(alert.evidence), default=state.json_default, option=orjson.OPT_INDENT_2).decode()
+    )
     if len(evidence) > EVIDENCE_CHARS:
         evidence = evidence[:EVIDENCE_CHARS] + "\n… (cut; 'diplotrack alerts --list --json' shows all of it)"
     return "\n".join([*lines, "evidence:", evidence])

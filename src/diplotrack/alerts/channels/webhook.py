@@ -7,14 +7,17 @@ channel). Headers: ``Content-Type: application/json``, ``User-Agent: diplotrack/
 ``X-Diplotrack-Signature: sha256=<hex>``: the HMAC-SHA256 of ``<timestamp>.<body>`` keyed with the
 secret (docs/alerts.md shows how a receiver checks it).
 
-Any 2xx answer delivers the alert (its body is not read). A connection error, a timeout, a 429 or a
-5xx is tried again after a wait that doubles from ``backoff_initial`` up to ``backoff_max`` (plus up
-to ``jitter`` of it at random); a 429's ``Retry-After`` is waited instead when it says how long, and
-when it asks for more than ``backoff_max`` the alert is left for the next evaluation. Any other answer
-(a 4xx, a redirect) means the receiver refused it: no retry. Once an alert has used up its tries on a
-failing receiver, the alerts after it are not tried in this evaluation (each would wait as long);
-every alert that is not delivered is offered again at the next evaluation. Every wait goes through
-the clock, so a stop request cuts it short.
+Any 2xx answer delivers the alert (its body is not read). Each try ends after ``timeout`` seconds in
+all (connecting, sending and reading the answer's status and headers): httpx's own timeouts bound
+each read, and a receiver sending its answer a byte at a time would otherwise hold a try for days
+(``collect/deadline.py``, as the link resolver does). A connection error, a timeout, a 429 or a 5xx
+is tried again after a wait that doubles from ``backoff_initial`` up to ``backoff_max`` (plus up to
+``jitter`` of it at random); a 429's ``Retry-After`` is waited instead when it says how long, and
+when it asks for more than ``backoff_max`` the alert is left for the next evaluation. Any other
+answer (a 4xx, a redirect) means the receiver refused it: no retry. Once an alert has used up its
+tries on a failing receiver, the alerts after it are not tried in this evaluation (each would wait
+as long); every alert that is not delivered is offered again at the next evaluation. Every wait goes
+through the clock, so a stop request cuts it short.
 
 Errors name the receiver by its host only: a webhook URL often carries a token in its path or query,
 and the secret is never written anywhere.
@@ -36,6 +39,7 @@ from diplotrack.alerts.channels import json_line
 from diplotrack.alerts.model import Alert
 from diplotrack.collect.clock import Clock
 from diplotrack.collect.config import Secret
+from diplotrack.collect.deadline import bound_answers, within
 from diplotrack.collect.ratelimit import parse_retry_after
 from diplotrack.errors import InvalidValueError
 
@@ -82,8 +86,9 @@ class _Try:
 
 class WebhookChannel:
     """POSTs each alert to ``url``, signed with ``secret`` when one is given. ``retries``: tries after
-    the first (so at most ``retries + 1`` POSTs per alert); ``timeout``: seconds for each of connect,
-    write and read; ``jitter``: the largest random share added to a backoff wait (0 for none)."""
+    the first (so at most ``retries + 1`` POSTs per alert); ``timeout``: seconds a try may take in all
+    (connect, send, the answer's status and headers); ``jitter``: the largest random share added to a
+    backoff wait (0 for none)."""
 
     name = NAME
 
@@ -118,9 +123,10 @@ class WebhookChannel:
     def send(self, alerts: Sequence[Alert], con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
         results: dict[str, str | None] = {}
         headers = {"Content-Type": "application/json", "User-Agent": f"diplotrack/{__version__}"}
-        with httpx.Client(
-            headers=headers, timeout=self.timeout, follow_redirects=False, transport=self._transport
-        ) as client:
+        transport = self._transport or httpx.HTTPTransport()
+        if isinstance(transport, httpx.HTTPTransport):
+            bound_answers(transport)  # each try ends after ``timeout`` in all (``within`` in _post)
+        with httpx.Client(headers=headers, timeout=self.timeout, follow_redirects=False, transport=transport) as client:
             for i, alert in enumerate(alerts):
                 if self.clock.stop.is_set():  # a stop asked for: the rest waits for the next evaluation
                     results.update({a.alert_id: "not sent: stop requested" for a in alerts[i:]})
@@ -178,7 +184,7 @@ class WebhookChannel:
         try:
             # streamed and closed unread: a 2xx is the whole answer needed, and a receiver sending an
             # endless (or cut short) body after its status costs nothing
-            with client.stream("POST", self.url, content=body, headers=headers) as response:
+            with within(self.timeout), client.stream("POST", self.url, content=body, headers=headers) as response:
                 status = response.status_code
                 retry_after = response.headers.get("retry-after")
         except httpx.TimeoutException:

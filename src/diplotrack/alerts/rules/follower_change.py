@@ -1,7 +1,10 @@
 """``follower_change``: a jump or drop in a tracked account's followers far outside its own history.
 
 Per roster account, its snapshots with a follower count are taken in time order (one per observation
-time). Each step between consecutive snapshots has a change and a rate: the change per day, over the
+time), leaving out those of an account suspended, deleted or not found: a platform shows such an
+account's count as 0 or hides it, so a suspension is not a drop of every follower, nor a reinstatement
+a jump (``account_status`` alerts on both; the step is taken from the last count before to the first
+after). Each step between consecutive snapshots has a change and a rate: the change per day, over the
 step's length floored at ``min_step_days`` (snapshots minutes apart do not make huge rates). A step is
 compared with the account's earlier steps (the ``history`` before it): its robust z-score is
 ``(rate - median) / (1.4826 * MAD)``, the scale floored at ``min_scale`` followers a day (an account
@@ -25,6 +28,8 @@ from diplotrack.alerts.rules.scope import after_since, at_handle, fetch, jsonabl
 NAME = "follower_change"
 MAD_TO_SIGMA = 1.4826
 SECONDS_PER_DAY = 86400.0
+# statuses whose follower count is not the account's (hidden, zeroed, or no account at all)
+UNREACHABLE = ("suspended", "deleted", "not_found")
 
 
 def _snapshots(ctx: Context) -> dict[tuple[str, str], list[dict[str, Any]]]:
@@ -37,10 +42,10 @@ def _snapshots(ctx: Context) -> dict[tuple[str, str], list[dict[str, Any]]]:
                arg_max(s.user_id, s.followers) AS user_id, max(s.followers) AS followers,
                arg_max(s.handle, s.followers) AS handle, arg_max(s.source, s.followers) AS source
         FROM profile_snapshots s JOIN tracked t ON t.platform = s.platform AND t.key = s.user_id
-        WHERE s.followers IS NOT NULL
+        WHERE s.followers IS NOT NULL AND NOT list_contains(?, coalesce(s.status, 'active'))
         GROUP BY s.platform, t.handle, s.observed_at
         ORDER BY s.platform, t.handle, s.observed_at""",
-        params,
+        [*params, list(UNREACHABLE)],
     )
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:

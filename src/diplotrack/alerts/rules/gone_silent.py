@@ -2,12 +2,14 @@
 
 Silence is measured only up to the last time the store observed the account: its latest profile
 snapshot, or the latest complete timeline sweep of the collector (``collection_cursors
-.last_complete_at``), never the wall clock, so an archive imported once is not silent. The
-threshold is ``max(min_days, factor * p95)`` where ``p95`` is the 95th percentile of the gaps between
-the account's last ``history`` posts (of any kind); it needs ``min_posts`` posts. An account whose
-latest snapshot is not active (suspended, deleted, ...) is left to ``account_status``. The silence
-happened when it crossed the threshold (``occurred_at``: last post + threshold); the key is platform,
-author id and the last post's id, so one silence fires once.
+.last_complete_at``), never the wall clock, so an archive imported once is not silent. Posts,
+snapshots and sweeps dated after the evaluation's ``now`` are left out: dated in the future (a wrong
+clock, a bad import), they would otherwise hide a silence or make one up. The threshold is
+``max(min_days, factor * p95)`` where ``p95`` is the 95th percentile of the gaps between the
+account's last ``history`` posts (of any kind); it needs ``min_posts`` posts. An account whose latest
+snapshot is not active (suspended, deleted, ...) is left to ``account_status``. The silence happened
+when it crossed the threshold (``occurred_at``: last post + threshold); the key is platform, author id
+and the last post's id, so one silence fires once.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def _posting(ctx: Context, history: int) -> list[dict[str, Any]]:
                    row_number() OVER (PARTITION BY t.platform, t.handle
                                       ORDER BY p.created_at DESC, p.post_id DESC) AS rn
             FROM posts p JOIN tracked t ON t.platform = p.platform AND t.key = p.author_id
-            WHERE p.created_at IS NOT NULL),
+            WHERE p.created_at IS NOT NULL AND p.created_at <= ?),
         recent AS (
             SELECT platform, handle, count(*) AS posts, list(created_at ORDER BY created_at) AS times,
                    max(created_at) AS last_at,
@@ -55,15 +57,17 @@ def _posting(ctx: Context, history: int) -> list[dict[str, Any]]:
         snaps AS (
             SELECT t.platform, t.handle, max(s.observed_at) AS snapshot_at, arg_max(s.status, s.observed_at) AS status
             FROM profile_snapshots s JOIN tracked t ON t.platform = s.platform AND t.key = s.user_id
+            WHERE s.observed_at <= ?
             GROUP BY t.platform, t.handle),
         sweeps AS (
             SELECT t.platform, t.handle, max(c.last_complete_at) AS sweep_at
             FROM collection_cursors c JOIN tracked t ON t.platform = c.platform AND t.key = c.user_id
+            WHERE c.last_complete_at <= ?
             GROUP BY t.platform, t.handle)
         SELECT r.*, s.snapshot_at, s.status, w.sweep_at
         FROM recent r LEFT JOIN snaps s USING (platform, handle) LEFT JOIN sweeps w USING (platform, handle)
         ORDER BY r.platform, r.handle"""
-    return fetch(ctx.con, sql, [*params, history])
+    return fetch(ctx.con, sql, [*params, ctx.now, history, ctx.now, ctx.now])
 
 
 def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:

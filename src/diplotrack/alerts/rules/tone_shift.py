@@ -4,8 +4,8 @@ The windows are ``rules/windows.py``'s (recent ``recent_days`` up to the account
 baseline the ``baseline_days`` before). A shift fires when both windows hold at least ``min_recent`` /
 ``min_baseline`` posts with a tone score (``post_enrichment.tone_score``), the mean scores differ by at
 least ``min_difference`` (scores are in [-1, 1]: positive is confrontational), and Welch's t-test finds
-the difference clear (two-sided p below ``alpha``). Posts not enriched have no tone and count in
-neither window: without enrichment this rule never fires.
+the difference clear (two-sided p below ``alpha``). Posts not enriched (or with a NaN score) have no tone
+and count in neither window: without enrichment this rule never fires.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def _alert(w: Windows, recent: np.ndarray, baseline: np.ndarray, t: float, p_val
 def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
     p = merged(PARAMS, params)
     positive(p, "recent_days", "baseline_days", "min_recent", "min_baseline", "min_difference", "alpha")
-    posts = enriched_posts(ctx, "e.tone_score, e.tone_label", "e.tone_score IS NOT NULL")
+    # a NaN score is no score (its mean would hide the account's shift)
+    posts = enriched_posts(ctx, "e.tone_score, e.tone_label", "e.tone_score IS NOT NULL AND isfinite(e.tone_score)")
     alerts = []
     for (platform, handle), mine in posts.items():
         w = split(platform, handle, mine, float(p["recent_days"]), float(p["baseline_days"]))

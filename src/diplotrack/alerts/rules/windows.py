@@ -2,11 +2,13 @@
 ``topic_shift`` compare.
 
 An account's windows end at its latest enriched post of its own (original, reply or quote: a repost's
-text is someone else's). The recent window is the ``recent_days`` before that end (end included), the
-baseline the ``baseline_days`` before the recent window. Posts without enrichment are not in either
-window: an unknown tone or topic is not a neutral one. A shift is keyed by the *period* its end falls
-in (consecutive ``recent_days``-long periods counted from 1970-01-01), so a lasting shift fires once
-per period and direction, not again with every new post.
+text is someone else's), among those created by the evaluation's ``now``: a post dated in the future
+(a wrong clock or a bad import) would otherwise move the windows past every real post. The recent
+window is the ``recent_days`` before that end (end included), the baseline the ``baseline_days``
+before the recent window. Posts without enrichment are not in either window: an unknown tone or topic
+is not a neutral one. A shift is keyed by the *period* its end falls in (consecutive
+``recent_days``-long periods counted from 1970-01-01), so a lasting shift fires once per period and
+direction, not again with every new post.
 """
 
 from __future__ import annotations
@@ -55,9 +57,9 @@ def enriched_posts(ctx: Context, columns: str, enriched: str) -> dict[tuple[str,
         SELECT p.platform, t.handle AS roster_handle, p.post_id, p.author_id, p.created_at, p.text, {columns}
         FROM posts p JOIN tracked t ON t.platform = p.platform AND t.key = p.author_id
         JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
-        WHERE p.created_at IS NOT NULL AND list_contains(?, p.kind) AND {enriched}
+        WHERE p.created_at IS NOT NULL AND p.created_at <= ? AND list_contains(?, p.kind) AND {enriched}
         ORDER BY p.platform, t.handle, p.created_at, p.post_id""",
-        [*params, list(OWN_KINDS)],
+        [*params, ctx.now, list(OWN_KINDS)],
     )
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
