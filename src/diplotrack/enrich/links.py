@@ -51,10 +51,11 @@ import pyarrow as pa
 
 from diplotrack import __version__
 from diplotrack.collect.clock import Clock
+from diplotrack.collect.deadline import bound_answers, deadline
 from diplotrack.collect.http import span_text, when_text
 from diplotrack.collect.ratelimit import retry_after
 from diplotrack.enrich.domains import host_of, is_shortener, registered_domain
-from diplotrack.enrich.link_guard import bound_answers, deadline, is_private, usable
+from diplotrack.enrich.link_guard import is_private, usable
 from diplotrack.store.db import transaction, utcnow
 
 STATUSES = ("ok", "dead", "refused", "error", "loop", "too_many_hops", "invalid")
