@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import diplotrack
+from diplotrack.regular_files import write_replacing
 from diplotrack.store import rollups
 
 __all__ = ["CONTENT_KEEP", "Entry", "ResultCache", "cache_enabled", "fingerprint", "frame_digest", "open_cache"]
@@ -228,10 +229,10 @@ class ResultCache:
             name = self.key(parts, scope)
             head: dict[str, Any] = {"meta": head_meta, "data": None, "written_at": time.time()}
             if data is not None:
-                _atomic_write(d / f"{name}.{suffix}", data)
+                write_replacing(d / f"{name}.{suffix}", data)
                 digest = hashlib.sha256(data).hexdigest()
                 head["data"] = {"suffix": suffix, "size": len(data), "sha256": digest, "kinds": kinds}
-            _atomic_write(d / f"{name}.json", json.dumps(head, ensure_ascii=False).encode("utf-8"))
+            write_replacing(d / f"{name}.json", json.dumps(head, ensure_ascii=False).encode("utf-8"))
         except Exception as exc:  # noqa: BLE001 - caching is an optimisation: never fail the caller
             self._failed(f"{type(exc).__name__}: {str(exc)[:120]}")
             return False
@@ -322,18 +323,6 @@ def _frame(data: bytes, kinds: dict) -> pd.DataFrame:
     for c in kinds.get("lists", []):
         frame[c] = [v.tolist() if hasattr(v, "tolist") else v for v in frame[c]]
     return frame
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _store_path(con: duckdb.DuckDBPyConnection) -> Path | None:

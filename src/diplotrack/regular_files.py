@@ -1,14 +1,17 @@
-"""Reading a file a user names only when it is a regular file.
+"""Regular files: reading a file a user names only when it is one, and writing a file whole.
 
 A path may name a device (``/dev/zero``, ``/dev/urandom``: reading never ends and memory climbs
 without bound), a FIFO (reading blocks until a writer comes, perhaps never), a socket or a folder.
 :func:`open_regular` opens the path without blocking and checks what it opened (so the check and
-the read are of the same file, even if the path changes in between)."""
+the read are of the same file, even if the path changes in between). :func:`write_replacing` writes
+a file through a temporary one beside it and a rename, so a reader (a feed reader, another process
+reading the cache) sees the old file or the new one, never half of one."""
 
 from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -61,3 +64,22 @@ def read_regular_text(path: str | os.PathLike[str], encoding: str = "utf-8-sig")
     OSError as ``Path.read_text`` raises them)."""
     with open_regular(path) as f:
         return f.read().decode(encoding)
+
+
+def write_replacing(path: Path, data: bytes, *, sync: bool = False, mode: int | None = None) -> None:
+    """``data`` to ``path``: written to a temporary file in the same folder (``sync``: flushed to disk
+    first; ``mode``: its permissions, else the temporary file's 0600), then moved over ``path``. On
+    any error the temporary file is removed and ``path`` is left as it was."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -12,9 +12,7 @@ overrides and isolates that would reorder a title; in the evidence's JSON they a
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ import orjson
 from diplotrack.alerts import state
 from diplotrack.alerts.channels import escape_unsafe
 from diplotrack.alerts.model import Alert
+from diplotrack.regular_files import write_replacing
 
 NAME = "atom"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -92,21 +91,6 @@ def feed_xml(alerts: Sequence[Alert], feed_id: str, now: datetime, title: str = 
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """``data`` to ``path``: written to a temporary file in the same folder, synced, then moved over."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class AtomChannel:
     """Rewrites the feed at ``path`` with the latest ``entries`` recorded alerts at each delivery."""
 
@@ -124,7 +108,7 @@ class AtomChannel:
         latest = state.recorded(con, limit=self.entries)
         now = max((a.fired_at for a in latest if a.fired_at), default=datetime(1970, 1, 1))
         try:
-            write_atomically(self.path, feed_xml(latest, self.feed_id, now, self.title))
+            write_replacing(self.path, feed_xml(latest, self.feed_id, now, self.title), sync=True, mode=0o644)
         except OSError as exc:
             why = exc.strerror or type(exc).__name__
             error = f"cannot write the Atom feed {self.path} ({why}); check that its folder exists and is writable"
