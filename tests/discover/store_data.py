@@ -9,7 +9,8 @@ and around them the accounts discovery must find, or must not.
   roster accounts, never candidates.
 - PRCEmbassyKenya: no edges; its profile names the embassy in Kenya and X labels it government.
 - zhongguo_fr, posolstvo_kz: Chinese and Russian profiles of embassies (hosts FR and KZ).
-- evil_name: a display name that a spreadsheet would run as a formula; two actors mention it.
+- evil_name: a display name that a spreadsheet would run as a formula (it names a Chinese embassy, so its
+  state is evidenced and it reaches the CSV); two actors mention it.
 - Bluesky: one account verified by a roster account, one by someone else.
 - Telegram ChinaEmbEsp_TG: in ChinaEmbEsp's profile link (its own channel); YouTube ChinaEmbCanada:
   linked in two posts of ChinaEmbOttawa.
@@ -106,7 +107,7 @@ def fill(con: duckdb.DuckDBPyConnection) -> None:
     )
     _snapshot(con, "x", "301", "zhongguo_fr", display_name="中华人民共和国驻法兰西共和国大使馆")
     _snapshot(con, "x", "302", "posolstvo_kz", description="Посольство КНР в Казахстане. Новости и события.")
-    _snapshot(con, "x", "303", "evil_name", display_name='=HYPERLINK("http://example.invalid","x")')
+    _snapshot(con, "x", "303", "evil_name", display_name='=HYPERLINK("http://example.invalid","Chinese Embassy")')
     _snapshot(con, "x", "304", "CookingFan", display_name="I love dumplings", description="food blog")
     _snapshot(
         con,

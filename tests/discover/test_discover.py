@@ -14,7 +14,7 @@ from tests.cli_inprocess import cli
 from tests.discover.store_data import fill
 
 from diplotrack.discover.patterns import host_country, load_patterns
-from diplotrack.discover.roster_csv import write_evidence, write_roster_csv
+from diplotrack.discover.roster_csv import NO_STATE, write_evidence, write_roster_csv
 from diplotrack.discover.score import discover
 from diplotrack.roster import import_roster, load_roster
 
@@ -118,6 +118,7 @@ def test_the_csv_imports_as_written_and_nothing_is_added_before(store, tmp_path,
         write_evidence(candidates, tmp_path / "evidence.jsonl")
         assert con.execute("SELECT count(*) FROM accounts").fetchone()[0] == before  # discover adds nothing
         assert ("x:999", "no handle is known, only an id") in written.skipped
+        assert ("x:LoudFan", NO_STATE) in written.skipped  # pointed at by CN's accounts: no state evidenced
         with open(tmp_path / "proposed.csv", encoding="utf-8") as f:
             rows = {r["handle"]: r for r in csv.DictReader(f)}
         assert rows["evil_name"]["name"].startswith("'=HYPERLINK")  # no formula runs in a spreadsheet
@@ -132,8 +133,9 @@ def test_the_csv_imports_as_written_and_nothing_is_added_before(store, tmp_path,
         assert problems == [] and roster is not None
         result = import_roster(con, roster)
         assert result.accounts_new == written.rows and result.actors_new == written.rows - 2
-        # every candidate is now in the roster, but the one known only by its id (left out of the CSV)
-        assert [c.user_id for c in discover(con)] == ["999"]
+        # every candidate is now in the roster, but those left out of the CSV (an id only; no state named)
+        left = {f"{c.platform}:{c.handle or c.user_id}" for c in discover(con)}
+        assert left == {label for label, _ in written.skipped} and "x:LoudFan" in left
         lines = [json.loads(x) for x in (tmp_path / "evidence.jsonl").read_text(encoding="utf-8").splitlines()]
         assert len(lines) == len(candidates) and lines[0]["evidence"]
     finally:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,42 +26,52 @@ def _evidence_line(c) -> str:  # type: ignore[no-untyped-def]
     return ", ".join(bits)
 
 
+def _left_out(skipped: list[tuple[str, str]]) -> str:
+    """``3 left out of the CSV (2: no evidence names ...; 1: ...)``, the commonest reason first."""
+    reasons = Counter(why for _, why in skipped).most_common()
+    return f"{len(skipped)} left out of the CSV (" + "; ".join(f"{n}: {why}" for why, n in reasons) + ")"
+
+
 def discover_command(
     platform: list[str] | None = typer.Option(None, "--platform", help="Only accounts on these platforms."),
     state: list[str] | None = typer.Option(None, "--state", help="Only accounts of these states (ISO codes)."),
     min_score: float = typer.Option(0.3, "--min-score", help="Only candidates scoring at least this (0 to 1)."),
     limit: int = typer.Option(50, "--limit", "-n", min=0, help="At most this many candidates (0: all)."),
-    out: Path | None = typer.Option(None, "--out", "-o", help="Write the candidates as a roster CSV to review."),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write the candidates as a new roster CSV to review."),
     evidence: Path | None = typer.Option(None, "--evidence", help="Write every candidate's evidence as JSON lines."),
     patterns: Path | None = typer.Option(None, "--patterns", help="A patterns file instead of the bundled one."),
     as_json: bool = typer.Option(False, "--json", help="Print the candidates and their evidence as JSON."),
 ) -> None:
-    if not 0.0 <= min_score <= 1.0:
+    if not (math.isfinite(min_score) and 0.0 <= min_score <= 1.0):
         raise UsageError(f"--min-score {min_score:g} is not between 0 and 1; give a score such as 0.5")
     if out is not None and out.suffix.lower() != ".csv":
         raise UsageError(f"--out {out} must name a .csv file, the roster's CSV form")
     platforms = check_platforms(split(platform))
     states = check_countries(split(state), field="state", db=common.STATE.db)
+    from diplotrack.discover.outputs import check_targets, write_all
     from diplotrack.discover.patterns import load_patterns
-    from diplotrack.discover.roster_csv import write_evidence, write_roster_csv
+    from diplotrack.discover.roster_csv import check_importable, csv_writer, evidence_writer, roster_rows
     from diplotrack.discover.score import discover
 
+    check_targets([(out, "--out"), (evidence, "--evidence")])  # before the work, not after it
     loaded = load_patterns(str(patterns) if patterns else None)
     con = open_store_read_only(common.STATE.db)
     try:
+        roster_size = con.execute("SELECT count(*) FROM accounts").fetchone()[0]
         with common.err_console.status("discovering", spinner="dots"):
             found = discover(
                 con, platforms=platforms, states=states, min_score=min_score, limit=limit or None, patterns=loaded
             )
-        written = write_roster_csv(con, found, out, datetime.now(UTC).date()) if out is not None else None
+        rows, written = roster_rows(con, found, datetime.now(UTC).date()) if out is not None else ([], None)
     finally:
         con.close()
-    if evidence is not None:
-        write_evidence(found, evidence)
+    files = [(out, csv_writer(rows), check_importable)] if out is not None else []
+    files += [(evidence, evidence_writer(found), None)] if evidence is not None else []
+    write_all(files)  # all or nothing
     if as_json:
         common.print_json([c.as_json() for c in found])
         return
-    rows = [
+    rows_shown = [
         (
             str(i),
             f"{c.score:.2f}",
@@ -72,15 +84,15 @@ def discover_command(
         )
         for i, c in enumerate(found, 1)
     ]
-    if rows:
-        common.print_table(("#", "score", "platform", "handle", "kind", "state", "host", "evidence"), rows)
+    if rows_shown:
+        common.print_table(("#", "score", "platform", "handle", "kind", "state", "host", "evidence"), rows_shown)
     summary = f"{len(found)} candidate(s) at score {min_score:g} or more"
+    if not roster_size:
+        summary += ": the store holds no roster to start from; import one first ('diplotrack roster import FILE')"
     if written is not None:
         summary += f"; {written.rows} written to {out} (review it, then 'diplotrack roster import {out}')"
         if written.skipped:
-            summary += (
-                f"; {len(written.skipped)} left out of the CSV ({written.skipped[0][0]}: {written.skipped[0][1]})"
-            )
+            summary += f"; {_left_out(written.skipped)}"
     if evidence is not None:
         summary += f"; evidence in {evidence}"
     common.console.print(summary, markup=False)

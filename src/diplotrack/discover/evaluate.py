@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from diplotrack.discover.score import DEFAULT_WEIGHTS, Weights, discover
+from diplotrack.store.db import open_store_read_only
 
 TABLES = ("actors", "accounts", "posts", "post_entities", "follow_edges", "profile_snapshots")
 KS = (10, 20, 50)
@@ -49,7 +50,7 @@ class Holdout:
     def __init__(self, db: str | Path, platform: str = "x") -> None:
         self.platform = platform
         self.con = duckdb.connect()
-        store = duckdb.connect(str(db), read_only=True)
+        store = open_store_read_only(db)  # an older store is migrated first, as every command does
         try:
             for t in TABLES:
                 self.con.register("_store_table", store.execute(f"SELECT * FROM {t}").fetch_arrow_table())

@@ -5,7 +5,8 @@ Everything is aggregated in the store (one query per relation, grouped by target
 so the rows that reach Python are (target, actor, relation) pairs, not posts. A roster account is
 recognised by its user id, its ``user_key`` or its handle (ignoring case); so is a target that is in
 the roster, which is left out. A target is named by its handle where any row gives one (mentions
-only give handles), else by its id; ``resolve`` merges the two forms.
+only give handles), else by its id; ``handle_ids`` gives the id that last held a handle, so that
+``score._Pool`` keeps one candidate per account across renames.
 """
 
 from __future__ import annotations
@@ -200,3 +201,21 @@ def known_handles(con: duckdb.DuckDBPyConnection, ids: set[tuple[str, str]]) -> 
         con.unregister("_discover_ids")
     out.update({(p, i): h for p, i, h in rows if h})
     return out
+
+
+def handle_ids(con: duckdb.DuckDBPyConnection, platforms: tuple[str, ...] = ()) -> dict[tuple[str, str], str]:
+    """(platform, lower-case handle) -> the platform id that last held that handle, from profile
+    snapshots, post authors and follow edges: a mention or a link names a handle, and an account
+    renamed since is still the one account (its id). A placeholder id (``handle:...``) is no id."""
+    where = f"AND platform IN ({', '.join('?' for _ in platforms)})" if platforms else ""
+    rows = con.execute(
+        f"""SELECT platform, lower(h), arg_max(id, seen) FROM (
+                SELECT platform, handle AS h, user_id AS id, observed_at AS seen FROM profile_snapshots
+                UNION ALL SELECT platform, author_handle, author_id, created_at FROM posts
+                UNION ALL SELECT platform, followed_handle, followed_id, observed_at FROM follow_edges
+                UNION ALL SELECT platform, follower_handle, follower_id, observed_at FROM follow_edges)
+            WHERE h IS NOT NULL AND id IS NOT NULL AND NOT starts_with(id, 'handle:') {where}
+            GROUP BY ALL""",
+        list(platforms),
+    ).fetchall()
+    return {(p, h): i for p, h, i in rows if i is not None}

@@ -14,11 +14,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
-
-import yaml
 
 from diplotrack.errors import UsageError
+from diplotrack.regular_files import NotRegularFileError, read_regular_text
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LOCALES = ("fr", "es", "de", "ru", "zh_CN", "zh_TW", "it", "pt")
@@ -28,6 +26,17 @@ _BEFORE_HOST = r"(?:in|to|at|en|au|aux|à|a|in der|im|в|во|na|no|em)\s+(?:the
 _ZH_HOST = re.compile(
     r"[驻駐](.{1,12}?)(?:大使馆|大使館|总领事馆|總領事館|领事馆|領事館|使馆|使館|代表团|代表團|大使|总领事|總領事)"
 )
+# a state named right after these words is where the account is posted, not the state it speaks for
+# ("Ambassador of the United States to China", "Danish Embassy in China", "美国驻华大使")
+_HOST_BEFORE = re.compile(rf"(?:^|\W){_BEFORE_HOST}$|[驻駐]$", re.IGNORECASE)
+# the words before the state a mission speaks for: "Embassy of France", "Ambassador of the United States"
+_SENDER_AFTER = re.compile(
+    r"(?<!\w)(?:embassy|consulate general|consulate|ambassador|permanent mission|mission|consul general)"
+    r"\s+of\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+MAX_TEXT = 2000  # characters of a name or bio read (bios are 160 to 1,000 on the platforms); more is noise
+NAME_WINDOW = 60  # characters after "in"/"to" where a country or city name is looked for
 MIN_CITY_POPULATION = 300_000
 COUNTRY_ALIASES = {
     "usa": "US",
@@ -91,6 +100,7 @@ class Patterns:
         ``states`` (None: every state the file has)."""
         if not text:
             return []
+        text = text[:MAX_TEXT]
         hits: list[Hit] = []
         for term in self.kind_terms:
             hits += [Hit(term.text, term.kind, None, m.start(), False) for m in term.regex.finditer(text)]
@@ -110,38 +120,17 @@ def _regex(text: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){escaped}(?!\w)", re.IGNORECASE)
 
 
-def _term(text: object, kind: str | None, state: str | None, where: str) -> Term:
-    if not isinstance(text, str) or not text.strip():
-        raise UsageError(f"{where}: a term must be non-empty text, not {text!r}; fix the patterns file")
-    return Term(text.strip(), kind, state, _regex(text.strip()))
+def make_term(text: str, kind: str | None, state: str | None) -> Term:
+    """A term of the patterns: literal text, matched as ``_regex`` says."""
+    return Term(text, kind, state, _regex(text))
 
 
 def parse_patterns(source: str, label: str) -> Patterns:
-    """A patterns file's text as Patterns; a malformed file is a UsageError naming it."""
-    try:
-        doc = yaml.safe_load(source)
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{label} is not valid YAML ({str(exc).splitlines()[0]}); fix the patterns file") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("kinds"), dict):
-        raise UsageError(f"{label} has no 'kinds' mapping; see the bundled discover/patterns.yaml for the format")
-    from diplotrack.roster.model import KINDS
+    """A patterns file's text as Patterns; a malformed file is a UsageError naming it and the line
+    (``patterns_file``)."""
+    from diplotrack.discover.patterns_file import parse_patterns as parse
 
-    out = Patterns(version=str(doc.get("version", "1")))
-    for kind, terms in doc["kinds"].items():
-        if kind not in KINDS:
-            raise UsageError(f"{label}: '{kind}' is not a roster kind; use one of {', '.join(KINDS)}")
-        out.kind_terms += [_term(t, kind, None, f"{label}: kinds.{kind}") for t in terms or []]
-    for state, entry in (doc.get("states") or {}).items():
-        entry = entry or {}
-        where = f"{label}: states.{state}"
-        out.state_names += [_term(t, None, str(state), where) for t in entry.get("names") or []]
-        for p in entry.get("phrases") or []:
-            p = p if isinstance(p, dict) else {"text": p}
-            kind = p.get("kind")
-            if kind is not None and kind not in KINDS:
-                raise UsageError(f"{where}: '{kind}' is not a roster kind; use one of {', '.join(KINDS)}")
-            out.phrases.append(_term(p.get("text"), kind, str(state), where))
-    return out
+    return parse(source, label)
 
 
 @lru_cache(maxsize=4)
@@ -150,10 +139,16 @@ def load_patterns(path: str | None = None) -> Patterns:
     if path is None:
         source = resources.files("diplotrack.discover").joinpath("patterns.yaml").read_text(encoding="utf-8")
         return parse_patterns(source, "discover/patterns.yaml")
-    try:
-        source = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read the patterns file {path} ({exc}); check the path") from None
+    try:  # a FIFO or a device is refused before any read
+        source = read_regular_text(path, encoding="utf-8-sig")
+    except NotRegularFileError as exc:
+        raise UsageError(f"the patterns file {path} is {exc.kind}, not a file; name a .yaml file") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"the patterns file {path} is not UTF-8 (bad byte at offset {exc.start}); save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read the patterns file {path} ({exc.strerror}); check the path") from None
     return parse_patterns(source, path)
 
 
@@ -222,6 +217,7 @@ def host_country(text: str | None) -> tuple[str, str] | None:
     """Where ``text`` says the account is posted: (ISO alpha-2, the words that say it), or None."""
     if not text:
         return None
+    text = text[:MAX_TEXT]
     countries = country_names()
     for m in _ZH_HOST.finditer(text):
         place = m.group(1)
@@ -232,13 +228,31 @@ def host_country(text: str | None) -> tuple[str, str] | None:
     for m in re.finditer(_BEFORE_HOST, text, re.IGNORECASE):
         if m.start() > 0 and text[m.start() - 1].isalnum():
             continue
-        rest = text[m.end() :]
+        rest = text[m.end() : m.end() + NAME_WINDOW]
         code = _longest_name(rest, countries)
         if code is not None:
             return code, text[m.start() : m.end() + 30].strip()
         city = _city_at(rest)
         if city is not None:
             return city[0], text[m.start() : m.end() + len(city[1])].strip()
+    return None
+
+
+def in_host_position(text: str, start: int) -> bool:
+    """Whether the name at ``text[start:]`` follows "in", "to", "en", "驻" … (names the host)."""
+    return _HOST_BEFORE.search(text[max(0, start - 12) : start]) is not None
+
+
+def sending_country(text: str | None) -> tuple[str, str] | None:
+    """The state a mission speaks for where ``text`` names it after "Embassy of", "Ambassador of the"
+    … (any country, in English): (ISO alpha-2, the words that say it), or None."""
+    if not text:
+        return None
+    text = text[:MAX_TEXT]
+    for m in _SENDER_AFTER.finditer(text):
+        code = _longest_name(text[m.end() : m.end() + NAME_WINDOW], country_names())
+        if code is not None:
+            return code, text[m.start() : m.end() + 30].strip()
     return None
 
 

@@ -9,6 +9,13 @@ The profile signal of an account, in [0, 1]:
 - a kind term and a state name together in the display name or affiliation: 0.7; in the bio: 0.55;
 - a kind term alone (the state unnamed) in the display name: 0.35; in the bio: 0.25.
 
+A state named where the text says where the account is posted ("Ambassador of the United States
+**to China**", "Danish Embassy **in China**", "美国**驻华**大使") names the host, not the state the
+account speaks for: it is not a state hit. The state is the roster state a name, phrase or
+affiliation names elsewhere, else any country named after "Embassy of", "Ambassador of the" …
+(``patterns.sending_country``), else unknown. Texts are read up to ``patterns.MAX_TEXT`` characters,
+and the evidence keeps at most ``EVIDENCE_TEXT`` of each.
+
 The label signal: X ``verified_type = government``: 0.9; a Bluesky verification (``valid``) by a
 roster account (its DID in ``affiliation``): 0.9, by anyone else: 0.3; an affiliation text that
 names one of the roster's states with a kind term counts as the display name does (above).
@@ -23,12 +30,21 @@ from datetime import datetime
 import duckdb
 
 from diplotrack.discover.graph import Roster
-from diplotrack.discover.patterns import Hit, Patterns, host_country, place_in_location
+from diplotrack.discover.patterns import (
+    Hit,
+    Patterns,
+    host_country,
+    in_host_position,
+    place_in_location,
+    sending_country,
+)
+from diplotrack.roster.model import HOST_COUNTRY_KINDS
 
 PHRASE_NAME, PHRASE_BIO = 0.9, 0.75
 KIND_STATE_NAME, KIND_STATE_BIO = 0.7, 0.55
 KIND_NAME, KIND_BIO = 0.35, 0.25
 GOVERNMENT_LABEL, ROSTER_VERIFIER, OTHER_VERIFIER = 0.9, 0.9, 0.3
+EVIDENCE_TEXT = 500  # characters of a name or bio kept in the evidence
 NAME_FIELDS = ("display_name", "affiliation")
 TEXT_FIELDS = ("display_name", "affiliation", "description")
 
@@ -100,7 +116,7 @@ def read_profile(p: Profile, patterns: Patterns, roster: Roster, states: tuple[s
     out = ProfileSignal()
     for name in TEXT_FIELDS:
         text = getattr(p, name)
-        hits = patterns.match(text, states)
+        hits = [h for h in patterns.match(text, states) if not (h.state and in_host_position(text, h.start))]
         strength = _field_strength(hits, name in NAME_FIELDS)
         if strength <= 0:
             continue
@@ -119,14 +135,23 @@ def read_profile(p: Profile, patterns: Patterns, roster: Roster, states: tuple[s
                 "field": name,
                 "strength": strength,
                 "matched": sorted({h.term for h in hits}),
-                "text": text,
+                "text": text[:EVIDENCE_TEXT],
             }
         )
+        if out.state is None and (sender := sending_country(text)) is not None:
+            out.state = sender[0]
+            out.evidence.append({"signal": "state", "field": name, "country": sender[0], "text": sender[1]})
     if out.strength > 0 and out.host_country is None and p.location:
         place = place_in_location(p.location)
         if place is not None:
             out.host_country, out.host_city = place
-            out.evidence.append({"signal": "host", "field": "location", "country": place[0], "text": p.location})
+            out.evidence.append(
+                {"signal": "host", "field": "location", "country": place[0], "text": p.location[:EVIDENCE_TEXT]}
+            )
+    posted = out.kind is None or out.kind in HOST_COUNTRY_KINDS
+    if posted and out.host_country is not None and out.host_country == out.state:  # never posted at home
+        out.host_country = out.host_city = None
+        out.evidence = [e for e in out.evidence if e["signal"] != "host"]
     _labels(p, roster, out)
     return out
 

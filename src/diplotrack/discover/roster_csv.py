@@ -8,36 +8,49 @@ with a proposed ``actor_id`` (``<state>-<kind>-[<host>-]<handle>``, made unique)
 evidence says. The roster requires a host country for embassies, consulates, missions, ambassadors
 and consuls general: a candidate that looks like one but whose host is not known is written as
 ``other``, and its notes say which kind it looks like, so that the reviewer completes the row. The
+roster also requires a state, and only evidence that names the state the account speaks for gives
+one (``score._guess``): a candidate without it is left out of the CSV (its evidence stays in
+``--evidence`` and ``--json``), as is one known only by an id, one whose handle the platform refuses
+or holds a control character, and one whose handle a spreadsheet would run as a formula (a cell
+cannot be both protected and the exact handle). ``written.skipped`` says which and why. The
 ``source`` is ``diplotrack discover <date>``; ``notes`` summarises the evidence; ``tags`` is
 ``discovered``.
 
-The file is written to a temporary name, checked with the roster loader and only then moved into
-place: a file that would not import is never left behind. Text cells that a spreadsheet would run as
-a formula get a leading apostrophe (``report.write.spreadsheet_text``); a YouTube handle that begins
-with ``-`` is written as its address, which the roster reads back as the same handle.
+Stored text is hostile until shown otherwise: every text cell is cleaned of escape sequences,
+control characters and bidi overrides, made one line and cut to a bound, and a cell that a
+spreadsheet would run as a formula gets a leading apostrophe (``report.write.spreadsheet_text``);
+a user id that begins like a formula (``-100123``) is left out rather than changed (the notes give
+it), and a YouTube handle that begins with ``-`` is written as its address, which the roster reads
+back as the same handle. The files are written by ``outputs.write_all``: the CSV is checked with the
+roster loader before it takes its name, so a file that would not import is never left behind.
 """
 
 from __future__ import annotations
 
 import csv
-import os
+import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 import duckdb
 import orjson
 
+from diplotrack.cli.terminal import clean
+from diplotrack.discover.outputs import write_all
 from diplotrack.discover.score import Candidate
 from diplotrack.errors import UsageError
-from diplotrack.report.write import spreadsheet_text
+from diplotrack.report.write import FORMULA_START, spreadsheet_text
 from diplotrack.roster.checks import check_country, check_handle, stored_handle
 from diplotrack.roster.csv_form import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from diplotrack.roster.model import HOST_COUNTRY_KINDS, KINDS
 
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+# what JSON allows raw in a string that a terminal acts on (as cli.common.dumps escapes them)
+_UNSAFE_IN_JSON = re.compile("[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 KIND_ABBREVIATIONS = {
     "embassy": "emb",
     "consulate": "cg",
@@ -94,6 +107,10 @@ def _summary(c: Candidate, looks_like: str | None, today: date) -> str:
             parts.append(f"handle like roster handles ('{e['token']}': {', '.join(e['roster_examples'])})")
         elif e["signal"] == "host":
             parts.append(f"host {e['country']} from {e['field']}")
+        elif e["signal"] == "state":
+            parts.append(f"state {e['country']} from {e['field']} ({e['text']!r})")
+    if c.other_handles:
+        parts.append(f"also seen as {', '.join(c.other_handles[:3])}")
     if c.kind_basis:
         parts.append(f"kind from {c.kind_basis}")
     if c.state_basis:
@@ -103,10 +120,36 @@ def _summary(c: Candidate, looks_like: str | None, today: date) -> str:
     return "; ".join(dict.fromkeys(parts))[:1000]
 
 
-def _handle_cell(platform: str, handle: str) -> str:
-    if platform == "youtube" and handle.startswith(("-", "=", "+", "@")):
+NO_HANDLE = "no handle is known, only an id"
+NO_STATE = "no evidence names the state it speaks for; add it by hand from --evidence if it belongs"
+FORMULA_HANDLE = "its handle begins like a spreadsheet formula; add it by hand"
+CONTROL_HANDLE = "its handle holds a control character"
+SAME_HANDLE = "another candidate above has the same handle"
+NAME_MAX, NOTES_MAX, CELL_MAX = 200, 1000, 300
+
+
+def _text(value: object, limit: int = CELL_MAX) -> str:
+    """Stored text as one clean line: escape sequences, controls and bidi overrides removed."""
+    return " ".join(clean(value).split())[:limit]
+
+
+def _handle_cell(platform: str, handle: str) -> str | None:
+    """The handle as the CSV writes it; None when no cell can hold it safely."""
+    if platform == "youtube" and handle.startswith(FORMULA_START):
         return f"https://www.youtube.com/@{handle}"
-    return handle
+    return None if handle.startswith(FORMULA_START) else handle
+
+
+def _skip_reason(c: Candidate, handle: str | None) -> str | None:
+    if handle is None:
+        return NO_HANDLE
+    if not handle.isprintable() or clean(handle) != handle:
+        return CONTROL_HANDLE
+    if (problem := check_handle(c.platform, handle)) is not None:
+        return problem
+    if _handle_cell(c.platform, handle) is None:
+        return FORMULA_HANDLE
+    return None
 
 
 def roster_rows(
@@ -122,48 +165,53 @@ def roster_rows(
     rows: list[dict[str, str]] = []
     written = Written()
     for c in candidates:
-        label = f"{c.platform}:{c.handle or c.user_id}"
+        label = _text(f"{c.platform}:{c.handle or c.user_id}", 80)
         handle = stored_handle(c.platform, c.handle) if c.handle else None
-        if handle is None or (problem := check_handle(c.platform, handle)) is not None:
-            written.skipped.append((label, problem if handle else "no handle is known, only an id"))
+        if (reason := _skip_reason(c, handle)) is not None or handle is None:
+            written.skipped.append((label, reason or NO_HANDLE))
             continue
         if (c.platform, handle.lower()) in seen:
+            written.skipped.append((label, SAME_HANDLE))
             continue
-        seen.add((c.platform, handle.lower()))
         row = dict.fromkeys(COLUMNS, "")
         looks_like = None
         if c.owner is not None and c.owner in actors:
-            owner = actors[c.owner]
-            row.update({k: _cell(v) for k, v in owner.items()})
+            row.update({k: _cell(v) for k, v in actors[c.owner].items()})
         else:
             state = c.state
             if not state or check_country(state) is not None:
-                written.skipped.append((label, "no state is evidenced; rerun with --state"))
+                written.skipped.append((label, NO_STATE))
                 continue
             kind = c.kind if c.kind in KINDS else "other"
             host = c.host_country if c.host_country and check_country(c.host_country) is None else None
             if kind in HOST_COUNTRY_KINDS and host is None:
                 kind, looks_like = "other", kind
-            parts = [state.lower(), KIND_ABBREVIATIONS[kind]] + ([host.lower()] if host else []) + [_slug(handle)]
+            slug = _slug(handle) if _slug(handle) != "account" else _slug(c.user_id or handle)
+            parts = [state.lower(), KIND_ABBREVIATIONS[kind]] + ([host.lower()] if host else []) + [slug]
             actor_id, n = "-".join(parts), 2
             while actor_id in used:
                 actor_id, n = f"{'-'.join(parts)}-{n}", n + 1
             used.add(actor_id)
             row.update(
                 actor_id=actor_id,
-                name=c.name or handle,
+                name=_text(c.name, NAME_MAX) or handle,
                 kind=kind,
                 state=state,
                 host_country=host or "",
-                host_city=(c.host_city or "") if host else "",
+                host_city=_text(c.host_city) if host else "",
                 tags="discovered",
             )
+        seen.add((c.platform, handle.lower()))
+        user_id = c.user_id if c.user_id and not c.user_id.startswith("handle:") else ""
+        notes = _summary(c, looks_like, today)
+        if user_id.startswith(FORMULA_START):
+            user_id, notes = "", f"{notes}; user id {_text(c.user_id, 80)} left out (it begins like a formula)"
         row.update(
             platform=c.platform,
-            handle=_handle_cell(c.platform, handle),
-            user_id=c.user_id if c.user_id and not c.user_id.startswith("handle:") else "",
+            handle=_handle_cell(c.platform, handle) or handle,
+            user_id=user_id,
             source=f"diplotrack discover {today.isoformat()}",
-            notes=_summary(c, looks_like, today),
+            notes=_text(notes, NOTES_MAX),
         )
         rows.append({k: (v if k in ("handle", "actor_id") else spreadsheet_text(v)) for k, v in row.items()})
     written.rows = len(rows)
@@ -176,42 +224,55 @@ def _cell(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return " ".join(str(value).split())
+        return ";".join(_text(v) for v in value)
+    return _text(value)
+
+
+def csv_writer(rows: list[dict[str, str]]) -> Callable[[BinaryIO], None]:
+    def write(f: BinaryIO) -> None:
+        text = io.TextIOWrapper(f, encoding="utf-8", newline="")
+        out = csv.DictWriter(text, fieldnames=COLUMNS)
+        out.writeheader()
+        out.writerows(rows)
+        text.flush()
+        text.detach()
+
+    return write
+
+
+def check_importable(path: Path) -> None:
+    """A UsageError unless the roster loader accepts the CSV at ``path`` as it is."""
+    from diplotrack.roster.load import load_roster
+
+    _, problems = load_roster(path)
+    if problems:
+        raise UsageError(
+            f"the proposed roster does not validate ({problems[0].field}: {problems[0].message}); "
+            "run with --debug and report it"
+        )
+
+
+def evidence_writer(candidates: Sequence[Candidate]) -> Callable[[BinaryIO], None]:
+    """Every candidate's full evidence, one JSON object a line; characters a terminal would act on
+    (C1 controls, bidi overrides, line separators) are written as escapes, as ``--json`` does."""
+
+    def write(f: BinaryIO) -> None:
+        for c in candidates:
+            line = orjson.dumps(c.as_json(), default=str).decode()
+            f.write((_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", line) + "\n").encode())
+
+    return write
 
 
 def write_roster_csv(
     con: duckdb.DuckDBPyConnection, candidates: Sequence[Candidate], path: Path, today: date
 ) -> Written:
     """Write the rows to ``path`` (atomically, after checking that the roster loader accepts them)."""
-    from diplotrack.roster.load import load_roster
-
     rows, written = roster_rows(con, candidates, today)
-    tmp = path.with_name(f".{path.stem}.discover-tmp.csv")
-    try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            out = csv.DictWriter(f, fieldnames=COLUMNS)
-            out.writeheader()
-            out.writerows(rows)
-        _, problems = load_roster(tmp)
-        if problems:
-            raise UsageError(
-                f"the proposed roster does not validate ({problems[0].field}: {problems[0].message}); "
-                "run with --debug and report it"
-            )
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_all([(path, csv_writer(rows), check_importable)])
     return written
 
 
 def write_evidence(candidates: Sequence[Candidate], path: Path) -> None:
     """Every candidate's full evidence, one JSON object a line."""
-    tmp = path.with_name(f".{path.name}.discover-tmp")
-    try:
-        with open(tmp, "wb") as f:
-            for c in candidates:
-                f.write(orjson.dumps(c.as_json(), default=str) + b"\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_all([(path, evidence_writer(candidates), None)])

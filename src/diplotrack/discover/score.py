@@ -11,8 +11,8 @@ Each signal gives a component in [0, 1]; the score is their noisy-or, ``1 - Π(1
 - handle: the learned handle pattern (``handles.py``) times 0.6;
 - profile, label, link: as ``profile_signals.py`` and ``links.py`` give them.
 
-Nothing is tuned on the evaluation: the weights were set on one family of random splits and
-evaluated on another (``evaluate.py``).
+The weights were set on one family of random splits and evaluated on another (``evaluate.py``);
+both split the same roster, so the figures are in-sample (docs/discovery.md says how far they go).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any
 
 import duckdb
 
-from diplotrack.discover.graph import Edge, Roster, known_handles, read_edges, read_roster
-from diplotrack.discover.handles import HandleHit, learn
+from diplotrack.discover.graph import Edge, Roster, handle_ids, known_handles, read_edges, read_roster
+from diplotrack.discover.handles import HandleHit, learn, tokens
 from diplotrack.discover.links import POST_LINK_BASE, POST_LINK_MAX, PROFILE_LINK, read_links
 from diplotrack.discover.patterns import Patterns, country_names, load_patterns
 from diplotrack.discover.profile_signals import ProfileSignal, latest_profiles, read_profile
@@ -47,6 +47,7 @@ class Weights:
     handle: float = 0.6
     use_profiles: bool = True
     use_links: bool = True
+    use_follows: bool = True  # an evaluation ablation: the graph without the follow lists
 
     def relation(self, name: str) -> float:
         return float(getattr(self, name))
@@ -71,6 +72,7 @@ class Candidate:
     host_city: str | None = None
     name: str | None = None
     owner: str | None = None  # the roster actor that likely holds it (links)
+    other_handles: list[str] = field(default_factory=list)  # earlier handles of the same id
     evidence: list[dict[str, Any]] = field(default_factory=list)
     first_seen: datetime | None = None
     last_seen: datetime | None = None
@@ -95,6 +97,7 @@ class Candidate:
         return {
             "platform": self.platform,
             "handle": self.handle,
+            "other_handles": self.other_handles,
             "user_id": self.user_id,
             "score": self.score,
             "components": self.components,
@@ -114,22 +117,59 @@ class Candidate:
 
 
 class _Pool:
-    """Candidates by (platform, lower handle), falling back to (platform, id:<id>)."""
+    """Candidates keyed by platform id where one is known (given, or the id that last held the
+    handle: ``graph.handle_ids``), else by lower-case handle; so an account renamed since, or written
+    in another case, is one candidate, and a roster account under a new handle is no candidate."""
 
-    def __init__(self, roster: Roster) -> None:
+    def __init__(self, roster: Roster, ids: dict[tuple[str, str], str]) -> None:
         self.roster = roster
+        self.ids = ids
         self.by_key: dict[tuple[str, str], Candidate] = {}
 
+    def _resolve(self, platform: str, user_id: str | None, handle: str | None) -> tuple[str | None, tuple[str, str]]:
+        uid = user_id if user_id and not user_id.startswith("handle:") else None
+        if uid is None and handle:
+            uid = self.ids.get((platform, handle.lower()))
+        if uid is not None:
+            return uid, (platform, f"id:{uid}")
+        return None, (platform, f"handle:{handle.lower()}") if handle else (platform, f"id:{user_id}")
+
+    def held(self, platform: str, user_id: str | None, handle: str | None) -> bool:
+        uid, _ = self._resolve(platform, user_id, handle)
+        return self.roster.holds(platform, uid or user_id, handle)
+
+    def find(self, platform: str, user_id: str | None, handle: str | None) -> Candidate | None:
+        return self.by_key.get(self._resolve(platform, user_id, handle)[1])
+
     def get(self, platform: str, user_id: str | None, handle: str | None) -> Candidate | None:
-        if self.roster.holds(platform, user_id, handle):
+        """The candidate for this account (made if new); None for a roster account."""
+        uid, key = self._resolve(platform, user_id, handle)
+        if self.roster.holds(platform, uid or user_id, handle):
             return None
-        key = (platform, handle.lower()) if handle else (platform, f"id:{user_id}")
         c = self.by_key.get(key)
         if c is None:
             c = self.by_key[key] = Candidate(platform, handle)
-        if user_id and (c.user_id is None or c.user_id.startswith("handle:")):
+        if uid is not None:
+            c.user_id = uid
+        elif user_id and c.user_id is None:
             c.user_id = user_id
+        if handle:
+            c.handle = c.handle or handle
+            if handle.lower() not in {h.lower() for h in (c.handle, *c.other_handles)}:
+                c.other_handles.append(handle)
         return c
+
+    def name_by_latest_handle(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Each candidate known by id shows the handle its id holds now (the latest the store saw)."""
+        ids = {(c.platform, c.user_id) for c in self.by_key.values() if c.user_id}
+        latest = known_handles(con, {(p, i) for p, i in ids if not i.startswith("handle:")})
+        for c in self.by_key.values():
+            now = latest.get((c.platform, c.user_id or ""))
+            if now and c.handle and now.lower() != c.handle.lower():
+                c.other_handles = [h for h in (c.handle, *c.other_handles) if h.lower() != now.lower()]
+                c.handle = now
+            elif now and not c.handle:
+                c.handle = now
 
 
 def discover(
@@ -147,24 +187,25 @@ def discover(
     if not roster.accounts:
         return []
     patterns = patterns or load_patterns()
-    pool = _Pool(roster)
-    edges = read_edges(con, roster, platforms)
+    pool = _Pool(roster, handle_ids(con, platforms))
+    edges = [e for e in read_edges(con, roster, platforms) if weights.use_follows or e.relation != "follow"]
     _add_edges(con, pool, edges)
     if weights.use_links:
         _add_links(con, pool, platforms)
     if weights.use_profiles:
         _add_profiles(con, pool, patterns, platforms)
+    pool.name_by_latest_handle(con)
     model = learn(
         ((a.platform, a.handle, a.kind) for a in roster.accounts),
         ((c.platform, c.handle or "") for c in pool.by_key.values()),
     )
     observers = len({e.actor_id for e in edges})
     tau = max(weights.tau_min, weights.tau_share * observers)
-    actor_state = {a.actor_id: a.state for a in roster.accounts}
+    names = state_names_in_handles(patterns, roster.states)
     out = []
     for c in pool.by_key.values():
         _score(c, weights, tau, model.best(c.platform, c.handle))
-        _guess(c, roster, actor_state)
+        _guess(c, roster, names)
         if c.score >= min_score and (not states or c.state in states):
             out.append(c)
     out.sort(key=lambda c: (-c.score, -len(c.relations), (c.handle or c.user_id or "").lower()))
@@ -179,8 +220,6 @@ def _add_edges(con: duckdb.DuckDBPyConnection, pool: _Pool, edges: list[Edge]) -
         c = pool.get(e.platform, e.target_id, handle)
         if c is None:
             continue
-        if handle and c.handle is None:
-            c.handle = handle
         rel = c.relations.setdefault(e.actor_id, {})
         rel[e.relation] = rel.get(e.relation, 0) + e.rows
         c.seen(e.first_at)
@@ -188,7 +227,7 @@ def _add_edges(con: duckdb.DuckDBPyConnection, pool: _Pool, edges: list[Edge]) -
 
 
 def _add_links(con: duckdb.DuckDBPyConnection, pool: _Pool, platforms: tuple[str, ...]) -> None:
-    profile_links: dict[tuple[str, str], list[Any]] = {}
+    profile_links: dict[int, tuple[Candidate, list[Any]]] = {}
     for row in read_links(con, pool.roster):
         if platforms and row.link.platform not in platforms:
             continue
@@ -210,9 +249,8 @@ def _add_links(con: duckdb.DuckDBPyConnection, pool: _Pool, platforms: tuple[str
             rel = c.relations.setdefault(row.actor_id, {})
             rel["link"] = rel.get("link", 0) + 1
         else:
-            profile_links.setdefault((c.platform, (c.handle or "").lower()), []).append(row)
-    for (platform, handle), rows in profile_links.items():
-        c = pool.by_key[(platform, handle)]
+            profile_links.setdefault(id(c), (c, []))[1].append(row)
+    for c, rows in profile_links.values():
         own = [r for r in rows if r.where != "post"]
         in_posts = Counter(r.actor_id for r in rows if r.where == "post")
         strength = PROFILE_LINK if own else min(POST_LINK_MAX, 1 - (1 - POST_LINK_BASE) ** sum(in_posts.values()))
@@ -225,21 +263,16 @@ def _add_links(con: duckdb.DuckDBPyConnection, pool: _Pool, platforms: tuple[str
 def _add_profiles(con: duckdb.DuckDBPyConnection, pool: _Pool, patterns: Patterns, platforms: tuple[str, ...]) -> None:
     states = pool.roster.states
     for p in latest_profiles(con, platforms):
-        if pool.roster.holds(p.platform, p.user_id, p.handle):
-            continue
         handle = p.handle or (p.user_id[len("handle:") :] if p.user_id.startswith("handle:") else None)
-        key = (p.platform, handle.lower()) if handle else (p.platform, f"id:{p.user_id}")
+        if pool.held(p.platform, p.user_id, handle):
+            continue
         signal: ProfileSignal = read_profile(p, patterns, pool.roster, states)
-        c = pool.by_key.get(key) or pool.by_key.get((p.platform, f"id:{p.user_id}"))
+        c = pool.find(p.platform, p.user_id, handle)
         if c is None and signal.strength <= 0 and signal.label <= 0:
             continue
         c = c or pool.get(p.platform, p.user_id, handle)
         if c is None:
             continue
-        if handle and c.handle is None:
-            c.handle = handle
-        if not p.user_id.startswith("handle:"):
-            c.user_id = p.user_id
         c.name = p.display_name or c.name
         c.seen(p.observed_at)
         if signal.strength > 0:
@@ -248,7 +281,8 @@ def _add_profiles(con: duckdb.DuckDBPyConnection, pool: _Pool, patterns: Pattern
             c.components["label"] = signal.label
         if signal.kind:
             c.kind, c.kind_basis = signal.kind, "profile"
-        c.state = signal.state or c.state
+        if signal.state:
+            c.state, c.state_basis = signal.state, "profile"
         c.host_country, c.host_city = signal.host_country, signal.host_city
         c.evidence += signal.evidence
 
@@ -285,27 +319,55 @@ def _score(c: Candidate, w: Weights, tau: float, hit: HandleHit | None) -> None:
     c.score = round(1 - rest, 4)
 
 
-def _guess(c: Candidate, roster: Roster, actor_state: dict[str, str]) -> None:
-    """State, kind and host from the evidence: the owner's, else the profile's and the handle's,
-    else the states of the roster actors pointing at it."""
+def _guess(c: Candidate, roster: Roster, names: dict[str, str]) -> None:
+    """State, kind and host from evidence that names them: the owner's (a roster actor linking to it
+    as its own), else the profile's, else a handle that begins with a roster state's name and says a
+    kind (``ChinaEmbAddis``). Being followed or mentioned by a state's accounts names no state: an
+    ambassador accredited TO the state (``USAmbChina``) is pointed at by it too. Without evidence the
+    state stays unknown, and the host is never the state itself."""
     if c.owner is not None:
         owner = next(a for a in roster.accounts if a.actor_id == c.owner)
         c.kind, c.kind_basis = owner.kind, f"the linking actor {owner.actor_id}"
         c.state, c.host_country, c.state_basis = owner.state, owner.host_country, "the linking actor"
         return
-    if c.state is not None:
-        c.state_basis = "profile"
-    else:
-        states = Counter(actor_state[a] for a in c.relations if a in actor_state)
-        if states:
-            c.state, c.state_basis = states.most_common(1)[0][0], "the roster actors pointing at it"
-        elif len(roster.states) == 1:
-            c.state, c.state_basis = roster.states[0], "the roster's only state"
+    if c.state is None and c.kind is not None and c.handle:
+        found = _state_in_handle(c.handle, names)
+        if found is not None:
+            c.state, c.state_basis = found[0], f"handle begins with '{found[1]}'"
     if c.host_country is None and c.kind in HOST_COUNTRY_KINDS and c.handle:
         found = _country_in_handle(c.handle, c.state)
         if found is not None:
             c.host_country = found[0]
             c.evidence.append({"signal": "host", "field": "handle", "country": found[0], "text": found[1]})
+
+
+def state_names_in_handles(patterns: Patterns, states: tuple[str, ...]) -> dict[str, str]:
+    """The names a handle may begin with for each roster state (lower case, letters only -> code): the
+    patterns' names of the state, its country names and its alpha-3 code (``china``, ``prc``, ``chn``)."""
+    import pycountry
+
+    out: dict[str, str] = {}
+    for name, code in country_names().items():
+        if code in states:
+            out[name] = code
+    for term in patterns.state_names:
+        if term.state in states:
+            out[term.text.lower()] = term.state
+    for code in states:
+        if (country := pycountry.countries.get(alpha_2=code)) is not None:
+            out[country.alpha_3.lower()] = code
+    return {re.sub(r"[^a-z]", "", k): v for k, v in out.items() if len(re.sub(r"[^a-z]", "", k)) >= 2}
+
+
+def _state_in_handle(handle: str, names: dict[str, str]) -> tuple[str, str] | None:
+    """The roster state whose name is the handle's first token (``CHN_UN_NY``), or begins a handle
+    written without case changes (``chinaembmanila``: names of four letters or more)."""
+    first = tokens(handle)[:1]
+    if first and first[0] in names:
+        return names[first[0]], first[0]
+    low = re.sub(r"[^a-z]", "", handle.lower())
+    best = max((n for n in names if len(n) >= 4 and low.startswith(n)), key=len, default=None)
+    return (names[best], best) if best else None
 
 
 def _country_in_handle(handle: str, state: str | None) -> tuple[str, str] | None:
