@@ -11,8 +11,8 @@ Each signal gives a component in [0, 1]; the score is their noisy-or, ``1 - Π(1
 - handle: the learned handle pattern (``handles.py``) times 0.6;
 - profile, label, link: as ``profile_signals.py`` and ``links.py`` give them.
 
-The weights were set on one family of random splits and evaluated on another (``evaluate.py``);
-both split the same roster, so the figures are in-sample (docs/discovery.md says how far they go).
+The weights are checked on splits that hide accounts of one half of the roster and measured on
+splits that hide accounts of the other half (``evaluate.py``; docs/discovery.md has the figures).
 """
 
 from __future__ import annotations
