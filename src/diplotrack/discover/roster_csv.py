@@ -45,7 +45,7 @@ from diplotrack.discover.score import Candidate
 from diplotrack.errors import UsageError
 from diplotrack.report.write import FORMULA_START, spreadsheet_text
 from diplotrack.roster.checks import check_country, check_handle, stored_handle
-from diplotrack.roster.csv_form import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from diplotrack.roster.csv_form import ACTOR_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from diplotrack.roster.model import HOST_COUNTRY_KINDS, KINDS
 
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
@@ -64,20 +64,6 @@ KIND_ABBREVIATIONS = {
     "state_media_journalist": "media",
     "other": "disc",
 }
-_ACTOR_FIELDS = (
-    "name",
-    "kind",
-    "state",
-    "host_country",
-    "host_city",
-    "organisation",
-    "person",
-    "tenure_start",
-    "tenure_end",
-    "languages",
-    "tags",
-    "institutional",
-)
 
 
 @dataclass(slots=True)
@@ -156,9 +142,10 @@ def roster_rows(
     con: duckdb.DuckDBPyConnection, candidates: Sequence[Candidate], today: date
 ) -> tuple[list[dict[str, str]], Written]:
     """The CSV rows of ``candidates`` (best first) and what was left out, and why."""
+    # an owner's row repeats its actor's CSV columns (the roster's own list; column names are ours)
     actors = {
-        r[0]: dict(zip(("actor_id", *_ACTOR_FIELDS), r, strict=True))
-        for r in con.execute(f"SELECT actor_id, {', '.join(_ACTOR_FIELDS)} FROM actors").fetchall()
+        r[0]: dict(zip(ACTOR_COLUMNS, r, strict=True))
+        for r in con.execute(f"SELECT {', '.join(ACTOR_COLUMNS)} FROM actors").fetchall()
     }
     used = set(actors)
     seen: set[tuple[str, str]] = set()
