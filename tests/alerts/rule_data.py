@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from diplotrack.alerts.model import Alert, Context, Rule, Scope
+from diplotrack.alerts.model import Alert, Basis, Context, Rule, Scope
 from diplotrack.records import Post, ProfileSnapshot, Provenance
 from diplotrack.store.writer import StoreWriter
 
@@ -134,3 +134,13 @@ def run(
 
 def keys(alerts: Sequence[Alert]) -> list[str]:
     return [a.key for a in alerts]
+
+
+def basis(rule: Rule, con: duckdb.DuckDBPyConnection, params: Mapping[str, Any] | None = None, **scope: Any) -> Basis:
+    """What the rule could judge on ``con`` at ``NOW`` in the scope given; a basis that judges nothing
+    must say what the rule needs."""
+    assert rule.basis is not None, rule.name
+    found = rule.basis(Context(con, NOW, Scope(**scope)), {**rule.defaults(), **(params or {})})
+    assert 0 <= found.judged <= found.in_scope or found.unit != "accounts"
+    assert found.judged > 0 or found.note.startswith("needs "), found
+    return found

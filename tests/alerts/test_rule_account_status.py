@@ -7,7 +7,7 @@ import shutil
 from datetime import datetime, timedelta
 
 import pytest
-from rule_data import keys, run, snap, track, write
+from rule_data import basis, keys, run, snap, track, write
 
 from diplotrack.alerts.rules.account_status import RULE
 from diplotrack.errors import InvalidValueError
@@ -110,3 +110,19 @@ def test_a_suspension_the_bundled_roster_snapshots_record(demo_template, tmp_pat
     ev = alerts[0].evidence
     assert ev["before"]["status"] == "active" and ev["before"]["observed_at"] == "2021-02-28T00:00:00"
     assert ev["after"]["source"].startswith("centre-for-humanities-computing/china-twiplomacy-2020-2022")
+
+
+def test_basis_counts_the_accounts_observed_twice(store, new_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    found = basis(RULE, store)
+    assert (found.judged, found.in_scope) == (3, 3) and found.start == T0  # the untracked 9999 is not in scope
+    once = new_store(tmp_path / "once.duckdb")
+    track(once, "ChinaEmbFR", "1001")
+    track(once, "ChinaEmbDE", "1003")
+    write(once, [snap("1001", T0, handle="ChinaEmbFR", followers=5000)])
+    lone = basis(RULE, once)
+    assert (lone.judged, lone.in_scope) == (0, 2) and lone.note.endswith("the store has at most 1 snapshot per account")
+    once.execute(
+        "INSERT INTO account_events (platform, user_id, observed_at, event) VALUES ('x', '1003', ?, 'suspended')",
+        [SUSPENDED_AT],
+    )
+    assert basis(RULE, once).judged == 1  # a collector lookup saw the change

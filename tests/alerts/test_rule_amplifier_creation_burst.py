@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from rule_data import keys, post, run, snap, track, write
+from rule_data import basis, keys, post, run, snap, track, write
 
 from diplotrack.alerts.rules.amplifier_creation_burst import RULE
 
@@ -87,3 +87,17 @@ def test_near_misses_and_scope(store) -> None:  # type: ignore[no-untyped-def]
     assert len(run(RULE, store, since=BURST)) == 1
     capped = run(RULE, store, {"max_listed": 3})[0].evidence
     assert capped["count"] == 8 and capped["listed"] == 3
+
+
+def test_basis_counts_the_amplifiers_with_a_creation_time(store) -> None:  # type: ignore[no-untyped-def]
+    found = basis(RULE, store)  # 46 reposters, 2 likers, 4 quoters; not those amplifying no one
+    assert (found.judged, found.in_scope, found.unit) == (52, 52, "amplifiers") and found.start == T0
+    write(
+        store, [post("9000", "6001", OBSERVED, "RT", kind="repost", reposted_post_id="500", reposted_author_id="1001")]
+    )
+    try:
+        assert (basis(RULE, store).judged, basis(RULE, store).in_scope) == (52, 53)  # 6001: no snapshot
+    finally:
+        store.execute("DELETE FROM posts WHERE post_id = '9000'")
+    nobody = basis(RULE, store, handles=("ChinaEmbDE",))
+    assert (nobody.judged, nobody.in_scope) == (0, 0) and "no repost, quote or engagement" in nobody.note

@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timedelta
 
 import pytest
-from rule_data import NOW, keys, post, run, track, write
+from rule_data import NOW, basis, keys, post, run, track, write
 
 from diplotrack.alerts.rules.coordination_cluster import RULE, jaccard
 
@@ -89,3 +89,11 @@ def test_a_cluster_an_earlier_alert_covers_is_not_new(store) -> None:  # type: i
     finally:
         store.execute("DELETE FROM alerts WHERE alert_id = 'earlier'")
     assert jaccard({"a", "b"}, {"b", "c"}) == pytest.approx(1 / 3)
+
+
+def test_basis_counts_the_accounts_acting_often_enough(store) -> None:  # type: ignore[no-untyped-def]
+    found = basis(RULE, store)  # the 8000s reposted 2 items each: under min_count
+    assert (found.judged, found.in_scope, found.end) == (5, 8, T0 + timedelta(hours=5, minutes=20, seconds=7))
+    assert basis(RULE, store, {"min_count": 5}).judged == 2
+    hashtags = basis(RULE, store, {"action": "hashtag"})
+    assert (hashtags.judged, hashtags.in_scope) == (0, 0) and hashtags.note.endswith("no account does so")

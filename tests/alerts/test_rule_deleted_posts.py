@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from rule_data import keys, post, run, track, write
+from rule_data import basis, keys, post, run, track, write
 
 from diplotrack.alerts.rules.deleted_posts import RULE
 
@@ -60,3 +60,19 @@ def test_near_misses_scope_and_caps(store) -> None:  # type: ignore[no-untyped-d
     assert run(RULE, store, platforms=("telegram",)) == []
     capped = run(RULE, store, {"max_listed": 2})[0]
     assert capped.evidence["count"] == 3 and len(capped.evidence["posts"]) == 2 == capped.evidence["listed"]
+
+
+def test_basis_counts_the_accounts_the_collector_re_read(store) -> None:  # type: ignore[no-untyped-def]
+    found = basis(RULE, store)
+    assert (found.judged, found.in_scope, found.end) == (1, 2, READ2)  # the ministry: no re-read, no mark
+    ministry = basis(RULE, store, kinds=("ministry",))
+    assert (ministry.judged, ministry.in_scope) == (0, 1) and "a completed sweep" in ministry.note
+    store.execute(
+        """INSERT INTO collection_cursors (platform, user_id, endpoint, sweep_open, last_complete_at, updated_at)
+           VALUES ('x', '1005', 'users/:id/tweets', false, ?, ?)""",
+        [READ2, READ2],
+    )
+    try:
+        assert basis(RULE, store, kinds=("ministry",)).judged == 1
+    finally:
+        store.execute("DELETE FROM collection_cursors WHERE user_id = '1005'")

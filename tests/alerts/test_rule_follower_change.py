@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from rule_data import keys, run, snap, track, write
+from rule_data import basis, keys, run, snap, track, write
 
 from diplotrack.alerts.rules.account_status import RULE as ACCOUNT_STATUS
 from diplotrack.alerts.rules.follower_change import RULE
@@ -82,3 +82,15 @@ def test_a_suspension_is_not_a_follower_drop_nor_its_reinstatement_a_jump(store)
     ]
     assert run(RULE, store, handles=("ChinaEmbNL",)) == []
     assert run(RULE, store, {"min_change": 1, "min_relative": 0.0001, "z": 3}, handles=("ChinaEmbNL",)) == []
+
+
+def test_basis_counts_the_accounts_with_enough_follower_history(store) -> None:  # type: ignore[no-untyped-def]
+    found = basis(RULE, store)
+    assert (found.judged, found.in_scope) == (5, 5)
+    assert found.start == T0 and found.end is not None and found.end > T0
+    assert basis(RULE, store, {"min_history": 15}).judged == 4  # ChinaEmbDE has 14 counts, 16 would do
+    # ChinaEmbNL has 23 snapshots: the suspended one's zeroed count is not a count
+    short = basis(RULE, store, {"min_history": 30})
+    assert short.judged == 0 and short.note.endswith("the store has at most 22")
+    assert "needs 32 follower counts" in short.note
+    assert basis(RULE, store, platforms=("bluesky",)).in_scope == 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from rule_data import NOW, keys, post, run, snap, track, write
+from rule_data import NOW, basis, keys, post, run, snap, track, write
 
 from diplotrack.alerts.rules.gone_silent import RULE
 
@@ -92,3 +92,14 @@ def test_posts_and_snapshots_dated_in_the_future_are_left_out(store) -> None:  #
     finally:
         con.execute("DELETE FROM posts WHERE post_id = '10019999'")
         con.execute("DELETE FROM profile_snapshots WHERE observed_at = ?", [future])
+
+
+def test_basis_counts_the_accounts_observed_after_their_last_post(store) -> None:  # type: ignore[no-untyped-def]
+    con, last = store
+    found = basis(RULE, con)
+    # not the suspended ChinaEmbPT, nor ChinaEmbGR with 5 posts
+    assert (found.judged, found.in_scope, found.end) == (4, 6, last["1001"] + timedelta(days=20))
+    quiet = basis(RULE, con, handles=("ChinaEmbPT", "ChinaEmbGR"))
+    assert (quiet.judged, quiet.in_scope) == (0, 2) and quiet.note.endswith("no active account has them")
+    unseen = basis(RULE, con, {"min_posts": 5}, handles=("ChinaEmbGR",))
+    assert unseen.judged == 1

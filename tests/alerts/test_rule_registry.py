@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from rule_data import run
+from rule_data import basis, run
 
 from diplotrack.alerts.registry import RULES, rule_named
 
@@ -41,3 +41,19 @@ def test_every_rule_is_quiet_on_an_empty_store(con) -> None:  # type: ignore[no-
     for rule in RULES:
         if rule.name not in ELSEWHERE:
             assert run(rule, con) == [], rule.name
+
+
+def test_every_rule_says_what_it_could_judge_and_judges_nothing_on_an_empty_store(con) -> None:  # type: ignore[no-untyped-def]
+    for rule in RULES:
+        if rule.name in ELSEWHERE:
+            continue
+        found = basis(rule, con)
+        assert (found.judged, found.in_scope) == (0, 0) and found.note, rule.name
+
+
+def test_every_rules_basis_is_documented() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^## (\w+)\n(.*?)(?=^## |\Z)", text, flags=re.M | re.S))
+    for rule in RULES:
+        if rule.name not in ELSEWHERE:
+            assert "**Could not judge**" in sections[rule.name], rule.name

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from rule_data import NOW, enrich, keys, post, run, write
+from rule_data import NOW, basis, enrich, keys, post, run, track, write
 from shift_data import END, RECENT_START, shift_store
 
 from diplotrack.alerts.rules.tone_shift import RULE, welch
@@ -70,3 +70,17 @@ def test_a_post_dated_in_the_future_or_a_nan_score_does_not_hide_a_shift(store) 
     finally:
         store.execute("DELETE FROM post_enrichment WHERE post_id IN ('1001777', '1001778')")
         store.execute("DELETE FROM posts WHERE post_id IN ('1001777', '1001778')")
+
+
+def test_basis_counts_the_accounts_with_full_windows(store, new_store, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # ChinaEmbES has 6 recent posts; ChinaEmbIT's unscored recent posts move its windows back (12 and 48)
+    for rule in (RULE, TOPIC_SHIFT):
+        found = basis(rule, store)
+        assert (found.judged, found.in_scope, found.end) == (3, 4, END), rule.name
+        assert basis(rule, store, {"min_recent": 13}).judged == 2
+        assert basis(rule, store, {"min_baseline": 61}).note.endswith("the most any account has is 20 and 60")
+    bare = new_store(tmp_path / "bare.duckdb")
+    track(bare, "ChinaEmbFR", "1001")
+    write(bare, [post("1", "1001", END)])  # a post, not enriched
+    none = basis(RULE, bare)
+    assert (none.judged, none.in_scope) == (0, 1) and "diplotrack enrich" in none.note

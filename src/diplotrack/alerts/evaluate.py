@@ -6,6 +6,11 @@ what each channel has not delivered yet.
 other rules still run; a channel that fails, however, keeps its alerts pending, they are offered again
 at the next evaluation, and the channels after it still deliver. With ``debug`` a bug is raised with
 its traceback instead.
+
+Each rule that says what it could judge (``Rule.basis``) is asked after it ran: a rule that judged
+nothing is shown as such (its "0 alerts" means "could not judge", not "no change"). Handles in a scope
+that are not roster handles in the store are problems (a typo would otherwise match nothing, silently),
+and the evaluation goes on with the rest of the scope.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ import duckdb
 from diplotrack.alerts import state
 from diplotrack.alerts.channels.atom import AtomChannel
 from diplotrack.alerts.channels.jsonl import JsonLinesChannel
-from diplotrack.alerts.config import AlertSettings, RuleSetting
-from diplotrack.alerts.model import Alert, Channel, Context
+from diplotrack.alerts.config import AlertSettings, RuleSetting, did_you_mean
+from diplotrack.alerts.model import Alert, Basis, Channel, Context
 from diplotrack.collect.clock import Clock
 from diplotrack.errors import DiplotrackError
 
@@ -48,10 +53,14 @@ class Evaluation:
     rule_errors: dict[str, str] = field(default_factory=dict)
     rules: list[str] = field(default_factory=list)
     dry_run: bool = False
+    bases: dict[str, Basis | None] = field(default_factory=dict)  # per rule run (None: it does not say)
+    scope_errors: list[str] = field(default_factory=list)
+    basis_errors: dict[str, str] = field(default_factory=dict)  # per rule whose basis failed
 
     def problems(self) -> list[str]:
-        """One line per failed rule and per channel that could not deliver."""
-        lines = [f"alert rule {name} failed: {error}" for name, error in self.rule_errors.items()]
+        """One line per unknown handle in a scope, per failed rule and per channel that could not deliver."""
+        lines = list(self.scope_errors)
+        lines += [f"alert rule {name} failed: {error}" for name, error in self.rule_errors.items()]
         for c in self.channels:
             lines += [f"alerts not delivered to {c.name} (tried again next time): {e}" for e in c.errors]
         return lines
@@ -66,6 +75,17 @@ class Evaluation:
             parts.append(f"{c.name}: {c.delivered} delivered" + (f", {c.failed} failed" if c.failed else ""))
         return "alerts: " + "; ".join(parts)
 
+    def basis_lines(self) -> list[str]:
+        """One line per rule (that ran) which could judge nothing, or which does not say what it judged."""
+        lines = []
+        for name, basis in self.bases.items():
+            if basis is None:
+                why = self.basis_errors.get(name)
+                lines.append(f"{name}: what it could judge is " + (f"unknown ({why})" if why else "not reported"))
+            elif basis.judged == 0:
+                lines.append(f"{name} {_nothing_judged(basis)}" + (f" ({basis.note})" if basis.note else ""))
+        return lines
+
     def as_json(self) -> dict[str, Any]:
         return {
             "rules": self.rules,
@@ -73,8 +93,30 @@ class Evaluation:
             "new": len(self.new),
             "dry_run": self.dry_run,
             "rule_errors": self.rule_errors,
+            "scope_errors": self.scope_errors,
             "channels": [dataclasses.asdict(c) for c in self.channels],
+            "bases": {name: _basis_json(b) for name, b in self.bases.items()},
+            "basis_errors": self.basis_errors,
         }
+
+
+def _nothing_judged(basis: Basis) -> str:
+    if basis.in_scope == 0:
+        return f"could not judge: no {basis.unit} in scope"
+    unit = basis.unit.removesuffix("s") if basis.in_scope == 1 else basis.unit
+    return f"could not judge any of {basis.in_scope} {unit} in scope"
+
+
+def _basis_json(basis: Basis | None) -> dict[str, Any] | None:
+    """A basis in the JSON summary (None: the rule does not say what it could judge)."""
+    if basis is None:
+        return None
+    out: dict[str, Any] = {"judged": basis.judged, "in_scope": basis.in_scope, "unit": basis.unit}
+    if basis.judged == 0 and basis.note:
+        out["note"] = basis.note
+    out["from"] = basis.start.isoformat() if basis.start else None
+    out["to"] = basis.end.isoformat() if basis.end else None
+    return out
 
 
 def _in_scope(alert: Alert, setting: RuleSetting) -> bool:
@@ -92,6 +134,73 @@ def internal_error(exc: BaseException) -> str:
     return f"internal error ({what}); run with --debug for the traceback and report it"
 
 
+def _failure(exc: Exception, debug: bool) -> str:
+    """A rule's failure in one sentence (a bug is raised with ``debug``)."""
+    if isinstance(exc, DiplotrackError):
+        return str(exc)
+    if isinstance(exc, duckdb.Error):  # a query the store refused: this rule only
+        text = str(exc).strip().splitlines()
+        return f"the store reported: {text[0] if text else type(exc).__name__}"
+    if debug:
+        raise exc
+    return internal_error(exc)
+
+
+def rule_bases(
+    con: duckdb.DuckDBPyConnection,
+    chosen: Sequence[RuleSetting],
+    now: datetime,
+    failed: Sequence[str] = (),
+    *,
+    debug: bool = False,
+) -> tuple[dict[str, Basis | None], dict[str, str]]:
+    """What each chosen rule (except those ``failed``) could judge: its ``basis``, or None where it does
+    not say or could not; and the error of each basis that failed (which never fails its rule: what it
+    judged is unknown, and says why)."""
+    bases: dict[str, Basis | None] = {}
+    errors: dict[str, str] = {}
+    for setting in chosen:
+        rule = setting.rule
+        if rule.name in failed:
+            continue
+        if rule.basis is None:
+            bases[rule.name] = None
+            continue
+        try:
+            bases[rule.name] = rule.basis(Context(con=con, now=now, scope=setting.scope), dict(setting.params))
+        except Exception as exc:
+            bases[rule.name] = None
+            errors[rule.name] = _failure(exc, debug)
+    return bases, errors
+
+
+def scope_errors(con: duckdb.DuckDBPyConnection, chosen: Sequence[RuleSetting]) -> list[str]:
+    """One line per handle that a chosen rule's scope names and the store's roster does not hold (with
+    the nearest roster handle): such a handle matches nothing, so its rules judge nothing about it."""
+    wanted: dict[str, list[str]] = {}
+    for setting in chosen:
+        for handle in setting.scope.handles:
+            wanted.setdefault(handle, []).append(setting.rule.name)
+    if not wanted:
+        return []
+    from diplotrack.analyses.base import roster_keys_sql  # here: Ibis costs the CLI's start ~0.7 s
+
+    roster = [
+        r[0] for r in con.execute(f"SELECT DISTINCT handle FROM ({roster_keys_sql()}) ORDER BY handle").fetchall()
+    ]
+    known = {h.lower() for h in roster}
+    lines = []
+    for handle, rules in wanted.items():
+        if handle.lower() in known:
+            continue
+        which = "every rule" if len(rules) == len(chosen) else ", ".join(rules)
+        lines.append(
+            f"alert scope: {handle!r} is not a roster handle in the store{did_you_mean(handle, roster)}, so "
+            f"{which} judged nothing about it; fix accounts in the config file's [alerts] section"
+        )
+    return lines
+
+
 def run_rules(
     con: duckdb.DuckDBPyConnection, chosen: Sequence[RuleSetting], now: datetime, *, debug: bool = False
 ) -> tuple[list[Alert], dict[str, str]]:
@@ -103,17 +212,8 @@ def run_rules(
         context = Context(con=con, now=now, scope=setting.scope)
         try:
             alerts = setting.rule.evaluate(context, dict(setting.params))
-        except DiplotrackError as exc:
-            errors[setting.rule.name] = str(exc)
-            continue
-        except duckdb.Error as exc:  # a query the store refused: this rule only
-            text = str(exc).strip().splitlines()
-            errors[setting.rule.name] = f"the store reported: {text[0] if text else type(exc).__name__}"
-            continue
         except Exception as exc:
-            if debug:
-                raise
-            errors[setting.rule.name] = internal_error(exc)
+            errors[setting.rule.name] = _failure(exc, debug)
             continue
         found.extend(a for a in alerts if _in_scope(a, setting))
     return found, errors
@@ -161,15 +261,18 @@ def evaluate(
     not recorded before, for the caller to show. ``debug``: a bug in a rule or a channel is raised."""
     found, errors = run_rules(con, chosen, now, debug=debug)
     names = [s.rule.name for s in chosen]
+    bases, basis_errors = rule_bases(con, chosen, now, list(errors), debug=debug)
+    typos = scope_errors(con, chosen)
     if dry_run:
         known = state.known_ids(con, found)
         first: dict[str, Alert] = {}
         for a in found:
             if a.alert_id not in known:
                 first.setdefault(a.alert_id, dataclasses.replace(a, fired_at=now, run_id=run_id))
-        return Evaluation(len(found), list(first.values()), [], errors, names, dry_run=True)
+        return Evaluation(len(found), list(first.values()), [], errors, names, True, bases, typos, basis_errors)
     new = state.record(con, found, now, run_id)
-    return Evaluation(len(found), new, deliver(con, channels, now, debug=debug), errors, names)
+    outcomes = deliver(con, channels, now, debug=debug)
+    return Evaluation(len(found), new, outcomes, errors, names, False, bases, typos, basis_errors)
 
 
 def configured_channels(settings: AlertSettings, clock: Clock) -> list[Channel]:

@@ -9,7 +9,9 @@ its ``evidence``: JSON-ready rows (the snapshots, posts, before and after) that 
 A rule is a module in ``alerts/rules/`` with one ``Rule`` object registered in ``alerts/registry``:
 its name, a description, its parameters with their defaults (documented in docs/alerts.md), and
 ``evaluate(context, params)`` returning the alerts it finds in the store now. A rule never writes;
-which alerts are new, and their delivery, is ``alerts/state``'s job.
+which alerts are new, and their delivery, is ``alerts/state``'s job. A rule may also say what it could
+judge (``basis``: a ``Basis``): no alert from a rule that judged nothing means "could not judge", not
+"no change".
 """
 
 from __future__ import annotations
@@ -71,12 +73,29 @@ class Param:
 
 
 @dataclass(frozen=True, slots=True)
+class Basis:
+    """What a rule could judge in an evaluation: ``judged`` of the ``in_scope`` items (``unit``:
+    accounts, amplifiers, ...) had what the rule needs; ``note`` says in one short clause what that is
+    and what the store holds (shown when ``judged`` is 0); ``start``/``end`` bound the data judged
+    (naive UTC; None where the rule does not say)."""
+
+    judged: int
+    in_scope: int
+    unit: str = "accounts"
+    note: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     name: str  # the config file's and the CLI's name for it
     title: str
     description: str  # what makes it fire, in a sentence or two (docs/alerts.md says more)
     params: tuple[Param, ...]
     evaluate: Callable[[Context, Mapping[str, Any]], Sequence[Alert]]
+    # what the rule could judge, with the same context and parameters (None: the rule does not say)
+    basis: Callable[[Context, Mapping[str, Any]], Basis] | None = None
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}

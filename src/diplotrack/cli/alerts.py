@@ -8,6 +8,7 @@ from datetime import datetime
 
 import duckdb
 import typer
+from rich.console import Console
 
 from diplotrack.alerts import registry, state
 from diplotrack.alerts.channels import alert_record
@@ -111,7 +112,15 @@ def _report(evaluation: Evaluation, as_json: bool) -> None:
     for line in evaluation.problems():
         common.print_error(line)
     out = common.err_console if as_json else common.console  # --json: stdout holds the alerts only
+    _summary(evaluation, out)
+
+
+def _summary(evaluation: Evaluation, out: Console) -> None:
+    """The summary line, then a line per rule that could judge nothing (its 0 alerts mean "could not
+    judge"), or that does not say what it judged."""
     out.print(evaluation.summary(), markup=False, highlight=False)
+    for line in evaluation.basis_lines():
+        out.print(f"  {line}", markup=False, highlight=False)
 
 
 def alerts_command(
@@ -180,5 +189,5 @@ def alerts_after_run(clock: Clock, run_id: int | None, settings: AlertSettings |
         return None
     for line in evaluation.problems():
         common.print_error(line)
-    common.console.print(evaluation.summary(), markup=False, highlight=False)
+    _summary(evaluation, common.console)
     return evaluation

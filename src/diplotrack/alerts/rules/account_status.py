@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from diplotrack.alerts.model import Alert, Context, Param, Rule
+from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
+from diplotrack.alerts.rules.basis import account_basis, most, per_account, plural
 from diplotrack.alerts.rules.scope import after_since, at_handle, fetch, jsonable, merged, tracked_sql
 from diplotrack.errors import InvalidValueError
 
@@ -154,6 +155,28 @@ def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
     return sorted(found.values(), key=lambda a: (a.occurred_at or datetime.min, a.key))
 
 
+def basis(ctx: Context, params: Mapping[str, Any]) -> Basis:
+    """An account is judged when the store observed it twice (snapshots at two times) or a collector
+    lookup recorded an event: a change needs a before and an after."""
+    rows = per_account(
+        ctx,
+        """obs AS (
+            SELECT t.platform, t.handle, s.observed_at AS obs_at, true AS snap
+            FROM profile_snapshots s JOIN tracked t ON t.platform = s.platform AND t.key = s.user_id
+            UNION ALL
+            SELECT t.platform, t.handle, e.observed_at, false
+            FROM account_events e JOIN tracked t ON t.platform = e.platform AND t.key = e.user_id)
+        SELECT platform, lower(handle) AS handle, count(DISTINCT obs_at) FILTER (WHERE snap) AS snapshots,
+               count(*) FILTER (WHERE NOT snap) AS events, min(obs_at) AS first_at, max(obs_at) AS last_at
+        FROM obs GROUP BY ALL""",
+    )
+    note = (
+        "needs two observations of an account (snapshots at two times, or a collector lookup); "
+        f"the store has at most {plural(most(rows, 'snapshots'), 'snapshot')} per account"
+    )
+    return account_basis(ctx, rows, lambda r: r["snapshots"] >= 2 or r["events"] > 0, note, "first_at", "last_at")
+
+
 PARAMS = (
     Param(
         "events",
@@ -171,4 +194,5 @@ RULE = Rule(
     ),
     params=PARAMS,
     evaluate=evaluate,
+    basis=basis,
 )

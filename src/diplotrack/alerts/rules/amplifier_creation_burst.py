@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from diplotrack.alerts.model import Alert, Context, Param, Rule
+from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
 from diplotrack.alerts.rules.scope import after_since, jsonable, merged, positive, tracked_sql
 from diplotrack.networks.options import check_alpha, check_neighbours, check_period
 
@@ -28,9 +28,10 @@ if TYPE_CHECKING:
 NAME = "amplifier_creation_burst"
 
 
-def _amplifier_creations(ctx: Context) -> pd.DataFrame:
-    """One creation time per amplifier of the tracked accounts in scope: platform, account, name,
-    created_at, amplified (how many of its posts and engagements amplified them)."""
+def _amplifiers_sql(ctx: Context) -> tuple[str, list[object]]:
+    """The common table expressions ``amplifiers`` (platform, account, amplified: how many of its posts
+    and engagements amplified the tracked accounts in scope) and ``created`` (``creations_sql``), with
+    their parameters."""
     from diplotrack.analyses.base import roster_keys_sql
     from diplotrack.networks.bursts import creations_sql
 
@@ -54,12 +55,20 @@ def _amplifier_creations(ctx: Context) -> pd.DataFrame:
             WHERE NOT EXISTS (SELECT 1 FROM ({roster_keys_sql()}) rk
                               WHERE rk.platform = a.platform AND rk.key = a.account)
             GROUP BY a.platform, a.account),
-        created AS ({creations})
+        created AS ({creations})"""
+    return sql, [*params, *creation_params]
+
+
+def _amplifier_creations(ctx: Context) -> pd.DataFrame:
+    """One creation time per amplifier of the tracked accounts in scope: platform, account, name,
+    created_at, amplified (how many of its posts and engagements amplified them)."""
+    ctes, params = _amplifiers_sql(ctx)
+    sql = f"""{ctes}
         SELECT c.platform, c.account, c.name, c.created_at, a.amplified
         FROM created c JOIN amplifiers a ON a.platform = c.platform AND a.account = c.account
         WHERE NOT c.tracked
         ORDER BY c.platform, c.created_at, c.account"""
-    return ctx.con.execute(sql, [*params, *creation_params]).df()
+    return ctx.con.execute(sql, params).df()
 
 
 def _bursts(created: pd.DataFrame, p: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -150,6 +159,31 @@ def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
     return alerts
 
 
+def basis(ctx: Context, params: Mapping[str, Any]) -> Basis:
+    """The amplifiers of the tracked accounts in scope are judged when their creation time is known
+    (with ``by = "hour"``, a time of day: a creation dated at midnight is a day's)."""
+    p = merged(PARAMS, params)
+    check_period(p["by"])
+    ctes, args = _amplifiers_sql(ctx)
+    known = "c.created_at IS NOT NULL AND NOT c.tracked"
+    if p["by"] == "hour":
+        known += " AND c.created_at <> date_trunc('day', c.created_at)"
+    row = ctx.con.execute(
+        f"""{ctes}
+        SELECT count(*), count(*) FILTER (WHERE {known}), min(c.created_at) FILTER (WHERE {known}),
+               max(c.created_at) FILTER (WHERE {known})
+        FROM amplifiers a LEFT JOIN created c ON c.platform = a.platform AND c.account = a.account""",
+        args,
+    ).fetchone()
+    in_scope, judged, start, end = row if row else (0, 0, None, None)
+    if in_scope:
+        has = f"none of the {in_scope} has one"
+    else:
+        has = "the store holds no repost, quote or engagement of a tracked account by an account outside the roster"
+    note = f"needs the creation times of the accounts amplifying tracked accounts, from their profile snapshots; {has}"
+    return Basis(int(judged), int(in_scope), "amplifiers", note, start, end)
+
+
 PARAMS = (
     Param("by", "day", "the period creations are counted in: hour, day, week or month"),
     Param("alpha", 0.001, "a period is a burst when P(X >= count) under its Poisson baseline is below this"),
@@ -167,4 +201,5 @@ RULE = Rule(
     ),
     params=PARAMS,
     evaluate=evaluate,
+    basis=basis,
 )

@@ -15,15 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
 
-from diplotrack.alerts.model import Alert, Context, Param, Rule
+from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
 from diplotrack.alerts.rules.scope import jsonable, merged, positive, tracked_sql
 from diplotrack.networks.options import check_action
 
 NAME = "coordination_cluster"
+EPOCH = datetime(1970, 1, 1)
 
 
 def _fired_before(con: duckdb.DuckDBPyConnection) -> list[tuple[str | None, set[str]]]:
@@ -124,6 +126,34 @@ def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
     return alerts
 
 
+def basis(ctx: Context, params: Mapping[str, Any]) -> Basis:
+    """The accounts acting (``action``) since the scope's ``since`` on its platforms are judged when
+    they acted on at least ``min_count`` distinct items: a pair must share that many. Every account
+    counts, not only the tracked ones in scope (a cluster is found among all, then kept when it
+    touches them)."""
+    from diplotrack.analyses.base import Filters
+    from diplotrack.networks.coordination import DAY_PRECISION_SOURCES, _acts_sql, _post_filters
+
+    p = merged(PARAMS, params)
+    check_action(p["action"])
+    where, args = _post_filters(Filters(start=ctx.scope.since, platforms=ctx.scope.platforms), DAY_PRECISION_SOURCES)
+    row = ctx.con.execute(
+        f"""SELECT count(*), count(*) FILTER (WHERE items >= ?), min(first_us) FILTER (WHERE items >= ?),
+                   max(last_us) FILTER (WHERE items >= ?)
+        FROM (SELECT platform, account, count(DISTINCT item) AS items, min(t_us) AS first_us, max(t_us) AS last_us
+              FROM ({_acts_sql(p["action"], "all", where)}) GROUP BY platform, account)""",
+        [*[int(p["min_count"])] * 3, *args],
+    ).fetchone()
+    in_scope, judged, first_us, last_us = row if row else (0, 0, None, None)
+    acted = f"none of the {in_scope} acting does so that often" if in_scope else "no account does so"
+    note = f"needs accounts with {p['action']} acts on at least {p['min_count']} items each; {acted}"
+    return Basis(int(judged), int(in_scope), "acting accounts", note, _from_us(first_us), _from_us(last_us))
+
+
+def _from_us(value: int | None) -> datetime | None:
+    return EPOCH + timedelta(microseconds=int(value)) if value is not None else None
+
+
 PARAMS = (
     Param("action", "repost", "what acting together means: repost, hashtag, link or post (identical text)"),
     Param("window_s", 60.0, "two acts on one item are together when at most this many seconds apart"),
@@ -144,4 +174,5 @@ RULE = Rule(
     ),
     params=PARAMS,
     evaluate=evaluate,
+    basis=basis,
 )

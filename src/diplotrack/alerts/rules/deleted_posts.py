@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from diplotrack.alerts.model import Alert, Context, Param, Rule
+from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
+from diplotrack.alerts.rules.basis import account_basis, per_account
 from diplotrack.alerts.rules.scope import (
     after_since,
     at_handle,
@@ -79,6 +80,25 @@ def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
     return alerts
 
 
+def basis(ctx: Context, params: Mapping[str, Any]) -> Basis:
+    """An account is judged when the collector completed a sweep of its timeline (the re-read that
+    finds deletions) or posts of it are marked deleted; an imported archive shows no deletion."""
+    rows = per_account(
+        ctx,
+        """swept AS (
+            SELECT t.platform, lower(t.handle) AS handle, max(c.last_complete_at) AS swept_at
+            FROM collection_cursors c JOIN tracked t ON t.platform = c.platform AND t.key = c.user_id
+            WHERE c.last_complete_at IS NOT NULL GROUP BY ALL
+            UNION ALL
+            SELECT t.platform, lower(t.handle), max(p.deleted_at)
+            FROM posts p JOIN tracked t ON t.platform = p.platform AND t.key = p.author_id
+            WHERE p.deleted_at IS NOT NULL GROUP BY ALL)
+        SELECT platform, handle, max(swept_at) AS swept_at FROM swept GROUP BY ALL""",
+    )
+    note = "needs the collector's re-reads of an account's timeline, a completed sweep; the store has none"
+    return account_basis(ctx, rows, lambda r: True, note, None, "swept_at")
+
+
 PARAMS = (
     Param("min_posts", 1, "the fewest posts found deleted in one reading that make an alert"),
     Param("max_listed", 50, "the most posts an alert lists (the count covers them all)"),
@@ -93,4 +113,5 @@ RULE = Rule(
     ),
     params=PARAMS,
     evaluate=evaluate,
+    basis=basis,
 )

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from diplotrack.alerts.model import Alert, Context, Param, Rule
+from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
+from diplotrack.alerts.rules.basis import account_basis, most, per_account
 from diplotrack.alerts.rules.scope import after_since, at_handle, fetch, jsonable, merged, positive, tracked_sql
 
 NAME = "follower_change"
@@ -129,6 +130,31 @@ def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
     return alerts
 
 
+def basis(ctx: Context, params: Mapping[str, Any]) -> Basis:
+    """An account is judged when it has ``min_history + 2`` follower counts at distinct times (the
+    step that may fire after ``min_history`` earlier steps), its unreachable snapshots left out as the
+    rule leaves them."""
+    p = merged(PARAMS, params)
+    rows = per_account(
+        ctx,
+        """counts AS (
+            SELECT s.platform, lower(t.handle) AS handle, count(DISTINCT s.observed_at) AS counts,
+                   min(s.observed_at) AS first_at, max(s.observed_at) AS last_at
+            FROM profile_snapshots s JOIN tracked t ON t.platform = s.platform AND t.key = s.user_id
+            WHERE s.followers IS NOT NULL AND NOT list_contains(?, coalesce(s.status, 'active'))
+            GROUP BY ALL)
+        SELECT * FROM counts""",
+        [list(UNREACHABLE)],
+    )
+    needed = int(p["min_history"]) + 2
+    note = (
+        f"needs {needed} follower counts at different times per account, {p['min_history']} earlier steps before "
+        "the one that fires; "
+        f"the store has at most {most(rows, 'counts')}"
+    )
+    return account_basis(ctx, rows, lambda r: r["counts"] >= needed, note, "first_at", "last_at")
+
+
 PARAMS = (
     Param("z", 6.0, "robust z-score of the step's change per day against the account's earlier steps"),
     Param("min_history", 5, "the fewest earlier steps (snapshot to snapshot) an account needs before it can fire"),
@@ -148,4 +174,5 @@ RULE = Rule(
     ),
     params=PARAMS,
     evaluate=evaluate,
+    basis=basis,
 )

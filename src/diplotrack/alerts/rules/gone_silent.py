@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from diplotrack.alerts.model import Alert, Context, Param, Rule
+from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
+from diplotrack.alerts.rules.basis import account_basis, plural
 from diplotrack.alerts.rules.scope import (
     after_since,
     at_handle,
@@ -121,6 +122,26 @@ def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
     return alerts
 
 
+def basis(ctx: Context, params: Mapping[str, Any]) -> Basis:
+    """An account is judged when it has ``min_posts`` posts, is active, and the store observed it (a
+    snapshot or a complete sweep) after its last post: silence is measured up to that observation."""
+    p = merged(PARAMS, params)
+    rows = _posting(ctx, int(p["history"]))
+    for r in rows:
+        seen = [t for t in (r["snapshot_at"], r["sweep_at"]) if t is not None]
+        r["observed_until"] = max(seen) if seen else None
+        r["enough"] = r["posts"] >= p["min_posts"] and (r["status"] or "active") == "active"
+    enough = [r for r in rows if r["enough"]]
+    later = [r for r in enough if r["observed_until"] is not None and r["observed_until"] > r["last_at"]]
+    had = (
+        f"none of the {plural(len(enough), 'account')} with them was observed after"
+        if enough
+        else "no active account has them"
+    )
+    note = f"needs {p['min_posts']} posts and a snapshot or complete sweep after the last one; {had}"
+    return account_basis(ctx, later, lambda r: True, note, "last_at", "observed_until")
+
+
 PARAMS = (
     Param("min_days", 14.0, "the shortest silence (days) that fires, however often the account posts"),
     Param("factor", 3.0, "a silence must exceed this many times the 95th percentile of the account's gaps"),
@@ -137,4 +158,5 @@ RULE = Rule(
     ),
     params=PARAMS,
     evaluate=evaluate,
+    basis=basis,
 )

@@ -16,9 +16,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from diplotrack.alerts.model import Alert, Context, Param, Rule
+from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
+from diplotrack.alerts.rules.basis import account_basis, most
 from diplotrack.alerts.rules.scope import after_since, at_handle, merged, positive
-from diplotrack.alerts.rules.windows import Windows, enriched_posts, post_evidence, split
+from diplotrack.alerts.rules.windows import Windows, enriched_posts, post_evidence, split, window_counts
 
 NAME = "topic_shift"
 EXAMPLES = 5
@@ -95,6 +96,30 @@ def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
     return alerts
 
 
+def basis(ctx: Context, params: Mapping[str, Any]) -> Basis:
+    """An account is judged when its recent window and its baseline hold enough topic-enriched posts."""
+    p = merged(PARAMS, params)
+    recent_days, baseline_days = float(p["recent_days"]), float(p["baseline_days"])
+    rows = window_counts(ctx, "e.topics IS NOT NULL", recent_days, baseline_days)
+    min_recent, min_baseline = int(p["min_recent"]), int(p["min_baseline"])
+    if rows:
+        has = f"the most any account has is {most(rows, 'recent')} and {most(rows, 'baseline')}"
+    else:
+        has = "no account has any; diplotrack enrich adds them"
+    note = (
+        f"needs {min_recent} topic-enriched posts in an account's last {recent_days:g} days and {min_baseline} "
+        f"in the {baseline_days:g} days before; {has}"
+    )
+    return account_basis(
+        ctx,
+        rows,
+        lambda r: r["recent"] >= min_recent and r["baseline"] >= min_baseline,
+        note,
+        "baseline_start",
+        "end_at",
+    )
+
+
 PARAMS = (
     Param("recent_days", 14.0, "the recent window: this many days up to the account's latest enriched post"),
     Param("baseline_days", 90.0, "the baseline: this many days before the recent window"),
@@ -114,4 +139,5 @@ RULE = Rule(
     ),
     params=PARAMS,
     evaluate=evaluate,
+    basis=basis,
 )

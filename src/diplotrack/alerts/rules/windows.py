@@ -92,3 +92,32 @@ def post_evidence(platform: str, post: dict[str, Any], *extra: str) -> dict[str,
     }
     out.update({c: post[c] for c in extra})
     return out
+
+
+def window_counts(ctx: Context, enriched: str, recent_days: float, baseline_days: float) -> list[dict[str, Any]]:
+    """Per roster account with enriched posts: how many of them lie in its recent window
+    (``recent``) and in its baseline (``baseline``), and where the baseline starts and the windows
+    end, as ``enriched_posts`` and ``split`` select them (``enriched``: the rule's condition)."""
+    from diplotrack.alerts.rules.basis import per_account
+
+    recent_us = round(timedelta(days=recent_days) / timedelta(microseconds=1))
+    baseline_us = round(timedelta(days=baseline_days) / timedelta(microseconds=1))
+    return per_account(
+        ctx,
+        f"""mine AS (
+            SELECT p.platform, lower(t.handle) AS handle, p.created_at
+            FROM posts p JOIN tracked t ON t.platform = p.platform AND t.key = p.author_id
+            JOIN post_enrichment e ON e.platform = p.platform AND e.post_id = p.post_id
+            WHERE p.created_at IS NOT NULL AND p.created_at <= ? AND list_contains(?, p.kind) AND {enriched}),
+        ends AS (
+            SELECT platform, handle, max(created_at) AS end_at,
+                   max(created_at) - to_microseconds(?::BIGINT) AS recent_start
+            FROM mine GROUP BY ALL)
+        SELECT platform, handle, end_at, recent_start - to_microseconds(?::BIGINT) AS baseline_start,
+               count(*) FILTER (WHERE m.created_at > recent_start) AS recent,
+               count(*) FILTER (WHERE m.created_at <= recent_start
+                                  AND m.created_at > recent_start - to_microseconds(?::BIGINT)) AS baseline
+        FROM mine m JOIN ends USING (platform, handle)
+        GROUP BY ALL""",
+        [ctx.now, list(OWN_KINDS), recent_us, baseline_us, baseline_us],
+    )
