@@ -40,36 +40,64 @@ def discover_command(
     out: Path | None = typer.Option(None, "--out", "-o", help="Write the candidates as a new roster CSV to review."),
     evidence: Path | None = typer.Option(None, "--evidence", help="Write every candidate's evidence as JSON lines."),
     patterns: Path | None = typer.Option(None, "--patterns", help="A patterns file instead of the bundled one."),
-    as_json: bool = typer.Option(False, "--json", help="Print the candidates and their evidence as JSON."),
+    unknown_state: bool = typer.Option(
+        False,
+        "--include-unknown-state",
+        help="Also write to --out the candidates whose state no evidence names, with an EMPTY state and the "
+        "note 'fill in state'; 'roster validate' points at each such row until you fill it in.",
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the candidates and their evidence as JSON (the summary goes to stderr)."
+    ),
 ) -> None:
     if not (math.isfinite(min_score) and 0.0 <= min_score <= 1.0):
         raise UsageError(f"--min-score {min_score:g} is not between 0 and 1; give a score such as 0.5")
     if out is not None and out.suffix.lower() != ".csv":
         raise UsageError(f"--out {out} must name a .csv file, the roster's CSV form")
+    if unknown_state and out is None:
+        raise UsageError("--include-unknown-state changes what --out writes; add --out FILE.csv")
     platforms = check_platforms(split(platform))
     states = check_countries(split(state), field="state", db=common.STATE.db)
+    from diplotrack.discover.coverage import Coverage, platforms_without_data
     from diplotrack.discover.outputs import check_targets, write_all
     from diplotrack.discover.patterns import load_patterns
-    from diplotrack.discover.roster_csv import check_importable, csv_writer, evidence_writer, roster_rows
+    from diplotrack.discover.roster_csv import csv_writer, evidence_writer, importable_check, roster_rows
     from diplotrack.discover.score import discover
 
     check_targets([(out, "--out"), (evidence, "--evidence")])  # before the work, not after it
     loaded = load_patterns(str(patterns) if patterns else None)
+    coverage = Coverage()
     con = open_store_read_only(common.STATE.db)
     try:
-        roster_size = con.execute("SELECT count(*) FROM accounts").fetchone()[0]
         with common.err_console.status("discovering", spinner="dots"):
-            found = discover(
-                con, platforms=platforms, states=states, min_score=min_score, limit=limit or None, patterns=loaded
+            qualifying = discover(
+                con, platforms=platforms, states=states, min_score=min_score, patterns=loaded, coverage=coverage
             )
-        rows, written = roster_rows(con, found, datetime.now(UTC).date()) if out is not None else ([], None)
+        found = qualifying[:limit] if limit else qualifying
+        empty_platforms = platforms_without_data(con, platforms) if not found else []
+        today = datetime.now(UTC).date()
+        rows, written = roster_rows(con, found, today, unknown_state=unknown_state) if out is not None else ([], None)
     finally:
         con.close()
-    files = [(out, csv_writer(rows), check_importable)] if out is not None else []
+    files = [(out, csv_writer(rows), importable_check(unknown_state))] if out is not None else []
     files += [(evidence, evidence_writer(found), None)] if evidence is not None else []
     write_all(files)  # all or nothing
-    if as_json:
+    summary = _summary(len(found), len(qualifying), min_score, coverage.roster_accounts, empty_platforms)
+    if written is not None:
+        summary += f"; {written.rows} written to {out} (review it, then 'diplotrack roster import {out}')"
+        if written.stateless:
+            summary += (
+                f"; {written.stateless} of them with an empty state to fill in ('diplotrack roster validate {out}' "
+                "lists them)"
+            )
+        if written.skipped:
+            summary += f"; {_left_out(written.skipped)}"
+    if evidence is not None:
+        summary += f"; evidence in {evidence}"
+    if as_json:  # stdout stays the JSON list; what stands behind it goes to stderr
         common.print_json([c.as_json() for c in found])
+        common.err_console.print(summary, markup=False)
+        common.err_console.print(coverage.line(), markup=False)
         return
     rows_shown = [
         (
@@ -86,13 +114,19 @@ def discover_command(
     ]
     if rows_shown:
         common.print_table(("#", "score", "platform", "handle", "kind", "state", "host", "evidence"), rows_shown)
-    summary = f"{len(found)} candidate(s) at score {min_score:g} or more"
-    if not roster_size:
-        summary += ": the store holds no roster to start from; import one first ('diplotrack roster import FILE')"
-    if written is not None:
-        summary += f"; {written.rows} written to {out} (review it, then 'diplotrack roster import {out}')"
-        if written.skipped:
-            summary += f"; {_left_out(written.skipped)}"
-    if evidence is not None:
-        summary += f"; evidence in {evidence}"
     common.console.print(summary, markup=False)
+    common.console.print(coverage.line(), markup=False)
+
+
+def _summary(shown: int, qualifying: int, min_score: float, roster_size: int, empty_platforms: list[str]) -> str:
+    """``5 shown of 15 candidate(s) at score 0.3 or more``, and why there are none where the store says."""
+    counted = f"{qualifying} candidate(s)" if shown == qualifying else f"{shown} shown of {qualifying} candidate(s)"
+    summary = f"{counted} at score {min_score:g} or more"
+    if not roster_size:
+        return summary + ": the store holds no roster to start from; import one first ('diplotrack roster import FILE')"
+    if empty_platforms:
+        summary += (
+            f": the store holds no data on {', '.join(empty_platforms)} (no account, post, follow or profile "
+            "there); collect from it first"
+        )
+    return summary

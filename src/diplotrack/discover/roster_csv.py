@@ -10,7 +10,10 @@ and consuls general: a candidate that looks like one but whose host is not known
 ``other``, and its notes say which kind it looks like, so that the reviewer completes the row. The
 roster also requires a state, and only evidence that names the state the account speaks for gives
 one (``score._guess``): a candidate without it is left out of the CSV (its evidence stays in
-``--evidence`` and ``--json``), as is one known only by an id, one whose handle the platform refuses
+``--evidence`` and ``--json``) unless ``unknown_state`` is asked for (``--include-unknown-state``):
+then it is written with an EMPTY state, an ``actor_id`` without the state, and notes that begin
+"fill in state", so that ``roster validate`` points at each such row until the reviewer completes it.
+Left out in any case are one known only by an id, one whose handle the platform refuses
 or holds a control character, and one whose handle a spreadsheet would run as a formula (a cell
 cannot be both protected and the exact handle). ``written.skipped`` says which and why. The
 ``source`` is ``diplotrack discover <date>``; ``notes`` summarises the evidence; ``tags`` is
@@ -70,6 +73,7 @@ KIND_ABBREVIATIONS = {
 class Written:
     rows: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (candidate, why)
+    stateless: int = 0  # rows written with an empty state (``unknown_state``)
 
 
 def _slug(text: str) -> str:
@@ -138,10 +142,14 @@ def _skip_reason(c: Candidate, handle: str | None) -> str | None:
     return None
 
 
+FILL_IN_STATE = "fill in state (no evidence names the state it speaks for)"
+
+
 def roster_rows(
-    con: duckdb.DuckDBPyConnection, candidates: Sequence[Candidate], today: date
+    con: duckdb.DuckDBPyConnection, candidates: Sequence[Candidate], today: date, *, unknown_state: bool = False
 ) -> tuple[list[dict[str, str]], Written]:
-    """The CSV rows of ``candidates`` (best first) and what was left out, and why."""
+    """The CSV rows of ``candidates`` (best first) and what was left out, and why; with
+    ``unknown_state``, a candidate whose state no evidence names is written with an empty state."""
     # an owner's row repeats its actor's CSV columns (the roster's own list; column names are ours)
     actors = {
         r[0]: dict(zip(ACTOR_COLUMNS, r, strict=True))
@@ -165,16 +173,19 @@ def roster_rows(
         if c.owner is not None and c.owner in actors:
             row.update({k: _cell(v) for k, v in actors[c.owner].items()})
         else:
-            state = c.state
-            if not state or check_country(state) is not None:
+            state = c.state if c.state and check_country(c.state) is None else None
+            if state is None and not unknown_state:
                 written.skipped.append((label, NO_STATE))
                 continue
+            if state is None:
+                written.stateless += 1
             kind = c.kind if c.kind in KINDS else "other"
             host = c.host_country if c.host_country and check_country(c.host_country) is None else None
             if kind in HOST_COUNTRY_KINDS and host is None:
                 kind, looks_like = "other", kind
             slug = _slug(handle) if _slug(handle) != "account" else _slug(c.user_id or handle)
-            parts = [state.lower(), KIND_ABBREVIATIONS[kind]] + ([host.lower()] if host else []) + [slug]
+            parts = [state.lower()] if state else []
+            parts += [KIND_ABBREVIATIONS[kind]] + ([host.lower()] if host else []) + [slug]
             actor_id, n = "-".join(parts), 2
             while actor_id in used:
                 actor_id, n = f"{'-'.join(parts)}-{n}", n + 1
@@ -183,7 +194,7 @@ def roster_rows(
                 actor_id=actor_id,
                 name=_text(c.name, NAME_MAX) or handle,
                 kind=kind,
-                state=state,
+                state=state or "",
                 host_country=host or "",
                 host_city=_text(c.host_city) if host else "",
                 tags="discovered",
@@ -191,6 +202,8 @@ def roster_rows(
         seen.add((c.platform, handle.lower()))
         user_id = c.user_id if c.user_id and not c.user_id.startswith("handle:") else ""
         notes = _summary(c, looks_like, today)
+        if not row["state"]:
+            notes = f"{FILL_IN_STATE}; {notes}"
         if user_id.startswith(FORMULA_START):
             user_id, notes = "", f"{notes}; user id {_text(c.user_id, 80)} left out (it begins like a formula)"
         row.update(
@@ -227,11 +240,14 @@ def csv_writer(rows: list[dict[str, str]]) -> Callable[[BinaryIO], None]:
     return write
 
 
-def check_importable(path: Path) -> None:
-    """A UsageError unless the roster loader accepts the CSV at ``path`` as it is."""
+def check_importable(path: Path, *, empty_state: bool = False) -> None:
+    """A UsageError unless the roster loader accepts the CSV at ``path`` as it is (``empty_state``:
+    but for the empty states that ``roster_rows(unknown_state=True)`` writes on purpose)."""
     from diplotrack.roster.load import load_roster
 
     _, problems = load_roster(path)
+    if empty_state:
+        problems = [p for p in problems if not (p.field == "state" and p.message == "is required")]
     if problems:
         raise UsageError(
             f"the proposed roster does not validate ({problems[0].field}: {problems[0].message}); "
@@ -252,12 +268,23 @@ def evidence_writer(candidates: Sequence[Candidate]) -> Callable[[BinaryIO], Non
 
 
 def write_roster_csv(
-    con: duckdb.DuckDBPyConnection, candidates: Sequence[Candidate], path: Path, today: date
+    con: duckdb.DuckDBPyConnection,
+    candidates: Sequence[Candidate],
+    path: Path,
+    today: date,
+    *,
+    unknown_state: bool = False,
 ) -> Written:
-    """Write the rows to ``path`` (atomically, after checking that the roster loader accepts them)."""
-    rows, written = roster_rows(con, candidates, today)
-    write_all([(path, csv_writer(rows), check_importable)])
+    """Write the rows to ``path`` (atomically, after checking that the roster loader accepts them,
+    the empty states ``unknown_state`` writes aside)."""
+    rows, written = roster_rows(con, candidates, today, unknown_state=unknown_state)
+    write_all([(path, csv_writer(rows), importable_check(unknown_state))])
     return written
+
+
+def importable_check(unknown_state: bool) -> Callable[[Path], None]:
+    """``check_importable``, allowing the empty states when ``unknown_state`` wrote them."""
+    return lambda path: check_importable(path, empty_state=unknown_state)
 
 
 def write_evidence(candidates: Sequence[Candidate], path: Path) -> None:

@@ -26,8 +26,9 @@ from typing import Any
 
 import duckdb
 
+from diplotrack.discover.coverage import Coverage, follows_inside
 from diplotrack.discover.graph import Edge, Roster, handle_ids, known_handles, read_edges, read_roster
-from diplotrack.discover.handles import HandleHit, learn, tokens
+from diplotrack.discover.handles import HandleHit, kind_words, learn, tokens
 from diplotrack.discover.links import POST_LINK_BASE, POST_LINK_MAX, PROFILE_LINK, read_links
 from diplotrack.discover.patterns import Patterns, country_names, load_patterns
 from diplotrack.discover.profile_signals import ProfileSignal, latest_profiles, read_profile
@@ -181,23 +182,32 @@ def discover(
     limit: int | None = None,
     patterns: Patterns | None = None,
     weights: Weights = DEFAULT_WEIGHTS,
+    coverage: Coverage | None = None,
 ) -> list[Candidate]:
-    """Accounts outside the roster, best first (ties by handle), with score >= ``min_score``."""
+    """Accounts outside the roster, best first (ties by handle), with score >= ``min_score``;
+    ``coverage``, when given, is filled with what the store gave each signal."""
     roster = read_roster(con)
+    if coverage is not None:
+        coverage.roster_accounts = len(roster.accounts)
+        coverage.follows_inside = follows_inside(con, roster, platforms) if roster.accounts else 0
+    coverage = coverage if coverage is not None else Coverage()
     if not roster.accounts:
         return []
     patterns = patterns or load_patterns()
     pool = _Pool(roster, handle_ids(con, platforms))
     edges = [e for e in read_edges(con, roster, platforms) if weights.use_follows or e.relation != "follow"]
+    for e in edges:
+        coverage.relation(e.relation, e.actor_id, e.rows)
     _add_edges(con, pool, edges)
     if weights.use_links:
-        _add_links(con, pool, platforms)
+        _add_links(con, pool, platforms, coverage)
     if weights.use_profiles:
-        _add_profiles(con, pool, patterns, platforms)
+        _add_profiles(con, pool, patterns, platforms, coverage)
     pool.name_by_latest_handle(con)
     model = learn(
         ((a.platform, a.handle, a.kind) for a in roster.accounts),
         ((c.platform, c.handle or "") for c in pool.by_key.values()),
+        kind_words(patterns),
     )
     observers = len({e.actor_id for e in edges})
     tau = max(weights.tau_min, weights.tau_share * observers)
@@ -226,11 +236,12 @@ def _add_edges(con: duckdb.DuckDBPyConnection, pool: _Pool, edges: list[Edge]) -
         c.seen(e.last_at)
 
 
-def _add_links(con: duckdb.DuckDBPyConnection, pool: _Pool, platforms: tuple[str, ...]) -> None:
+def _add_links(con: duckdb.DuckDBPyConnection, pool: _Pool, platforms: tuple[str, ...], coverage: Coverage) -> None:
     profile_links: dict[int, tuple[Candidate, list[Any]]] = {}
     for row in read_links(con, pool.roster):
         if platforms and row.link.platform not in platforms:
             continue
+        coverage.links += 1
         c = pool.get(row.link.platform, None, row.link.handle)
         if c is None:
             continue
@@ -260,12 +271,16 @@ def _add_links(con: duckdb.DuckDBPyConnection, pool: _Pool, platforms: tuple[str
             c.owner = actors.pop()
 
 
-def _add_profiles(con: duckdb.DuckDBPyConnection, pool: _Pool, patterns: Patterns, platforms: tuple[str, ...]) -> None:
+def _add_profiles(
+    con: duckdb.DuckDBPyConnection, pool: _Pool, patterns: Patterns, platforms: tuple[str, ...], coverage: Coverage
+) -> None:
     states = pool.roster.states
     for p in latest_profiles(con, platforms):
         handle = p.handle or (p.user_id[len("handle:") :] if p.user_id.startswith("handle:") else None)
         if pool.held(p.platform, p.user_id, handle):
             continue
+        coverage.profiles += bool(p.display_name or p.description or p.location)
+        coverage.labels += bool(p.verified_type)
         signal: ProfileSignal = read_profile(p, patterns, pool.roster, states)
         c = pool.find(p.platform, p.user_id, handle)
         if c is None and signal.strength <= 0 and signal.label <= 0:

@@ -2,13 +2,21 @@
 (``diplotrack discover``, docs/discovery.md) with a score of at least ``min_score``.
 
 One alert per candidate account, keyed by its platform and its platform id (or, while only its handle
-is known, its lower-case handle), so a candidate is alerted once however its score moves later. The
-evidence is the candidate's: its score and components, the roster actors pointing at it and how,
-the profile, label, link and handle evidence, and the roster row discovery proposes (kind, state,
-host country). ``occurred_at`` is the latest evidence's time (when the store last saw something that
-points at it). The scope's platforms apply to the candidate's platform; its kinds to the kind the
-evidence gives it; its handles to the roster accounts whose actors point at it; ``since`` to the
-latest evidence.
+is known, its lower-case handle), so a candidate is alerted once however its score moves later; an
+account alerted before keeps the earlier alert's key when it is later tied to an id or renamed
+(``discover.earlier_alerts``: the same id, or a handle in common, ignoring case), so it is not alerted
+again. The evidence is the candidate's: its score and components, the roster actors pointing at it
+and how, the profile, label, link and handle evidence, and the roster row discovery proposes (kind,
+state, host country). ``occurred_at`` is the latest evidence's time (when the store last saw
+something that points at it).
+
+Scope: ``platforms`` keep candidates on those platforms; ``kinds`` keep candidates whose guessed kind
+(from the profile, a kind word in the handle, or the roster actor that links to it as its own) is one
+of them, so a candidate without a guessed kind is dropped when kinds are given; ``accounts``
+(handles) keep candidates that a roster actor holding one of those handles follows, mentions,
+reposts, quotes, replies to or links to, or that such an actor links to as its own; ``since`` drops
+candidates whose latest evidence is older. ``max_alerts`` caps the NEW alerts of one evaluation (best
+scores first): candidates alerted before are returned too, under their earlier key, and do not count.
 """
 
 from __future__ import annotations
@@ -23,7 +31,11 @@ from diplotrack.errors import InvalidValueError
 NAME = "new_account"
 PARAMS = (
     Param("min_score", 0.6, "Alert on candidates whose discovery score is at least this (0 to 1)."),
-    Param("max_alerts", 50, "At most this many alerts in one evaluation, best scores first."),
+    Param(
+        "max_alerts",
+        50,
+        "At most this many new alerts in one evaluation, best scores first (accounts alerted before do not count).",
+    ),
 )
 
 
@@ -39,11 +51,14 @@ def _check(params: Mapping[str, Any]) -> tuple[float, int]:
 
 
 def evaluate(ctx: Context, given: Mapping[str, Any]) -> Sequence[Alert]:
+    from diplotrack.discover.earlier_alerts import earlier_alerts
     from diplotrack.discover.score import discover
 
     min_score, most = _check(merged(PARAMS, given))
     scope = ctx.scope
     candidates = discover(ctx.con, platforms=scope.platforms, min_score=min_score)
+    earlier = earlier_alerts(ctx.con) if candidates else None
+    new = 0
     actors: set[str] | None = None
     if scope.handles:
         wanted = [h.lstrip("@").lower() for h in scope.handles]
@@ -57,11 +72,16 @@ def evaluate(ctx: Context, given: Mapping[str, Any]) -> Sequence[Alert]:
             continue
         if not after_since(scope, c.last_seen):
             continue
+        key = earlier.key_of(c) if earlier is not None else None
+        if key is None:
+            if new >= most:
+                continue
+            new += 1
         kind = f" ({c.kind})" if c.kind else ""
         alerts.append(
             Alert(
                 rule=NAME,
-                key=c.key,
+                key=key or c.key,
                 title=f"New account {at_handle(c.handle or c.user_id)} on {c.platform} looks like the roster's"
                 f"{kind}: score {c.score:.2f}",
                 platform=c.platform,
@@ -71,8 +91,6 @@ def evaluate(ctx: Context, given: Mapping[str, Any]) -> Sequence[Alert]:
                 evidence=jsonable(c.as_json()),
             )
         )
-        if len(alerts) >= most:
-            break
     return alerts
 
 
