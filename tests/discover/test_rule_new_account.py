@@ -47,6 +47,21 @@ def test_fires_once_per_candidate_with_its_evidence(con):
     assert [a.alert_id for a in again] == [a.alert_id for a in alerts]
 
 
+def test_basis_is_the_accounts_outside_the_roster_discovery_could_score(con, tmp_path, new_store):
+    rule = rule_named("new_account")
+    assert rule is not None and rule.basis is not None
+    scored = rule.basis(Context(con, NOW), {})
+    assert scored.judged == scored.in_scope == len(discover(con, min_score=0.0)) > 0
+    on_telegram = rule.basis(Context(con, NOW, Scope(platforms=("telegram",))), {})
+    assert 0 < on_telegram.judged < scored.judged
+    empty = new_store(tmp_path / "empty.duckdb")
+    try:
+        nothing = rule.basis(Context(empty, NOW), {})
+    finally:
+        empty.close()
+    assert (nothing.judged, nothing.in_scope) == (0, 0) and "outside the roster" in nothing.note
+
+
 def test_quiet_below_the_threshold_and_outside_the_scope(con):
     rule = rule_named("new_account")
     weak = {a.handle for a in rule.evaluate(Context(con, NOW), {"min_score": 0.6})}

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from diplotrack.alerts.model import Alert, Context, Param, Rule
+from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
 from diplotrack.alerts.rules.scope import after_since, at_handle, jsonable, merged
 from diplotrack.errors import InvalidValueError
 
@@ -94,6 +94,23 @@ def evaluate(ctx: Context, given: Mapping[str, Any]) -> Sequence[Alert]:
     return alerts
 
 
+def basis(ctx: Context, given: Mapping[str, Any]) -> Basis:
+    """The accounts outside the roster that discovery could score at all (any signal, any score) on the
+    scope's platforms: those are what the rule judged; none means the store holds nothing pointing
+    outside the roster, so no alert says nothing about new accounts."""
+    from diplotrack.discover.score import discover
+
+    _check(merged(PARAMS, given))
+    scored = len(discover(ctx.con, platforms=ctx.scope.platforms, min_score=0.0))
+    return Basis(
+        judged=scored,
+        in_scope=scored,
+        unit="accounts outside the roster",
+        note="needs accounts outside the roster that roster actors follow, mention, repost, quote or link to, "
+        "or whose profile the store holds; the store has none",
+    )
+
+
 RULE = Rule(
     name=NAME,
     title="New account matching the discovery signals",
@@ -103,4 +120,5 @@ RULE = Rule(
     ),
     params=PARAMS,
     evaluate=evaluate,
+    basis=basis,
 )
