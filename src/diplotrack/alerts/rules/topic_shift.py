@@ -17,9 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
-from diplotrack.alerts.rules.basis import account_basis, most
 from diplotrack.alerts.rules.scope import after_since, at_handle, merged, positive
-from diplotrack.alerts.rules.windows import Windows, enriched_posts, post_evidence, split, window_counts
+from diplotrack.alerts.rules.windows import Windows, enriched_posts, post_evidence, split, window_basis
 
 NAME = "topic_shift"
 EXAMPLES = 5
@@ -99,25 +98,9 @@ def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
 def basis(ctx: Context, params: Mapping[str, Any]) -> Basis:
     """An account is judged when its recent window and its baseline hold enough topic-enriched posts."""
     p = merged(PARAMS, params)
-    recent_days, baseline_days = float(p["recent_days"]), float(p["baseline_days"])
-    rows = window_counts(ctx, "e.topics IS NOT NULL", recent_days, baseline_days)
     min_recent, min_baseline = int(p["min_recent"]), int(p["min_baseline"])
-    if rows:
-        has = f"the most any account has is {most(rows, 'recent')} and {most(rows, 'baseline')}"
-    else:
-        has = "no account has any; diplotrack enrich adds them"
-    note = (
-        f"needs {min_recent} topic-enriched posts in an account's last {recent_days:g} days and {min_baseline} "
-        f"in the {baseline_days:g} days before; {has}"
-    )
-    return account_basis(
-        ctx,
-        rows,
-        lambda r: r["recent"] >= min_recent and r["baseline"] >= min_baseline,
-        note,
-        "baseline_start",
-        "end_at",
-    )
+    days = float(p["recent_days"]), float(p["baseline_days"])
+    return window_basis(ctx, "e.topics IS NOT NULL", "topic-enriched posts", *days, min_recent, min_baseline)
 
 
 PARAMS = (

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from diplotrack.alerts.model import Context
+from diplotrack.alerts.model import Basis, Context
+from diplotrack.alerts.rules.basis import account_basis, most
 from diplotrack.alerts.rules.scope import excerpt, fetch, iso, post_url, tracked_sql
 
 OWN_KINDS = ("original", "reply", "quote")
@@ -120,4 +121,29 @@ def window_counts(ctx: Context, enriched: str, recent_days: float, baseline_days
         FROM mine m JOIN ends USING (platform, handle)
         GROUP BY ALL""",
         [ctx.now, list(OWN_KINDS), recent_us, baseline_us, baseline_us],
+    )
+
+
+def window_basis(
+    ctx: Context, enriched: str, what: str, recent_days: float, baseline_days: float, min_recent: int, min_baseline: int
+) -> Basis:
+    """A shift rule's basis: an account is judged when its recent window and its baseline hold at least
+    ``min_recent`` and ``min_baseline`` posts that are ``enriched`` (SQL on ``e``, the enrichment);
+    ``what`` names those posts in the note (``tone-scored posts``)."""
+    rows = window_counts(ctx, enriched, recent_days, baseline_days)
+    if rows:
+        has = f"the most any account has is {most(rows, 'recent')} and {most(rows, 'baseline')}"
+    else:
+        has = "no account has any; diplotrack enrich adds them"
+    note = (
+        f"needs {min_recent} {what} in an account's last {recent_days:g} days and {min_baseline} "
+        f"in the {baseline_days:g} days before; {has}"
+    )
+    return account_basis(
+        ctx,
+        rows,
+        lambda r: r["recent"] >= min_recent and r["baseline"] >= min_baseline,
+        note,
+        "baseline_start",
+        "end_at",
     )
