@@ -71,6 +71,12 @@ class LinkServer:
                     status, extra, delay = server.route(self.command, host, path, headers)
                     if delay:
                         time.sleep(delay)
+                finally:
+                    # done before the answer goes out: once the client has it, it may send the next
+                    # request, which must not find this one still counted (a race under load)
+                    with lock:
+                        server.in_flight -= 1
+                try:
                     self.send_response(status)
                     for k, v in extra.items():
                         self.send_header(k, v)
@@ -78,9 +84,6 @@ class LinkServer:
                     self.end_headers()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
-                finally:
-                    with lock:
-                        server.in_flight -= 1
 
             do_GET = _answer  # noqa: N815
             do_HEAD = _answer  # noqa: N815
