@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -312,3 +313,12 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
 def test_missing_user_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         load_taxonomy(tmp_path / "nope.yaml")
+
+
+def test_a_fifo_or_a_folder_is_refused_before_any_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "topics.yaml"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    with pytest.raises(UsageError, match="is a FIFO; give a YAML file"):
+        load_taxonomy(fifo)
+    with pytest.raises(UsageError, match="is a folder; give a YAML file"):
+        load_taxonomy(tmp_path)

@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
-from diplotrack.errors import UsageError
-from diplotrack.regular_files import NotRegularFileError, read_regular_text
+from diplotrack.enrich.yaml_lines import read_text
 
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 LOCALES = ("fr", "es", "de", "ru", "zh_CN", "zh_TW", "it", "pt")
@@ -139,17 +139,7 @@ def load_patterns(path: str | None = None) -> Patterns:
     if path is None:
         source = resources.files("diplotrack.discover").joinpath("patterns.yaml").read_text(encoding="utf-8")
         return parse_patterns(source, "discover/patterns.yaml")
-    try:  # a FIFO or a device is refused before any read
-        source = read_regular_text(path, encoding="utf-8-sig")
-    except NotRegularFileError as exc:
-        raise UsageError(f"the patterns file {path} is {exc.kind}, not a file; name a .yaml file") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"the patterns file {path} is not UTF-8 (bad byte at offset {exc.start}); save it as UTF-8"
-        ) from None
-    except OSError as exc:
-        raise UsageError(f"cannot read the patterns file {path} ({exc.strerror}); check the path") from None
-    return parse_patterns(source, path)
+    return parse_patterns(read_text(Path(path), "the patterns file", encoding="utf-8-sig"), path)
 
 
 def _fold(name: str) -> str:

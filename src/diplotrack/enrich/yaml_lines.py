@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 import yaml
 
 from diplotrack.errors import DataFileError, UsageError
+from diplotrack.regular_files import NotRegularFileError, read_regular_text
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when PyYAML has it: 5x faster
@@ -177,13 +178,15 @@ def top_of(
     return problems, root, top, version
 
 
-def read_text(path: Path, what: str) -> str:
+def read_text(path: Path, what: str, encoding: str = "utf-8") -> str:
+    """The text of the user's YAML file ``path`` (``what``: "topics file"), every failure one sentence;
+    a folder, FIFO or device is refused before any read (a FIFO would block)."""
     try:
-        return path.read_text(encoding="utf-8")
+        return read_regular_text(path, encoding=encoding)
     except FileNotFoundError:
         raise UsageError(f"{what} {path} does not exist; check the path") from None
-    except IsADirectoryError:
-        raise UsageError(f"{what} {path} is a folder; give a YAML file") from None
+    except NotRegularFileError as exc:
+        raise UsageError(f"{what} {path} is {exc.kind}; give a YAML file") from None
     except UnicodeDecodeError as exc:
         raise UsageError(
             f"{what} {path} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8"
