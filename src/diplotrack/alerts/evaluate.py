@@ -146,32 +146,43 @@ def _failure(exc: Exception, debug: bool) -> str:
     return internal_error(exc)
 
 
-def rule_bases(
-    con: duckdb.DuckDBPyConnection,
-    chosen: Sequence[RuleSetting],
-    now: datetime,
-    failed: Sequence[str] = (),
-    *,
-    debug: bool = False,
-) -> tuple[dict[str, Basis | None], dict[str, str]]:
-    """What each chosen rule (except those ``failed``) could judge: its ``basis``, or None where it does
-    not say or could not; and the error of each basis that failed (which never fails its rule: what it
-    judged is unknown, and says why)."""
-    bases: dict[str, Basis | None] = {}
-    errors: dict[str, str] = {}
+@dataclass
+class RulesRun:
+    """What the chosen rules found: their alerts (in rule order), the error of each rule that failed,
+    what each rule that ran could judge (None where it does not say or its count failed) and the
+    error of each count that failed (which never fails its rule: what it judged is unknown)."""
+
+    found: list[Alert] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    bases: dict[str, Basis | None] = field(default_factory=dict)
+    basis_errors: dict[str, str] = field(default_factory=dict)
+
+
+def run_rules(
+    con: duckdb.DuckDBPyConnection, chosen: Sequence[RuleSetting], now: datetime, *, debug: bool = False
+) -> RulesRun:
+    """Run every chosen rule, then ask it what it could judge, with one context for both (a rule may
+    keep in ``Context.memo`` what its basis needs again). A rule that fails (a bug too: one rule
+    meeting data it did not expect cannot silence the others; ``debug`` raises it) is not asked."""
+    run = RulesRun()
     for setting in chosen:
         rule = setting.rule
-        if rule.name in failed:
+        context = Context(con=con, now=now, scope=setting.scope)
+        try:
+            alerts = rule.evaluate(context, dict(setting.params))
+        except Exception as exc:
+            run.errors[rule.name] = _failure(exc, debug)
             continue
+        run.found.extend(a for a in alerts if _in_scope(a, setting))
         if rule.basis is None:
-            bases[rule.name] = None
+            run.bases[rule.name] = None
             continue
         try:
-            bases[rule.name] = rule.basis(Context(con=con, now=now, scope=setting.scope), dict(setting.params))
+            run.bases[rule.name] = rule.basis(context, dict(setting.params))
         except Exception as exc:
-            bases[rule.name] = None
-            errors[rule.name] = _failure(exc, debug)
-    return bases, errors
+            run.bases[rule.name] = None
+            run.basis_errors[rule.name] = _failure(exc, debug)
+    return run
 
 
 def scope_errors(con: duckdb.DuckDBPyConnection, chosen: Sequence[RuleSetting]) -> list[str]:
@@ -199,24 +210,6 @@ def scope_errors(con: duckdb.DuckDBPyConnection, chosen: Sequence[RuleSetting]) 
             f"{which} judged nothing about it; fix accounts in the config file's [alerts] section"
         )
     return lines
-
-
-def run_rules(
-    con: duckdb.DuckDBPyConnection, chosen: Sequence[RuleSetting], now: datetime, *, debug: bool = False
-) -> tuple[list[Alert], dict[str, str]]:
-    """Every chosen rule's alerts, in rule order, and the error of each rule that failed (a bug is
-    one too, so one rule meeting data it did not expect cannot silence the others; ``debug`` raises it)."""
-    found: list[Alert] = []
-    errors: dict[str, str] = {}
-    for setting in chosen:
-        context = Context(con=con, now=now, scope=setting.scope)
-        try:
-            alerts = setting.rule.evaluate(context, dict(setting.params))
-        except Exception as exc:
-            errors[setting.rule.name] = _failure(exc, debug)
-            continue
-        found.extend(a for a in alerts if _in_scope(a, setting))
-    return found, errors
 
 
 def deliver(
@@ -259,9 +252,9 @@ def evaluate(
     """Run ``chosen`` on the store as of ``now``, record the new alerts (one transaction) and deliver
     pending ones to ``channels``. A dry run records and delivers nothing: its ``new`` are the alerts
     not recorded before, for the caller to show. ``debug``: a bug in a rule or a channel is raised."""
-    found, errors = run_rules(con, chosen, now, debug=debug)
+    run = run_rules(con, chosen, now, debug=debug)
+    found, errors, bases, basis_errors = run.found, run.errors, run.bases, run.basis_errors
     names = [s.rule.name for s in chosen]
-    bases, basis_errors = rule_bases(con, chosen, now, list(errors), debug=debug)
     typos = scope_errors(con, chosen)
     if dry_run:
         known = state.known_ids(con, found)

@@ -58,11 +58,14 @@ class Scope:
 @dataclass(slots=True)
 class Context:
     """What a rule is given: a read connection on the store, the scope, and the evaluation time
-    (``now``, naive UTC; tests pass a fixed one)."""
+    (``now``, naive UTC; tests pass a fixed one). One context serves a rule's ``evaluate`` and then its
+    ``basis`` in an evaluation: ``memo`` is where the rule may keep what both need, so it is computed
+    once (it starts empty for each rule)."""
 
     con: duckdb.DuckDBPyConnection
     now: datetime
     scope: Scope = field(default_factory=Scope)
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,11 +22,14 @@ scores first): candidates alerted before are returned too, under their earlier k
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from diplotrack.alerts.model import Alert, Basis, Context, Param, Rule
 from diplotrack.alerts.rules.scope import after_since, at_handle, jsonable, merged
 from diplotrack.errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from diplotrack.discover.score import Candidate
 
 NAME = "new_account"
 PARAMS = (
@@ -50,13 +53,22 @@ def _check(params: Mapping[str, Any]) -> tuple[float, int]:
     return float(score), most
 
 
+def _scored(ctx: Context) -> list[Candidate]:
+    """Every account outside the roster that discovery scores on the scope's platforms, best first:
+    computed once per context (the rule's evaluation filters it, its basis counts it)."""
+    from diplotrack.discover.score import discover
+
+    if "scored" not in ctx.memo:
+        ctx.memo["scored"] = discover(ctx.con, platforms=ctx.scope.platforms, min_score=0.0)
+    return ctx.memo["scored"]
+
+
 def evaluate(ctx: Context, given: Mapping[str, Any]) -> Sequence[Alert]:
     from diplotrack.discover.earlier_alerts import earlier_alerts
-    from diplotrack.discover.score import discover
 
     min_score, most = _check(merged(PARAMS, given))
     scope = ctx.scope
-    candidates = discover(ctx.con, platforms=scope.platforms, min_score=min_score)
+    candidates = [c for c in _scored(ctx) if c.score >= min_score]  # as discover(min_score=) keeps them
     earlier = earlier_alerts(ctx.con) if candidates else None
     new = 0
     actors: set[str] | None = None
@@ -98,10 +110,8 @@ def basis(ctx: Context, given: Mapping[str, Any]) -> Basis:
     """The accounts outside the roster that discovery could score at all (any signal, any score) on the
     scope's platforms: those are what the rule judged; none means the store holds nothing pointing
     outside the roster, so no alert says nothing about new accounts."""
-    from diplotrack.discover.score import discover
-
     _check(merged(PARAMS, given))
-    scored = len(discover(ctx.con, platforms=ctx.scope.platforms, min_score=0.0))
+    scored = len(_scored(ctx))
     return Basis(
         judged=scored,
         in_scope=scored,
