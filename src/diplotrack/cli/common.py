@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
-import re
 import sys
 import uuid
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from rich.progress import (
 )
 
 from diplotrack.cli.terminal import SafeConsole, SafeTextColumn, clean, print_table, safe_text
+from diplotrack.safe_json import escape_unsafe
 
 __all__ = ["SafeTextColumn", "clean", "console", "err_console", "print_error", "print_table", "safe_text"]
 
@@ -65,22 +65,15 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"cannot encode {type(obj).__name__}")
 
 
-# characters JSON allows raw in a string that a terminal acts on or a reader may trip over: C1
-# controls (U+009B is CSI), bidi marks, embeddings, overrides and isolates (they reorder the line),
-# and the line and paragraph separators; written as \u escapes (C0 controls already are)
-_UNSAFE_IN_JSON = re.compile("[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
-
-
 def dumps(obj: Any) -> str:
     """``obj`` as JSON text; parsed back it gives the exact values, and the text itself holds no
-    character that drives a terminal (see ``_UNSAFE_IN_JSON``)."""
+    character that drives a terminal (``safe_json.escape_unsafe``)."""
     try:
         text = orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
     except orjson.JSONEncodeError:
         # orjson refuses integers beyond 64 bits (DuckDB HUGEINT): write those as strings
         text = orjson.dumps(_big_ints_as_text(obj), default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
-    # outside strings JSON text is ASCII, so each such character is inside a string: its escape is valid
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return escape_unsafe(text)
 
 
 def _big_ints_as_text(obj: Any) -> Any:

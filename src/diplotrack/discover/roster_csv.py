@@ -50,10 +50,9 @@ from diplotrack.report.write import FORMULA_START, spreadsheet_text
 from diplotrack.roster.checks import check_country, check_handle, stored_handle
 from diplotrack.roster.csv_form import ACTOR_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from diplotrack.roster.model import HOST_COUNTRY_KINDS, KINDS
+from diplotrack.safe_json import escape_unsafe
 
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
-# what JSON allows raw in a string that a terminal acts on (as cli.common.dumps escapes them)
-_UNSAFE_IN_JSON = re.compile("[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
 KIND_ABBREVIATIONS = {
     "embassy": "emb",
     "consulate": "cg",
@@ -262,7 +261,7 @@ def evidence_writer(candidates: Sequence[Candidate]) -> Callable[[BinaryIO], Non
     def write(f: BinaryIO) -> None:
         for c in candidates:
             line = orjson.dumps(c.as_json(), default=str).decode()
-            f.write((_UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", line) + "\n").encode())
+            f.write((escape_unsafe(line) + "\n").encode())
 
     return write
 

@@ -6,18 +6,13 @@ An alert's JSON form is the same everywhere (:func:`alert_record`, :func:`json_l
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import orjson
 
 from diplotrack.alerts.model import Alert
 from diplotrack.alerts.state import json_default
-
-# characters JSON allows raw in a string that a terminal acts on or that reorder a line (C1 controls,
-# bidi marks, embeddings, overrides, isolates, line and paragraph separators): written as \u escapes,
-# so ``tail -f alerts.jsonl`` cannot be driven by a name an account chose
-_UNSAFE_IN_JSON = re.compile("[\u0080-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+from diplotrack.safe_json import escape_unsafe
 
 
 def alert_record(alert: Alert) -> dict[str, Any]:
@@ -35,12 +30,6 @@ def alert_record(alert: Alert) -> dict[str, Any]:
         "run_id": alert.run_id,
         "evidence": dict(alert.evidence),
     }
-
-
-def escape_unsafe(json_text: str) -> str:
-    """JSON text with the characters a terminal acts on or that reorder a line written as ``\\u``
-    escapes (the same JSON once parsed)."""
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", json_text)
 
 
 def json_line(alert: Alert) -> str:

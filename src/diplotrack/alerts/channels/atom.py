@@ -22,9 +22,9 @@ import duckdb
 import orjson
 
 from diplotrack.alerts import state
-from diplotrack.alerts.channels import escape_unsafe
 from diplotrack.alerts.model import Alert
 from diplotrack.regular_files import write_replacing
+from diplotrack.safe_json import escape_unsafe
 
 NAME = "atom"
 ATOM_NS = "http://www.w3.org/2005/Atom"
