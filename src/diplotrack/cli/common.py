@@ -25,7 +25,7 @@ from rich.progress import (
 )
 
 from diplotrack.cli.terminal import SafeConsole, SafeTextColumn, clean, print_table, safe_text
-from diplotrack.safe_json import escape_unsafe
+from diplotrack.untrusted_text import escape_unsafe
 
 __all__ = ["SafeTextColumn", "clean", "console", "err_console", "print_error", "print_table", "safe_text"]
 

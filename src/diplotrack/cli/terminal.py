@@ -1,15 +1,15 @@
 """Text from the store or from servers, made safe and readable in a terminal.
 
 A handle, a post, a file name or an error a server sent may hold escape sequences (``ESC ]0;…BEL``
-retitles the terminal, ``ESC [2J`` clears it) or other control characters. :func:`clean` removes
-them, whole, keeping the visible text; :func:`safe_text` wraps the result in a Rich ``Text`` so it is
-never read as markup; :func:`print_table` prints every table of the command line, readable at 80
-columns; :class:`SafeConsole` cleans whatever string it is asked to print.
+retitles the terminal, ``ESC [2J`` clears it) or other control characters. ``clean``
+(``untrusted_text.clean``) removes them, whole, keeping the visible text; :func:`safe_text` wraps
+the result in a Rich ``Text`` so it is never read as markup; :func:`print_table` prints every table
+of the command line, readable at 80 columns; :class:`SafeConsole` cleans whatever string it is asked
+to print.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,33 +18,7 @@ from rich.progress import Task, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-# a whole escape sequence: CSI (ESC [ or 8-bit CSI) up to its final byte; OSC, DCS, SOS, PM, APC
-# (ESC ], P, X, ^, _ or their 8-bit forms) up to BEL, ST or the end of the text; any other ESC + byte
-_SEQUENCE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
-    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f]).*?(?:\x07|\x1b\\|\x9c|\Z)"
-    r"|\x1b[ -/]*[0-~]?",
-    re.DOTALL,
-)
-# what is left that a terminal acts on: C0 controls, DEL, C1 controls, bidi embeddings, overrides
-# and isolates (they reorder what follows them on the line)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_SPACE = re.compile(r"[\t\n\r\x0b\x0c\x85\u2028\u2029]")
-
-
-def clean(value: object, *, keep_newlines: bool = False) -> str:
-    """``value`` as text a terminal only displays: escape sequences and control characters removed,
-    tabs and line breaks made spaces (line feeds kept when ``keep_newlines``); None is ''. A string
-    sequence (OSC, DCS, …) with no terminator takes the rest of the text with it, as a terminal
-    would have."""
-    if value is None:
-        return ""
-    text = str(value)
-    if keep_newlines:
-        text = text.replace("\r\n", "\n")
-    text = _SEQUENCE.sub("", text)
-    text = _SPACE.sub(lambda m: "\n" if keep_newlines and m.group() == "\n" else " ", text)
-    return _CONTROL.sub("", text)
+from diplotrack.untrusted_text import clean
 
 
 def safe_text(value: object, *, keep_newlines: bool = False) -> Text:

@@ -42,7 +42,6 @@ from typing import BinaryIO
 import duckdb
 import orjson
 
-from diplotrack.cli.terminal import clean
 from diplotrack.discover.outputs import write_all
 from diplotrack.discover.score import Candidate
 from diplotrack.errors import UsageError
@@ -50,7 +49,7 @@ from diplotrack.report.write import FORMULA_START, spreadsheet_text
 from diplotrack.roster.checks import check_country, check_handle, stored_handle
 from diplotrack.roster.csv_form import ACTOR_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from diplotrack.roster.model import HOST_COUNTRY_KINDS, KINDS
-from diplotrack.safe_json import escape_unsafe
+from diplotrack.untrusted_text import clean, escape_unsafe
 
 COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 KIND_ABBREVIATIONS = {

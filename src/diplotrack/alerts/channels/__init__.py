@@ -12,7 +12,7 @@ import orjson
 
 from diplotrack.alerts.model import Alert
 from diplotrack.alerts.state import json_default
-from diplotrack.safe_json import escape_unsafe
+from diplotrack.untrusted_text import escape_unsafe
 
 
 def alert_record(alert: Alert) -> dict[str, Any]:

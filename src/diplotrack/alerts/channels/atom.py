@@ -24,7 +24,7 @@ import orjson
 from diplotrack.alerts import state
 from diplotrack.alerts.model import Alert
 from diplotrack.regular_files import write_replacing
-from diplotrack.safe_json import escape_unsafe
+from diplotrack.untrusted_text import escape_unsafe
 
 NAME = "atom"
 ATOM_NS = "http://www.w3.org/2005/Atom"

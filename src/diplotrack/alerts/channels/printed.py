@@ -1,7 +1,7 @@
 """The terminal channel (``print``): one line per alert, or one JSON object per line (``--json``).
 
 Titles quote names and bios that accounts chose: escape sequences and control characters are removed
-and line breaks made spaces (``cli/terminal.clean``), and the line is printed as a Rich ``Text``, never
+and line breaks made spaces (``untrusted_text.clean``), and the line is printed as a Rich ``Text``, never
 read as markup; the JSON form escapes the characters a terminal acts on (``channels.json_line``)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from rich.text import Text
 
 from diplotrack.alerts.channels import json_line
 from diplotrack.alerts.model import Alert
-from diplotrack.cli.terminal import clean
+from diplotrack.untrusted_text import clean
 
 NAME = "print"
 
