@@ -89,8 +89,21 @@ def _title(platform: str, handle: str, event: str, old: Any, new: Any) -> str:
     return f"{who} is {event.replace('_', ' ')}" + (f" (was {old})" if old else "")
 
 
-def _key(platform: str, user_id: str, event: str, observed_at: datetime) -> str:
-    return f"{platform}|{user_id}|{event}|{observed_at.isoformat()}"
+def _alert(row: Mapping[str, Any], event: str, old: Any, new: Any, source: str, **evidence: Any) -> Alert:
+    """The alert of ``event`` (``old`` to ``new``) on the account of ``row`` (a snapshot or an event:
+    platform, roster_handle, user_id, observed_at), seen in the table ``source``, keyed by account,
+    event and time: a lookup's event and the snapshot written with it make the same key, so one alert."""
+    at = row["observed_at"]
+    return Alert(
+        NAME,
+        f"{row['platform']}|{row['user_id']}|{event}|{at.isoformat()}",
+        _title(row["platform"], row["roster_handle"], event, old, new),
+        row["platform"],
+        row["roster_handle"],
+        row["user_id"],
+        at,
+        {"event": event, "old_value": old, "new_value": new, "from": source, **evidence},
+    )
 
 
 def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
@@ -108,50 +121,24 @@ def evaluate(ctx: Context, params: Mapping[str, Any]) -> Sequence[Alert]:
         s = c["snap"]
         if c["event"] not in wanted or not after_since(ctx.scope, s["observed_at"]):
             continue
-        key = _key(s["platform"], s["user_id"], c["event"], s["observed_at"])
-        evidence = {
-            "event": c["event"],
-            "old_value": c["old"],
-            "new_value": c["new"],
-            "from": "profile_snapshots",
-            "before": _row(c["before"]),
-            "after": _row(s),
-        }
-        found[key] = Alert(
-            NAME,
-            key,
-            _title(s["platform"], s["roster_handle"], c["event"], c["old"], c["new"]),
-            s["platform"],
-            s["roster_handle"],
-            s["user_id"],
-            s["observed_at"],
-            evidence,
-        )
+        alert = _alert(s, c["event"], c["old"], c["new"], "profile_snapshots", before=_row(c["before"]), after=_row(s))
+        found[alert.key] = alert
     for e in _events(ctx):
         if e["event"] not in wanted or not after_since(ctx.scope, e["observed_at"]):
             continue
-        key = _key(e["platform"], e["user_id"], e["event"], e["observed_at"])
         before, after = _around(by_account.get((e["platform"], e["roster_handle"]), []), e["observed_at"])
         event_row = {k: e[k] for k in ("observed_at", "event", "old_value", "new_value", "detail", "run_id")}
-        evidence = {
-            "event": e["event"],
-            "old_value": e["old_value"],
-            "new_value": e["new_value"],
-            "from": "account_events",
-            "event_row": jsonable(event_row),
-            "before": _row(before),
-            "after": _row(after),
-        }
-        found[key] = Alert(
-            NAME,
-            key,
-            _title(e["platform"], e["roster_handle"], e["event"], e["old_value"], e["new_value"]),
-            e["platform"],
-            e["roster_handle"],
-            e["user_id"],
-            e["observed_at"],
-            evidence,
+        alert = _alert(
+            e,
+            e["event"],
+            e["old_value"],
+            e["new_value"],
+            "account_events",
+            event_row=jsonable(event_row),
+            before=_row(before),
+            after=_row(after),
         )
+        found[alert.key] = alert  # the event's evidence replaces the snapshot's for the same change
     return sorted(found.values(), key=lambda a: (a.occurred_at or datetime.min, a.key))
 
 
