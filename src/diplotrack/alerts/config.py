@@ -31,7 +31,6 @@ a parameter's value must have the type of its default. The webhook secret is hel
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,6 +47,7 @@ from diplotrack.collect.config import Secret, _config_path, _read_config
 from diplotrack.errors import UsageError
 from diplotrack.importers.base import parse_time
 from diplotrack.platforms import ALIASES, PLATFORMS
+from diplotrack.roster.checks import did_you_mean as roster_did_you_mean
 from diplotrack.roster.model import KINDS
 
 ENV_WEBHOOK_SECRET = "DIPLOTRACK_ALERTS_WEBHOOK_SECRET"
@@ -93,11 +93,9 @@ class AlertSettings:
 
 
 def did_you_mean(value: str, choices: Sequence[str]) -> str:
-    """`` (did you mean X?)`` for a near miss among ``choices`` (a setting's name is short: a looser
-    match than the roster's), else the empty string."""
-    lowered = {c.lower(): c for c in choices}
-    close = [lowered[value.lower()]] if value.lower() in lowered else difflib.get_close_matches(value, choices, 1, 0.6)
-    return f" (did you mean {close[0]}?)" if close else ""
+    """`` (did you mean X?)`` for a near miss among ``choices``: a setting's name is short, so the
+    match is looser than the roster's (``retry`` finds ``retries``)."""
+    return roster_did_you_mean(value, choices, cutoff=0.6)
 
 
 def _unknown(where: str, what: str, value: str, choices: Iterable[str]) -> UsageError:

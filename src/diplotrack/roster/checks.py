@@ -19,13 +19,14 @@ TIMESTAMP_RE = re.compile(r"\d{4}-\d{2}-\d{2}([T ].*)?")
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
 
 
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """`` (did you mean X?)`` for a near miss among ``choices``, else the empty string."""
+def did_you_mean(value: str, choices: Iterable[str], *, cutoff: float = 0.75) -> str:
+    """`` (did you mean X?)`` for a near miss among ``choices`` (the same letters in another case, or
+    ``difflib`` similarity of at least ``cutoff``: short names need a looser one), else ''."""
     choices = list(choices)
     lowered = {c.lower(): c for c in choices}
     if value.lower() in lowered:
         return f" (did you mean {lowered[value.lower()]}?)"
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.75)
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=cutoff)
     return f" (did you mean {close[0]}?)" if close else ""
 
 
