@@ -67,7 +67,7 @@ def _default(obj: Any) -> Any:
 
 def dumps(obj: Any) -> str:
     """``obj`` as JSON text; parsed back it gives the exact values, and the text itself holds no
-    character that drives a terminal (``safe_json.escape_unsafe``)."""
+    character that drives a terminal (``untrusted_text.escape_unsafe``)."""
     try:
         text = orjson.dumps(obj, default=_default, option=orjson.OPT_NON_STR_KEYS).decode()
     except orjson.JSONEncodeError:
